@@ -1,0 +1,162 @@
+import { isDeepStrictEqual } from 'node:util';
+import type { Tracer } from '@opentelemetry/api';
+import type { Outcome } from '../contracts/failure-kind.ts';
+import { recordKey } from '../contracts/trace-record.ts';
+import { runWithFailureDetection } from '../detect/run-with-failure-detection.ts';
+import { LabError } from '../errors/lab-error.ts';
+import type { Redact } from '../internal/redact.ts';
+import { toError } from '../internal/to-error.ts';
+import type { ModelEndpoint } from '../model/model-endpoint.ts';
+import type { LoadedScenario } from '../scenario/load-scenarios.ts';
+import type { TraceStore } from '../store/trace-store.ts';
+import type { Subject } from '../subject/subject.ts';
+
+/** The outcome of one run through capture: run, detect, persist, retrieve, compare. */
+export interface CaptureResult {
+  scenario: string;
+  subject: string;
+  repeat: number;
+  expected: Outcome;
+  detected: Outcome;
+  /** detected equals expected (in live mode this is reported, not enforced). */
+  matched: boolean;
+  failure_id: string | null;
+  trace_id: string | null;
+  /** The record was stored. */
+  stored: boolean;
+  /** The record read back by its key equals the one emitted. */
+  retrieved: boolean;
+  duration_ms: number;
+  /** The failure's one-line message, or null for a pass. */
+  message: string | null;
+  /** A fault of the lab or the scenario that kept this run from being classified or stored. */
+  lab_error: { name: string; message: string; exit_code: number } | null;
+}
+
+/** Counts over a capture. */
+export interface CaptureSummary {
+  runs: number;
+  matched: number;
+  mismatched: number;
+  stored: number;
+  retrieved: number;
+  lab_errors: number;
+  /** Per outcome ("pass" for null): how many runs expected it and how many were detected as it. */
+  by_kind: Record<string, { expected: number; detected: number }>;
+  duration_ms: number;
+  live: boolean;
+  /** 0 all as expected, 1 a mismatch or a record not stored and retrieved, 2 bad input or configuration. */
+  exit_code: number;
+}
+
+/** What capture needs; the CLI builds it from flags and environment. */
+export interface CaptureOptions {
+  scenarios: readonly LoadedScenario[];
+  subjects: ReadonlyMap<string, Subject>;
+  store: TraceStore;
+  model: ModelEndpoint;
+  concurrency?: number;
+  repeat?: number;
+  timeoutMs?: number;
+  tracer?: Tracer;
+  redact?: Redact;
+  /** Called as each run completes, in completion order. */
+  onResult?: (result: CaptureResult, done: number, total: number) => void;
+}
+
+/** Runs every scenario (times repeat) with bounded concurrency and returns the results and their summary. */
+export async function runCapture(options: CaptureOptions): Promise<{ results: CaptureResult[]; summary: CaptureSummary }> {
+  const started = performance.now();
+  const repeat = options.repeat ?? 1;
+  const jobs = options.scenarios.flatMap((loaded) => Array.from({ length: repeat }, (_, i) => ({ loaded, repeat: i })));
+  const results: CaptureResult[] = new Array(jobs.length);
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < jobs.length) {
+      const index = next++;
+      const job = jobs[index]!;
+      const result = await captureOne(job.loaded, job.repeat, options);
+      results[index] = result;
+      options.onResult?.(result, ++done, jobs.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, jobs.length)) }, worker));
+  return { results, summary: summarize(results, options.model.mode === 'live', performance.now() - started) };
+}
+
+async function captureOne({ scenario }: LoadedScenario, repeat: number, options: CaptureOptions): Promise<CaptureResult> {
+  const base = { scenario: scenario.id, subject: scenario.subject, repeat, expected: scenario.expected };
+  const subject = options.subjects.get(scenario.subject);
+  const started = performance.now();
+  let trace;
+  try {
+    if (!subject) throw new LabError({ message: `unknown subject ${scenario.subject}`, exitCode: 2 });
+    ({ trace } = await runWithFailureDetection(subject, scenario, {
+      model: options.model,
+      timeoutMs: options.timeoutMs,
+      tracer: options.tracer,
+      redact: options.redact,
+      repeatIndex: repeat,
+    }));
+  } catch (error) {
+    return { ...base, detected: null, matched: false, failure_id: null, trace_id: null, stored: false, retrieved: false, duration_ms: performance.now() - started, message: null, lab_error: labError(error, options.redact) };
+  }
+  const result: CaptureResult = {
+    ...base,
+    detected: trace.detected,
+    matched: trace.detected === scenario.expected,
+    failure_id: trace.failure_id,
+    trace_id: trace.trace_id,
+    stored: false,
+    retrieved: false,
+    duration_ms: trace.duration_ms,
+    message: trace.failure?.message ?? null,
+    lab_error: null,
+  };
+  try {
+    await options.store.put(trace);
+    result.stored = true;
+    const back = await options.store.get(recordKey(trace));
+    result.retrieved = back !== undefined && isDeepStrictEqual(back, trace);
+    if (!result.retrieved) {
+      result.lab_error = { name: 'RetrievalMismatch', message: back === undefined ? `record ${recordKey(trace)} was stored but is not readable` : `record ${recordKey(trace)} read back differs from the one stored`, exit_code: 1 };
+    }
+  } catch (error) {
+    result.lab_error = labError(error, options.redact);
+  }
+  return result;
+}
+
+function labError(error: unknown, redact: Redact = (t) => t): CaptureResult['lab_error'] {
+  const err = toError(error);
+  return { name: err.name, message: redact(err.message), exit_code: LabError.isInstance(err) ? err.exitCode : 1 };
+}
+
+/** Counts by outcome and the exit code a capture ends with. */
+export function summarize(results: readonly CaptureResult[], live: boolean, durationMs: number): CaptureSummary {
+  const byKind: CaptureSummary['by_kind'] = {};
+  for (const kind of ['timeout', 'exception', 'validation_error', 'hallucination_flag', 'pass']) byKind[kind] = { expected: 0, detected: 0 };
+  for (const r of results) {
+    byKind[r.expected ?? 'pass']!.expected++;
+    if (r.trace_id !== null) byKind[r.detected ?? 'pass']!.detected++;
+  }
+  const labErrors = results.filter((r) => r.lab_error);
+  const mismatched = results.filter((r) => !r.lab_error && !r.matched).length;
+  const allKept = results.every((r) => r.stored && r.retrieved);
+  let exitCode = 0;
+  if (labErrors.some((r) => r.lab_error!.exit_code === 2)) exitCode = 2;
+  else if (!allKept || (!live && mismatched > 0) || labErrors.length > 0) exitCode = 1;
+  return {
+    runs: results.length,
+    matched: results.filter((r) => r.matched).length,
+    mismatched,
+    stored: results.filter((r) => r.stored).length,
+    retrieved: results.filter((r) => r.retrieved).length,
+    lab_errors: labErrors.length,
+    by_kind: byKind,
+    duration_ms: durationMs,
+    live,
+    exit_code: exitCode,
+  };
+}

@@ -1,0 +1,98 @@
+import path from 'node:path';
+import { runCapture } from '../capture/run-capture.ts';
+import { UsageError } from '../errors/usage-error.ts';
+import { createRedactor, secretsFromEnv } from '../internal/redact.ts';
+import { LiveEndpoint } from '../model/live-endpoint.ts';
+import type { ModelEndpoint } from '../model/model-endpoint.ts';
+import { ScriptedModelServer } from '../model/scripted-server.ts';
+import { loadScenarios } from '../scenario/load-scenarios.ts';
+import { loadSubjects } from '../scenario/load-subjects.ts';
+import { isStoreName, openStore, STORE_NAMES } from '../store/stores.ts';
+import { startTelemetry } from '../telemetry/telemetry.ts';
+import { formatResultLine, formatSummary, jsonResultLine } from './format.ts';
+import { type CommandSpec, helpText, intOption, parseCommand } from './options.ts';
+import type { CliIo } from './io.ts';
+
+/** The folder of the project (src/cli/../..), where subjects/ and scenarios/ live. */
+export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+/** The capture command's flags. */
+export const captureSpec: CommandSpec = {
+  name: 'capture',
+  summary: 'Runs every scenario: run, detect, persist, retrieve by failure_id, compare, print.',
+  options: {
+    store: { type: 'string', value: 'NAME', help: `where traces go: ${STORE_NAMES.join(', ')}`, env: 'LAB_STORE', default: 'memory' },
+    scenarios: { type: 'string', value: 'DIR', help: 'folder of scenario files', env: 'LAB_SCENARIOS', default: 'scenarios' },
+    filter: { type: 'string', value: 'TEXT', help: 'only scenarios whose id or subject contains TEXT' },
+    concurrency: { type: 'string', value: 'N', help: 'runs at once', env: 'LAB_CONCURRENCY', default: '4' },
+    repeat: { type: 'string', value: 'N', help: 'run each scenario N times', default: '1' },
+    'timeout-ms': { type: 'string', value: 'MS', help: "override every scenario's deadline_ms" },
+    live: { type: 'boolean', help: 'talk to OPENAI_BASE_URL with OPENAI_API_KEY instead of the scripted server; expected outcomes are reported, not enforced' },
+    json: { type: 'boolean', help: 'one JSON object per run, then {"summary": ...}' },
+    help: { type: 'boolean', short: 'h', help: 'show this help' },
+  },
+};
+
+/** Runs `capture`; returns the exit code. */
+export async function captureCommand(argv: string[], io: CliIo): Promise<number> {
+  const values = parseCommand(captureSpec, argv, io.env);
+  if (values.help) {
+    io.out(captureUsage());
+    return 0;
+  }
+  const storeName = String(values.store);
+  if (!isStoreName(storeName)) throw new UsageError({ message: `unknown store "${storeName}". Available stores: ${STORE_NAMES.join(', ')}` });
+  const concurrency = intOption(values, 'concurrency', { max: 256 })!;
+  const repeat = intOption(values, 'repeat', { max: 100_000 })!;
+  const timeoutMs = intOption(values, 'timeout-ms', { max: 3_600_000 });
+
+  const subjects = await loadSubjects(path.join(PROJECT_ROOT, 'subjects'));
+  const scenarioDir = path.resolve(io.cwd, String(values.scenarios));
+  let scenarios = await loadScenarios(scenarioDir, subjects);
+  if (typeof values.filter === 'string') {
+    const filter = values.filter;
+    scenarios = scenarios.filter(({ scenario }) => scenario.id.includes(filter) || scenario.subject.includes(filter));
+    if (scenarios.length === 0) throw new UsageError({ message: `--filter "${filter}" matches no scenario id or subject in ${scenarioDir}` });
+  }
+
+  const redact = createRedactor(secretsFromEnv(io.env));
+  const model: ModelEndpoint & { close?: () => Promise<void> } = values.live ? new LiveEndpoint(io.env) : await ScriptedModelServer.start();
+  const telemetry = startTelemetry({ env: io.env });
+  try {
+    const store = await openStore(storeName, { env: io.env });
+    try {
+      const live = model.mode === 'live';
+      const { results, summary } = await runCapture({
+        scenarios,
+        subjects,
+        store,
+        model,
+        concurrency,
+        repeat,
+        timeoutMs,
+        tracer: telemetry.tracer,
+        redact,
+        onResult: (r, done, total) => io.out(values.json ? jsonResultLine(r) : formatResultLine(r, done, total, live)),
+      });
+      if (values.json) {
+        io.out(JSON.stringify({ summary }));
+      } else {
+        io.out(formatSummary(summary, store.name));
+        const lost = results.filter((r) => !r.stored || !r.retrieved);
+        if (lost.length > 0) io.err(`not stored and retrieved intact: ${lost.map((r) => r.failure_id ?? r.trace_id ?? r.scenario).join(', ')}`);
+      }
+      return summary.exit_code;
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await telemetry.forceFlush().catch(() => {});
+    await telemetry.shutdown().catch(() => {});
+    await model.close?.();
+  }
+}
+
+/** The usage text of capture. */
+export function captureUsage(): string {
+  return `${helpText(captureSpec, 'Usage: npm run capture -- [options]    (or: npm run lab -- capture [options])')}\nExit codes: 0 every run matched its expected outcome and every trace was stored and retrieved;\n            1 a mismatch, or a trace not stored or not retrieved intact; 2 bad input or configuration.\n`;
+}

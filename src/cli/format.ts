@@ -1,0 +1,48 @@
+import type { CaptureResult, CaptureSummary } from '../capture/run-capture.ts';
+
+const KINDS = ['timeout', 'exception', 'validation_error', 'hallucination_flag', 'pass'] as const;
+
+/** One human line per run. */
+export function formatResultLine(r: CaptureResult, done: number, total: number, live: boolean): string {
+  const mark = r.lab_error ? '!' : live ? '·' : r.matched && r.stored && r.retrieved ? '✓' : '✗';
+  const counter = `[${String(done).padStart(String(total).length)}/${total}]`;
+  const id = r.repeat > 0 ? `${r.scenario}#${r.repeat}` : r.scenario;
+  const head = `${mark} ${counter} ${id.padEnd(36)} ${r.subject.padEnd(18)} expected ${(r.expected ?? 'pass').padEnd(18)} detected ${(r.lab_error ? '-' : (r.detected ?? 'pass')).padEnd(18)} ${`${Math.round(r.duration_ms)}ms`.padStart(7)}`;
+  if (r.lab_error) return `${head}\n    ${r.lab_error.name}: ${r.lab_error.message.split('\n').join('\n    ')}`;
+  const key = r.failure_id ? `failure_id ${r.failure_id}` : `trace_id ${r.trace_id}`;
+  const store = r.stored && r.retrieved ? '' : r.stored ? ' NOT RETRIEVED' : ' NOT STORED';
+  return `${head} ${key}${store}`;
+}
+
+/** The summary table: per kind, expected against detected, then the totals. */
+export function formatSummary(s: CaptureSummary, storeName: string): string {
+  const lines = ['', `${'outcome'.padEnd(20)}${'expected'.padStart(10)}${'detected'.padStart(10)}`];
+  for (const kind of KINDS) {
+    const row = s.by_kind[kind]!;
+    lines.push(`${kind.padEnd(20)}${String(row.expected).padStart(10)}${String(row.detected).padStart(10)}`);
+  }
+  lines.push('');
+  const verdict = s.live ? `${s.matched} matched the expected outcome (live mode: reported, not enforced)` : `${s.matched} as expected, ${s.mismatched} mismatched`;
+  lines.push(`${s.runs} runs: ${verdict}; ${s.retrieved}/${s.runs} stored in ${storeName} and retrieved intact${s.lab_errors ? `; ${s.lab_errors} lab error${s.lab_errors === 1 ? '' : 's'}` : ''}; ${(s.duration_ms / 1000).toFixed(2)} s`);
+  lines.push(s.exit_code === 0 ? 'OK' : `FAILED (exit ${s.exit_code})`);
+  return lines.join('\n');
+}
+
+/** The JSON line of one run (--json). */
+export function jsonResultLine(r: CaptureResult): string {
+  return JSON.stringify({
+    scenario: r.scenario,
+    subject: r.subject,
+    repeat: r.repeat,
+    expected: r.expected,
+    detected: r.lab_error ? null : r.detected,
+    matched: r.matched,
+    failure_id: r.failure_id,
+    trace_id: r.trace_id,
+    stored: r.stored,
+    retrieved: r.retrieved,
+    duration_ms: Math.round(r.duration_ms * 1000) / 1000,
+    message: r.message,
+    lab_error: r.lab_error,
+  });
+}

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { FailureEvent } from './failure-event.ts';
+import { Scenario } from './scenario.ts';
+import { TraceRecord } from './trace-record.ts';
+
+/** The contracts published as JSON Schema, by file stem in schemas/. */
+export const JSON_SCHEMAS = {
+  'trace-record': TraceRecord,
+  'failure-event': FailureEvent,
+  scenario: Scenario,
+} as const;
+
+/** The JSON Schema (draft 2020-12) of a contract, as committed in schemas/<name>.schema.json. */
+export function jsonSchemaOf(name: keyof typeof JSON_SCHEMAS): Record<string, unknown> {
+  // Scenario files are read before defaults apply, so their schema describes the input side.
+  const io = name === 'scenario' ? 'input' : 'output';
+  return {
+    $id: `https://agent-failure-lab.local/schemas/${name}.schema.json`,
+    ...z.toJSONSchema(JSON_SCHEMAS[name], { target: 'draft-2020-12', io, unrepresentable: 'any' }),
+  };
+}

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { Outcome } from './failure-kind.ts';
+
+/** A fault the scripted model server injects into one reply. */
+export const ReplyFault = z.strictObject({
+  delay_ms: z.int().nonnegative().optional().describe('Wait this long before answering.'),
+  hang: z.literal(true).optional().describe('Never answer; the request stays open until the client gives up.'),
+  status: z.int().min(400).max(599).optional().describe('Answer with this HTTP error status and an OpenAI-style error body.'),
+  retry_after_ms: z.int().nonnegative().optional().describe('Send retry-after-ms (and retry-after) with the error status.'),
+  malformed: z.literal(true).optional().describe('Answer 200 with a body that is not JSON.'),
+  cut_after_chunks: z.int().nonnegative().optional().describe('Streaming only: send this many chunks, then destroy the connection.'),
+  endless: z.literal(true).optional().describe('Streaming only: keep sending chunks until the client goes away.'),
+});
+export type ReplyFault = z.infer<typeof ReplyFault>;
+
+/** A tool call the scripted model asks for. */
+export const ScriptedToolCall = z.strictObject({
+  id: z.string().optional().describe('Defaults to call_<reply>_<n>.'),
+  name: z.string().min(1),
+  arguments: z.union([z.record(z.string(), z.unknown()), z.string()]).describe('An object (sent as JSON) or a raw string, which may be invalid JSON on purpose.'),
+});
+
+/** One reply of the scripted model: what it answers to one HTTP request, in order. */
+export const ScriptedReply = z.strictObject({
+  content: z.string().optional().describe('Assistant text.'),
+  json: z.unknown().optional().describe('Assistant text given as JSON; sent as its JSON string.'),
+  tool_calls: z.array(ScriptedToolCall).optional(),
+  finish_reason: z.enum(['stop', 'length', 'tool_calls', 'content_filter']).optional(),
+  usage: z.strictObject({ input_tokens: z.int().nonnegative(), output_tokens: z.int().nonnegative() }).optional(),
+  fault: ReplyFault.optional(),
+  times: z.int().positive().optional().describe('Use this reply for this many consecutive requests (default 1).'),
+});
+export type ScriptedReply = z.infer<typeof ScriptedReply>;
+
+/** What a scripted tool call returns instead of running the subject's implementation. */
+export const ToolFixture = z.strictObject({
+  result: z.unknown().optional(),
+  error: z.string().optional().describe('Throw an Error with this message.'),
+  hang: z.literal(true).optional().describe('Never settle (until the run is aborted).'),
+  delay_ms: z.int().nonnegative().optional(),
+  busy_ms: z.int().nonnegative().optional().describe('Block the thread synchronously for this long (a CPU-bound tool).'),
+});
+export type ToolFixture = z.infer<typeof ToolFixture>;
+
+const outputPath = z.string().describe('Path into the output: dot keys, [n] indexes and [*] for every element; "" is the whole output.');
+
+/** A deterministic check that flags output claims its sources do not support. */
+export const GroundingCheck = z.discriminatedUnion('check', [
+  z.strictObject({
+    check: z.literal('cited_ids_exist'),
+    output_path: outputPath,
+    context_path: z.string().describe('Path into the input selecting the ids that may be cited.'),
+  }),
+  z.strictObject({
+    check: z.literal('declared_tools_only'),
+    output_path: outputPath.optional().describe('Also check tool names the output says it used.'),
+  }),
+  z.strictObject({
+    check: z.literal('numbers_in_sources'),
+    output_path: outputPath,
+    source_paths: z.array(z.string()).default([]).describe('Paths into the input whose text counts as a source.'),
+    tool_results: z.boolean().default(false).describe('Count the results of tool calls as sources too.'),
+  }),
+  z.strictObject({
+    check: z.literal('quotes_in_sources'),
+    output_path: outputPath,
+    source_paths: z.array(z.string()).min(1),
+  }),
+  z.strictObject({
+    check: z.literal('ground_truth'),
+    output_path: outputPath,
+    equals: z.unknown().describe('The true value; numbers match within tolerance.'),
+    tolerance: z.number().nonnegative().default(0),
+  }),
+]);
+export type GroundingCheck = z.infer<typeof GroundingCheck>;
+
+/** A scenario: one data file that binds a subject to its input, model script, faults, deadline, checks and expected outcome. */
+export const Scenario = z.strictObject({
+  $schema: z.string().optional(),
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
+  subject: z.string().min(1).describe('The id of a subject in subjects/.'),
+  description: z.string().min(1),
+  expected: Outcome.describe('The kind this scenario fails with, or null for a control that must pass.'),
+  deadline_ms: z.int().positive().default(5000),
+  input: z.unknown(),
+  model: z
+    .strictObject({
+      name: z.string().default('lab-model'),
+      replies: z.array(ScriptedReply).default([]),
+    })
+    .default({ name: 'lab-model', replies: [] }),
+  client: z
+    .strictObject({
+      max_retries: z.int().nonnegative().default(0).describe('openai client maxRetries (the SDK default is 2; scenarios say it outright).'),
+      timeout_ms: z.int().positive().optional().describe('openai client per-request timeout.'),
+    })
+    .default({ max_retries: 0 }),
+  tools: z.record(z.string(), z.array(ToolFixture)).default({}).describe('Per tool, fixtures for its 1st, 2nd, ... call; calls past the list run the real tool.'),
+  grounding: z.array(GroundingCheck).default([]),
+  tags: z.array(z.string()).default([]),
+});
+export type Scenario = z.infer<typeof Scenario>;
+/** A scenario as written in its file, before defaults. */
+export type ScenarioInput = z.input<typeof Scenario>;

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { IsoTime, OtelRef, Preview, Uuid } from './common.ts';
+import { FailureEvent } from './failure-event.ts';
+import { Outcome } from './failure-kind.ts';
+import { TraceStep } from './trace-step.ts';
+
+/** Everything the lab keeps of one run: ground truth, classification, steps and telemetry ids. */
+export const TraceRecord = z.strictObject({
+  schema_version: z.literal(1),
+  trace_id: Uuid,
+  subject_id: z.string(),
+  scenario_id: z.string(),
+  expected: Outcome.describe('Ground-truth label from the scenario: the kind it fails with on purpose, or null for a control that must pass.'),
+  detected: Outcome.describe('What the detection wrapper classified the run as; null is a pass.'),
+  failure_id: Uuid.nullable().describe('failure.failure_id, or null for a pass.'),
+  failure: FailureEvent.nullable(),
+  run: z.strictObject({
+    mode: z.enum(['scripted', 'live']),
+    isolation: z.enum(['inline']),
+    deadline_ms: z.number().positive(),
+    repeat_index: z.int().nonnegative(),
+  }),
+  model: z.strictObject({ name: z.string() }),
+  started_at: IsoTime,
+  ended_at: IsoTime,
+  duration_ms: z.number().nonnegative(),
+  input: Preview,
+  output: Preview.nullable().describe('The returned value; null when the run threw or was cut off.'),
+  steps: z.array(TraceStep),
+  otel: OtelRef.describe('The run span (invoke_agent).'),
+});
+export type TraceRecord = z.infer<typeof TraceRecord>;
+
+/** The key a record is stored under: its failure_id, or its trace_id for a pass. */
+export function recordKey(record: Pick<TraceRecord, 'failure_id' | 'trace_id'>): string {
+  return record.failure_id ?? record.trace_id;
+}

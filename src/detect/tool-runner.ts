@@ -1,0 +1,64 @@
+import type OpenAI from 'openai';
+import type { ToolFixture } from '../contracts/scenario.ts';
+import type { ToolBox } from '../subject/subject.ts';
+import { type ToolSpec, UnknownToolError } from '../subject/tool.ts';
+import type { StepRecorder } from './step-recorder.ts';
+
+/** Runs a subject's declared tools, with the scenario's fixtures standing in for chosen calls. */
+export class ToolRunner implements ToolBox {
+  readonly definitions: OpenAI.Chat.Completions.ChatCompletionTool[];
+  readonly #specs: Map<string, ToolSpec>;
+  readonly #fixtures: Record<string, ToolFixture[]>;
+  readonly #calls = new Map<string, number>();
+  readonly #recorder: StepRecorder;
+  readonly #signal: AbortSignal;
+
+  constructor({ specs, fixtures, recorder, signal }: { specs: readonly ToolSpec[]; fixtures: Record<string, ToolFixture[]>; recorder: StepRecorder; signal: AbortSignal }) {
+    this.#specs = new Map(specs.map((s) => [s.name, s]));
+    this.#fixtures = fixtures;
+    this.#recorder = recorder;
+    this.#signal = signal;
+    this.definitions = specs.map((s) => ({ type: 'function', function: { name: s.name, description: s.description, parameters: s.parameters } }));
+  }
+
+  call(name: string, args: unknown, callId?: string): Promise<unknown> {
+    const spec = this.#specs.get(name);
+    return this.#recorder.toolCall({ tool: name, callId: callId ?? null, declared: spec !== undefined, args }, () => {
+      if (!spec) throw new UnknownToolError({ tool: name, known: [...this.#specs.keys()] });
+      const n = this.#calls.get(name) ?? 0;
+      this.#calls.set(name, n + 1);
+      const fixture = this.#fixtures[name]?.[n];
+      return fixture ? runFixture(fixture, this.#signal) : spec.run(args, { signal: this.#signal });
+    });
+  }
+}
+
+/** Plays a scripted tool result: wait, block, hang, throw or return, always honouring the abort signal. */
+async function runFixture(fixture: ToolFixture, signal: AbortSignal): Promise<unknown> {
+  if (fixture.busy_ms) {
+    const until = performance.now() + fixture.busy_ms;
+    while (performance.now() < until) {
+      // A CPU-bound tool: nothing can interrupt this inline.
+    }
+  }
+  if (fixture.hang) await abortable(signal, () => {});
+  if (fixture.delay_ms) await abortable(signal, (resolve) => setTimeout(resolve, fixture.delay_ms));
+  if (fixture.error !== undefined) throw new Error(fixture.error);
+  return fixture.result;
+}
+
+/** A promise that rejects with the signal's reason when it aborts; start may resolve it earlier. */
+function abortable(signal: AbortSignal, start: (resolve: () => void) => NodeJS.Timeout | void): Promise<void> {
+  signal.throwIfAborted();
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      if (timer) clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = start(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,33 @@
+// The public API of the failure lab. Everything a user or an analyzer needs is named here;
+// files under src/internal are not part of it.
+
+export { type CaptureOptions, type CaptureResult, type CaptureSummary, runCapture, summarize } from './capture/run-capture.ts';
+export { ErrorInfo, IsoTime, OtelRef, Preview, PREVIEW_MAX_CHARS, Uuid } from './contracts/common.ts';
+export { ExceptionFailure, FailureEvent, GroundingFlag, HallucinationFailure, TimeoutFailure, ValidationFailure, ValidationIssue } from './contracts/failure-event.ts';
+export { FAILURE_KINDS, FailureKind, KIND_PRECEDENCE, Outcome } from './contracts/failure-kind.ts';
+export { JSON_SCHEMAS } from './contracts/json-schemas.ts';
+export { GroundingCheck, ReplyFault, Scenario, type ScenarioInput, ScriptedReply, ToolFixture } from './contracts/scenario.ts';
+export { recordKey, TraceRecord } from './contracts/trace-record.ts';
+export { CheckStep, ModelCallStep, ToolCallStep, TraceStep } from './contracts/trace-step.ts';
+export { classifyThrown } from './detect/classify-error.ts';
+export { runGroundingCheck } from './detect/grounding.ts';
+export { type DetectionOptions, type DetectionResult, RunDeadlineError, runWithFailureDetection } from './detect/run-with-failure-detection.ts';
+export { ConfigError } from './errors/config-error.ts';
+export { ContractViolationError } from './errors/contract-violation-error.ts';
+export { GroundingConfigError } from './errors/grounding-config-error.ts';
+export { LabError } from './errors/lab-error.ts';
+export { ModelScriptError } from './errors/model-script-error.ts';
+export { type ScenarioProblem, ScenarioSetError } from './errors/scenario-set-error.ts';
+export { StoreError } from './errors/store-error.ts';
+export { UsageError } from './errors/usage-error.ts';
+export { LiveEndpoint } from './model/live-endpoint.ts';
+export type { ModelEndpoint, ModelSession } from './model/model-endpoint.ts';
+export { type RequestLogEntry, SCRIPTED_API_KEY, ScriptedModelServer } from './model/scripted-server.ts';
+export { type LoadedScenario, loadScenarios } from './scenario/load-scenarios.ts';
+export { loadSubjects } from './scenario/load-subjects.ts';
+export { MemoryStore } from './store/memory-store.ts';
+export { type BuiltinStore, openStore, STORE_NAMES, type StoreOptions, StoresMap } from './store/stores.ts';
+export { DEFAULT_PAGE_SIZE, type TracePage, type TraceQuery, type TraceStore } from './store/trace-store.ts';
+export { defineSubject, type Subject, type SubjectContext, type ToolBox } from './subject/subject.ts';
+export { defineTool, type ToolSpec, UnknownToolError } from './subject/tool.ts';
+export { localTracer, startTelemetry, type Telemetry, TRACER_NAME } from './telemetry/telemetry.ts';

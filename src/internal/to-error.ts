@@ -1,0 +1,53 @@
+import type { ErrorInfo } from '../contracts/common.ts';
+import type { Redact } from './redact.ts';
+import { safeStringify } from './safe-stringify.ts';
+
+/** Turns any thrown value into an Error; non-Errors are wrapped and kept as `cause`. */
+export function toError(value: unknown): Error {
+  if (value instanceof Error) return value;
+  return new Error(`Non-Error thrown: ${safeStringify(value)}`, { cause: value });
+}
+
+function thrownType(value: unknown): ErrorInfo['thrown'] {
+  if (value instanceof Error) return 'error';
+  if (value === null) return 'null';
+  return typeof value;
+}
+
+function stringProp(value: object, key: string): string | null {
+  const v = (value as Record<string, unknown>)[key];
+  return typeof v === 'string' || typeof v === 'number' ? String(v) : null;
+}
+
+/** What the lab keeps of a thrown value: class, message, stack, code, status, cause; secrets redacted. */
+export function errorInfo(value: unknown, redact: Redact): ErrorInfo {
+  const thrown = thrownType(value);
+  if (!(value instanceof Error)) {
+    const isObject = typeof value === 'object' && value !== null;
+    return {
+      class: isObject ? (value.constructor?.name ?? 'Object') : thrown,
+      name: isObject ? (stringProp(value, 'name') ?? thrown) : thrown,
+      message: redact(isObject && stringProp(value, 'message') !== null ? stringProp(value, 'message')! : safeStringify(value)),
+      stack: null,
+      thrown,
+      code: isObject ? stringProp(value, 'code') : null,
+      status: null,
+      cause: null,
+    };
+  }
+  const status = (value as { status?: unknown }).status;
+  const cause = value.cause;
+  return {
+    class: value.constructor?.name ?? 'Error',
+    name: value.name,
+    message: redact(value.message),
+    stack: value.stack ? redact(value.stack) : null,
+    thrown,
+    code: stringProp(value, 'code'),
+    status: typeof status === 'number' && Number.isInteger(status) ? status : null,
+    cause:
+      cause === undefined
+        ? null
+        : { class: cause instanceof Error ? cause.constructor.name : thrownType(cause), message: redact(cause instanceof Error ? cause.message : safeStringify(cause)) },
+  };
+}

@@ -1,0 +1,19 @@
+import type { Scenario } from '../contracts/scenario.ts';
+
+/** Where one run's openai client points, and what the endpoint saw of it. */
+export interface ModelSession {
+  readonly baseURL: string;
+  readonly apiKey: string;
+  /** The model name the subject should ask for. */
+  readonly model: string;
+  /** Faults of the scenario rather than the subject (an exhausted script): the run must not be classified. */
+  labFaults(): readonly string[];
+  /** Ends the session: requests still open are closed and the run is forgotten. */
+  close(): void;
+}
+
+/** A model endpoint runs are opened against: the scripted server, or a live OpenAI-compatible API. */
+export interface ModelEndpoint {
+  readonly mode: 'scripted' | 'live';
+  open(scenario: Scenario, runId: string): ModelSession;
+}

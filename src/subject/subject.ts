@@ -1,0 +1,41 @@
+import type OpenAI from 'openai';
+import type { z } from 'zod';
+import type { ToolSpec } from './tool.ts';
+
+/** The tools a run can call, as the subject declared them; every call is recorded as a step. */
+export interface ToolBox {
+  /** The declared tools in the shape chat.completions `tools` takes. */
+  readonly definitions: OpenAI.Chat.Completions.ChatCompletionTool[];
+  /** Calls a tool by name. An undeclared name rejects with UnknownToolError, which the subject may catch. */
+  call(name: string, args: unknown, callId?: string): Promise<unknown>;
+}
+
+/** What a subject's run function gets. */
+export interface SubjectContext<I> {
+  /** The scenario's input, already checked against the subject's input schema. */
+  readonly input: I;
+  /** The real openai client, pointed at the scripted server (or a live endpoint), recorded and traced. */
+  readonly client: OpenAI;
+  /** The model name to ask for. */
+  readonly model: string;
+  readonly tools: ToolBox;
+  /** Aborted at the run's deadline: pass it to every openai call and every wait. */
+  readonly signal: AbortSignal;
+}
+
+/** A deterministic failing test subject: a small agent, its tools and the shape of its output. */
+export interface Subject<I = unknown, O = unknown> {
+  readonly id: string;
+  readonly description: string;
+  /** Scenario inputs are checked against it when scenarios load. */
+  readonly inputSchema: z.ZodType<I>;
+  /** The output is checked against it after every run: a failure is a validation_error. */
+  readonly outputSchema: z.ZodType<O>;
+  readonly tools?: readonly ToolSpec[];
+  run(ctx: SubjectContext<I>): Promise<unknown>;
+}
+
+/** Identity helper that infers a subject's input and output types. */
+export function defineSubject<I, O>(subject: Subject<I, O>): Subject<I, O> {
+  return subject;
+}

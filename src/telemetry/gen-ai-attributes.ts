@@ -1,0 +1,28 @@
+// The GenAI semantic-convention names. @opentelemetry/semantic-conventions marks its GenAI
+// constants deprecated (they moved to a repository with no JS package yet), so we keep our own.
+
+export const GEN_AI_OPERATION_NAME = 'gen_ai.operation.name';
+export const GEN_AI_PROVIDER_NAME = 'gen_ai.provider.name';
+export const GEN_AI_REQUEST_MODEL = 'gen_ai.request.model';
+export const GEN_AI_RESPONSE_MODEL = 'gen_ai.response.model';
+export const GEN_AI_RESPONSE_ID = 'gen_ai.response.id';
+export const GEN_AI_RESPONSE_FINISH_REASONS = 'gen_ai.response.finish_reasons';
+export const GEN_AI_USAGE_INPUT_TOKENS = 'gen_ai.usage.input_tokens';
+export const GEN_AI_USAGE_OUTPUT_TOKENS = 'gen_ai.usage.output_tokens';
+export const GEN_AI_TOOL_NAME = 'gen_ai.tool.name';
+export const GEN_AI_TOOL_CALL_ID = 'gen_ai.tool.call.id';
+export const GEN_AI_TOOL_TYPE = 'gen_ai.tool.type';
+export const GEN_AI_AGENT_NAME = 'gen_ai.agent.name';
+export const GEN_AI_CONVERSATION_ID = 'gen_ai.conversation.id';
+export const GEN_AI_EVALUATION_RESULT = 'gen_ai.evaluation.result';
+export const GEN_AI_EVALUATION_NAME = 'gen_ai.evaluation.name';
+export const GEN_AI_EVALUATION_SCORE_LABEL = 'gen_ai.evaluation.score.label';
+export const GEN_AI_EVALUATION_EXPLANATION = 'gen_ai.evaluation.explanation';
+/** Stable: the class of error a span ended with. */
+export const ERROR_TYPE = 'error.type';
+
+// The lab's own attributes on the run span.
+export const LAB_SCENARIO_ID = 'lab.scenario.id';
+export const LAB_EXPECTED = 'lab.expected';
+export const LAB_DETECTED = 'lab.detected';
+export const LAB_FAILURE_ID = 'lab.failure_id';
