@@ -12,6 +12,9 @@ const Invoice = z.object({
   line_items: z.array(LineItem),
 });
 
+/** Built once: converting the zod schema to a response format is work the model call need not repeat. */
+const invoiceFormat = zodResponseFormat(Invoice, 'invoice');
+
 /** Structured extraction: an invoice's fields through chat.completions.parse and zodResponseFormat. */
 export default defineSubject({
   id: 'invoice-extractor',
@@ -30,7 +33,7 @@ export default defineSubject({
           { role: 'system', content: 'Extract the invoice fields. Amounts are numbers in the invoice currency.' },
           { role: 'user', content: input.document },
         ],
-        response_format: zodResponseFormat(Invoice, 'invoice'),
+        response_format: invoiceFormat,
       },
       { signal },
     );

@@ -5,6 +5,9 @@ import { defineSubject } from '../src/index.ts';
 const Step = z.object({ id: z.string(), action: z.string(), depends_on: z.array(z.string()) });
 const Plan = z.object({ goal: z.string(), steps: z.array(Step) });
 
+/** Built once: converting the zod schema to a text format is work each call need not repeat. */
+const planFormat = zodTextFormat(Plan, 'plan');
+
 /** A planner on the Responses API: a plan of steps with dependencies, parsed by zodTextFormat. */
 export default defineSubject({
   id: 'trip-planner',
@@ -21,7 +24,7 @@ export default defineSubject({
   }),
   async run({ client, model, input, signal }) {
     const response = await client.responses.parse(
-      { model, instructions: 'Plan the trip as steps; each step lists the ids of the earlier steps it depends on.', input: input.request, text: { format: zodTextFormat(Plan, 'plan') } },
+      { model, instructions: 'Plan the trip as steps; each step lists the ids of the earlier steps it depends on.', input: input.request, text: { format: planFormat } },
       { signal },
     );
     if (!response.output_parsed) throw new Error(`the model returned no plan (status ${response.status})`);

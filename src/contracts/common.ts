@@ -28,7 +28,11 @@ export const Preview = z.strictObject({
   text: z.string().max(PREVIEW_MAX_CHARS).describe('Serialized value (strings as they are, the rest as JSON), cut to the limit, secrets redacted.'),
   bytes: z.int().nonnegative().describe('UTF-8 size of the full serialized value.'),
   truncated: z.boolean(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).describe('SHA-256 of the full serialized value after redaction.'),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable()
+    .describe('SHA-256 of the full serialized value after redaction, when the text is truncated (otherwise the text is the whole value).'),
 });
 export type Preview = z.infer<typeof Preview>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Outcome } from './failure-kind.ts';
+import { FAILURE_KINDS } from './failure-kind.ts';
 
 /** A fault the scripted model server injects into one reply. */
 export const ReplyFault = z.strictObject({
@@ -81,7 +81,10 @@ export const Scenario = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
   subject: z.string().min(1).describe('The id of a subject in subjects/.'),
   description: z.string().min(1),
-  expected: Outcome.describe('The kind this scenario fails with, or null for a control that must pass.'),
+  expected: z
+    .enum(FAILURE_KINDS, { error: `expected one of ${FAILURE_KINDS.join(', ')}, or null for a control that must pass` })
+    .nullable()
+    .describe('The kind this scenario fails with, or null for a control that must pass.'),
   deadline_ms: z.int().positive().default(5000),
   input: z.unknown(),
   model: z

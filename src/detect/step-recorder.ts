@@ -58,6 +58,10 @@ export class StepRecorder {
     draft.open = false;
     const endMs = this.#clock();
     Object.assign(draft.step, { ended_at: isoTime(endMs), duration_ms: endMs - draft.startMs, status, error });
+    if (status === 'aborted' && draft.step.type === 'model_call') {
+      // How far a call had got when the run was cut off depends on timing, not on the scenario: keep none of it.
+      Object.assign(draft.step, { http_status: null, response: null, finish_reason: null, usage: null, tool_calls: [] });
+    }
     if (draft.span) endSpan(draft.span, status === 'ok' ? undefined : { errorType: errorType ?? error?.class ?? status, error });
   }
 
@@ -110,7 +114,13 @@ export class StepRecorder {
       const { step, draft } = begun;
       step.http_status = res.status;
       const finish = (text: string, complete: boolean, failure?: unknown) => {
-        const summary = complete && text.length <= MAX_PARSED_BODY_BYTES ? summarizeModelResponse(text, res.headers.get('content-type') ?? '') : null;
+        if (runSignal.aborted) {
+          return this.#end(draft, 'aborted', failure === undefined ? null : errorInfo(failure, this.#redact));
+        }
+        const contentType = res.headers.get('content-type') ?? '';
+        const isStream = contentType.includes('text/event-stream');
+        // A stream cut short is still worth reading up to the cut; a JSON body only whole.
+        const summary = (complete || isStream) && text.length <= MAX_PARSED_BODY_BYTES ? summarizeModelResponse(text, contentType) : null;
         step.response = previewText(summary?.text ?? text, this.#redact, summary?.type ?? 'string');
         if (summary) {
           step.finish_reason = summary.finishReason;
@@ -119,6 +129,9 @@ export class StepRecorder {
           if (span) setResponseAttributes(span, summary);
         }
         if (failure !== undefined) return this.#end(draft, runSignal.aborted ? 'aborted' : 'error', errorInfo(failure, this.#redact));
+        if (complete && !summary && !isStream && contentType.includes('application/json') && text.length <= MAX_PARSED_BODY_BYTES) {
+          return this.#end(draft, 'error', malformedBody(this.#redact(text.slice(0, 200))), 'malformed_body');
+        }
         if (res.status >= 400) {
           const message = summary?.errorMessage ?? text.slice(0, 200);
           return this.#end(draft, 'error', httpError(res.status, this.#redact(message)), String(res.status));
@@ -128,6 +141,18 @@ export class StepRecorder {
       if (!res.body) {
         finish('', true);
         return res;
+      }
+      if (!(res.headers.get('content-type') ?? '').includes('text/event-stream')) {
+        // A whole JSON body is read here at once, far cheaper than a stream tap; the client reads a copy.
+        let text: string;
+        try {
+          text = await res.text();
+        } catch (error) {
+          finish('', false, error);
+          throw error;
+        }
+        finish(text, true);
+        return new Response(text, { status: res.status, statusText: res.statusText, headers: res.headers });
       }
       return new Response(tap(res.body, finish), { status: res.status, statusText: res.statusText, headers: res.headers });
     };
@@ -200,6 +225,10 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+function malformedBody(start: string): ErrorInfo {
+  return { class: 'MalformedBodyError', name: 'MalformedBodyError', message: `the endpoint sent a JSON content-type but the body is not JSON: ${start}`, stack: null, thrown: 'error', code: null, status: null, cause: null };
 }
 
 function httpError(status: number, message: string): ErrorInfo {

@@ -24,6 +24,6 @@ export function previewText(raw: string, redact: Redact, type: Preview['type'] =
     text: truncated ? text.slice(0, PREVIEW_MAX_CHARS) : text,
     bytes: Buffer.byteLength(text),
     truncated,
-    sha256: createHash('sha256').update(text).digest('hex'),
+    sha256: truncated ? createHash('sha256').update(text).digest('hex') : null,
   };
 }

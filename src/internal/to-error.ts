@@ -41,7 +41,7 @@ export function errorInfo(value: unknown, redact: Redact): ErrorInfo {
     class: value.constructor?.name ?? 'Error',
     name: value.name,
     message: redact(value.message),
-    stack: value.stack ? redact(value.stack) : null,
+    stack: value.stack ? redact(stableStack(value.stack)) : null,
     thrown,
     code: stringProp(value, 'code'),
     status: typeof status === 'number' && Number.isInteger(status) ? status : null,
@@ -50,4 +50,15 @@ export function errorInfo(value: unknown, redact: Redact): ErrorInfo {
         ? null
         : { class: cause instanceof Error ? cause.constructor.name : thrownType(cause), message: redact(cause instanceof Error ? cause.message : safeStringify(cause)) },
   };
+}
+
+/**
+ * A stack without Node's internal frames: which of them appear depends on what the event loop
+ * happened to be doing (timers or ticks), not on the code that failed, and would make traces differ.
+ */
+export function stableStack(stack: string): string {
+  return stack
+    .split('\n')
+    .filter((line) => !/^\s+at (?:.*\()?node:internal\//.test(line))
+    .join('\n');
 }

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Scenario, ScriptedReply } from '../contracts/scenario.ts';
@@ -13,12 +14,18 @@ const CHUNK_CHARS = 16;
 /** Interval between chunks of an endless stream. */
 const ENDLESS_INTERVAL_MS = 5;
 
+/** Grace for a request still open when its run ends: time for the client's abort to arrive. */
+const CLOSE_GRACE_MS = 100;
+
 /** What the server saw of one request: for tests and for the abort check. */
 export interface RequestLogEntry {
+  runId: string;
+  scenarioId: string;
   path: string;
-  reply: number | null;
-  /** The client closed the connection before the reply was complete. */
+  reply: number;
+  /** The client closed the connection before the reply was complete (the request was cancelled). */
   aborted: boolean;
+  /** The reply was sent completely. */
   completed: boolean;
 }
 
@@ -27,7 +34,6 @@ interface RunState {
   replies: ScriptedReply[];
   next: number;
   faults: string[];
-  log: RequestLogEntry[];
   open: Set<ServerResponse>;
 }
 
@@ -40,7 +46,11 @@ export class ScriptedModelServer implements ModelEndpoint {
   readonly #server: Server;
   readonly #runs = new Map<string, RunState>();
   readonly #timers = new Set<NodeJS.Timeout>();
+  /** Responses the server itself destroyed (a run's leftovers), so they are not taken for client aborts. */
+  readonly #destroyed = new WeakSet<ServerResponse>();
   readonly url: string;
+  /** Emits 'request-end' with a RequestLogEntry when a request is answered or closed. */
+  readonly events = new EventEmitter<{ 'request-end': [RequestLogEntry] }>();
 
   private constructor(server: Server, url: string) {
     this.#server = server;
@@ -61,8 +71,8 @@ export class ScriptedModelServer implements ModelEndpoint {
 
   /** Registers a run's script; the session's baseURL routes requests to it. */
   open(scenario: Scenario, runId: string): ModelSession {
-    const replies = scenario.model.replies.flatMap((reply) => Array.from({ length: reply.times ?? 1 }, () => reply));
-    const state: RunState = { scenarioId: scenario.id, replies, next: 0, faults: [], log: [], open: new Set() };
+    const replies = expandedReplies(scenario);
+    const state: RunState = { scenarioId: scenario.id, replies, next: 0, faults: [], open: new Set() };
     this.#runs.set(runId, state);
     return {
       baseURL: `${this.url}/runs/${runId}/v1`,
@@ -71,20 +81,24 @@ export class ScriptedModelServer implements ModelEndpoint {
       labFaults: () => state.faults,
       close: () => {
         this.#runs.delete(runId);
-        for (const res of state.open) res.destroy();
+        // A request the client just aborted closes within a moment; anything else is ended here.
+        for (const res of state.open) {
+          const timer = setTimeout(() => this.#destroy(res), CLOSE_GRACE_MS).unref();
+          res.once('close', () => clearTimeout(timer));
+        }
       },
     };
   }
 
-  /** The requests a run has made so far (the run must still be open). */
-  requestLog(runId: string): readonly RequestLogEntry[] {
-    return this.#runs.get(runId)?.log ?? [];
+  #destroy(res: ServerResponse): void {
+    this.#destroyed.add(res);
+    res.destroy();
   }
 
   /** Stops listening and closes every connection, hanging ones included. */
   async close(): Promise<void> {
     for (const timer of this.#timers) clearTimeout(timer);
-    for (const run of this.#runs.values()) for (const res of run.open) res.destroy();
+    for (const run of this.#runs.values()) for (const res of run.open) this.#destroy(res);
     this.#runs.clear();
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
     this.#server.closeAllConnections();
@@ -116,13 +130,13 @@ export class ScriptedModelServer implements ModelEndpoint {
       return sendError(res, 400, 'request body is not JSON');
     }
     const index = run.next++;
-    const entry: RequestLogEntry = { path: route, reply: index, aborted: false, completed: false };
-    run.log.push(entry);
+    const entry: RequestLogEntry = { runId, scenarioId: run.scenarioId, path: route, reply: index, aborted: false, completed: false };
     run.open.add(res);
     res.on('close', () => {
       run.open.delete(res);
       entry.completed = res.writableFinished;
-      entry.aborted = !res.writableFinished;
+      entry.aborted = !res.writableFinished && !this.#destroyed.has(res);
+      this.events.emit('request-end', entry);
     });
 
     const reply = run.replies[index];
@@ -174,10 +188,19 @@ export class ScriptedModelServer implements ModelEndpoint {
     if (fault.cut_after_chunks !== undefined) {
       res.write(events.slice(0, fault.cut_after_chunks).join(''));
       // Let the written chunks leave before the connection is destroyed mid-stream.
-      return void this.#later(5, () => res.destroy());
+      return void this.#later(5, () => this.#destroy(res));
     }
     res.end(`${events.join('')}data: [DONE]\n\n`);
   }
+}
+
+const expanded = new WeakMap<Scenario, ScriptedReply[]>();
+
+/** The script with `times` unrolled, one entry per request; computed once per scenario. */
+function expandedReplies(scenario: Scenario): ScriptedReply[] {
+  let replies = expanded.get(scenario);
+  if (!replies) expanded.set(scenario, (replies = scenario.model.replies.flatMap((reply) => Array.from({ length: reply.times ?? 1 }, () => reply))));
+  return replies;
 }
 
 function sendJson(res: ServerResponse, value: unknown): void {

@@ -1,0 +1,101 @@
+import { mkdtemp, writeFile, cp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { normalizeText } from '../helpers/normalize.ts';
+import { ROOT, runCli } from '../helpers/run-cli.ts';
+
+const REQUIRED = ['scenario', 'subject', 'expected', 'detected', 'failure_id', 'trace_id', 'retrieved', 'duration_ms'];
+
+describe('capture, end to end through the CLI', () => {
+  it('--json: runs every scenario, stores and retrieves every trace, exits 0', async () => {
+    const { stdout, stderr, code } = await runCli(['capture', '--store', 'memory', '--json']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const summary = lines.pop().summary;
+    expect(lines.length).toBeGreaterThanOrEqual(16);
+    for (const line of lines) {
+      for (const key of REQUIRED) expect(line, key).toHaveProperty(key);
+      expect(line.detected, line.scenario).toBe(line.expected);
+      expect(line.retrieved).toBe(true);
+      expect(line.failure_id === null).toBe(line.expected === null);
+    }
+    expect(summary).toMatchObject({ runs: lines.length, matched: lines.length, mismatched: 0, stored: lines.length, retrieved: lines.length, exit_code: 0 });
+  });
+
+  it('human output: a line per run and the summary table (golden file)', async () => {
+    const { stdout, code } = await runCli(['capture', '--store', 'memory', '--concurrency', '1']);
+    expect(code).toBe(0);
+    await expect(normalizeText(stdout, ROOT)).toMatchFileSnapshot('../fixtures/capture-memory.golden.txt');
+  });
+
+  it('--filter and --repeat select and repeat runs', async () => {
+    const { stdout, code } = await runCli(['capture', '--json', '--filter', 'planner', '--repeat', '3']);
+    expect(code).toBe(0);
+    const runs = stdout.trim().split('\n').slice(0, -1).map((l) => JSON.parse(l));
+    expect(runs).toHaveLength(9);
+    expect(new Set(runs.map((r) => r.scenario))).toEqual(new Set(['planner-unknown-dependency', 'planner-valid-plan', 'planner-wrong-shape']));
+    expect(new Set(runs.map((r) => r.trace_id)).size).toBe(9);
+  });
+
+  it('exits 1 and says so when a run does not match its expected outcome', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'mismatch-'));
+    await cp(path.join(ROOT, 'scenarios', 'qa-citation-exists.json'), path.join(dir, 'qa-citation-exists.json'));
+    const wrong = JSON.parse(await (await import('node:fs/promises')).readFile(path.join(ROOT, 'scenarios', 'qa-no-citations.json'), 'utf8'));
+    wrong.expected = 'exception';
+    await writeFile(path.join(dir, 'wrong.json'), JSON.stringify(wrong));
+    const { stdout, code } = await runCli(['capture', '--scenarios', dir]);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/✗ .*qa-no-citations .*expected exception +detected validation_error/);
+    expect(stdout).toContain('1 as expected, 1 mismatched');
+    expect(stdout).toContain('FAILED (exit 1)');
+  });
+
+  it('exits 2 and runs nothing when a scenario file is invalid', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'invalid-'));
+    await cp(path.join(ROOT, 'scenarios', 'qa-citation-exists.json'), path.join(dir, 'good.json'));
+    await writeFile(path.join(dir, 'bad.json'), '{"id": "bad", "subject": "cited-qa", "surprise": 1}');
+    const { stdout, stderr, code } = await runCli(['capture', '--scenarios', dir]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('bad.json: unknown key "surprise"');
+    expect(stderr).toContain('bad.json at description');
+    expect(stderr).toContain('nothing was run');
+  });
+});
+
+describe('CLI input errors', () => {
+  it.each([
+    [['capture', '--bogus'], /^error: capture: unknown flag '--bogus'\nRun 'npm run lab -- capture --help' for usage.\n$/],
+    [['capture', '--concurrency', 'many'], /--concurrency must be a whole number from 1 to 256, got "many"/],
+    [['capture', '--repeat', '0'], /--repeat must be a whole number/],
+    [['capture', '--store', 'floppy'], /unknown store "floppy". Available stores: memory/],
+    [['launch'], /unknown command "launch". Available commands: capture, scenarios/],
+  ])('%j exits 2 with one clear line and the usage hint', async (args, message) => {
+    const { stdout, stderr, code } = await runCli(args);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(message);
+    expect(stderr).toContain('--help');
+  });
+
+  it('LAB_STORE chooses the store when --store is absent', async () => {
+    const { stderr, code } = await runCli(['capture', '--filter', 'planner'], { env: { LAB_STORE: 'floppy' } });
+    expect(code).toBe(2);
+    expect(stderr).toContain('unknown store "floppy"');
+  });
+
+  it('--help lists every flag and the exit codes', async () => {
+    const { stdout, code } = await runCli(['capture', '--help']);
+    expect(code).toBe(0);
+    for (const flag of ['--store', '--scenarios', '--filter', '--concurrency', '--repeat', '--timeout-ms', '--live', '--json', '--help']) expect(stdout).toContain(flag);
+    expect(stdout).toContain('Exit codes');
+  });
+
+  it('--live without its configuration exits 2 naming the variables', async () => {
+    const { stderr, code } = await runCli(['capture', '--live', '--filter', 'planner']);
+    expect(code).toBe(2);
+    expect(stderr).toContain('--live needs OPENAI_BASE_URL and OPENAI_API_KEY');
+  });
+});
