@@ -1,7 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { Tracer } from '@opentelemetry/api';
 import type { Outcome } from '../contracts/failure-kind.ts';
-import { recordKey } from '../contracts/trace-record.ts';
+import type { Scenario } from '../contracts/scenario.ts';
+import { recordKey, type TraceRecord } from '../contracts/trace-record.ts';
 import { runWithFailureDetection } from '../detect/run-with-failure-detection.ts';
 import { LabError } from '../errors/lab-error.ts';
 import type { Redact } from '../internal/redact.ts';
@@ -9,6 +10,7 @@ import { toError } from '../internal/to-error.ts';
 import type { ModelEndpoint } from '../model/model-endpoint.ts';
 import type { LoadedScenario } from '../scenario/load-scenarios.ts';
 import type { TraceStore } from '../store/trace-store.ts';
+import { BatchWriter } from './batch-writer.ts';
 import type { Subject } from '../subject/subject.ts';
 
 /** The outcome of one run through capture: run, detect, persist, retrieve, compare. */
@@ -72,36 +74,49 @@ export async function runCapture(options: CaptureOptions): Promise<{ results: Ca
   const results: CaptureResult[] = new Array(jobs.length);
   let next = 0;
   let done = 0;
+  const writer = new BatchWriter(options.store);
+  // Storing and reading back go on in the background while the next runs start.
+  const persisting = new Set<Promise<void>>();
   const worker = async () => {
     while (next < jobs.length) {
       const index = next++;
       const job = jobs[index]!;
-      const result = await captureOne(job.loaded, job.repeat, options);
-      results[index] = result;
-      options.onResult?.(result, ++done, jobs.length);
+      const run = await runOne(job.loaded, job.repeat, options);
+      const finished = ('result' in run ? Promise.resolve(run.result) : persist(run, options, writer)).then((result) => {
+        results[index] = result;
+        options.onResult?.(result, ++done, jobs.length);
+      });
+      persisting.add(finished);
+      void finished.finally(() => persisting.delete(finished));
+      // Bound the records held in memory while their writes are in flight.
+      if (persisting.size >= MAX_IN_FLIGHT) await Promise.race(persisting);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, jobs.length)) }, worker));
+  await Promise.all(persisting);
   return { results, summary: summarize(results, options.model.mode === 'live', performance.now() - started) };
 }
 
-async function captureOne({ scenario }: LoadedScenario, repeat: number, options: CaptureOptions): Promise<CaptureResult> {
-  const base = { scenario: scenario.id, subject: scenario.subject, repeat, expected: scenario.expected };
+/** Records held in memory at most while their writes are in flight. */
+const MAX_IN_FLIGHT = 2048;
+
+/** Runs one scenario; a fault of the lab ends it here with a result, otherwise it goes on to persist. */
+async function runOne({ scenario }: LoadedScenario, repeat: number, options: CaptureOptions): Promise<{ result: CaptureResult } | { scenario: Scenario; repeat: number; trace: TraceRecord }> {
   const subject = options.subjects.get(scenario.subject);
   const started = performance.now();
-  let trace;
   try {
     if (!subject) throw new LabError({ message: `unknown subject ${scenario.subject}`, exitCode: 2 });
-    ({ trace } = await runWithFailureDetection(subject, scenario, {
-      model: options.model,
-      timeoutMs: options.timeoutMs,
-      tracer: options.tracer,
-      redact: options.redact,
-      repeatIndex: repeat,
-    }));
+    const { trace } = await runWithFailureDetection(subject, scenario, { model: options.model, timeoutMs: options.timeoutMs, tracer: options.tracer, redact: options.redact, repeatIndex: repeat });
+    return { scenario, repeat, trace };
   } catch (error) {
-    return { ...base, detected: null, matched: false, failure_id: null, trace_id: null, stored: false, retrieved: false, duration_ms: performance.now() - started, message: null, lab_error: labError(error, options.redact) };
+    const base = { scenario: scenario.id, subject: scenario.subject, repeat, expected: scenario.expected };
+    return { result: { ...base, detected: null, matched: false, failure_id: null, trace_id: null, stored: false, retrieved: false, duration_ms: performance.now() - started, message: null, lab_error: labError(error, options.redact) } };
   }
+}
+
+/** Stores a run's record, reads it back by key and compares. */
+async function persist({ scenario, repeat, trace }: { scenario: Scenario; repeat: number; trace: TraceRecord }, options: CaptureOptions, writer: BatchWriter): Promise<CaptureResult> {
+  const base = { scenario: scenario.id, subject: scenario.subject, repeat, expected: scenario.expected };
   const result: CaptureResult = {
     ...base,
     detected: trace.detected,
@@ -114,9 +129,13 @@ async function captureOne({ scenario }: LoadedScenario, repeat: number, options:
     message: trace.failure?.message ?? null,
     lab_error: null,
   };
+  const outcome = await writer.write(trace);
+  if (!outcome.stored) {
+    result.lab_error = { name: 'NotStored', message: `record ${recordKey(trace)} was not stored: ${options.redact ? options.redact(outcome.error) : outcome.error}`, exit_code: 1 };
+    return result;
+  }
+  result.stored = true;
   try {
-    await options.store.put(trace);
-    result.stored = true;
     const back = await options.store.get(recordKey(trace));
     result.retrieved = back !== undefined && isDeepStrictEqual(back, trace);
     if (!result.retrieved) {

@@ -7,11 +7,12 @@ import type { ModelEndpoint } from '../model/model-endpoint.ts';
 import { ScriptedModelServer } from '../model/scripted-server.ts';
 import { loadScenarios } from '../scenario/load-scenarios.ts';
 import { loadSubjects } from '../scenario/load-subjects.ts';
-import { isStoreName, openStore, STORE_NAMES } from '../store/stores.ts';
+import { openStore } from '../store/stores.ts';
 import { startTelemetry } from '../telemetry/telemetry.ts';
 import { formatResultLine, formatSummary, jsonResultLine } from './format.ts';
 import { type CommandSpec, helpText, intOption, parseCommand } from './options.ts';
 import type { CliIo } from './io.ts';
+import { storeName, storeOptions } from './store-options.ts';
 
 /** The folder of the project (src/cli/../..), where subjects/ and scenarios/ live. */
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -21,7 +22,7 @@ export const captureSpec: CommandSpec = {
   name: 'capture',
   summary: 'Runs every scenario: run, detect, persist, retrieve by failure_id, compare, print.',
   options: {
-    store: { type: 'string', value: 'NAME', help: `where traces go: ${STORE_NAMES.join(', ')}`, env: 'LAB_STORE', default: 'memory' },
+    ...storeOptions,
     scenarios: { type: 'string', value: 'DIR', help: 'folder of scenario files', env: 'LAB_SCENARIOS', default: 'scenarios' },
     filter: { type: 'string', value: 'TEXT', help: 'only scenarios whose id or subject contains TEXT' },
     concurrency: { type: 'string', value: 'N', help: 'runs at once', env: 'LAB_CONCURRENCY', default: '4' },
@@ -40,8 +41,7 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
     io.out(captureUsage());
     return 0;
   }
-  const storeName = String(values.store);
-  if (!isStoreName(storeName)) throw new UsageError({ message: `unknown store "${storeName}". Available stores: ${STORE_NAMES.join(', ')}` });
+  const store = storeName(values);
   const concurrency = intOption(values, 'concurrency', { max: 256 })!;
   const repeat = intOption(values, 'repeat', { max: 100_000 })!;
   const timeoutMs = intOption(values, 'timeout-ms', { max: 3_600_000 });
@@ -59,13 +59,13 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
   const model: ModelEndpoint & { close?: () => Promise<void> } = values.live ? new LiveEndpoint(io.env) : await ScriptedModelServer.start();
   const telemetry = startTelemetry({ env: io.env });
   try {
-    const store = await openStore(storeName, { env: io.env });
+    const traces = await openStore(store, { env: io.env, dir: path.resolve(io.cwd, String(values.dir)) });
     try {
       const live = model.mode === 'live';
       const { results, summary } = await runCapture({
         scenarios,
         subjects,
-        store,
+        store: traces,
         model,
         concurrency,
         repeat,
@@ -77,13 +77,13 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
       if (values.json) {
         io.out(JSON.stringify({ summary }));
       } else {
-        io.out(formatSummary(summary, store.name));
+        io.out(formatSummary(summary, traces.name));
         const lost = results.filter((r) => !r.stored || !r.retrieved);
         if (lost.length > 0) io.err(`not stored and retrieved intact: ${lost.map((r) => r.failure_id ?? r.trace_id ?? r.scenario).join(', ')}`);
       }
       return summary.exit_code;
     } finally {
-      await store.close();
+      await traces.close();
     }
   } finally {
     await telemetry.forceFlush().catch(() => {});

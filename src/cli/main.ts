@@ -2,6 +2,7 @@ import { LabError } from '../errors/lab-error.ts';
 import { UsageError } from '../errors/usage-error.ts';
 import { createRedactor, secretsFromEnv } from '../internal/redact.ts';
 import { captureCommand } from './capture-command.ts';
+import { exportCommand } from './export-command.ts';
 import { type CliIo, processIo } from './io.ts';
 import { scenariosCommand } from './scenarios-command.ts';
 
@@ -9,6 +10,7 @@ import { scenariosCommand } from './scenarios-command.ts';
 export const CommandsMap = {
   capture: { run: captureCommand, summary: 'run every scenario, detect, store, retrieve and print summaries' },
   scenarios: { run: scenariosCommand, summary: 'check and list the scenario files' },
+  export: { run: exportCommand, summary: 'write every stored record as NDJSON to stdout, for analyzers' },
 } satisfies Record<string, { run: (argv: string[], io: CliIo) => Promise<number>; summary: string }>;
 
 const USAGE = `Usage: npm run lab -- <command> [options]

@@ -1,12 +1,13 @@
 import { recordKey, type TraceRecord } from '../contracts/trace-record.ts';
 import { StoreError } from '../errors/store-error.ts';
 import { compareRecords, decodeCursor, encodeCursor, matchesQuery } from './query-filter.ts';
+import { DEFAULT_PAGE_SIZE, type PutOutcome, putEach, type TracePage, type TraceQuery, type TraceStore } from './trace-store.ts';
 import { readRecord } from './read-record.ts';
-import { DEFAULT_PAGE_SIZE, type TracePage, type TraceQuery, type TraceStore } from './trace-store.ts';
 
 /**
- * The reference TraceStore and the test double: records kept as JSON text, so what comes back
- * is a copy checked against the contract, exactly as from a durable store.
+ * The reference TraceStore and the test double. Records are kept as JSON text, so what comes back
+ * is a copy. Nothing but put can change what is held, so a record is checked against the
+ * contract once, on the way in; durable stores check on the way out, where files can change.
  */
 export class MemoryStore implements TraceStore {
   readonly name = 'memory';
@@ -15,13 +16,19 @@ export class MemoryStore implements TraceStore {
 
   async put(record: TraceRecord): Promise<void> {
     this.#open();
-    this.#docs.set(recordKey(record), JSON.stringify(record));
+    const key = recordKey(record);
+    readRecord(record, key, 'write');
+    this.#docs.set(key, JSON.stringify(record));
+  }
+
+  putMany(records: readonly TraceRecord[]): Promise<PutOutcome[]> {
+    return putEach(this, records, recordKey, (e) => (e instanceof Error ? e.message : String(e)));
   }
 
   async get(key: string): Promise<TraceRecord | undefined> {
     this.#open();
     const doc = this.#docs.get(key);
-    return doc === undefined ? undefined : readRecord(JSON.parse(doc), key);
+    return doc === undefined ? undefined : (JSON.parse(doc) as TraceRecord);
   }
 
   async query(query: TraceQuery = {}): Promise<TracePage> {
@@ -29,7 +36,7 @@ export class MemoryStore implements TraceStore {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const after = query.cursor ? decodeCursor(query.cursor) : null;
     const matching = [...this.#docs]
-      .map(([key, doc]) => ({ key, record: readRecord(JSON.parse(doc), key) }))
+      .map(([key, doc]) => ({ key, record: JSON.parse(doc) as TraceRecord }))
       .map((e) => ({ ...e, started_at: e.record.started_at }))
       .filter((e) => matchesQuery(e.record, query) && (!after || compareRecords(e, after) > 0))
       .sort(compareRecords);

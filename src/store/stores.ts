@@ -1,17 +1,27 @@
 import { ConfigError } from '../errors/config-error.ts';
+import { cosmosConfigFromEnv } from './cosmos-config.ts';
+import { DEFAULT_FILES_DIR } from './files-store.ts';
 import { MemoryStore } from './memory-store.ts';
 import type { TraceStore } from './trace-store.ts';
 
 /** What a store may be configured from. */
 export interface StoreOptions {
   env: NodeJS.ProcessEnv;
-  /** --dir, for stores kept in a folder. */
+  /** --dir, for the files store (default .lab-traces). */
   dir?: string;
 }
 
-/** The built-in TraceStore backends, by the name --store and LAB_STORE take. */
+/**
+ * The built-in TraceStore backends, by the name --store and LAB_STORE take. Backends with heavy
+ * dependencies are imported when chosen, so the others start fast.
+ */
 export const StoresMap = {
   memory: async (_options: StoreOptions): Promise<TraceStore> => new MemoryStore(),
+  files: async ({ dir }: StoreOptions): Promise<TraceStore> => (await import('./files-store.ts')).FilesStore.open(dir ?? DEFAULT_FILES_DIR),
+  cosmos: async ({ env }: StoreOptions): Promise<TraceStore> => {
+    const config = cosmosConfigFromEnv(env); // Fails before connecting when a variable is missing.
+    return (await import('./cosmos-store.ts')).CosmosStore.open(config);
+  },
 } satisfies Record<string, (options: StoreOptions) => Promise<TraceStore>>;
 
 /** The name of a built-in store. */

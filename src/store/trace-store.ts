@@ -23,6 +23,9 @@ export interface TracePage {
   cursor: string | null;
 }
 
+/** What became of one record of a putMany. */
+export type PutOutcome = { key: string; stored: true } | { key: string; stored: false; error: string };
+
 /**
  * Where TraceRecords are kept. A record's key is its failure_id, or its trace_id for a pass
  * (see recordKey). put is an idempotent upsert by key; get returns undefined for a missing key
@@ -30,7 +33,10 @@ export interface TracePage {
  */
 export interface TraceStore {
   readonly name: string;
+  /** Stores one record; resolves only once it is durable (for a durable backend). */
   put(record: TraceRecord): Promise<void>;
+  /** Stores many; never rejects for a record it could not store: that record's outcome says why. */
+  putMany(records: readonly TraceRecord[]): Promise<PutOutcome[]>;
   get(key: string): Promise<TraceRecord | undefined>;
   query(query?: TraceQuery): Promise<TracePage>;
   close(): Promise<void>;
@@ -38,3 +44,17 @@ export interface TraceStore {
 
 /** The default page size of a query. */
 export const DEFAULT_PAGE_SIZE = 100;
+
+/** putMany for backends without a native bulk write: one put after another, outcomes collected. */
+export async function putEach(store: Pick<TraceStore, 'put'>, records: readonly TraceRecord[], keyOf: (r: TraceRecord) => string, describe: (e: unknown) => string): Promise<PutOutcome[]> {
+  const outcomes: PutOutcome[] = [];
+  for (const record of records) {
+    try {
+      await store.put(record);
+      outcomes.push({ key: keyOf(record), stored: true });
+    } catch (error) {
+      outcomes.push({ key: keyOf(record), stored: false, error: describe(error) });
+    }
+  }
+  return outcomes;
+}

@@ -1,0 +1,231 @@
+import { readFile } from 'node:fs/promises';
+import { Agent } from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BulkOperationType, type Container, CosmosClient, type CosmosClientOptions, type JSONObject, type OperationInput, type SqlParameter } from '@azure/cosmos';
+import { recordKey, type TraceRecord } from '../contracts/trace-record.ts';
+import { ConfigError } from '../errors/config-error.ts';
+import { StoreError } from '../errors/store-error.ts';
+import type { CosmosConfig } from './cosmos-config.ts';
+import { readRecord } from './read-record.ts';
+import { DEFAULT_PAGE_SIZE, type PutOutcome, type TracePage, type TraceQuery, type TraceStore } from './trace-store.ts';
+
+/**
+ * The document a record is stored as: the partition key and query fields beside the record,
+ * which is kept whole and untouched (Cosmos adds its _rid, _etag, _ts at the top level).
+ * failure_id is the partition key and equals id: the record's failure_id, or its trace_id for a pass.
+ */
+export interface TraceDocument {
+  id: string;
+  failure_id: string;
+  record_type: 'trace_record';
+  kind: string;
+  subject_id: string;
+  scenario_id: string;
+  started_at: string;
+  record: TraceRecord;
+}
+
+/** Status codes worth another try: throttled, timed out, unavailable, retry-with, or no answer at all. */
+const TRANSIENT = new Set([408, 429, 449, 500, 503]);
+/** Our own bound on retries of a transient failure, beyond the SDK's 429 handling. */
+const MAX_ATTEMPTS = 6;
+const BASE_BACKOFF_MS = 50;
+
+/**
+ * Azure Cosmos DB (or the emulator, or @vercel/cosmosdb-server): one document per record,
+ * partitioned by /failure_id so get(failure_id) is one point read. Writes are idempotent upserts;
+ * putMany goes through executeBulkOperations. Database and container are created on first use.
+ */
+export class CosmosStore implements TraceStore {
+  readonly name = 'cosmos';
+  readonly #client: CosmosClient;
+  readonly #container: Container;
+  #closed = false;
+
+  private constructor(client: CosmosClient, container: Container) {
+    this.#client = client;
+    this.#container = container;
+  }
+
+  /** Connects, creating the database and the container if they are missing. */
+  static async open(config: CosmosConfig): Promise<CosmosStore> {
+    const client = new CosmosClient(await clientOptions(config));
+    try {
+      const { database } = await client.databases.createIfNotExists({ id: config.database });
+      const { container } = await database.containers.createIfNotExists({
+        id: config.container,
+        partitionKey: { paths: ['/failure_id'] },
+        // Queries order by started_at then id across partitions, which needs this composite index.
+        indexingPolicy: { compositeIndexes: [[{ path: '/started_at', order: 'ascending' }, { path: '/id', order: 'ascending' }]] },
+      });
+      return new CosmosStore(client, container);
+    } catch (error) {
+      client.dispose();
+      throw new StoreError({ store: 'cosmos', message: `cannot open database "${config.database}", container "${config.container}" at ${config.endpoint}: ${describe(error)}`, cause: error });
+    }
+  }
+
+  async put(record: TraceRecord): Promise<void> {
+    this.#open();
+    const key = recordKey(record);
+    readRecord(record, key, 'write');
+    try {
+      await retrying(() => this.#container.items.upsert(toDocument(record)));
+    } catch (error) {
+      throw new StoreError({ store: this.name, recordKey: key, message: `upsert failed: ${describe(error)}`, cause: error });
+    }
+  }
+
+  /** Bulk upserts; operations that fail transiently are sent again, up to a bound. */
+  async putMany(records: readonly TraceRecord[]): Promise<PutOutcome[]> {
+    this.#open();
+    const outcomes = new Map<string, PutOutcome>();
+    let pending: TraceDocument[] = [];
+    for (const record of records) {
+      const key = recordKey(record);
+      try {
+        readRecord(record, key, 'write');
+        pending.push(toDocument(record));
+      } catch (error) {
+        outcomes.set(key, { key, stored: false, error: describe(error) });
+      }
+    }
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const operations: OperationInput[] = pending.map((doc) => ({ operationType: BulkOperationType.Upsert, resourceBody: doc as unknown as JSONObject, partitionKey: doc.failure_id }));
+      let results;
+      try {
+        results = await this.#container.items.executeBulkOperations(operations);
+      } catch (error) {
+        results = pending.map(() => ({ error }));
+      }
+      const retry: TraceDocument[] = [];
+      let waitMs = 0;
+      results.forEach((result, i) => {
+        const doc = pending[i]!;
+        const status = result && 'response' in result && result.response ? result.response.statusCode : statusOf(result?.error);
+        if (status !== undefined && status >= 200 && status < 300) return void outcomes.set(doc.id, { key: doc.id, stored: true });
+        const transient = status === undefined || TRANSIENT.has(status);
+        if (transient && attempt < MAX_ATTEMPTS) {
+          retry.push(doc);
+          waitMs = Math.max(waitMs, retryAfterOf(result?.error) ?? 0);
+        } else {
+          outcomes.set(doc.id, { key: doc.id, stored: false, error: `upsert failed with ${status ?? 'no answer'}: ${describe(result?.error ?? 'unknown')}` });
+        }
+      });
+      pending = retry;
+      if (pending.length > 0) await sleep(Math.max(waitMs, BASE_BACKOFF_MS * 2 ** (attempt - 1)));
+    }
+    return records.map((r) => outcomes.get(recordKey(r))!);
+  }
+
+  async get(key: string): Promise<TraceRecord | undefined> {
+    this.#open();
+    let resource: TraceDocument | undefined;
+    try {
+      ({ resource } = await retrying(() => this.#container.item(key, key).read<TraceDocument>()));
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw new StoreError({ store: this.name, recordKey: key, message: `point read failed: ${describe(error)}`, cause: error });
+    }
+    if (resource === undefined) return undefined;
+    return readRecord(resource.record, key);
+  }
+
+  async query(query: TraceQuery = {}): Promise<TracePage> {
+    this.#open();
+    // The conditions are fixed text; every value goes in as a parameter.
+    const where = ["c.record_type = 'trace_record'"];
+    const parameters: SqlParameter[] = [];
+    const bind = (condition: string, name: string, value: string) => {
+      where.push(condition);
+      parameters.push({ name, value });
+    };
+    if (query.kind !== undefined) bind('c.kind = @kind', '@kind', query.kind);
+    if (query.subject_id !== undefined) bind('c.subject_id = @subject', '@subject', query.subject_id);
+    if (query.scenario_id !== undefined) bind('c.scenario_id = @scenario', '@scenario', query.scenario_id);
+    if (query.since !== undefined) bind('c.started_at >= @since', '@since', query.since);
+    if (query.until !== undefined) bind('c.started_at < @until', '@until', query.until);
+    const iterator = this.#container.items.query<{ id: string; record: unknown }>(
+      { query: `SELECT c.id, c.record FROM c WHERE ${where.join(' AND ')} ORDER BY c.started_at ASC, c.id ASC`, parameters },
+      { maxItemCount: query.limit ?? DEFAULT_PAGE_SIZE, continuationToken: query.cursor ?? undefined },
+    );
+    try {
+      const page = await retrying(() => iterator.fetchNext());
+      return { records: page.resources.map((doc) => readRecord(doc.record, doc.id)), cursor: page.hasMoreResults && page.continuationToken ? page.continuationToken : null };
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ContractViolationError') throw error;
+      throw new StoreError({ store: this.name, message: `query failed: ${describe(error)}`, cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#client.dispose();
+  }
+
+  #open(): void {
+    if (this.#closed) throw new StoreError({ store: this.name, message: 'the store is closed' });
+  }
+}
+
+/** The envelope a record is stored in. */
+export function toDocument(record: TraceRecord): TraceDocument {
+  const key = recordKey(record);
+  return { id: key, failure_id: key, record_type: 'trace_record', kind: record.detected ?? 'pass', subject_id: record.subject_id, scenario_id: record.scenario_id, started_at: record.started_at, record };
+}
+
+/** CosmosClient options: key or Entra ID, a CA for this client only, discovery and 429 bounds. */
+export async function clientOptions(config: CosmosConfig): Promise<CosmosClientOptions> {
+  let agent: Agent | undefined;
+  if (config.caCertPath) {
+    let ca: Buffer;
+    try {
+      ca = await readFile(config.caCertPath);
+    } catch (error) {
+      throw new ConfigError({ message: `COSMOS_CA_CERT: cannot read ${config.caCertPath} (${(error as Error).message})` });
+    }
+    // Trusted by this client alone: TLS verification stays on for every other connection.
+    agent = new Agent({ ca, keepAlive: true });
+  }
+  const auth: Pick<CosmosClientOptions, 'key' | 'aadCredentials'> = config.key
+    ? { key: config.key }
+    : { aadCredentials: new (await import('@azure/identity')).DefaultAzureCredential() };
+  return {
+    endpoint: config.endpoint,
+    ...auth,
+    ...(agent ? { agent } : {}),
+    connectionPolicy: {
+      enableEndpointDiscovery: config.endpointDiscovery,
+      retryOptions: { maxRetryAttemptCount: config.maxRetries, fixedRetryIntervalInMilliseconds: 0, maxWaitTimeInSeconds: config.maxWaitSeconds },
+    },
+  };
+}
+
+/** Runs a Cosmos call again on transient failures (past the SDK's own 429 retries), with backoff. */
+async function retrying<T>(call: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (error) {
+      const status = statusOf(error);
+      if (attempt >= MAX_ATTEMPTS || (status !== undefined && !TRANSIENT.has(status))) throw error;
+      await sleep(Math.max(retryAfterOf(error) ?? 0, BASE_BACKOFF_MS * 2 ** (attempt - 1)));
+    }
+  }
+}
+
+function statusOf(error: unknown): number | undefined {
+  const code = (error as { code?: unknown; statusCode?: unknown } | null)?.code ?? (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof code === 'number' ? code : undefined;
+}
+
+function retryAfterOf(error: unknown): number | undefined {
+  const ms = (error as { retryAfterInMs?: unknown } | null)?.retryAfterInMs;
+  return typeof ms === 'number' ? ms : undefined;
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return `${(error as { code?: unknown }).code !== undefined ? `${String((error as { code?: unknown }).code)} ` : ''}${error.message.split('\n')[0]}`;
+  return String(error);
+}

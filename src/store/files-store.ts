@@ -1,0 +1,255 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { recordKey, type TraceRecord } from '../contracts/trace-record.ts';
+import { ContractViolationError } from '../errors/contract-violation-error.ts';
+import { StoreError } from '../errors/store-error.ts';
+import { decodeCursor, encodeCursor } from './query-filter.ts';
+import { readRecord } from './read-record.ts';
+import { DEFAULT_PAGE_SIZE, type PutOutcome, type TracePage, type TraceQuery, type TraceStore } from './trace-store.ts';
+
+/** The folder capture writes to when --dir is not given (git ignores it). */
+export const DEFAULT_FILES_DIR = '.lab-traces';
+
+/** Temporary files older than this belong to a writer that died; they are removed on open. */
+const STALE_TMP_MS = 60_000;
+
+/** A record key becomes a file name, so only UUID-like keys are accepted. */
+const KEY = /^[0-9a-zA-Z][0-9a-zA-Z_-]{0,127}$/;
+
+/**
+ * One JSON file per record, `records/<key>.json`, written atomically: a temporary file, fsync,
+ * rename, fsync of the folder. A crash at any moment leaves the old state or the complete new
+ * record, never a partial file in records/. The files are the truth; `index.sqlite` (node:sqlite,
+ * WAL) is derived from them for queries and is reconciled with records/ on open, so a record
+ * written by a process killed before it reached the index is found again.
+ */
+export class FilesStore implements TraceStore {
+  readonly name = 'files';
+  readonly dir: string;
+  readonly #records: string;
+  readonly #tmp: string;
+  readonly #db: DatabaseSync;
+  readonly #upsert: StatementSync;
+  #closed = false;
+
+  private constructor(dir: string, db: DatabaseSync) {
+    this.dir = dir;
+    this.#records = path.join(dir, 'records');
+    this.#tmp = path.join(dir, 'tmp');
+    this.#db = db;
+    this.#upsert = db.prepare('INSERT OR REPLACE INTO records (key, kind, subject_id, scenario_id, started_at) VALUES (?, ?, ?, ?, ?)');
+  }
+
+  /** Opens (creating if needed) a store in a folder, and brings its index up to date. */
+  static async open(dir: string): Promise<FilesStore> {
+    const root = path.resolve(dir);
+    try {
+      await mkdir(path.join(root, 'records'), { recursive: true });
+      await mkdir(path.join(root, 'tmp'), { recursive: true });
+    } catch (error) {
+      throw new StoreError({ store: 'files', message: `cannot create the store folder ${root} (${(error as Error).message}); pass --dir to choose another`, cause: error });
+    }
+    const db = new DatabaseSync(path.join(root, 'index.sqlite'));
+    db.exec(`
+      PRAGMA journal_mode = WAL;
+      PRAGMA busy_timeout = 10000;
+      PRAGMA synchronous = NORMAL;
+      CREATE TABLE IF NOT EXISTS records (
+        key TEXT PRIMARY KEY, kind TEXT NOT NULL, subject_id TEXT NOT NULL, scenario_id TEXT NOT NULL, started_at TEXT NOT NULL
+      ) WITHOUT ROWID;
+      CREATE INDEX IF NOT EXISTS records_by_time ON records (started_at, key);
+      CREATE INDEX IF NOT EXISTS records_by_kind ON records (kind, started_at, key);
+      CREATE INDEX IF NOT EXISTS records_by_subject ON records (subject_id, started_at, key);
+      CREATE INDEX IF NOT EXISTS records_by_scenario ON records (scenario_id, started_at, key);
+    `);
+    const store = new FilesStore(root, db);
+    await store.#removeStaleTemporaries();
+    await store.#reconcile();
+    return store;
+  }
+
+  async put(record: TraceRecord): Promise<void> {
+    const [outcome] = await this.putMany([record]);
+    if (outcome && !outcome.stored) throw new StoreError({ store: this.name, recordKey: outcome.key, message: outcome.error });
+  }
+
+  /**
+   * Writes every record to its own temporary file and fsyncs it, renames them all into place,
+   * then fsyncs the folder once: one directory sync covers the whole batch.
+   */
+  async putMany(records: readonly TraceRecord[]): Promise<PutOutcome[]> {
+    this.#open();
+    const outcomes = new Map<string, PutOutcome>();
+    const written: { key: string; tmp: string; record: TraceRecord }[] = [];
+    await Promise.all(
+      records.map(async (record) => {
+        const key = recordKey(record);
+        try {
+          this.#checkKey(key);
+          readRecord(record, key, 'write');
+          const tmp = path.join(this.#tmp, `${key}.${process.pid}.${randomUUID()}.tmp`);
+          const handle = await open(tmp, 'wx');
+          try {
+            await handle.writeFile(JSON.stringify(record));
+            await handle.sync();
+          } finally {
+            await handle.close();
+          }
+          written.push({ key, tmp, record });
+        } catch (error) {
+          outcomes.set(key, { key, stored: false, error: describe(error) });
+        }
+      }),
+    );
+    const renamed: typeof written = [];
+    for (const w of written) {
+      try {
+        await rename(w.tmp, this.#file(w.key));
+        renamed.push(w);
+      } catch (error) {
+        outcomes.set(w.key, { key: w.key, stored: false, error: describe(error) });
+        await rm(w.tmp, { force: true });
+      }
+    }
+    if (renamed.length > 0) {
+      try {
+        await syncFolder(this.#records);
+        this.#index(renamed.map((w) => w.record));
+        for (const w of renamed) outcomes.set(w.key, { key: w.key, stored: true });
+      } catch (error) {
+        for (const w of renamed) outcomes.set(w.key, { key: w.key, stored: false, error: describe(error) });
+      }
+    }
+    return records.map((r) => outcomes.get(recordKey(r))!);
+  }
+
+  async get(key: string): Promise<TraceRecord | undefined> {
+    this.#open();
+    this.#checkKey(key);
+    let text: string;
+    try {
+      text = await readFile(this.#file(key), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new StoreError({ store: this.name, recordKey: key, message: `cannot read ${this.#file(key)}: ${(error as Error).message}`, cause: error });
+    }
+    return parseRecordFile(text, key, this.#file(key));
+  }
+
+  async query(query: TraceQuery = {}): Promise<TracePage> {
+    this.#open();
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    // Conditions are fixed SQL; only the values come from the query, always as parameters.
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    if (query.kind !== undefined) where.push('kind = ?'), params.push(query.kind);
+    if (query.subject_id !== undefined) where.push('subject_id = ?'), params.push(query.subject_id);
+    if (query.scenario_id !== undefined) where.push('scenario_id = ?'), params.push(query.scenario_id);
+    if (query.since !== undefined) where.push('started_at >= ?'), params.push(query.since);
+    if (query.until !== undefined) where.push('started_at < ?'), params.push(query.until);
+    if (query.cursor) {
+      const after = decodeCursor(query.cursor);
+      where.push('(started_at > ? OR (started_at = ? AND key > ?))');
+      params.push(after.started_at, after.started_at, after.key);
+    }
+    const sql = `SELECT key, started_at FROM records ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at, key LIMIT ?`;
+    const rows = this.#db.prepare(sql).all(...params, limit + 1) as { key: string; started_at: string }[];
+    const page = rows.slice(0, limit);
+    const records: TraceRecord[] = [];
+    for (const row of page) {
+      const record = await this.get(row.key);
+      // A file removed by hand since it was indexed: the index forgets it.
+      if (record === undefined) this.#db.prepare('DELETE FROM records WHERE key = ?').run(row.key);
+      else records.push(record);
+    }
+    const last = page.at(-1);
+    return { records, cursor: rows.length > limit && last ? encodeCursor(last) : null };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.close();
+  }
+
+  #file(key: string): string {
+    return path.join(this.#records, `${key}.json`);
+  }
+
+  #checkKey(key: string): void {
+    if (!KEY.test(key)) throw new StoreError({ store: this.name, recordKey: key, message: 'not a record key (expected a failure_id or trace_id UUID)' });
+  }
+
+  #open(): void {
+    if (this.#closed) throw new StoreError({ store: this.name, message: 'the store is closed' });
+  }
+
+  #index(records: readonly TraceRecord[]): void {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      for (const r of records) this.#upsert.run(recordKey(r), r.detected ?? 'pass', r.subject_id, r.scenario_id, r.started_at);
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  /** Indexes record files the index lacks and forgets entries whose file is gone. */
+  async #reconcile(): Promise<void> {
+    const files = new Set((await readdir(this.#records)).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)));
+    const indexed = new Set((this.#db.prepare('SELECT key FROM records').all() as { key: string }[]).map((r) => r.key));
+    const missing: TraceRecord[] = [];
+    for (const key of files) {
+      if (indexed.has(key)) continue;
+      try {
+        missing.push(parseRecordFile(await readFile(this.#file(key), 'utf8'), key, this.#file(key)));
+      } catch {
+        // Not a valid record: get() will refuse it with the reason; it cannot be queried.
+      }
+    }
+    if (missing.length > 0) this.#index(missing);
+    const gone = [...indexed].filter((key) => !files.has(key));
+    if (gone.length > 0) {
+      const del = this.#db.prepare('DELETE FROM records WHERE key = ?');
+      this.#db.exec('BEGIN IMMEDIATE');
+      for (const key of gone) del.run(key);
+      this.#db.exec('COMMIT');
+    }
+  }
+
+  async #removeStaleTemporaries(): Promise<void> {
+    const now = Date.now();
+    for (const name of await readdir(this.#tmp)) {
+      const file = path.join(this.#tmp, name);
+      const info = await stat(file).catch(() => null);
+      if (info && now - info.mtimeMs > STALE_TMP_MS) await rm(file, { force: true });
+    }
+  }
+}
+
+function parseRecordFile(text: string, key: string, file: string): TraceRecord {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ContractViolationError({ recordKey: key, message: `${file} is not valid JSON (${(error as Error).message})`, cause: error });
+  }
+  return readRecord(json, key);
+}
+
+/** fsync of a folder, so a rename inside it survives a crash. */
+async function syncFolder(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,110 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createHttpsServer as createCosmosHttpsServer } from '@vercel/cosmosdb-server';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cosmosEnv, startCosmos } from '../helpers/cosmos-server.ts';
+import { ROOT, runCli } from '../helpers/run-cli.ts';
+
+const jsonLines = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+const tempDir = (prefix: string) => mkdtemp(path.join(tmpdir(), prefix));
+
+let cosmos: Awaited<ReturnType<typeof startCosmos>>;
+beforeAll(async () => {
+  cosmos = await startCosmos();
+});
+afterAll(() => cosmos.close());
+
+async function schemaValidator() {
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i).addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)));
+  return ajv.compile(JSON.parse(await readFile(path.join(ROOT, 'schemas', 'trace-record.schema.json'), 'utf8')));
+}
+
+describe('capture --store files', () => {
+  it('stores every run; two captures writing to one folder at once lose nothing; export gives them all, valid against the JSON Schema', async () => {
+    const dir = await tempDir('files-cli-');
+    const [a, b] = await Promise.all([runCli(['capture', '--store', 'files', '--dir', dir, '--json']), runCli(['capture', '--store', 'files', '--dir', dir, '--json', '--repeat', '2'])]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    const runs = [...jsonLines(a.stdout).slice(0, -1), ...jsonLines(b.stdout).slice(0, -1)];
+    const keys = runs.map((r) => r.failure_id ?? r.trace_id);
+    expect(new Set(keys).size).toBe(keys.length);
+
+    const exported = await runCli(['export', '--store', 'files', '--dir', dir]);
+    expect(exported.code).toBe(0);
+    expect(exported.stderr).toContain(`exported ${keys.length} records from the files store`);
+    const records = jsonLines(exported.stdout);
+    expect(records.map((r) => r.failure_id ?? r.trace_id).sort()).toEqual([...keys].sort());
+    const validate = await schemaValidator();
+    for (const record of records) expect(validate(record), JSON.stringify(validate.errors)).toBe(true);
+
+    const timeouts = jsonLines((await runCli(['export', '--store', 'files', '--dir', dir, '--kind', 'timeout'])).stdout);
+    expect(timeouts.length).toBe(runs.filter((r) => r.detected === 'timeout').length);
+    expect(timeouts.every((r) => r.detected === 'timeout')).toBe(true);
+    const future = await runCli(['export', '--store', 'files', '--dir', dir, '--since', '2999-01-01T00:00:00Z']);
+    expect(future.stdout).toBe('');
+  });
+
+  it('LAB_STORE=files with LAB_DIR chooses the store', async () => {
+    const dir = await tempDir('files-env-');
+    const run = await runCli(['capture', '--filter', 'planner', '--json'], { env: { LAB_STORE: 'files', LAB_DIR: dir } });
+    expect(run.code).toBe(0);
+    expect(jsonLines((await runCli(['export', '--store', 'files', '--dir', dir])).stdout)).toHaveLength(3);
+  });
+});
+
+describe('capture --store cosmos', () => {
+  it('works end to end like memory, and export reads it back', async () => {
+    const env = cosmosEnv(cosmos.endpoint);
+    const run = await runCli(['capture', '--store', 'cosmos', '--json'], { env });
+    expect(run.code, run.stderr).toBe(0);
+    const lines = jsonLines(run.stdout);
+    const summary = lines.pop().summary;
+    expect(summary).toMatchObject({ stored: lines.length, retrieved: lines.length, exit_code: 0 });
+    const exported = jsonLines((await runCli(['export', '--store', 'cosmos'], { env })).stdout);
+    expect(exported.map((r) => r.trace_id).sort()).toEqual(lines.map((l) => l.trace_id).sort());
+    const validate = await schemaValidator();
+    for (const record of exported) expect(validate(record), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it('without its configuration exits 2 naming the missing variables, before running anything', async () => {
+    const run = await runCli(['capture', '--store', 'cosmos'], { env: { COSMOS_ENDPOINT: cosmos.endpoint } });
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('--store cosmos needs COSMOS_DATABASE, COSMOS_CONTAINER_TRACES');
+  });
+
+  it('never prints the Cosmos key, even when the endpoint fails', async () => {
+    const key = 'c2VjcmV0LWNvc21vcy1rZXktY2FuYXJ5LTAxMjM0NTY3ODk=';
+    const run = await runCli(['capture', '--store', 'cosmos', '--filter', 'planner'], { env: cosmosEnv('http://127.0.0.1:9', { COSMOS_KEY: key, COSMOS_MAX_RETRIES: '0' }) });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('cannot open database');
+    expect(run.stdout + run.stderr).not.toContain(key);
+  });
+});
+
+describe('cosmos over HTTPS with a generated certificate', () => {
+  it('trusts COSMOS_CA_CERT for its own client only, and refuses an unknown certificate without it', async () => {
+    const dir = await tempDir('cosmos-tls-');
+    const keyFile = path.join(dir, 'key.pem');
+    const certFile = path.join(dir, 'cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', keyFile, '-out', certFile], { stdio: 'ignore' });
+    const server = createCosmosHttpsServer({ key: await readFile(keyFile), cert: await readFile(certFile) });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const endpoint = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const trusted = await runCli(['capture', '--store', 'cosmos', '--filter', 'planner', '--json'], { env: cosmosEnv(endpoint, { COSMOS_CA_CERT: certFile }) });
+      expect(trusted.code, trusted.stderr).toBe(0);
+      const untrusted = await runCli(['capture', '--store', 'cosmos', '--filter', 'planner'], { env: cosmosEnv(endpoint, { COSMOS_MAX_RETRIES: '0' }) });
+      expect(untrusted.code).toBe(1);
+      expect(untrusted.stderr).toMatch(/cannot open database.*(self-signed|certificate)/i);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});

@@ -1,0 +1,76 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ContractViolationError } from '../../src/errors/contract-violation-error.ts';
+import { StoreError } from '../../src/errors/store-error.ts';
+import { FilesStore } from '../../src/store/files-store.ts';
+import { makeRecord } from '../helpers/records.ts';
+import { queryAll, traceStoreContract } from './trace-store-contract.ts';
+
+const tempDir = () => mkdtemp(path.join(tmpdir(), 'files-store-'));
+
+describe('FilesStore', () => {
+  traceStoreContract(async () => FilesStore.open(await tempDir()));
+
+  it('keeps one JSON file per record, named by its key, and nothing left in tmp/', async () => {
+    const dir = await tempDir();
+    const store = await FilesStore.open(dir);
+    const failing = makeRecord({ kind: 'timeout' });
+    const passing = makeRecord();
+    await store.putMany([failing, passing]);
+    await store.close();
+    expect((await readdir(path.join(dir, 'records'))).sort()).toEqual([`${failing.failure_id}.json`, `${passing.trace_id}.json`].sort());
+    expect(await readdir(path.join(dir, 'tmp'))).toEqual([]);
+    expect(JSON.parse(await readFile(path.join(dir, 'records', `${failing.failure_id}.json`), 'utf8'))).toEqual(failing);
+  });
+
+  it('finds records written past the index (a writer killed between rename and index) when reopened', async () => {
+    const dir = await tempDir();
+    const store = await FilesStore.open(dir);
+    await store.put(makeRecord({ kind: 'exception' }));
+    await store.close();
+    const orphan = makeRecord({ kind: 'exception', subject: 'orphan' });
+    await writeFile(path.join(dir, 'records', `${orphan.failure_id}.json`), JSON.stringify(orphan));
+    await rm(path.join(dir, 'index.sqlite'));
+    await rm(path.join(dir, 'index.sqlite-wal'), { force: true });
+    await rm(path.join(dir, 'index.sqlite-shm'), { force: true });
+    const reopened = await FilesStore.open(dir);
+    expect((await queryAll(reopened)).length).toBe(2);
+    expect((await queryAll(reopened, { subject_id: 'orphan' }))[0]).toEqual(orphan);
+    await reopened.close();
+  });
+
+  it('refuses on read a record of another schema_version or with unknown fields, naming it', async () => {
+    const dir = await tempDir();
+    const store = await FilesStore.open(dir);
+    const future = { ...makeRecord({ kind: 'exception' }), schema_version: 2 };
+    const extra = { ...makeRecord({ kind: 'exception' }), analyst_note: 'x' };
+    await writeFile(path.join(dir, 'records', `${future.failure_id}.json`), JSON.stringify(future));
+    await writeFile(path.join(dir, 'records', `${extra.failure_id}.json`), JSON.stringify(extra));
+    await writeFile(path.join(dir, 'records', `00000000-0000-4000-8000-00000000dead.json`), '{"schema_version": 1, "trace');
+    const v2 = await store.get(future.failure_id!).catch((e: unknown) => e);
+    expect(v2).toBeInstanceOf(ContractViolationError);
+    expect((v2 as Error).message).toMatch(new RegExp(`record ${future.failure_id}: stored record breaks the TraceRecord contract \\(schema_version 2; this lab reads and writes version 1\\)`));
+    expect(((await store.get(extra.failure_id!).catch((e: unknown) => e)) as Error).message).toContain('analyst_note');
+    expect(((await store.get('00000000-0000-4000-8000-00000000dead').catch((e: unknown) => e)) as Error).message).toContain('is not valid JSON');
+    await store.close();
+  });
+
+  it('refuses keys that are not record keys, so no path can escape the folder', async () => {
+    const store = await FilesStore.open(await tempDir());
+    await expect(store.get('../../etc/passwd')).rejects.toBeInstanceOf(StoreError);
+    await store.close();
+  });
+
+  it('reports a record that breaks the contract as not stored, and stores the rest', async () => {
+    const store = await FilesStore.open(await tempDir());
+    const good = makeRecord();
+    const bad = { ...makeRecord({ kind: 'exception' }), schema_version: 3 } as never;
+    const outcomes = await store.putMany([good, bad]);
+    expect(outcomes[0]).toEqual({ key: good.trace_id, stored: true });
+    expect(outcomes[1]).toMatchObject({ stored: false, error: expect.stringContaining('schema_version') });
+    expect(await queryAll(store)).toHaveLength(1);
+    await store.close();
+  });
+});
