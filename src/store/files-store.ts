@@ -51,19 +51,7 @@ export class FilesStore implements TraceStore {
     } catch (error) {
       throw new StoreError({ store: 'files', message: `cannot create the store folder ${root} (${(error as Error).message}); pass --dir to choose another`, cause: error });
     }
-    const db = new DatabaseSync(path.join(root, 'index.sqlite'));
-    db.exec(`
-      PRAGMA journal_mode = WAL;
-      PRAGMA busy_timeout = 10000;
-      PRAGMA synchronous = NORMAL;
-      CREATE TABLE IF NOT EXISTS records (
-        key TEXT PRIMARY KEY, kind TEXT NOT NULL, subject_id TEXT NOT NULL, scenario_id TEXT NOT NULL, started_at TEXT NOT NULL
-      ) WITHOUT ROWID;
-      CREATE INDEX IF NOT EXISTS records_by_time ON records (started_at, key);
-      CREATE INDEX IF NOT EXISTS records_by_kind ON records (kind, started_at, key);
-      CREATE INDEX IF NOT EXISTS records_by_subject ON records (subject_id, started_at, key);
-      CREATE INDEX IF NOT EXISTS records_by_scenario ON records (scenario_id, started_at, key);
-    `);
+    const db = await openIndex(path.join(root, 'index.sqlite'));
     const store = new FilesStore(root, db);
     await store.#removeStaleTemporaries();
     await store.#reconcile();
@@ -227,6 +215,47 @@ export class FilesStore implements TraceStore {
       const info = await stat(file).catch(() => null);
       if (info && now - info.mtimeMs > STALE_TMP_MS) await rm(file, { force: true });
     }
+  }
+}
+
+/** The index schema. */
+const INDEX_SQL = `
+  PRAGMA journal_mode = WAL;
+  PRAGMA busy_timeout = 10000;
+  -- The index is derived from the record files and reconciled with them on every open, so it
+  -- needs no durability of its own: OFF spares an fsync per commit. A crash of the machine that
+  -- corrupts it is handled in openIndex by rebuilding it from the files.
+  PRAGMA synchronous = OFF;
+  CREATE TABLE IF NOT EXISTS records (
+    key TEXT PRIMARY KEY, kind TEXT NOT NULL, subject_id TEXT NOT NULL, scenario_id TEXT NOT NULL, started_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS records_by_time ON records (started_at, key);
+  CREATE INDEX IF NOT EXISTS records_by_kind ON records (kind, started_at, key);
+  CREATE INDEX IF NOT EXISTS records_by_subject ON records (subject_id, started_at, key);
+  CREATE INDEX IF NOT EXISTS records_by_scenario ON records (scenario_id, started_at, key);
+`;
+
+/** Opens the index; one that cannot be read (corrupt, or not SQLite) is set aside and built anew. */
+async function openIndex(file: string): Promise<DatabaseSync> {
+  try {
+    const db = new DatabaseSync(file);
+    try {
+      db.exec(INDEX_SQL);
+      db.prepare('SELECT count(*) FROM records').get();
+      return db;
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  } catch (error) {
+    const message = (error as Error).message;
+    if (!/malformed|not a database|corrupt/i.test(message)) throw new StoreError({ store: 'files', message: `cannot open the index ${file}: ${message}`, cause: error });
+    const aside = `${file}.corrupt-${Date.now()}`;
+    await rename(file, aside);
+    for (const suffix of ['-wal', '-shm']) await rm(`${file}${suffix}`, { force: true });
+    const db = new DatabaseSync(file);
+    db.exec(INDEX_SQL);
+    return db;
   }
 }
 

@@ -41,6 +41,19 @@ describe('FilesStore', () => {
     await reopened.close();
   });
 
+  it('sets a corrupt index aside and rebuilds it from the record files', async () => {
+    const dir = await tempDir();
+    const store = await FilesStore.open(dir);
+    const records = [makeRecord({ kind: 'timeout' }), makeRecord()];
+    await store.putMany(records);
+    await store.close();
+    await writeFile(path.join(dir, 'index.sqlite'), 'this is not a database, it is what a crash left behind'.repeat(100));
+    const reopened = await FilesStore.open(dir);
+    expect((await queryAll(reopened)).map((r) => r.trace_id).sort()).toEqual(records.map((r) => r.trace_id).sort());
+    expect((await readdir(dir)).some((f) => f.startsWith('index.sqlite.corrupt-'))).toBe(true);
+    await reopened.close();
+  });
+
   it('refuses on read a record of another schema_version or with unknown fields, naming it', async () => {
     const dir = await tempDir();
     const store = await FilesStore.open(dir);
