@@ -3,9 +3,9 @@ import type { Tracer } from '@opentelemetry/api';
 import type { Outcome } from '../contracts/failure-kind.ts';
 import type { Scenario } from '../contracts/scenario.ts';
 import { recordKey, type TraceRecord } from '../contracts/trace-record.ts';
-import { runWithFailureDetection } from '../detect/run-with-failure-detection.ts';
+import { type Isolation, runWithFailureDetection } from '../detect/run-with-failure-detection.ts';
 import { LabError } from '../errors/lab-error.ts';
-import type { Redact } from '../internal/redact.ts';
+import { createRedactor } from '../internal/redact.ts';
 import { toError } from '../internal/to-error.ts';
 import type { ModelEndpoint } from '../model/model-endpoint.ts';
 import type { LoadedScenario } from '../scenario/load-scenarios.ts';
@@ -60,8 +60,11 @@ export interface CaptureOptions {
   concurrency?: number;
   repeat?: number;
   timeoutMs?: number;
+  /** The isolation of scenarios that do not set their own (default inline). */
+  isolation?: Isolation;
   tracer?: Tracer;
-  redact?: Redact;
+  /** Values never written anywhere (API keys, LAB_REDACT). */
+  secrets?: readonly string[];
   /** Called as each run completes, in completion order. */
   onResult?: (result: CaptureResult, done: number, total: number) => void;
 }
@@ -106,11 +109,11 @@ async function runOne({ scenario }: LoadedScenario, repeat: number, options: Cap
   const started = performance.now();
   try {
     if (!subject) throw new LabError({ message: `unknown subject ${scenario.subject}`, exitCode: 2 });
-    const { trace } = await runWithFailureDetection(subject, scenario, { model: options.model, timeoutMs: options.timeoutMs, tracer: options.tracer, redact: options.redact, repeatIndex: repeat });
+    const { trace } = await runWithFailureDetection(subject, scenario, { model: options.model, timeoutMs: options.timeoutMs, isolation: options.isolation, tracer: options.tracer, secrets: options.secrets, repeatIndex: repeat });
     return { scenario, repeat, trace };
   } catch (error) {
     const base = { scenario: scenario.id, subject: scenario.subject, repeat, expected: scenario.expected };
-    return { result: { ...base, detected: null, matched: false, failure_id: null, trace_id: null, stored: false, retrieved: false, duration_ms: performance.now() - started, message: null, lab_error: labError(error, options.redact) } };
+    return { result: { ...base, detected: null, matched: false, failure_id: null, trace_id: null, stored: false, retrieved: false, duration_ms: performance.now() - started, message: null, lab_error: labError(error, options.secrets) } };
   }
 }
 
@@ -131,7 +134,7 @@ async function persist({ scenario, repeat, trace }: { scenario: Scenario; repeat
   };
   const outcome = await writer.write(trace);
   if (!outcome.stored) {
-    result.lab_error = { name: 'NotStored', message: `record ${recordKey(trace)} was not stored: ${options.redact ? options.redact(outcome.error) : outcome.error}`, exit_code: 1 };
+    result.lab_error = { name: 'NotStored', message: `record ${recordKey(trace)} was not stored: ${createRedactor(options.secrets ?? [])(outcome.error)}`, exit_code: 1 };
     return result;
   }
   result.stored = true;
@@ -142,14 +145,14 @@ async function persist({ scenario, repeat, trace }: { scenario: Scenario; repeat
       result.lab_error = { name: 'RetrievalMismatch', message: back === undefined ? `record ${recordKey(trace)} was stored but is not readable` : `record ${recordKey(trace)} read back differs from the one stored`, exit_code: 1 };
     }
   } catch (error) {
-    result.lab_error = labError(error, options.redact);
+    result.lab_error = labError(error, options.secrets);
   }
   return result;
 }
 
-function labError(error: unknown, redact: Redact = (t) => t): CaptureResult['lab_error'] {
+function labError(error: unknown, secrets: readonly string[] = []): CaptureResult['lab_error'] {
   const err = toError(error);
-  return { name: err.name, message: redact(err.message), exit_code: LabError.isInstance(err) ? err.exitCode : 1 };
+  return { name: err.name, message: createRedactor(secrets)(err.message), exit_code: LabError.isInstance(err) ? err.exitCode : 1 };
 }
 
 /** Counts by outcome and the exit code a capture ends with. */

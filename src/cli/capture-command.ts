@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { runCapture } from '../capture/run-capture.ts';
 import { UsageError } from '../errors/usage-error.ts';
-import { createRedactor, secretsFromEnv } from '../internal/redact.ts';
+import { secretsFromEnv } from '../internal/redact.ts';
 import { LiveEndpoint } from '../model/live-endpoint.ts';
 import type { ModelEndpoint } from '../model/model-endpoint.ts';
 import { ScriptedModelServer } from '../model/scripted-server.ts';
@@ -28,6 +28,7 @@ export const captureSpec: CommandSpec = {
     concurrency: { type: 'string', value: 'N', help: 'runs at once', env: 'LAB_CONCURRENCY', default: '4' },
     repeat: { type: 'string', value: 'N', help: 'run each scenario N times', default: '1' },
     'timeout-ms': { type: 'string', value: 'MS', help: "override every scenario's deadline_ms" },
+    isolation: { type: 'string', value: 'MODE', help: 'inline or worker, for scenarios that do not set isolation (a scenario that sets worker always gets one)', env: 'LAB_ISOLATION', default: 'inline' },
     live: { type: 'boolean', help: 'talk to OPENAI_BASE_URL with OPENAI_API_KEY instead of the scripted server; expected outcomes are reported, not enforced' },
     json: { type: 'boolean', help: 'one JSON object per run, then {"summary": ...}' },
     help: { type: 'boolean', short: 'h', help: 'show this help' },
@@ -45,6 +46,8 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
   const concurrency = intOption(values, 'concurrency', { max: 256 })!;
   const repeat = intOption(values, 'repeat', { max: 100_000 })!;
   const timeoutMs = intOption(values, 'timeout-ms', { max: 3_600_000 });
+  const isolation = String(values.isolation);
+  if (isolation !== 'inline' && isolation !== 'worker') throw new UsageError({ message: `--isolation must be inline or worker, got "${isolation}"` });
 
   const subjects = await loadSubjects(path.join(PROJECT_ROOT, 'subjects'));
   const scenarioDir = path.resolve(io.cwd, String(values.scenarios));
@@ -55,7 +58,7 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
     if (scenarios.length === 0) throw new UsageError({ message: `--filter "${filter}" matches no scenario id or subject in ${scenarioDir}` });
   }
 
-  const redact = createRedactor(secretsFromEnv(io.env));
+  const secrets = secretsFromEnv(io.env);
   const model: ModelEndpoint & { close?: () => Promise<void> } = values.live ? new LiveEndpoint(io.env) : await ScriptedModelServer.start();
   const telemetry = startTelemetry({ env: io.env });
   try {
@@ -70,8 +73,9 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
         concurrency,
         repeat,
         timeoutMs,
+        isolation,
         tracer: telemetry.tracer,
-        redact,
+        secrets,
         onResult: (r, done, total) => io.out(values.json ? jsonResultLine(r) : formatResultLine(r, done, total, live)),
       });
       if (values.json) {

@@ -86,6 +86,11 @@ export const Scenario = z.strictObject({
     .nullable()
     .describe('The kind this scenario fails with, or null for a control that must pass.'),
   deadline_ms: z.int().positive().default(5000),
+  isolation: z
+    .enum(['inline', 'worker'])
+    .optional()
+    .describe('worker: run in a worker thread, terminated at the deadline. Set it for subjects that block the thread, exhaust memory, call process.exit or leave rejections unhandled; such a scenario always runs in a worker. Unset: capture --isolation decides (default inline).'),
+  memory_limit_mb: z.int().min(8).max(4096).optional().describe('Worker isolation: the heap limit of the worker (default 128).'),
   input: z.unknown(),
   model: z
     .strictObject({

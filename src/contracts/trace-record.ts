@@ -16,7 +16,7 @@ export const TraceRecord = z.strictObject({
   failure: FailureEvent.nullable(),
   run: z.strictObject({
     mode: z.enum(['scripted', 'live']),
-    isolation: z.enum(['inline']),
+    isolation: z.enum(['inline', 'worker']).describe('inline: in the lab\'s own thread; worker: in a worker thread with resource limits.'),
     deadline_ms: z.number().positive(),
     repeat_index: z.int().nonnegative(),
   }),

@@ -9,7 +9,6 @@ import { runWithFailureDetection } from '../../src/detect/run-with-failure-detec
 import { GroundingConfigError } from '../../src/errors/grounding-config-error.ts';
 import { LabError } from '../../src/errors/lab-error.ts';
 import { ModelScriptError } from '../../src/errors/model-script-error.ts';
-import { createRedactor } from '../../src/internal/redact.ts';
 import { type RequestLogEntry, ScriptedModelServer } from '../../src/model/scripted-server.ts';
 import { defineSubject, type Subject } from '../../src/subject/subject.ts';
 import { defineTool } from '../../src/subject/tool.ts';
@@ -313,7 +312,7 @@ describe('secrets', () => {
         throw new Error(`auth failed with key ${secret}`);
       },
     });
-    const { trace } = await run(leaky, { id: 'leak', subject: 'leaky' }, { redact: createRedactor([secret]) });
+    const { trace } = await run(leaky, { id: 'leak', subject: 'leaky' }, { secrets: [secret] });
     const text = JSON.stringify(trace);
     expect(text).not.toContain(secret);
     expect(text).toContain('[REDACTED]');

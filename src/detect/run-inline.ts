@@ -1,0 +1,56 @@
+import pTimeout from 'p-timeout';
+import { preview } from '../internal/preview.ts';
+import { errorInfo } from '../internal/to-error.ts';
+import type { RunOutcome, RunRequest } from './run-outcome.ts';
+import { type Detection, settleReturned, settleThrown } from './settle.ts';
+import { StepRecorder } from './step-recorder.ts';
+import { makeSubjectContext } from './subject-context.ts';
+
+/** The reason the run's signal is aborted with at its deadline. */
+export class RunDeadlineError extends Error {
+  constructor(deadlineMs: number) {
+    super(`run deadline of ${deadlineMs} ms passed`);
+    this.name = 'RunDeadlineError';
+  }
+}
+
+const CUT_OFF = Symbol('cut off');
+
+/**
+ * Runs the subject in the lab's own thread: fastest, but synchronous work cannot be cut off,
+ * only measured (a run that comes back after its deadline is still a timeout).
+ */
+export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
+  const recorder = new StepRecorder({ clock: req.clock, redact: req.redact, observer: req.spans });
+  const controller = new AbortController();
+  const ctx = makeSubjectContext({ ...req, recorder, signal: controller.signal });
+  const startMs = req.clock();
+  // Promise.resolve().then turns a synchronous throw into a rejection like any other.
+  const running = Promise.resolve().then(() => req.subject.run(ctx));
+  running.catch(() => {}); // Observed below; this keeps a rejection after a cut-off from being unhandled.
+  let result: { value: unknown } | { error: unknown } | typeof CUT_OFF;
+  try {
+    const value = await pTimeout(running, { milliseconds: req.deadlineMs, fallback: () => CUT_OFF });
+    result = value === CUT_OFF ? CUT_OFF : { value };
+  } catch (error) {
+    result = { error };
+  }
+  const endMs = req.clock();
+  if (result === CUT_OFF) controller.abort(new RunDeadlineError(req.deadlineMs));
+  recorder.finish(result === CUT_OFF);
+
+  let detection: Detection | null;
+  if (result === CUT_OFF) detection = { kind: 'timeout', source: 'deadline', error: null };
+  else if (endMs - startMs > req.deadlineMs) {
+    // p-timeout cannot interrupt synchronous work: a run that came back late is still a timeout.
+    detection = { kind: 'timeout', source: 'overrun', error: 'error' in result ? errorInfo(result.error, req.redact) : null };
+  } else if ('error' in result) detection = settleThrown(result.error, req.redact);
+  else detection = settleReturned(result.value, { subject: req.subject, scenario: req.scenario, recorder, redact: req.redact });
+  return {
+    detection,
+    output: result !== CUT_OFF && 'value' in result ? preview(result.value, req.redact) : null,
+    steps: [...recorder.steps],
+    startMs,
+    endMs,
+  };
+}

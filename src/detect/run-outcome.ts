@@ -1,0 +1,32 @@
+import type { Preview } from '../contracts/common.ts';
+import type { Scenario } from '../contracts/scenario.ts';
+import type { TraceStep } from '../contracts/trace-step.ts';
+import type { Clock } from '../internal/clock.ts';
+import type { Redact } from '../internal/redact.ts';
+import type { StepSpans } from '../telemetry/step-spans.ts';
+import type { Subject } from '../subject/subject.ts';
+import type { Detection } from './settle.ts';
+import type { SessionInfo } from './subject-context.ts';
+
+/** What an executor (inline or worker) hands back: the classification, the output and the steps. */
+export interface RunOutcome {
+  detection: Detection | null;
+  /** The returned value, or null when the run threw, died or was cut off. */
+  output: Preview | null;
+  steps: TraceStep[];
+  startMs: number;
+  endMs: number;
+}
+
+/** What an executor needs to run one scenario. */
+export interface RunRequest<I> {
+  subject: Subject<I, any>;
+  scenario: Scenario;
+  input: I;
+  session: SessionInfo;
+  deadlineMs: number;
+  clock: Clock;
+  redact: Redact;
+  secrets: readonly string[];
+  spans: StepSpans;
+}

@@ -1,0 +1,96 @@
+import { Worker } from 'node:worker_threads';
+import type { ErrorInfo } from '../contracts/common.ts';
+import type { TraceStep } from '../contracts/trace-step.ts';
+import { LabError } from '../errors/lab-error.ts';
+import { isoTime } from '../internal/clock.ts';
+import { errorInfo } from '../internal/to-error.ts';
+import type { RunOutcome, RunRequest } from './run-outcome.ts';
+import type { Detection } from './settle.ts';
+import { closeStep } from './step-observer.ts';
+import type { WorkerInput, WorkerMessage } from './worker-protocol.ts';
+
+const WORKER_ENTRY = new URL('./worker-entry.ts', import.meta.url);
+/** A worker that has not started its subject by then is a fault of the lab. */
+const START_TIMEOUT_MS = 30_000;
+/** The default heap limit of a worker run; a scenario may set its own (memory_limit_mb). */
+export const DEFAULT_WORKER_HEAP_MB = 128;
+
+/**
+ * Runs the subject in a worker thread with resource limits; the main thread keeps the model
+ * server, the telemetry and the deadline. At the deadline the worker is terminated, which ends a
+ * synchronous loop; heap exhaustion and process.exit() end only the worker. Steps are reported
+ * as they happen, so the record is as complete as inline.
+ */
+export function runInWorker<I>(req: RunRequest<I> & { subjectFile: string }): Promise<RunOutcome> {
+  const input: WorkerInput = { subjectFile: req.subjectFile, scenario: req.scenario, session: req.session, deadlineMs: req.deadlineMs, secrets: req.secrets };
+  const heapMb = req.scenario.memory_limit_mb ?? DEFAULT_WORKER_HEAP_MB;
+  const worker = new Worker(WORKER_ENTRY, { workerData: input, resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: Math.min(32, Math.max(4, heapMb / 4)) }, stdout: true, stderr: true });
+  // What the subject prints is not the lab's output (it would break --json): it is dropped.
+  worker.stdout.resume();
+  worker.stderr.resume();
+  const steps: TraceStep[] = [];
+  const starts = new Map<number, number>();
+  let startMs = req.clock();
+  let deadline: NodeJS.Timeout | undefined;
+
+  return new Promise<RunOutcome>((resolve, reject) => {
+    let settled = false;
+    const startGuard = setTimeout(() => fail(new LabError({ message: `scenario ${req.scenario.id}: the worker did not start its subject within ${START_TIMEOUT_MS} ms` })), START_TIMEOUT_MS);
+    const end = (detection: Detection | null, output: RunOutcome['output'], openStatus: TraceStep['status']) => {
+      if (settled) return;
+      settled = true;
+      const endMs = req.clock();
+      clearTimeout(deadline);
+      clearTimeout(startGuard);
+      for (const step of steps) {
+        if (step.ended_at !== null) continue;
+        closeStep(step, openStatus, null, starts.get(step.index) ?? endMs, endMs, isoTime);
+      }
+      req.spans.endAll(endMs);
+      // Whatever the subject left running (timers, sockets) ends with its thread.
+      void worker.terminate().then(() => resolve({ detection, output, steps, startMs, endMs }));
+    };
+    const fail = (error: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      clearTimeout(startGuard);
+      req.spans.endAll(req.clock());
+      void worker.terminate().then(() => reject(error));
+    };
+    worker.on('message', (message: WorkerMessage) => {
+      if (settled) return;
+      switch (message.type) {
+        case 'started':
+          clearTimeout(startGuard);
+          startMs = req.clock();
+          deadline = setTimeout(() => end({ kind: 'timeout', source: 'deadline', error: null }, null, 'aborted'), req.deadlineMs);
+          break;
+        case 'begin':
+          message.step.span_id = req.spans.begin(message.step, message.startMs);
+          starts.set(message.step.index, message.startMs);
+          steps[message.step.index] = message.step;
+          break;
+        case 'end':
+          message.step.span_id = steps[message.step.index]?.span_id ?? null;
+          steps[message.step.index] = message.step;
+          req.spans.end(message.step, message.endMs);
+          break;
+        case 'done':
+          end(message.detection, message.output, 'unfinished');
+          break;
+        case 'lab-error':
+          fail(Object.assign(new LabError({ message: message.message, exitCode: message.exitCode }), { name: message.name }));
+          break;
+      }
+    });
+    worker.on('error', (error) => {
+      // Heap exhaustion (ERR_WORKER_OUT_OF_MEMORY) or an error thrown where nothing catches it.
+      end({ kind: 'exception', error: errorInfo(error, req.redact) }, null, 'unfinished');
+    });
+    worker.on('exit', (code) => {
+      const error: ErrorInfo = { class: 'WorkerExit', name: 'WorkerExit', message: `the subject ended its worker thread with exit code ${code} (process.exit) before finishing its run`, stack: null, thrown: 'error', code: 'ERR_WORKER_EXIT', status: null, cause: null };
+      end({ kind: 'exception', error }, null, 'unfinished');
+    });
+  });
+}

@@ -1,0 +1,51 @@
+import OpenAI from 'openai';
+import type { Scenario } from '../contracts/scenario.ts';
+import type { Subject, SubjectContext } from '../subject/subject.ts';
+import type { StepRecorder } from './step-recorder.ts';
+import { ToolRunner } from './tool-runner.ts';
+
+/** Where the run's openai client points (a ModelSession, or its copy in a worker). */
+export interface SessionInfo {
+  baseURL: string;
+  apiKey: string;
+  model: string;
+}
+
+/** The context a subject's run gets: input, a recorded openai client (built on first use), tools, signal. */
+export function makeSubjectContext<I>({
+  subject,
+  scenario,
+  input,
+  session,
+  deadlineMs,
+  recorder,
+  signal,
+}: {
+  subject: Subject<I, any>;
+  scenario: Scenario;
+  input: I;
+  session: SessionInfo;
+  deadlineMs: number;
+  recorder: StepRecorder;
+  signal: AbortSignal;
+}): SubjectContext<I> {
+  const tools = new ToolRunner({ specs: subject.tools ?? [], fixtures: scenario.tools, recorder, signal });
+  let client: OpenAI | undefined;
+  return {
+    input,
+    // Built on first use: constructing an openai client costs more than the rest of the wrapper.
+    get client(): OpenAI {
+      client ??= new OpenAI({
+        baseURL: session.baseURL,
+        apiKey: session.apiKey,
+        maxRetries: scenario.client.max_retries,
+        timeout: scenario.client.timeout_ms ?? deadlineMs + 1000,
+        fetch: recorder.fetch(signal),
+      });
+      return client;
+    },
+    model: session.model,
+    tools,
+    signal,
+  };
+}

@@ -1,0 +1,58 @@
+// The worker side of worker isolation: loads the subject's file, runs it with a recorder that
+// reports every step to the main thread, classifies what it returned or threw, and says done.
+// The main thread owns the deadline (it terminates this thread), the telemetry and the model server.
+import { pathToFileURL } from 'node:url';
+import { parentPort, workerData } from 'node:worker_threads';
+import { LabError } from '../errors/lab-error.ts';
+import { systemClock } from '../internal/clock.ts';
+import { preview } from '../internal/preview.ts';
+import { createRedactor } from '../internal/redact.ts';
+import { errorInfo } from '../internal/to-error.ts';
+import type { Subject } from '../subject/subject.ts';
+import { type Detection, settleReturned, settleThrown } from './settle.ts';
+import { StepRecorder } from './step-recorder.ts';
+import { makeSubjectContext } from './subject-context.ts';
+import type { WorkerInput, WorkerMessage } from './worker-protocol.ts';
+
+const input = workerData as WorkerInput;
+const post = (message: WorkerMessage) => parentPort!.postMessage(message);
+const unhandled: unknown[] = [];
+// A rejection nobody handles belongs to this run: it is recorded, and this thread goes on.
+process.on('unhandledRejection', (reason) => unhandled.push(reason));
+
+try {
+  const subject = (await import(pathToFileURL(input.subjectFile).href)).default as Subject;
+  const redact = createRedactor(input.secrets);
+  const recorder = new StepRecorder({
+    clock: systemClock,
+    redact,
+    observer: {
+      begin: (step, startMs) => (post({ type: 'begin', step, startMs }), null),
+      end: (step, endMs) => post({ type: 'end', step, endMs }),
+    },
+  });
+  const scenario = input.scenario;
+  const parsed = subject.inputSchema.parse(scenario.input);
+  const ctx = makeSubjectContext({ subject, scenario, input: parsed, session: input.session, deadlineMs: input.deadlineMs, recorder, signal: new AbortController().signal });
+  post({ type: 'started' });
+  let result: { value: unknown } | { error: unknown };
+  try {
+    result = { value: await subject.run(ctx) };
+  } catch (error) {
+    result = { error };
+  }
+  // Let rejections fired in the background during the run surface before judging it.
+  await new Promise((resolve) => setImmediate(resolve));
+  recorder.finish(false);
+  let detection: Detection | null;
+  if ('error' in result) detection = settleThrown(result.error, redact);
+  else if (unhandled.length > 0) {
+    const error = errorInfo(unhandled[0], redact);
+    detection = { kind: 'exception', error: { ...error, code: error.code ?? 'ERR_UNHANDLED_REJECTION' } };
+  } else detection = settleReturned(result.value, { subject, scenario, recorder, redact });
+  post({ type: 'done', detection, output: 'value' in result ? preview(result.value, redact) : null });
+} catch (error) {
+  // A fault of the lab (an unloadable subject file, a grounding check with no sources), not of the run.
+  const err = error instanceof Error ? error : new Error(String(error));
+  post({ type: 'lab-error', name: err.name, message: err.message, exitCode: LabError.isInstance(err) ? err.exitCode : 1 });
+}

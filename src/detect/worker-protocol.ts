@@ -1,0 +1,22 @@
+import type { Preview } from '../contracts/common.ts';
+import type { Scenario } from '../contracts/scenario.ts';
+import type { TraceStep } from '../contracts/trace-step.ts';
+import type { Detection } from './settle.ts';
+import type { SessionInfo } from './subject-context.ts';
+
+/** What the main thread gives a worker to run one scenario. */
+export interface WorkerInput {
+  subjectFile: string;
+  scenario: Scenario;
+  session: SessionInfo;
+  deadlineMs: number;
+  secrets: readonly string[];
+}
+
+/** What a worker tells the main thread, in order: started, steps as they go, then done (or a lab error). */
+export type WorkerMessage =
+  | { type: 'started' }
+  | { type: 'begin'; step: TraceStep; startMs: number }
+  | { type: 'end'; step: TraceStep; endMs: number }
+  | { type: 'done'; detection: Detection | null; output: Preview | null }
+  | { type: 'lab-error'; name: string; message: string; exitCode: number };

@@ -1,0 +1,57 @@
+import { type Context, type Span, SpanKind, type Tracer } from '@opentelemetry/api';
+import type { TraceStep } from '../contracts/trace-step.ts';
+import type { StepObserver } from '../detect/step-observer.ts';
+import { endSpan } from './end-span.ts';
+import * as attr from './gen-ai-attributes.ts';
+
+/**
+ * Turns steps into spans under a run span: "chat {model}" (CLIENT) for model calls and
+ * "execute_tool {tool}" for tool calls, with gen_ai.* attributes taken from the step itself.
+ * Checks get no span (they are recorded on the run span). Used inline and for steps a worker reports.
+ */
+export class StepSpans implements StepObserver {
+  readonly #tracer: Tracer;
+  readonly #parent: Context;
+  readonly #open = new Map<number, Span>();
+
+  constructor(tracer: Tracer, parent: Context) {
+    this.#tracer = tracer;
+    this.#parent = parent;
+  }
+
+  begin(step: TraceStep, startMs: number): string | null {
+    if (step.type === 'check') return null;
+    const span =
+      step.type === 'model_call'
+        ? this.#tracer.startSpan(step.name, { kind: SpanKind.CLIENT, startTime: startMs, attributes: { [attr.GEN_AI_OPERATION_NAME]: 'chat', [attr.GEN_AI_PROVIDER_NAME]: 'openai', ...(step.model ? { [attr.GEN_AI_REQUEST_MODEL]: step.model } : {}) } }, this.#parent)
+        : this.#tracer.startSpan(
+            step.name,
+            { kind: SpanKind.INTERNAL, startTime: startMs, attributes: { [attr.GEN_AI_OPERATION_NAME]: 'execute_tool', [attr.GEN_AI_TOOL_NAME]: step.tool, [attr.GEN_AI_TOOL_TYPE]: 'function', ...(step.call_id ? { [attr.GEN_AI_TOOL_CALL_ID]: step.call_id } : {}) } },
+            this.#parent,
+          );
+    this.#open.set(step.index, span);
+    return span.spanContext().spanId;
+  }
+
+  end(step: TraceStep, endMs: number): void {
+    const span = this.#open.get(step.index);
+    if (!span) return;
+    this.#open.delete(step.index);
+    if (step.type === 'model_call') {
+      if (step.finish_reason) span.setAttribute(attr.GEN_AI_RESPONSE_FINISH_REASONS, [step.finish_reason]);
+      if (step.usage) {
+        span.setAttribute(attr.GEN_AI_USAGE_INPUT_TOKENS, step.usage.input_tokens);
+        span.setAttribute(attr.GEN_AI_USAGE_OUTPUT_TOKENS, step.usage.output_tokens);
+      }
+    }
+    if (step.status === 'ok') return endSpan(span, undefined, endMs);
+    const httpStatus = step.type === 'model_call' && step.http_status !== null && step.http_status >= 400 ? String(step.http_status) : undefined;
+    endSpan(span, { errorType: httpStatus ?? step.error?.class ?? step.status, error: step.error }, endMs);
+  }
+
+  /** Ends every span still open (a worker that was terminated never reports their end). */
+  endAll(endMs: number): void {
+    for (const span of this.#open.values()) endSpan(span, { errorType: 'aborted' }, endMs);
+    this.#open.clear();
+  }
+}
