@@ -1,6 +1,6 @@
 import type OpenAI from 'openai';
 import { z } from 'zod';
-import { defineSubject, defineTool } from '../src/index.ts';
+import { defineSubject, defineTool } from '../src/subject/index.ts';
 
 const MAX_TURNS = 4;
 

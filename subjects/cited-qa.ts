@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineSubject } from '../src/index.ts';
+import { defineSubject } from '../src/subject/index.ts';
 
 const Document = z.strictObject({ id: z.string(), text: z.string() });
 

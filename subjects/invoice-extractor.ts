@@ -1,6 +1,6 @@
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
-import { defineSubject } from '../src/index.ts';
+import { defineSubject } from '../src/subject/index.ts';
 
 const LineItem = z.object({ description: z.string(), amount: z.number() });
 /** What the model is asked for (the openai zod helper rejects replies that break it). */

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineSubject } from '../src/index.ts';
+import { defineSubject } from '../src/subject/index.ts';
 
 /** A streaming summarizer: reads the SSE stream to its end and returns the summary with its word count. */
 export default defineSubject({

@@ -1,6 +1,6 @@
 import { zodTextFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
-import { defineSubject } from '../src/index.ts';
+import { defineSubject } from '../src/subject/index.ts';
 
 const Step = z.object({ id: z.string(), action: z.string(), depends_on: z.array(z.string()) });
 const Plan = z.object({ goal: z.string(), steps: z.array(Step) });

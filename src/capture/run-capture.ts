@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import type { Tracer } from '@opentelemetry/api';
 import type { Outcome } from '../contracts/failure-kind.ts';
@@ -62,6 +63,8 @@ export interface CaptureOptions {
   timeoutMs?: number;
   /** The isolation of scenarios that do not set their own (default inline). */
   isolation?: Isolation;
+  /** Worker runs at once (default: one fewer than the cores, at least one). */
+  maxWorkers?: number;
   tracer?: Tracer;
   /** Values never written anywhere (API keys, LAB_REDACT). */
   secrets?: readonly string[];
@@ -73,18 +76,24 @@ export interface CaptureOptions {
 export async function runCapture(options: CaptureOptions): Promise<{ results: CaptureResult[]; summary: CaptureSummary }> {
   const started = performance.now();
   const repeat = options.repeat ?? 1;
-  const jobs = options.scenarios.flatMap((loaded) => Array.from({ length: repeat }, (_, i) => ({ loaded, repeat: i })));
+  // Round by round, every scenario once per round: repeats of one slow scenario do not queue up together.
+  const jobs = Array.from({ length: repeat }, (_, i) => options.scenarios.map((loaded) => ({ loaded, repeat: i }))).flat();
   const results: CaptureResult[] = new Array(jobs.length);
   let next = 0;
   let done = 0;
   const writer = new BatchWriter(options.store);
+  // Hostile subjects in workers can keep every core busy, and the main thread, which serves the
+  // model and keeps every deadline, would starve. A run's deadline starts with its subject, so
+  // waiting here for a worker slot costs it nothing.
+  const workerSlots = new Slots(options.maxWorkers ?? Math.max(1, availableParallelism() - 1));
   // Storing and reading back go on in the background while the next runs start.
   const persisting = new Set<Promise<void>>();
   const worker = async () => {
     while (next < jobs.length) {
       const index = next++;
       const job = jobs[index]!;
-      const run = await runOne(job.loaded, job.repeat, options);
+      const inWorker = job.loaded.scenario.isolation === 'worker' || (job.loaded.scenario.isolation === undefined && options.isolation === 'worker');
+      const run = inWorker ? await workerSlots.use(() => runOne(job.loaded, job.repeat, options)) : await runOne(job.loaded, job.repeat, options);
       const finished = ('result' in run ? Promise.resolve(run.result) : persist(run, options, writer)).then((result) => {
         results[index] = result;
         options.onResult?.(result, ++done, jobs.length);
@@ -98,6 +107,28 @@ export async function runCapture(options: CaptureOptions): Promise<{ results: Ca
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, jobs.length)) }, worker));
   await Promise.all(persisting);
   return { results, summary: summarize(results, options.model.mode === 'live', performance.now() - started) };
+}
+
+/** A counting semaphore: at most `size` callers inside `use` at once. */
+class Slots {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.#free = size;
+  }
+
+  async use<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#free > 0) this.#free--;
+    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    try {
+      return await fn();
+    } finally {
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    }
+  }
 }
 
 /** Records held in memory at most while their writes are in flight. */

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { runCapture } from '../capture/run-capture.ts';
 import { UsageError } from '../errors/usage-error.ts';
-import { secretsFromEnv } from '../internal/redact.ts';
+import { createRedactor, secretsFromEnv } from '../internal/redact.ts';
 import { LiveEndpoint } from '../model/live-endpoint.ts';
 import type { ModelEndpoint } from '../model/model-endpoint.ts';
 import { ScriptedModelServer } from '../model/scripted-server.ts';
@@ -13,6 +13,7 @@ import { formatResultLine, formatSummary, jsonResultLine } from './format.ts';
 import { type CommandSpec, helpText, intOption, parseCommand } from './options.ts';
 import type { CliIo } from './io.ts';
 import { storeName, storeOptions } from './store-options.ts';
+import { surviveSubjects } from './survive-subjects.ts';
 
 /** The folder of the project (src/cli/../..), where subjects/ and scenarios/ live. */
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -28,6 +29,7 @@ export const captureSpec: CommandSpec = {
     concurrency: { type: 'string', value: 'N', help: 'runs at once', env: 'LAB_CONCURRENCY', default: '4' },
     repeat: { type: 'string', value: 'N', help: 'run each scenario N times', default: '1' },
     'timeout-ms': { type: 'string', value: 'MS', help: "override every scenario's deadline_ms" },
+    workers: { type: 'string', value: 'N', help: 'worker runs at once (default: one fewer than the cores, at least one)' },
     isolation: { type: 'string', value: 'MODE', help: 'inline or worker, for scenarios that do not set isolation (a scenario that sets worker always gets one)', env: 'LAB_ISOLATION', default: 'inline' },
     live: { type: 'boolean', help: 'talk to OPENAI_BASE_URL with OPENAI_API_KEY instead of the scripted server; expected outcomes are reported, not enforced' },
     json: { type: 'boolean', help: 'one JSON object per run, then {"summary": ...}' },
@@ -46,6 +48,7 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
   const concurrency = intOption(values, 'concurrency', { max: 256 })!;
   const repeat = intOption(values, 'repeat', { max: 100_000 })!;
   const timeoutMs = intOption(values, 'timeout-ms', { max: 3_600_000 });
+  const maxWorkers = intOption(values, 'workers', { max: 256 });
   const isolation = String(values.isolation);
   if (isolation !== 'inline' && isolation !== 'worker') throw new UsageError({ message: `--isolation must be inline or worker, got "${isolation}"` });
 
@@ -59,6 +62,7 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
   }
 
   const secrets = secretsFromEnv(io.env);
+  const stopSurviving = surviveSubjects(io.err, createRedactor(secrets));
   const model: ModelEndpoint & { close?: () => Promise<void> } = values.live ? new LiveEndpoint(io.env) : await ScriptedModelServer.start();
   const telemetry = startTelemetry({ env: io.env });
   try {
@@ -74,6 +78,7 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
         repeat,
         timeoutMs,
         isolation,
+        maxWorkers,
         tracer: telemetry.tracer,
         secrets,
         onResult: (r, done, total) => io.out(values.json ? jsonResultLine(r) : formatResultLine(r, done, total, live)),
@@ -93,6 +98,7 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
     await telemetry.forceFlush().catch(() => {});
     await telemetry.shutdown().catch(() => {});
     await model.close?.();
+    stopSurviving();
   }
 }
 

@@ -6,8 +6,12 @@ export interface CliIo {
   cwd: string;
 }
 
-/** The process's own streams and environment. */
+/** The process's own streams and environment. A reader that goes away (`| head`) ends the CLI quietly. */
 export function processIo(): CliIo {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   return {
     out: (text) => process.stdout.write(`${text}\n`),
     err: (text) => process.stderr.write(`${text}\n`),

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { ErrorInfo } from '../contracts/common.ts';
 import type { TraceStep } from '../contracts/trace-step.ts';
 import { LabError } from '../errors/lab-error.ts';
@@ -9,7 +9,7 @@ import type { Detection } from './settle.ts';
 import { closeStep } from './step-observer.ts';
 import type { WorkerInput, WorkerMessage } from './worker-protocol.ts';
 
-const WORKER_ENTRY = new URL('./worker-entry.ts', import.meta.url);
+const WORKER_ENTRY = new URL('./worker-bootstrap.ts', import.meta.url);
 /** A worker that has not started its subject by then is a fault of the lab. */
 const START_TIMEOUT_MS = 30_000;
 /** The default heap limit of a worker run; a scenario may set its own (memory_limit_mb). */
@@ -22,9 +22,18 @@ export const DEFAULT_WORKER_HEAP_MB = 128;
  * as they happen, so the record is as complete as inline.
  */
 export function runInWorker<I>(req: RunRequest<I> & { subjectFile: string }): Promise<RunOutcome> {
-  const input: WorkerInput = { subjectFile: req.subjectFile, scenario: req.scenario, session: req.session, deadlineMs: req.deadlineMs, secrets: req.secrets };
+  // A channel of our own, so the messages a worker posted just before the deadline can be read
+  // synchronously then (a busy main thread runs its deadline timer before it delivers them).
+  const { port1: messages, port2 } = new MessageChannel();
+  const input: WorkerInput = { subjectFile: req.subjectFile, scenario: req.scenario, session: req.session, deadlineMs: req.deadlineMs, secrets: req.secrets, port: port2 };
   const heapMb = req.scenario.memory_limit_mb ?? DEFAULT_WORKER_HEAP_MB;
-  const worker = new Worker(WORKER_ENTRY, { workerData: input, resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: Math.min(32, Math.max(4, heapMb / 4)) }, stdout: true, stderr: true });
+  const worker = new Worker(WORKER_ENTRY, {
+    workerData: input,
+    transferList: [port2],
+    resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: Math.min(32, Math.max(4, heapMb / 4)) },
+    stdout: true,
+    stderr: true,
+  });
   // What the subject prints is not the lab's output (it would break --json): it is dropped.
   worker.stdout.resume();
   worker.stderr.resume();
@@ -36,10 +45,15 @@ export function runInWorker<I>(req: RunRequest<I> & { subjectFile: string }): Pr
   return new Promise<RunOutcome>((resolve, reject) => {
     let settled = false;
     const startGuard = setTimeout(() => fail(new LabError({ message: `scenario ${req.scenario.id}: the worker did not start its subject within ${START_TIMEOUT_MS} ms` })), START_TIMEOUT_MS);
-    const end = (detection: Detection | null, output: RunOutcome['output'], openStatus: TraceStep['status']) => {
+    const drain = () => {
+      for (let m = receiveMessageOnPort(messages); m; m = receiveMessageOnPort(messages)) handle(m.message as WorkerMessage);
+    };
+    const end = (detection: Detection | null, output: RunOutcome['output'], openStatus: TraceStep['status'], endMs = req.clock()) => {
       if (settled) return;
+      drain();
+      if (settled) return; // The drained messages may hold the worker's own 'done'.
       settled = true;
-      const endMs = req.clock();
+      messages.close();
       clearTimeout(deadline);
       clearTimeout(startGuard);
       for (const step of steps) {
@@ -53,18 +67,20 @@ export function runInWorker<I>(req: RunRequest<I> & { subjectFile: string }): Pr
     const fail = (error: Error) => {
       if (settled) return;
       settled = true;
+      messages.close();
       clearTimeout(deadline);
       clearTimeout(startGuard);
       req.spans.endAll(req.clock());
       void worker.terminate().then(() => reject(error));
     };
-    worker.on('message', (message: WorkerMessage) => {
+    const handle = (message: WorkerMessage) => {
       if (settled) return;
       switch (message.type) {
         case 'started':
           clearTimeout(startGuard);
-          startMs = req.clock();
-          deadline = setTimeout(() => end({ kind: 'timeout', source: 'deadline', error: null }, null, 'aborted'), req.deadlineMs);
+          // The worker's own clock: a busy main thread may hear of the start late.
+          startMs = message.startMs;
+          deadline = setTimeout(() => end({ kind: 'timeout', source: 'deadline', error: null }, null, 'aborted'), Math.max(0, startMs + req.deadlineMs - req.clock()));
           break;
         case 'begin':
           message.step.span_id = req.spans.begin(message.step, message.startMs);
@@ -77,13 +93,16 @@ export function runInWorker<I>(req: RunRequest<I> & { subjectFile: string }): Pr
           req.spans.end(message.step, message.endMs);
           break;
         case 'done':
-          end(message.detection, message.output, 'unfinished');
+          // Finished, but after the deadline (heard of late, or drained at the deadline): a timeout, as inline.
+          if (message.endMs - startMs > req.deadlineMs) end({ kind: 'timeout', source: 'overrun', error: message.detection && 'error' in message.detection ? message.detection.error : null }, message.output, 'unfinished', message.endMs);
+          else end(message.detection, message.output, 'unfinished', message.endMs);
           break;
         case 'lab-error':
           fail(Object.assign(new LabError({ message: message.message, exitCode: message.exitCode }), { name: message.name }));
           break;
       }
-    });
+    };
+    messages.on('message', handle);
     worker.on('error', (error) => {
       // Heap exhaustion (ERR_WORKER_OUT_OF_MEMORY) or an error thrown where nothing catches it.
       end({ kind: 'exception', error: errorInfo(error, req.redact) }, null, 'unfinished');

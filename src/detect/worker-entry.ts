@@ -2,7 +2,7 @@
 // reports every step to the main thread, classifies what it returned or threw, and says done.
 // The main thread owns the deadline (it terminates this thread), the telemetry and the model server.
 import { pathToFileURL } from 'node:url';
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { LabError } from '../errors/lab-error.ts';
 import { systemClock } from '../internal/clock.ts';
 import { preview } from '../internal/preview.ts';
@@ -15,7 +15,7 @@ import { makeSubjectContext } from './subject-context.ts';
 import type { WorkerInput, WorkerMessage } from './worker-protocol.ts';
 
 const input = workerData as WorkerInput;
-const post = (message: WorkerMessage) => parentPort!.postMessage(message);
+const post = (message: WorkerMessage) => input.port.postMessage(message);
 const unhandled: unknown[] = [];
 // A rejection nobody handles belongs to this run: it is recorded, and this thread goes on.
 process.on('unhandledRejection', (reason) => unhandled.push(reason));
@@ -34,13 +34,18 @@ try {
   const scenario = input.scenario;
   const parsed = subject.inputSchema.parse(scenario.input);
   const ctx = makeSubjectContext({ subject, scenario, input: parsed, session: input.session, deadlineMs: input.deadlineMs, recorder, signal: new AbortController().signal });
-  post({ type: 'started' });
+  post({ type: 'started', startMs: systemClock() });
+  // A subject awaiting something that never settles leaves nothing on the event loop, and Node
+  // would end the thread (exit code 13). The main thread decides when this run is over.
+  const keepAlive = setInterval(() => {}, 1 << 30);
   let result: { value: unknown } | { error: unknown };
   try {
     result = { value: await subject.run(ctx) };
   } catch (error) {
     result = { error };
   }
+  clearInterval(keepAlive);
+  const endMs = systemClock();
   // Let rejections fired in the background during the run surface before judging it.
   await new Promise((resolve) => setImmediate(resolve));
   recorder.finish(false);
@@ -50,7 +55,7 @@ try {
     const error = errorInfo(unhandled[0], redact);
     detection = { kind: 'exception', error: { ...error, code: error.code ?? 'ERR_UNHANDLED_REJECTION' } };
   } else detection = settleReturned(result.value, { subject, scenario, recorder, redact });
-  post({ type: 'done', detection, output: 'value' in result ? preview(result.value, redact) : null });
+  post({ type: 'done', detection, output: 'value' in result ? preview(result.value, redact) : null, endMs });
 } catch (error) {
   // A fault of the lab (an unloadable subject file, a grounding check with no sources), not of the run.
   const err = error instanceof Error ? error : new Error(String(error));

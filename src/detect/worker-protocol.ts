@@ -1,3 +1,4 @@
+import type { MessagePort } from 'node:worker_threads';
 import type { Preview } from '../contracts/common.ts';
 import type { Scenario } from '../contracts/scenario.ts';
 import type { TraceStep } from '../contracts/trace-step.ts';
@@ -11,12 +12,14 @@ export interface WorkerInput {
   session: SessionInfo;
   deadlineMs: number;
   secrets: readonly string[];
+  /** Where the worker posts its messages; the main thread can drain it synchronously at the deadline. */
+  port: MessagePort;
 }
 
 /** What a worker tells the main thread, in order: started, steps as they go, then done (or a lab error). */
 export type WorkerMessage =
-  | { type: 'started' }
+  | { type: 'started'; startMs: number }
   | { type: 'begin'; step: TraceStep; startMs: number }
   | { type: 'end'; step: TraceStep; endMs: number }
-  | { type: 'done'; detection: Detection | null; output: Preview | null }
+  | { type: 'done'; detection: Detection | null; output: Preview | null; endMs: number }
   | { type: 'lab-error'; name: string; message: string; exitCode: number };

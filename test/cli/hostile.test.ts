@@ -1,0 +1,84 @@
+import { spawn } from 'node:child_process';
+import { createServer, type IncomingMessage } from 'node:http';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, runCli } from '../helpers/run-cli.ts';
+
+/** Every file under a folder, as text. */
+async function readTree(dir: string): Promise<string> {
+  let text = '';
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) text += await readFile(path.join(entry.parentPath, entry.name), 'latin1');
+  }
+  return text;
+}
+
+describe('the lab survives hostile subjects', () => {
+  it('never writes a secret: not to a stored trace, a span, the output or an error message', async () => {
+    const canaries = { OPENAI_API_KEY: 'sk-canary-openai-5f2ed1b0b1a6', COSMOS_KEY: 'canary-cosmos-key-23eaa6ea0128', LAB_REDACT: 'canary-listed-one-643622cf,canary-listed-two-a19474' };
+    const received: string[] = [];
+    const otlp = createServer(async (req: IncomingMessage, res) => {
+      let body = '';
+      for await (const chunk of req) body += chunk;
+      received.push(body);
+      res.writeHead(200).end('{}');
+    });
+    await new Promise<void>((resolve) => otlp.listen(0, '127.0.0.1', resolve));
+    const dir = await mkdtemp(path.join(tmpdir(), 'canary-'));
+    try {
+      const env = { ...canaries, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(otlp.address() as AddressInfo).port}` };
+      const run = await runCli(['capture', '--store', 'files', '--dir', dir, '--filter', 'leak'], { env });
+      expect(run.code, run.stderr).toBe(0);
+      const exported = await runCli(['export', '--store', 'files', '--dir', dir], { env });
+      const json = await runCli(['capture', '--filter', 'leak', '--json'], { env });
+      const everything = [run.stdout, run.stderr, exported.stdout, exported.stderr, json.stdout, json.stderr, await readTree(dir), ...received].join('\n');
+      expect(received.length).toBeGreaterThan(0);
+      expect(everything).toContain('[REDACTED]');
+      for (const secret of [canaries.OPENAI_API_KEY, canaries.COSMOS_KEY, ...canaries.LAB_REDACT.split(',')]) expect(everything).not.toContain(secret);
+    } finally {
+      otlp.closeAllConnections();
+      await new Promise<void>((resolve) => otlp.close(() => resolve()));
+    }
+  });
+
+  it('capture exits by itself within a second of printing its summary, hangs, workers and all', async () => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [path.join(ROOT, 'src/cli/main.ts'), 'capture', '--store', 'memory'], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
+    let stdout = '';
+    let summaryAt = 0;
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      if (!summaryAt && /\n(OK|FAILED \(exit \d\))\n/.test(stdout)) summaryAt = performance.now();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const exitedAt = performance.now();
+    expect(code, stdout).toBe(0);
+    expect(summaryAt).toBeGreaterThan(started);
+    expect(exitedAt - summaryAt).toBeLessThan(1000);
+  });
+
+  it('--isolation worker runs every scenario in a worker with the same classifications as inline', async () => {
+    const run = await runCli(['capture', '--isolation', 'worker', '--concurrency', '8', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.pop().summary).toMatchObject({ mismatched: 0, lab_errors: 0, exit_code: 0 });
+    expect(lines.length).toBeGreaterThanOrEqual(30);
+  }, 120_000);
+
+  it('an inline subject that leaves a rejection unhandled does not bring the lab down', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'inline-rejection-'));
+    const scenario = JSON.parse(await readFile(path.join(ROOT, 'scenarios', 'hostile-background-rejection.json'), 'utf8'));
+    delete scenario.isolation;
+    await writeFile(path.join(dir, 'inline.json'), JSON.stringify(scenario));
+    await writeFile(path.join(dir, 'after.json'), await readFile(path.join(ROOT, 'scenarios', 'planner-valid-plan.json'), 'utf8'));
+    const run = await runCli(['capture', '--scenarios', dir, '--concurrency', '1']);
+    // Inline, the rejection cannot be tied to its run: the run is a visible mismatch, the lab goes on.
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('warning: unhandled rejection from an inline subject');
+    expect(run.stdout).toMatch(/✓ .*planner-valid-plan/);
+    expect(run.stdout).toContain('2 runs: 1 as expected, 1 mismatched');
+  });
+});
