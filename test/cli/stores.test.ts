@@ -7,6 +7,7 @@ import { createHttpsServer as createCosmosHttpsServer } from '@vercel/cosmosdb-s
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cosmosEnv, startCosmos } from '../helpers/cosmos-server.ts';
+import { startFaultProxy } from '../helpers/fault-proxy.ts';
 import { ROOT, runCli } from '../helpers/run-cli.ts';
 
 const jsonLines = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
@@ -76,6 +77,25 @@ describe('capture --store cosmos', () => {
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain('--store cosmos needs COSMOS_DATABASE, COSMOS_CONTAINER_TRACES');
+  });
+
+  it('exits 1 naming every record not stored when writes keep failing', async () => {
+    // Every document write fails (503); creating the database and the container still works.
+    const proxy = await startFaultProxy(cosmos.endpoint, { throttle: 0, unavailable: 1, resetBefore: 0, resetAfter: 0, slow: 0 }, { only: (req) => req.method === 'POST' && /\/docs$/.test(req.url ?? '') });
+    proxy.state.enabled = true;
+    try {
+      const run = await runCli(['capture', '--store', 'cosmos', '--filter', 'planner', '--json'], { env: cosmosEnv(proxy.endpoint) });
+      expect(run.code).toBe(1);
+      const lines = jsonLines(run.stdout);
+      const summary = lines.pop().summary;
+      expect(summary).toMatchObject({ runs: 3, stored: 0, exit_code: 1 });
+      for (const line of lines) expect(line.lab_error).toMatchObject({ name: 'NotStored', message: expect.stringContaining(line.failure_id ?? line.trace_id) });
+      const human = await runCli(['capture', '--store', 'cosmos', '--filter', 'planner'], { env: cosmosEnv(proxy.endpoint) });
+      expect(human.code).toBe(1);
+      expect(human.stderr).toMatch(/not stored and retrieved intact: ([0-9a-f-]{36}(, )?){3}/);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('never prints the Cosmos key, even when the endpoint fails', async () => {

@@ -24,11 +24,12 @@ function random(seed: number): () => number {
 }
 
 /**
- * An HTTP proxy on loopback between a Cosmos client and server that injects 429 with
+ * An HTTP proxy on loopback between a Cosmos client and server (faults on when `state.enabled`,
+ * and only for requests `only` accepts) that injects 429 with
  * x-ms-retry-after-ms, 503, connection resets (before forwarding, and after forwarding so the
  * write happened but its answer is lost) and slow responses.
  */
-export async function startFaultProxy(target: string, rates: FaultRates, seed = 42) {
+export async function startFaultProxy(target: string, rates: FaultRates, { seed = 42, only }: { seed?: number; only?: (req: IncomingMessage) => boolean } = {}) {
   const next = random(seed);
   const counts: FaultCounts = { throttle: 0, unavailable: 0, resetBefore: 0, resetAfter: 0, slow: 0, forwarded: 0 };
   const state = { enabled: false };
@@ -54,7 +55,7 @@ export async function startFaultProxy(target: string, rates: FaultRates, seed = 
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const body = Buffer.concat(chunks);
-    if (!state.enabled) return forward(req, body, res);
+    if (!state.enabled || (only && !only(req))) return forward(req, body, res);
     let roll = next();
     const pick = (rate: number) => (roll -= rate) < 0;
     if (pick(rates.throttle)) {
