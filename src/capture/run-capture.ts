@@ -4,7 +4,7 @@ import type { Tracer } from '@opentelemetry/api';
 import type { Outcome } from '../contracts/failure-kind.ts';
 import type { Scenario } from '../contracts/scenario.ts';
 import { recordKey, type TraceRecord } from '../contracts/trace-record.ts';
-import { type Isolation, runWithFailureDetection } from '../detect/run-with-failure-detection.ts';
+import { effectiveIsolation, type Isolation, runWithFailureDetection } from '../detect/run-with-failure-detection.ts';
 import { LabError } from '../errors/lab-error.ts';
 import { createRedactor } from '../internal/redact.ts';
 import { toError } from '../internal/to-error.ts';
@@ -88,12 +88,11 @@ export async function runCapture(options: CaptureOptions): Promise<{ results: Ca
   const workerSlots = new Slots(options.maxWorkers ?? Math.max(1, availableParallelism() - 1));
   // Storing and reading back go on in the background while the next runs start.
   const persisting = new Set<Promise<void>>();
-  const worker = async () => {
+  const lane = async () => {
     while (next < jobs.length) {
       const index = next++;
       const job = jobs[index]!;
-      const inWorker = job.loaded.scenario.isolation === 'worker' || (job.loaded.scenario.isolation === undefined && options.isolation === 'worker');
-      const run = inWorker ? await workerSlots.use(() => runOne(job.loaded, job.repeat, options)) : await runOne(job.loaded, job.repeat, options);
+      const run = effectiveIsolation(job.loaded.scenario, options.isolation) === 'worker' ? await workerSlots.use(() => runOne(job.loaded, job.repeat, options)) : await runOne(job.loaded, job.repeat, options);
       const finished = ('result' in run ? Promise.resolve(run.result) : persist(run, options, writer)).then((result) => {
         results[index] = result;
         options.onResult?.(result, ++done, jobs.length);
@@ -104,7 +103,7 @@ export async function runCapture(options: CaptureOptions): Promise<{ results: Ca
       if (persisting.size >= MAX_IN_FLIGHT) await Promise.race(persisting);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, jobs.length)) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, jobs.length)) }, lane));
   await Promise.all(persisting);
   return { results, summary: summarize(results, options.model.mode === 'live', performance.now() - started) };
 }

@@ -50,6 +50,11 @@ export interface DetectionResult {
   trace: TraceRecord;
 }
 
+/** The isolation a run gets: a scenario that sets worker always gets one; otherwise its own setting, then the caller's. */
+export function effectiveIsolation(scenario: Scenario, fallback: Isolation = 'inline'): Isolation {
+  return scenario.isolation ?? fallback;
+}
+
 const NO_SECRETS: readonly string[] = [];
 const redactors = new WeakMap<readonly string[], Redact>();
 
@@ -72,7 +77,7 @@ export async function runWithFailureDetection<I, O>(subject: Subject<I, O>, scen
   const redact = redactorFor(secrets);
   const tracer = options.tracer ?? localTracer();
   const deadlineMs = options.timeoutMs ?? scenario.deadline_ms;
-  const isolation: Isolation = scenario.isolation === 'worker' ? 'worker' : (scenario.isolation ?? options.isolation ?? 'inline');
+  const isolation = effectiveIsolation(scenario, options.isolation);
 
   const parsedInput = subject.inputSchema.safeParse(scenario.input);
   if (!parsedInput.success) {
