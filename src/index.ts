@@ -5,6 +5,10 @@ export { type CaptureOptions, type CaptureResult, type CaptureSummary, runCaptur
 export { ErrorInfo, IsoTime, OtelRef, Preview, PREVIEW_MAX_CHARS, Uuid } from './contracts/common.ts';
 export { ExceptionFailure, FailureEvent, GroundingFlag, HallucinationFailure, TimeoutFailure, ValidationFailure, ValidationIssue } from './contracts/failure-event.ts';
 export { FAILURE_KINDS, FailureKind, KIND_PRECEDENCE, Outcome } from './contracts/failure-kind.ts';
+export { CascadeEntry, FailureTrace, FailureType } from './contracts/failure-trace.ts';
+export { FallbackRecord } from './contracts/fallback-record.ts';
+export { RecoveryAction, RecoveryTrace } from './contracts/recovery-trace.ts';
+export { failureTypeOf } from './detect/failure-type.ts';
 export { JSON_SCHEMAS } from './contracts/json-schemas.ts';
 export { GroundingCheck, ReplyFault, Scenario, type ScenarioInput, ScriptedReply, ToolFixture } from './contracts/scenario.ts';
 export { recordKey, TraceRecord } from './contracts/trace-record.ts';

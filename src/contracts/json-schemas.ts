@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { FailureEvent } from './failure-event.ts';
+import { FailureTrace } from './failure-trace.ts';
+import { FallbackRecord } from './fallback-record.ts';
+import { RecoveryTrace } from './recovery-trace.ts';
 import { Scenario } from './scenario.ts';
 import { TraceRecord } from './trace-record.ts';
 
@@ -8,6 +11,9 @@ export const JSON_SCHEMAS = {
   'trace-record': TraceRecord,
   'failure-event': FailureEvent,
   scenario: Scenario,
+  'failure-trace': FailureTrace,
+  'recovery-trace': RecoveryTrace,
+  'fallback-record': FallbackRecord,
 } as const;
 
 /** The JSON Schema (draft 2020-12) of a contract, as committed in schemas/<name>.schema.json. */
