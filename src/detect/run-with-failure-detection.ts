@@ -36,6 +36,7 @@ export interface DetectionOptions {
   /** The isolation of a scenario that does not set its own; a scenario that says worker always gets one. */
   isolation?: Isolation;
   tracer?: Tracer;
+  /** For inline runs; a worker run keeps time on the system clock, which its thread shares. */
   clock?: Clock;
   newId?: () => string;
   /** Values removed from everything recorded (API keys, ...); none by default. */

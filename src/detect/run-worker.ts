@@ -2,7 +2,7 @@ import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_thread
 import type { ErrorInfo } from '../contracts/common.ts';
 import type { TraceStep } from '../contracts/trace-step.ts';
 import { LabError } from '../errors/lab-error.ts';
-import { isoTime } from '../internal/clock.ts';
+import { EPOCH_OFFSET_MS, isoTime } from '../internal/clock.ts';
 import { errorInfo } from '../internal/to-error.ts';
 import type { RunOutcome, RunRequest } from './run-outcome.ts';
 import type { Detection } from './settle.ts';
@@ -25,7 +25,7 @@ export function runInWorker<I>(req: RunRequest<I> & { subjectFile: string }): Pr
   // A channel of our own, so the messages a worker posted just before the deadline can be read
   // synchronously then (a busy main thread runs its deadline timer before it delivers them).
   const { port1: messages, port2 } = new MessageChannel();
-  const input: WorkerInput = { subjectFile: req.subjectFile, scenario: req.scenario, session: req.session, deadlineMs: req.deadlineMs, secrets: req.secrets, port: port2 };
+  const input: WorkerInput = { subjectFile: req.subjectFile, scenario: req.scenario, session: req.session, deadlineMs: req.deadlineMs, secrets: req.secrets, epochOffsetMs: EPOCH_OFFSET_MS, port: port2 };
   const heapMb = req.scenario.memory_limit_mb ?? DEFAULT_WORKER_HEAP_MB;
   const worker = new Worker(WORKER_ENTRY, {
     workerData: input,
@@ -80,7 +80,8 @@ export function runInWorker<I>(req: RunRequest<I> & { subjectFile: string }): Pr
           clearTimeout(startGuard);
           // The worker's own clock: a busy main thread may hear of the start late.
           startMs = message.startMs;
-          deadline = setTimeout(() => end({ kind: 'timeout', source: 'deadline', error: null }, null, 'aborted'), Math.max(0, startMs + req.deadlineMs - req.clock()));
+          // The deadline has passed when the timer fires, so the run never ends before it.
+          deadline = setTimeout(() => end({ kind: 'timeout', source: 'deadline', error: null }, null, 'aborted', Math.max(req.clock(), startMs + req.deadlineMs)), Math.max(0, startMs + req.deadlineMs - req.clock()));
           break;
         case 'begin':
           message.step.span_id = req.spans.begin(message.step, message.startMs);

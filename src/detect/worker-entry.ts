@@ -4,7 +4,7 @@
 import { pathToFileURL } from 'node:url';
 import { workerData } from 'node:worker_threads';
 import { LabError } from '../errors/lab-error.ts';
-import { systemClock } from '../internal/clock.ts';
+import { clockWithOffset } from '../internal/clock.ts';
 import { preview } from '../internal/preview.ts';
 import { createRedactor } from '../internal/redact.ts';
 import { errorInfo } from '../internal/to-error.ts';
@@ -15,6 +15,7 @@ import { makeSubjectContext } from './subject-context.ts';
 import type { WorkerInput, WorkerMessage } from './worker-protocol.ts';
 
 const input = workerData as WorkerInput;
+const clock = clockWithOffset(input.epochOffsetMs);
 const post = (message: WorkerMessage) => input.port.postMessage(message);
 const unhandled: unknown[] = [];
 // A rejection nobody handles belongs to this run: it is recorded, and this thread goes on.
@@ -24,7 +25,7 @@ try {
   const subject = (await import(pathToFileURL(input.subjectFile).href)).default as Subject;
   const redact = createRedactor(input.secrets);
   const recorder = new StepRecorder({
-    clock: systemClock,
+    clock,
     redact,
     observer: {
       begin: (step, startMs) => (post({ type: 'begin', step, startMs }), null),
@@ -34,7 +35,7 @@ try {
   const scenario = input.scenario;
   const parsed = subject.inputSchema.parse(scenario.input);
   const ctx = makeSubjectContext({ subject, scenario, input: parsed, session: input.session, deadlineMs: input.deadlineMs, recorder, signal: new AbortController().signal });
-  post({ type: 'started', startMs: systemClock() });
+  post({ type: 'started', startMs: clock() });
   // A subject awaiting something that never settles leaves nothing on the event loop, and Node
   // would end the thread (exit code 13). The main thread decides when this run is over.
   const keepAlive = setInterval(() => {}, 1 << 30);
@@ -45,7 +46,7 @@ try {
     result = { error };
   }
   clearInterval(keepAlive);
-  const endMs = systemClock();
+  const endMs = clock();
   // Let rejections fired in the background during the run surface before judging it.
   await new Promise((resolve) => setImmediate(resolve));
   recorder.finish(false);
