@@ -220,8 +220,10 @@ export class FilesStore implements TraceStore {
 
 /** The index schema. */
 const INDEX_SQL = `
-  PRAGMA journal_mode = WAL;
+  -- First: switching to WAL takes an exclusive lock, and a second process opening the same
+  -- folder at that moment must wait for it, not fail with "database is locked".
   PRAGMA busy_timeout = 10000;
+  PRAGMA journal_mode = WAL;
   -- The index is derived from the record files and reconciled with them on every open, so it
   -- needs no durability of its own: OFF spares an fsync per commit. A crash of the machine that
   -- corrupts it is handled in openIndex by rebuilding it from the files.
@@ -238,7 +240,7 @@ const INDEX_SQL = `
 /** Opens the index; one that cannot be read (corrupt, or not SQLite) is set aside and built anew. */
 async function openIndex(file: string): Promise<DatabaseSync> {
   try {
-    const db = new DatabaseSync(file);
+    const db = new DatabaseSync(file, { timeout: 10_000 });
     try {
       db.exec(INDEX_SQL);
       db.prepare('SELECT count(*) FROM records').get();
@@ -253,7 +255,7 @@ async function openIndex(file: string): Promise<DatabaseSync> {
     const aside = `${file}.corrupt-${Date.now()}`;
     await rename(file, aside);
     for (const suffix of ['-wal', '-shm']) await rm(`${file}${suffix}`, { force: true });
-    const db = new DatabaseSync(file);
+    const db = new DatabaseSync(file, { timeout: 10_000 });
     db.exec(INDEX_SQL);
     return db;
   }

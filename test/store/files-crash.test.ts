@@ -50,4 +50,19 @@ describe('files store under SIGKILL', () => {
       await store.close();
     }
   });
+
+  it('several processes opening one fresh folder at once all succeed (none sees "database is locked")', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'files-open-'));
+    const open = () =>
+      new Promise<string>((resolve) => {
+        const child = spawn(process.execPath, [path.join(ROOT, 'test/fixtures/files-opener.ts'), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let out = '';
+        child.stdout.on('data', (d) => (out += d));
+        child.stderr.on('data', (d) => (out += d));
+        child.on('exit', () => resolve(out));
+      });
+    const outputs = await Promise.all(Array.from({ length: 6 }, open));
+    expect(outputs).toEqual(Array.from({ length: 6 }, () => 'ok\n'));
+    expect((await readdir(path.join(dir, 'records'))).length).toBe(120);
+  });
 });
