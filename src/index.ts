@@ -32,6 +32,7 @@ export type { ModelEndpoint, ModelSession } from './model/model-endpoint.ts';
 export { type RequestLogEntry, SCRIPTED_API_KEY, ScriptedModelServer } from './model/scripted-server.ts';
 export { type LoadedScenario, loadScenarios } from './scenario/load-scenarios.ts';
 export { loadSubjects, subjectFile } from './scenario/load-subjects.ts';
+export { waitsOnPurpose } from './scenario/waits-on-purpose.ts';
 export { MemoryStore } from './store/memory-store.ts';
 export { FilesStore, DEFAULT_FILES_DIR } from './store/files-store.ts';
 export { CosmosStore, toDocument, type TraceDocument } from './store/cosmos-store.ts';

@@ -8,6 +8,7 @@ import { runWithFailureDetection } from '../../src/detect/run-with-failure-detec
 import type { ScriptedModelServer } from '../../src/model/scripted-server.ts';
 import { loadScenarios } from '../../src/scenario/load-scenarios.ts';
 import { loadSubjects } from '../../src/scenario/load-subjects.ts';
+import { waitsOnPurpose } from '../../src/scenario/waits-on-purpose.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { type BenchContext, median } from './common.ts';
 
@@ -79,7 +80,7 @@ export async function benchIsolation({ quick, rows }: BenchContext, server: Scri
   // records it added, so one-time costs (compiled code, caches) of the first half do not count.
   {
     const runs = quick ? 2_000 : 10_000;
-    const fast = [...scenarios.values()].filter((s) => s.isolation !== 'worker' && s.deadline_ms >= 5000 && !s.model.replies.some((r) => r.fault?.delay_ms || r.fault?.hang || r.fault?.endless || r.fault?.retry_after_ms !== undefined) && s.subject !== 'hostile-agent');
+    const fast = [...scenarios.values()].filter((s) => !waitsOnPurpose(s) && s.subject !== 'hostile-agent');
     const loaded = fast.map((scenario) => ({ file: '', scenario }));
     const store = new MemoryStore();
     const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});

@@ -10,6 +10,7 @@ import { recordKey, type TraceRecord } from '../../src/contracts/trace-record.ts
 import type { ScriptedModelServer } from '../../src/model/scripted-server.ts';
 import { loadScenarios } from '../../src/scenario/load-scenarios.ts';
 import { loadSubjects } from '../../src/scenario/load-subjects.ts';
+import { waitsOnPurpose } from '../../src/scenario/waits-on-purpose.ts';
 import { cosmosConfigFromEnv } from '../../src/store/cosmos-config.ts';
 import { clientOptions, CosmosStore, toDocument } from '../../src/store/cosmos-store.ts';
 import { FilesStore } from '../../src/store/files-store.ts';
@@ -93,9 +94,7 @@ export async function benchStores({ quick, rows }: BenchContext, server: Scripte
 
     // Capture into Cosmos: bulk (executeBulkOperations through the batch writer) against one upsert at a time.
     const subjects = await loadSubjects(path.join(ROOT, 'subjects'));
-    const scenarios = (await loadScenarios(path.join(ROOT, 'scenarios'), subjects)).filter(
-      ({ scenario }) => scenario.deadline_ms >= 5000 && !scenario.model.replies.some((r) => r.fault?.delay_ms || r.fault?.hang || r.fault?.endless || r.fault?.retry_after_ms !== undefined),
-    );
+    const scenarios = (await loadScenarios(path.join(ROOT, 'scenarios'), subjects)).filter(({ scenario }) => !waitsOnPurpose(scenario) && scenario.subject !== 'hostile-agent');
     const repeat = quick ? 20 : 120;
     const captureInto = async (oneAtATime: boolean) => {
       const bulk = await CosmosStore.open(cosmosConfigFromEnv(cosmosEnv(cosmos.endpoint)));

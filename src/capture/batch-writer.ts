@@ -1,5 +1,5 @@
-import type { TraceRecord } from '../contracts/trace-record.ts';
 import type { PutOutcome, TraceStore } from '../store/trace-store.ts';
+import { recordKey, type TraceRecord } from '../contracts/trace-record.ts';
 
 /**
  * Groups records written by concurrent runs into putMany batches (bulk operations for Cosmos,
@@ -38,7 +38,7 @@ export class BatchWriter {
     if (batch.length === 0) return;
     this.#store.putMany(batch.map((b) => b.record)).then(
       (outcomes) => batch.forEach((b, i) => b.resolve(outcomes[i]!)),
-      (error: unknown) => batch.forEach((b) => b.resolve({ key: '', stored: false, error: error instanceof Error ? error.message : String(error) })),
+      (error: unknown) => batch.forEach((b) => b.resolve({ key: recordKey(b.record), stored: false, error: error instanceof Error ? error.message : String(error) })),
     );
   }
 }

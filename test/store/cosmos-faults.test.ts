@@ -5,6 +5,7 @@ import { runCapture } from '../../src/capture/run-capture.ts';
 import { ScriptedModelServer } from '../../src/model/scripted-server.ts';
 import { loadScenarios } from '../../src/scenario/load-scenarios.ts';
 import { loadSubjects } from '../../src/scenario/load-subjects.ts';
+import { waitsOnPurpose } from '../../src/scenario/waits-on-purpose.ts';
 import { cosmosConfigFromEnv } from '../../src/store/cosmos-config.ts';
 import { clientOptions, CosmosStore } from '../../src/store/cosmos-store.ts';
 import { cosmosEnv, startCosmos } from '../helpers/cosmos-server.ts';
@@ -30,9 +31,7 @@ describe('cosmos store through a faulting proxy', () => {
     proxy.state.enabled = true;
     const subjects = await loadSubjects(path.join(ROOT, 'subjects'));
     // Scenarios that wait on purpose would only slow the test; the store sees the same records.
-    const scenarios = (await loadScenarios(path.join(ROOT, 'scenarios'), subjects)).filter(
-      ({ scenario }) => scenario.deadline_ms >= 5000 && !scenario.model.replies.some((r) => r.fault?.delay_ms || r.fault?.hang || r.fault?.endless),
-    );
+    const scenarios = (await loadScenarios(path.join(ROOT, 'scenarios'), subjects)).filter(({ scenario }) => !waitsOnPurpose(scenario));
     const repeat = Math.ceil(500 / scenarios.length);
     const { results, summary } = await runCapture({ scenarios, subjects, store, model, concurrency: 16, repeat });
     await store.close();
