@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { recordKey, type TraceRecord } from '../contracts/trace-record.ts';
 import { ContractViolationError } from '../errors/contract-violation-error.ts';
 import { StoreError } from '../errors/store-error.ts';
@@ -104,7 +105,7 @@ export class FilesStore implements TraceStore {
     if (renamed.length > 0) {
       try {
         await syncFolder(this.#records);
-        this.#index(renamed.map((w) => w.record));
+        await busyRetry(() => this.#index(renamed.map((w) => w.record)));
         for (const w of renamed) outcomes.set(w.key, { key: w.key, stored: true });
       } catch (error) {
         for (const w of renamed) outcomes.set(w.key, { key: w.key, stored: false, error: describe(error) });
@@ -143,13 +144,13 @@ export class FilesStore implements TraceStore {
       params.push(after.started_at, after.started_at, after.key);
     }
     const sql = `SELECT key, started_at FROM records ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at, key LIMIT ?`;
-    const rows = this.#db.prepare(sql).all(...params, limit + 1) as { key: string; started_at: string }[];
+    const rows = (await busyRetry(() => this.#db.prepare(sql).all(...params, limit + 1))) as { key: string; started_at: string }[];
     const page = rows.slice(0, limit);
     const records: TraceRecord[] = [];
     for (const row of page) {
       const record = await this.get(row.key);
       // A file removed by hand since it was indexed: the index forgets it.
-      if (record === undefined) this.#db.prepare('DELETE FROM records WHERE key = ?').run(row.key);
+      if (record === undefined) await busyRetry(() => this.#db.prepare('DELETE FROM records WHERE key = ?').run(row.key));
       else records.push(record);
     }
     const last = page.at(-1);
@@ -180,7 +181,7 @@ export class FilesStore implements TraceStore {
       for (const r of records) this.#upsert.run(recordKey(r), r.detected ?? 'pass', r.subject_id, r.scenario_id, r.started_at);
       this.#db.exec('COMMIT');
     } catch (error) {
-      this.#db.exec('ROLLBACK');
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
       throw error;
     }
   }
@@ -188,7 +189,7 @@ export class FilesStore implements TraceStore {
   /** Indexes record files the index lacks and forgets entries whose file is gone. */
   async #reconcile(): Promise<void> {
     const files = new Set((await readdir(this.#records)).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)));
-    const indexed = new Set((this.#db.prepare('SELECT key FROM records').all() as { key: string }[]).map((r) => r.key));
+    const indexed = new Set(((await busyRetry(() => this.#db.prepare('SELECT key FROM records').all())) as { key: string }[]).map((r) => r.key));
     const missing: TraceRecord[] = [];
     for (const key of files) {
       if (indexed.has(key)) continue;
@@ -198,13 +199,20 @@ export class FilesStore implements TraceStore {
         // Not a valid record: get() will refuse it with the reason; it cannot be queried.
       }
     }
-    if (missing.length > 0) this.#index(missing);
+    if (missing.length > 0) await busyRetry(() => this.#index(missing));
     const gone = [...indexed].filter((key) => !files.has(key));
     if (gone.length > 0) {
       const del = this.#db.prepare('DELETE FROM records WHERE key = ?');
-      this.#db.exec('BEGIN IMMEDIATE');
-      for (const key of gone) del.run(key);
-      this.#db.exec('COMMIT');
+      await busyRetry(() => {
+        this.#db.exec('BEGIN IMMEDIATE');
+        try {
+          for (const key of gone) del.run(key);
+          this.#db.exec('COMMIT');
+        } catch (error) {
+          if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+          throw error;
+        }
+      });
     }
   }
 
@@ -237,18 +245,40 @@ const INDEX_SQL = `
   CREATE INDEX IF NOT EXISTS records_by_scenario ON records (scenario_id, started_at, key);
 `;
 
+/** How long index operations keep trying while another process holds the database busy. */
+const BUSY_RETRY_MS = 15_000;
+
+/**
+ * Runs an index operation again while SQLite answers "database is locked". The busy timeout
+ * covers most contention, but SQLite returns SQLITE_BUSY without waiting while another process's
+ * last connection cleans up the WAL on close, or while a connection runs recovery.
+ */
+async function busyRetry<T>(operation: () => T): Promise<T> {
+  const started = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return operation();
+    } catch (error) {
+      if (!/database is locked|SQLITE_BUSY/i.test((error as Error).message) || Date.now() - started > BUSY_RETRY_MS) throw error;
+      await sleep(Math.min(200, 5 * 2 ** attempt));
+    }
+  }
+}
+
 /** Opens the index; one that cannot be read (corrupt, or not SQLite) is set aside and built anew. */
 async function openIndex(file: string): Promise<DatabaseSync> {
   try {
-    const db = new DatabaseSync(file, { timeout: 10_000 });
-    try {
-      db.exec(INDEX_SQL);
-      db.prepare('SELECT count(*) FROM records').get();
-      return db;
-    } catch (error) {
-      db.close();
-      throw error;
-    }
+    return await busyRetry(() => {
+      const db = new DatabaseSync(file, { timeout: 10_000 });
+      try {
+        db.exec(INDEX_SQL);
+        db.prepare('SELECT count(*) FROM records').get();
+        return db;
+      } catch (error) {
+        db.close();
+        throw error;
+      }
+    });
   } catch (error) {
     const message = (error as Error).message;
     if (!/malformed|not a database|corrupt/i.test(message)) throw new StoreError({ store: 'files', message: `cannot open the index ${file}: ${message}`, cause: error });
