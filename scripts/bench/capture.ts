@@ -2,6 +2,7 @@
 // same subjects called directly.
 import path from 'node:path';
 import OpenAI from 'openai';
+import { RecoveryKit } from '../../src/recovery/recovery-kit.ts';
 import { runCapture } from '../../src/capture/run-capture.ts';
 import { Scenario } from '../../src/contracts/scenario.ts';
 import type { ScriptedModelServer } from '../../src/model/scripted-server.ts';
@@ -61,7 +62,8 @@ export async function benchCapture({ quick, rows }: BenchContext, server: Script
           const client = new OpenAI({ baseURL: session.baseURL, apiKey: session.apiKey, maxRetries: scenario.client.max_retries });
           const subject = subjects.get(scenario.subject)!;
           const tools = { definitions: (subject.tools ?? []).map((s) => ({ type: 'function' as const, function: { name: s.name, description: s.description, parameters: s.parameters } })), call: async (name: string, args: unknown) => subject.tools!.find((s) => s.name === name)!.run(args, { signal: new AbortController().signal }) };
-          await subject.run({ input: scenario.input, client, model: session.model, tools, signal: new AbortController().signal }).catch(() => {});
+          const signal = new AbortController().signal;
+          await subject.run({ input: scenario.input, client, model: session.model, tools, signal, recovery: new RecoveryKit({ log: null, signal }) }).catch(() => {});
           session.close();
         }
       }),

@@ -1,5 +1,6 @@
 // Part 4: worker isolation against inline, how late a timeout is classified after its deadline,
 // and how memory grows over 10,000 captured runs.
+import type { TracePage } from '../../src/store/trace-store.ts';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { runCapture } from '../../src/capture/run-capture.ts';
@@ -89,7 +90,7 @@ export async function benchIsolation({ quick, rows }: BenchContext, server: Scri
       let bytes = 0;
       let cursor: string | null = null;
       do {
-        const page = await store.query({ limit: 1000, cursor });
+        const page: TracePage = await store.query({ limit: 1000, cursor });
         // V8 keeps these one-byte strings at a byte a character.
         for (const record of page.records) bytes += JSON.stringify(record).length;
         cursor = page.cursor;

@@ -1,5 +1,7 @@
 // Part 3: each TraceStore backend against its raw baseline, bulk against one-at-a-time capture
 // into Cosmos, and files-store queries at 100,000 records.
+import { storeKey } from '../../src/contracts/lab-record.ts';
+import type { TracePage } from '../../src/store/trace-store.ts';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -99,7 +101,7 @@ export async function benchStores({ quick, rows }: BenchContext, server: Scripte
     const captureInto = async (oneAtATime: boolean) => {
       const bulk = await CosmosStore.open(cosmosConfigFromEnv(cosmosEnv(cosmos.endpoint)));
       const target: TraceStore = oneAtATime
-        ? { name: 'cosmos', put: (r) => bulk.put(r), putMany: (rs) => putEach(bulk, rs, recordKey, String), get: (k) => bulk.get(k), query: (q) => bulk.query(q), close: () => bulk.close() }
+        ? { name: 'cosmos', put: (r) => bulk.put(r), putMany: (rs) => putEach(bulk, rs, storeKey, String), get: (k) => bulk.get(k), query: (q) => bulk.query(q), close: () => bulk.close() }
         : bulk;
       const t = performance.now();
       const { summary } = await runCapture({ scenarios, subjects, store: target, model: server, concurrency: 16, repeat });
@@ -147,7 +149,7 @@ export async function benchStores({ quick, rows }: BenchContext, server: Scripte
     const walk = await time(async () => {
       let cursor: string | null = null;
       do {
-        const page = await store.query({ kind: 'exception', limit: 500, cursor });
+        const page: TracePage = await store.query({ kind: 'exception', limit: 500, cursor });
         cursor = page.cursor;
         pages++;
       } while (cursor);

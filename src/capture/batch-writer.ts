@@ -1,5 +1,5 @@
 import type { PutOutcome, TraceStore } from '../store/trace-store.ts';
-import { recordKey, type TraceRecord } from '../contracts/trace-record.ts';
+import { type LabRecord, storeKey } from '../contracts/lab-record.ts';
 
 /**
  * Groups records written by concurrent runs into putMany batches (bulk operations for Cosmos,
@@ -12,7 +12,7 @@ export class BatchWriter {
   readonly #store: TraceStore;
   readonly #maxBatch: number;
   readonly #lingerMs: number;
-  #queue: { record: TraceRecord; resolve: (outcome: PutOutcome) => void }[] = [];
+  #queue: { record: LabRecord; resolve: (outcome: PutOutcome) => void }[] = [];
   #timer: NodeJS.Timeout | undefined;
 
   constructor(store: TraceStore, { maxBatch = 500, lingerMs = 20 }: { maxBatch?: number; lingerMs?: number } = {}) {
@@ -22,7 +22,7 @@ export class BatchWriter {
   }
 
   /** Resolves with the record's outcome once its batch is written; never rejects. */
-  write(record: TraceRecord): Promise<PutOutcome> {
+  write(record: LabRecord): Promise<PutOutcome> {
     return new Promise((resolve) => {
       this.#queue.push({ record, resolve });
       if (this.#queue.length >= this.#maxBatch) this.#flush();
@@ -38,7 +38,7 @@ export class BatchWriter {
     if (batch.length === 0) return;
     this.#store.putMany(batch.map((b) => b.record)).then(
       (outcomes) => batch.forEach((b, i) => b.resolve(outcomes[i]!)),
-      (error: unknown) => batch.forEach((b) => b.resolve({ key: recordKey(b.record), stored: false, error: error instanceof Error ? error.message : String(error) })),
+      (error: unknown) => batch.forEach((b) => b.resolve({ key: storeKey(b.record), stored: false, error: error instanceof Error ? error.message : String(error) })),
     );
   }
 }

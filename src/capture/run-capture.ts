@@ -5,6 +5,7 @@ import type { Outcome } from '../contracts/failure-kind.ts';
 import type { Scenario } from '../contracts/scenario.ts';
 import { recordKey, type TraceRecord } from '../contracts/trace-record.ts';
 import { effectiveIsolation, type Isolation, runWithFailureDetection } from '../detect/run-with-failure-detection.ts';
+import { cascadeDepth, recoveryOutcome, type RunRecords } from '../recovery/derive-run-records.ts';
 import { LabError } from '../errors/lab-error.ts';
 import { createRedactor } from '../internal/redact.ts';
 import { toError } from '../internal/to-error.ts';
@@ -32,6 +33,12 @@ export interface CaptureResult {
   duration_ms: number;
   /** The failure's one-line message, or null for a pass. */
   message: string | null;
+  /** Levels of the run's deepest failure trace (primary = 1); 0 without a failure trace. */
+  cascade_depth: number;
+  /** The worst final outcome of the run's recovery traces, or null when it attempted no recovery. */
+  recovery: 'recovered' | 'degraded' | 'failed' | null;
+  /** The failure traces, recovery traces and fallback records stored beside the run. */
+  related: { failure_traces: number; recovery_traces: number; fallback_records: number };
   /** A fault of the lab or the scenario that kept this run from being classified or stored. */
   lab_error: { name: string; message: string; exit_code: number } | null;
 }
@@ -134,21 +141,23 @@ class Slots {
 const MAX_IN_FLIGHT = 2048;
 
 /** Runs one scenario; a fault of the lab ends it here with a result, otherwise it goes on to persist. */
-async function runOne({ scenario }: LoadedScenario, repeat: number, options: CaptureOptions): Promise<{ result: CaptureResult } | { scenario: Scenario; repeat: number; trace: TraceRecord }> {
+async function runOne({ scenario }: LoadedScenario, repeat: number, options: CaptureOptions): Promise<{ result: CaptureResult } | { scenario: Scenario; repeat: number; trace: TraceRecord; related: RunRecords }> {
   const subject = options.subjects.get(scenario.subject);
   const started = performance.now();
   try {
     if (!subject) throw new LabError({ message: `unknown subject ${scenario.subject}`, exitCode: 2 });
-    const { trace } = await runWithFailureDetection(subject, scenario, { model: options.model, timeoutMs: options.timeoutMs, isolation: options.isolation, tracer: options.tracer, secrets: options.secrets, repeatIndex: repeat });
-    return { scenario, repeat, trace };
+    const { trace, related } = await runWithFailureDetection(subject, scenario, { model: options.model, timeoutMs: options.timeoutMs, isolation: options.isolation, tracer: options.tracer, secrets: options.secrets, repeatIndex: repeat });
+    return { scenario, repeat, trace, related };
   } catch (error) {
     const base = { scenario: scenario.id, subject: scenario.subject, repeat, expected: scenario.expected };
-    return { result: { ...base, detected: null, matched: false, failure_id: null, trace_id: null, stored: false, retrieved: false, duration_ms: performance.now() - started, message: null, lab_error: labError(error, options.secrets) } };
+    return { result: { ...base, detected: null, matched: false, failure_id: null, trace_id: null, stored: false, retrieved: false, duration_ms: performance.now() - started, message: null, cascade_depth: 0, recovery: null, related: NO_RELATED, lab_error: labError(error, options.secrets) } };
   }
 }
 
-/** Stores a run's record, reads it back by key and compares. */
-async function persist({ scenario, repeat, trace }: { scenario: Scenario; repeat: number; trace: TraceRecord }, options: CaptureOptions, writer: BatchWriter): Promise<CaptureResult> {
+const NO_RELATED = { failure_traces: 0, recovery_traces: 0, fallback_records: 0 };
+
+/** Stores a run's record and the records derived from it, reads the run back by key and compares. */
+async function persist({ scenario, repeat, trace, related }: { scenario: Scenario; repeat: number; trace: TraceRecord; related: RunRecords }, options: CaptureOptions, writer: BatchWriter): Promise<CaptureResult> {
   const base = { scenario: scenario.id, subject: scenario.subject, repeat, expected: scenario.expected };
   const result: CaptureResult = {
     ...base,
@@ -160,11 +169,15 @@ async function persist({ scenario, repeat, trace }: { scenario: Scenario; repeat
     retrieved: false,
     duration_ms: trace.duration_ms,
     message: trace.failure?.message ?? null,
+    cascade_depth: cascadeDepth(related),
+    recovery: recoveryOutcome(related),
+    related: { failure_traces: related.failure_traces.length, recovery_traces: related.recovery_traces.length, fallback_records: related.fallback_records.length },
     lab_error: null,
   };
-  const outcome = await writer.write(trace);
-  if (!outcome.stored) {
-    result.lab_error = { name: 'NotStored', message: `record ${recordKey(trace)} was not stored: ${createRedactor(options.secrets ?? [])(outcome.error)}`, exit_code: 1 };
+  const outcomes = await Promise.all([trace, ...related.failure_traces, ...related.recovery_traces, ...related.fallback_records].map((r) => writer.write(r)));
+  const failed = outcomes.find((o) => !o.stored);
+  if (failed && !failed.stored) {
+    result.lab_error = { name: 'NotStored', message: `record ${failed.key} ${failed.key === recordKey(trace) ? '' : `(derived from run ${recordKey(trace)}) `}was not stored: ${createRedactor(options.secrets ?? [])(failed.error)}`, exit_code: 1 };
     return result;
   }
   result.stored = true;

@@ -1,9 +1,11 @@
 import path from 'node:path';
 import { FAILURE_KINDS } from '../contracts/failure-kind.ts';
+import { type LabRecord, RECORD_TYPES, recordTypeOf } from '../contracts/lab-record.ts';
 import { IsoTime } from '../contracts/common.ts';
 import { UsageError } from '../errors/usage-error.ts';
+import { recordsOfFailure } from '../store/related-records.ts';
 import { openStore } from '../store/stores.ts';
-import type { TraceQuery } from '../store/trace-store.ts';
+import type { TracePage, TraceQuery } from '../store/trace-store.ts';
 import type { CliIo } from './io.ts';
 import { type CommandSpec, helpText, parseCommand } from './options.ts';
 import { storeName, storeOptions } from './store-options.ts';
@@ -14,13 +16,15 @@ const EXPORT_PAGE = 500;
 /** The export command's flags. */
 export const exportSpec: CommandSpec = {
   name: 'export',
-  summary: 'Writes every stored TraceRecord as NDJSON to stdout, one record per line, each valid against schemas/trace-record.schema.json.',
+  summary: 'Writes stored records as NDJSON to stdout, one per line: runs (TraceRecord) and the failure traces, recovery traces and fallback records derived from them, each valid against its schema in schemas/.',
   options: {
     ...storeOptions,
-    kind: { type: 'string', value: 'KIND', help: `only records detected as KIND: ${[...FAILURE_KINDS, 'pass'].join(', ')}` },
-    subject: { type: 'string', value: 'ID', help: 'only records of this subject' },
-    scenario: { type: 'string', value: 'ID', help: 'only records of this scenario' },
-    since: { type: 'string', value: 'TIME', help: 'only runs started at or after this ISO 8601 UTC time, e.g. 2026-11-22T00:00:00Z' },
+    type: { type: 'string', value: 'TYPE', help: `only records of this type: ${[...RECORD_TYPES, 'all'].join(', ')} (default all)` },
+    'failure-id': { type: 'string', value: 'ID', help: 'only what is stored about this failure: its run, its failure traces, and the recovery traces and fallback records they triggered' },
+    kind: { type: 'string', value: 'KIND', help: `only runs detected as KIND: ${[...FAILURE_KINDS, 'pass'].join(', ')} (--kind, --subject and --scenario select runs only)` },
+    subject: { type: 'string', value: 'ID', help: 'only runs of this subject' },
+    scenario: { type: 'string', value: 'ID', help: 'only runs of this scenario' },
+    since: { type: 'string', value: 'TIME', help: 'only records started at or after this ISO 8601 UTC time, e.g. 2026-11-22T00:00:00Z' },
     help: { type: 'boolean', short: 'h', help: 'show this help' },
   },
 };
@@ -29,11 +33,15 @@ export const exportSpec: CommandSpec = {
 export async function exportCommand(argv: string[], io: CliIo): Promise<number> {
   const values = parseCommand(exportSpec, argv, io.env);
   if (values.help) {
-    io.out(`${helpText(exportSpec, 'Usage: npm run lab -- export --store NAME [--dir DIR] [--kind KIND] [--since TIME]')}\nExit codes: 0 exported; 1 a stored record could not be read (its key is named); 2 bad input or configuration.\n`);
+    io.out(`${helpText(exportSpec, 'Usage: npm run lab -- export --store NAME [--dir DIR] [--type TYPE] [--failure-id ID] [--kind KIND] [--since TIME]')}\nExit codes: 0 exported; 1 a stored record could not be read (its key is named); 2 bad input or configuration.\n`);
     return 0;
   }
   const name = storeName(values);
-  const query: TraceQuery = { limit: EXPORT_PAGE };
+  const query: TraceQuery = { limit: EXPORT_PAGE, record_type: 'all' };
+  if (typeof values.type === 'string') {
+    if (![...RECORD_TYPES, 'all'].includes(values.type)) throw new UsageError({ message: `--type must be one of ${[...RECORD_TYPES, 'all'].join(', ')}, got "${values.type}"` });
+    query.record_type = values.type as TraceQuery['record_type'];
+  }
   if (typeof values.kind === 'string') {
     if (![...FAILURE_KINDS, 'pass'].includes(values.kind)) throw new UsageError({ message: `--kind must be one of ${[...FAILURE_KINDS, 'pass'].join(', ')}, got "${values.kind}"` });
     query.kind = values.kind as TraceQuery['kind'];
@@ -48,14 +56,22 @@ export async function exportCommand(argv: string[], io: CliIo): Promise<number> 
 
   const store = await openStore(name, { env: io.env, dir: path.resolve(io.cwd, String(values.dir)) });
   let count = 0;
+  const write = (records: readonly LabRecord[]) => {
+    for (const record of records) io.out(JSON.stringify(record));
+    count += records.length;
+  };
   try {
-    let cursor: string | null = null;
-    do {
-      const page = await store.query({ ...query, cursor });
-      for (const record of page.records) io.out(JSON.stringify(record));
-      count += page.records.length;
-      cursor = page.cursor;
-    } while (cursor);
+    const failureId = values['failure-id'];
+    if (typeof failureId === 'string') {
+      write((await recordsOfFailure(store, failureId)).filter((r) => query.record_type === 'all' || recordTypeOf(r) === query.record_type));
+    } else {
+      let cursor: string | null = null;
+      do {
+        const page: TracePage = await store.query({ ...query, cursor });
+        write(page.records);
+        cursor = page.cursor;
+      } while (cursor);
+    }
   } finally {
     await store.close();
   }

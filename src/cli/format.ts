@@ -7,7 +7,9 @@ export function formatResultLine(r: CaptureResult, done: number, total: number, 
   const mark = r.lab_error ? '!' : live ? '·' : r.matched && r.stored && r.retrieved ? '✓' : '✗';
   const counter = `[${String(done).padStart(String(total).length)}/${total}]`;
   const id = r.repeat > 0 ? `${r.scenario}#${r.repeat}` : r.scenario;
-  const head = `${mark} ${counter} ${id.padEnd(36)} ${r.subject.padEnd(18)} expected ${(r.expected ?? 'pass').padEnd(18)} detected ${(r.lab_error ? '-' : (r.detected ?? 'pass')).padEnd(18)} ${`${Math.round(r.duration_ms)}ms`.padStart(7)}`;
+  // depth: levels of the run's failure cascade (0: no failure); recovery: where its recovery ended (-: none tried).
+  const cascade = r.lab_error ? '' : ` depth ${r.cascade_depth} recovery ${(r.recovery ?? '-').padEnd(9)}`;
+  const head = `${mark} ${counter} ${id.padEnd(42)} ${r.subject.padEnd(18)} expected ${(r.expected ?? 'pass').padEnd(18)} detected ${(r.lab_error ? '-' : (r.detected ?? 'pass')).padEnd(18)}${cascade} ${`${Math.round(r.duration_ms)}ms`.padStart(7)}`;
   if (r.lab_error) return `${head}\n    ${r.lab_error.name}: ${r.lab_error.message.split('\n').join('\n    ')}`;
   const key = r.failure_id ? `failure_id ${r.failure_id}` : `trace_id ${r.trace_id}`;
   const store = r.stored && r.retrieved ? '' : r.stored ? ' NOT RETRIEVED' : ' NOT STORED';
@@ -43,6 +45,9 @@ export function jsonResultLine(r: CaptureResult): string {
     retrieved: r.retrieved,
     duration_ms: Math.round(r.duration_ms * 1000) / 1000,
     message: r.message,
+    cascade_depth: r.cascade_depth,
+    recovery: r.recovery,
+    related: r.related,
     lab_error: r.lab_error,
   });
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ErrorInfo, IsoTime, Preview } from './common.ts';
+import { FailureType } from './failure-trace.ts';
 
 const stepBase = {
   index: z.int().nonnegative().describe('Position of the step in the run, in the order the steps began.'),
@@ -50,6 +51,38 @@ export const CheckStep = z.strictObject({
 });
 export type CheckStep = z.infer<typeof CheckStep>;
 
+/** How a fallback path is described by the subject that takes it (seed 004). */
+export const FallbackPath = z.strictObject({
+  type: z.enum(['cache', 'default', 'alternate_service', 'human_review', 'reject']),
+  id: z.string().min(1).describe('fallback_path_id: the alternative path, e.g. "cache:weather".'),
+  name: z.string().nullable().describe('fallback_path_name, e.g. "cache", "default_approve".'),
+  confidence_impact: z.enum(['none', 'reduced', 'unknown']).nullable(),
+});
+export type FallbackPath = z.infer<typeof FallbackPath>;
+
+/**
+ * One recovery action a subject took through ctx.recovery (seed 001): a retry, a fallback, a
+ * compensation, a self-heal or an escalation. Actions that answer the same failure share an
+ * episode; each episode becomes one RecoveryTrace.
+ */
+export const RecoveryStep = z.strictObject({
+  ...stepBase,
+  type: z.literal('recovery'),
+  action: z.enum(['retry', 'fallback', 'compensation', 'self_heal', 'escalate']),
+  target: z.string().min(1).describe('target_ref: the component, step or resource acted on (for a fallback, the primary path).'),
+  outcome: z.enum(['success', 'failure', 'partial']).nullable().describe('null while the action is still running (a run cut off in the middle of it).'),
+  episode: z.int().nonnegative().describe('Actions answering the same failure share an episode number (0, 1, ... in the order the failures happened).'),
+  trigger: z.strictObject({
+    step_index: z.int().nonnegative().nullable().describe('The failed step that started the episode; null when the error showed without a recorded step (the subject\'s own code threw), or for an action taken on policy.'),
+    message: z.string().nullable().describe('The error that started the episode, redacted.'),
+    failure_type: FailureType.nullable().describe('Its failure type (seed 000); null for an action taken on policy, with no failure before it.'),
+  }),
+  inner_steps: z.array(z.int().nonnegative()).describe('The steps the action itself ran (a retry\'s model calls, a fallback\'s tool calls).'),
+  fallback: FallbackPath.nullable().describe('The path taken, for a fallback action.'),
+  metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).describe('Deterministic details: attempt number, backoff, reason.'),
+});
+export type RecoveryStep = z.infer<typeof RecoveryStep>;
+
 /** A step of a run, tagged by `type`. */
-export const TraceStep = z.discriminatedUnion('type', [ModelCallStep, ToolCallStep, CheckStep]);
+export const TraceStep = z.discriminatedUnion('type', [ModelCallStep, ToolCallStep, CheckStep, RecoveryStep]);
 export type TraceStep = z.infer<typeof TraceStep>;

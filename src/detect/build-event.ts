@@ -27,7 +27,16 @@ export function buildEvent({
   occurredAt: string;
   steps: readonly TraceStep[];
 }): FailureEvent {
-  const failedStep = [...steps].reverse().find((s) => s.status !== 'ok');
+  const event = eventOf(detection, { failureId, traceId, subjectId, scenarioId, otel, deadlineMs, elapsedMs, occurredAt, steps });
+  if (detection.note) event.message = `${event.message} (${detection.note})`;
+  return event;
+}
+
+function eventOf(
+  detection: Detection,
+  { failureId, traceId, subjectId, scenarioId, otel, deadlineMs, elapsedMs, occurredAt, steps }: { failureId: string; traceId: string; subjectId: string; scenarioId: string; otel: OtelRef; deadlineMs: number; elapsedMs: number; occurredAt: string; steps: readonly TraceStep[] },
+): FailureEvent {
+  const failedStep = [...steps].reverse().find((s) => s.status !== 'ok' && s.type !== 'recovery');
   const base = { schema_version: 1 as const, failure_id: failureId, trace_id: traceId, subject_id: subjectId, scenario_id: scenarioId, occurred_at: occurredAt, step_index: failedStep?.index ?? null, otel };
   switch (detection.kind) {
     case 'timeout': {

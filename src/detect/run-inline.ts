@@ -1,5 +1,6 @@
 import pTimeout from 'p-timeout';
 import { preview } from '../internal/preview.ts';
+import { RecoveryKit } from '../recovery/recovery-kit.ts';
 import { errorInfo } from '../internal/to-error.ts';
 import type { RunOutcome, RunRequest } from './run-outcome.ts';
 import { type Detection, settleReturned, settleThrown } from './settle.ts';
@@ -23,7 +24,8 @@ const CUT_OFF = Symbol('cut off');
 export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
   const recorder = new StepRecorder({ clock: req.clock, redact: req.redact, observer: req.spans });
   const controller = new AbortController();
-  const ctx = makeSubjectContext({ ...req, recorder, signal: controller.signal });
+  const recovery = new RecoveryKit({ log: req.recordRecovery === false ? null : recorder, signal: controller.signal });
+  const ctx = makeSubjectContext({ ...req, recorder, recovery, signal: controller.signal });
   const startMs = req.clock();
   // Promise.resolve().then turns a synchronous throw into a rejection like any other.
   const running = Promise.resolve().then(() => req.subject.run(ctx));
@@ -45,7 +47,7 @@ export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
     // p-timeout cannot interrupt synchronous work: a run that came back late is still a timeout.
     detection = { kind: 'timeout', source: 'overrun', error: 'error' in result ? errorInfo(result.error, req.redact) : null };
   } else if ('error' in result) detection = settleThrown(result.error, req.redact);
-  else detection = settleReturned(result.value, { subject: req.subject, scenario: req.scenario, recorder, redact: req.redact });
+  else detection = settleReturned(result.value, { subject: req.subject, scenario: req.scenario, recorder, redact: req.redact, recovery });
   return {
     detection,
     output: result !== CUT_OFF && 'value' in result ? preview(result.value, req.redact) : null,

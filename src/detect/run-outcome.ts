@@ -29,4 +29,6 @@ export interface RunRequest<I> {
   redact: Redact;
   secrets: readonly string[];
   spans: StepSpans;
+  /** False runs the recovery helpers without recording them (default true). */
+  recordRecovery?: boolean;
 }

@@ -12,6 +12,7 @@ import { preview } from '../internal/preview.ts';
 import { createRedactor, type Redact } from '../internal/redact.ts';
 import { errorInfo } from '../internal/to-error.ts';
 import type { ModelEndpoint } from '../model/model-endpoint.ts';
+import { deriveRunRecords, type RunRecords } from '../recovery/derive-run-records.ts';
 import { subjectFile } from '../scenario/load-subjects.ts';
 import type { Subject } from '../subject/subject.ts';
 import { endSpan } from '../telemetry/end-span.ts';
@@ -43,12 +44,19 @@ export interface DetectionOptions {
   secrets?: readonly string[];
   /** Which repetition of the scenario this is (capture --repeat). */
   repeatIndex?: number;
+  /**
+   * False runs ctx.recovery's helpers without recording them: the subject does exactly the same,
+   * but the trace has no recovery steps and a degraded run is no longer told from a pass.
+   * Default true; false exists to show that recording changes nothing the subject does.
+   */
+  recordRecovery?: boolean;
 }
 
-/** The classification of one run and its full record. */
+/** The classification of one run, its full record, and the failure, recovery and fallback records derived from it. */
 export interface DetectionResult {
   event: FailureEvent | null;
   trace: TraceRecord;
+  related: RunRecords;
 }
 
 /** The isolation a run gets: a scenario that sets worker always gets one; otherwise its own setting, then the caller's. */
@@ -109,6 +117,7 @@ export async function runWithFailureDetection<I, O>(subject: Subject<I, O>, scen
       redact,
       secrets,
       spans: new StepSpans(tracer, otel.setSpan(ROOT_CONTEXT, root)),
+      recordRecovery: options.recordRecovery ?? true,
     };
     const outcome = file ? await runInWorker({ ...request, subjectFile: file }) : await runInline(request);
 
@@ -146,7 +155,7 @@ export async function runWithFailureDetection<I, O>(subject: Subject<I, O>, scen
     root.setAttribute(attr.LAB_DETECTED, event?.kind ?? 'pass');
     if (event) root.setAttribute(attr.LAB_FAILURE_ID, event.failure_id);
     endSpan(root, event ? { errorType: event.kind === 'exception' ? event.error.class : event.kind, error: 'error' in event ? event.error : null, message: event.message } : undefined, outcome.endMs);
-    return { event, trace: record };
+    return { event, trace: record, related: deriveRunRecords(record, newId) };
   } catch (error) {
     if (root.isRecording()) endSpan(root, { errorType: 'lab_error', error: errorInfo(error, redact) });
     throw error;

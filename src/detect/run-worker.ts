@@ -25,7 +25,7 @@ export function runInWorker<I>(req: RunRequest<I> & { subjectFile: string }): Pr
   // A channel of our own, so the messages a worker posted just before the deadline can be read
   // synchronously then (a busy main thread runs its deadline timer before it delivers them).
   const { port1: messages, port2 } = new MessageChannel();
-  const input: WorkerInput = { subjectFile: req.subjectFile, scenario: req.scenario, session: req.session, deadlineMs: req.deadlineMs, secrets: req.secrets, epochOffsetMs: EPOCH_OFFSET_MS, port: port2 };
+  const input: WorkerInput = { subjectFile: req.subjectFile, scenario: req.scenario, session: req.session, deadlineMs: req.deadlineMs, secrets: req.secrets, recordRecovery: req.recordRecovery !== false, epochOffsetMs: EPOCH_OFFSET_MS, port: port2 };
   const heapMb = req.scenario.memory_limit_mb ?? DEFAULT_WORKER_HEAP_MB;
   const worker = new Worker(WORKER_ENTRY, {
     workerData: input,

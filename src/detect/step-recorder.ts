@@ -1,9 +1,11 @@
 import type { ErrorInfo } from '../contracts/common.ts';
-import type { CheckStep, ModelCallStep, ToolCallStep, TraceStep } from '../contracts/trace-step.ts';
+import type { CheckStep, ModelCallStep, RecoveryStep, ToolCallStep, TraceStep } from '../contracts/trace-step.ts';
 import { type Clock, isoTime } from '../internal/clock.ts';
 import { preview, previewText } from '../internal/preview.ts';
 import type { Redact } from '../internal/redact.ts';
 import { errorInfo } from '../internal/to-error.ts';
+import type { ActionHandle, ActionStart, RecoveryLog } from '../recovery/recovery-log.ts';
+import { errorFailureType, stepFailureType } from '../recovery/step-failure-type.ts';
 import { summarizeModelResponse } from './model-response.ts';
 import { closeStep, type StepObserver } from './step-observer.ts';
 
@@ -17,7 +19,7 @@ type Draft = { step: TraceStep; startMs: number; open: boolean };
  * each (which makes the spans). Once the run is finished the record is frozen: late activity of a
  * subject that ignored its abort signal is not added, so the trace is the run as of its end.
  */
-export class StepRecorder {
+export class StepRecorder implements RecoveryLog {
   readonly #clock: Clock;
   readonly #redact: Redact;
   readonly #observer: StepObserver;
@@ -160,6 +162,44 @@ export class StepRecorder {
       if (begun) this.#end(begun.draft, 'error', errorInfo(error, this.#redact));
       throw error;
     }
+  }
+
+  /** Records a recovery action (ctx.recovery) as a recovery step; its inner steps are those begun before it ends. */
+  beginAction(start: ActionStart): ActionHandle | null {
+    const trigger = start.triggerStep === null ? null : this.#drafts[start.triggerStep]?.step;
+    const message = trigger
+      ? trigger.type === 'check'
+        ? trigger.detail
+        : (trigger.error?.message ?? null)
+      : start.triggerError === null || start.triggerError === undefined
+        ? null
+        : errorInfo(start.triggerError, this.#redact).message;
+    const begun = this.#begin<RecoveryStep>((base) => ({
+      ...base,
+      type: 'recovery',
+      name: `recovery ${start.action} ${start.target}`,
+      ended_at: null,
+      duration_ms: null,
+      status: 'unfinished',
+      error: null,
+      action: start.action,
+      target: this.#redact(start.target),
+      outcome: null,
+      episode: start.episode,
+      trigger: { step_index: start.triggerStep, message, failure_type: trigger ? stepFailureType(trigger) : start.triggerError === null || start.triggerError === undefined ? null : errorFailureType(start.triggerError) },
+      inner_steps: [],
+      fallback: start.fallback,
+      metadata: Object.fromEntries(Object.entries(start.metadata).map(([k, v]) => [k, typeof v === 'string' ? this.#redact(v) : v])),
+    }));
+    if (!begun) return null;
+    return {
+      end: (outcome, error) => {
+        if (!begun.draft.open || this.#frozen) return;
+        begun.step.outcome = outcome;
+        for (let i = begun.step.index + 1; i < this.#drafts.length; i++) begun.step.inner_steps.push(i);
+        this.#end(begun.draft, outcome === 'failure' ? 'error' : 'ok', error === undefined ? null : errorInfo(error, this.#redact));
+      },
+    };
   }
 
   /** Records a check the wrapper ran on the output (checks have no span of their own). */

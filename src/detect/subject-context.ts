@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import type { Scenario } from '../contracts/scenario.ts';
+import type { RecoveryKit } from '../recovery/recovery-kit.ts';
 import type { Subject, SubjectContext } from '../subject/subject.ts';
 import type { StepRecorder } from './step-recorder.ts';
 import { ToolRunner } from './tool-runner.ts';
@@ -20,6 +21,7 @@ export function makeSubjectContext<I>({
   deadlineMs,
   recorder,
   signal,
+  recovery,
 }: {
   subject: Subject<I, any>;
   scenario: Scenario;
@@ -28,6 +30,7 @@ export function makeSubjectContext<I>({
   deadlineMs: number;
   recorder: StepRecorder;
   signal: AbortSignal;
+  recovery: RecoveryKit;
 }): SubjectContext<I> {
   const tools = new ToolRunner({ specs: subject.tools ?? [], fixtures: scenario.tools, recorder, signal });
   let client: OpenAI | undefined;
@@ -47,5 +50,6 @@ export function makeSubjectContext<I>({
     model: session.model,
     tools,
     signal,
+    recovery,
   };
 }

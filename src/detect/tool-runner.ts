@@ -21,14 +21,15 @@ export class ToolRunner implements ToolBox {
     this.definitions = specs.map((s) => ({ type: 'function', function: { name: s.name, description: s.description, parameters: s.parameters } }));
   }
 
-  call(name: string, args: unknown, callId?: string): Promise<unknown> {
+  call(name: string, args: unknown, callId?: string, options?: { signal?: AbortSignal }): Promise<unknown> {
     const spec = this.#specs.get(name);
+    const signal = options?.signal ? AbortSignal.any([this.#signal, options.signal]) : this.#signal;
     return this.#recorder.toolCall({ tool: name, callId: callId ?? null, declared: spec !== undefined, args }, () => {
       if (!spec) throw new UnknownToolError({ tool: name, known: [...this.#specs.keys()] });
       const n = this.#calls.get(name) ?? 0;
       this.#calls.set(name, n + 1);
       const fixture = this.#fixtures[name]?.[n];
-      return fixture ? runFixture(fixture, this.#signal) : spec.run(args, { signal: this.#signal });
+      return fixture ? runFixture(fixture, signal) : spec.run(args, { signal });
     });
   }
 }

@@ -8,6 +8,7 @@ import { clockWithOffset } from '../internal/clock.ts';
 import { preview } from '../internal/preview.ts';
 import { createRedactor } from '../internal/redact.ts';
 import { errorInfo } from '../internal/to-error.ts';
+import { RecoveryKit } from '../recovery/recovery-kit.ts';
 import type { Subject } from '../subject/subject.ts';
 import { type Detection, settleReturned, settleThrown } from './settle.ts';
 import { StepRecorder } from './step-recorder.ts';
@@ -34,7 +35,9 @@ try {
   });
   const scenario = input.scenario;
   const parsed = subject.inputSchema.parse(scenario.input);
-  const ctx = makeSubjectContext({ subject, scenario, input: parsed, session: input.session, deadlineMs: input.deadlineMs, recorder, signal: new AbortController().signal });
+  const signal = new AbortController().signal;
+  const recovery = new RecoveryKit({ log: input.recordRecovery ? recorder : null, signal });
+  const ctx = makeSubjectContext({ subject, scenario, input: parsed, session: input.session, deadlineMs: input.deadlineMs, recorder, recovery, signal });
   post({ type: 'started', startMs: clock() });
   // A subject awaiting something that never settles leaves nothing on the event loop, and Node
   // would end the thread (exit code 13). The main thread decides when this run is over.
@@ -55,7 +58,7 @@ try {
   else if (unhandled.length > 0) {
     const error = errorInfo(unhandled[0], redact);
     detection = { kind: 'exception', error: { ...error, code: error.code ?? 'ERR_UNHANDLED_REJECTION' } };
-  } else detection = settleReturned(result.value, { subject, scenario, recorder, redact });
+  } else detection = settleReturned(result.value, { subject, scenario, recorder, redact, recovery });
   post({ type: 'done', detection, output: 'value' in result ? preview(result.value, redact) : null, endMs });
 } catch (error) {
   // A fault of the lab (an unloadable subject file, a grounding check with no sources), not of the run.

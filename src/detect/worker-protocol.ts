@@ -12,6 +12,8 @@ export interface WorkerInput {
   session: SessionInfo;
   deadlineMs: number;
   secrets: readonly string[];
+  /** False runs the recovery helpers without recording them. */
+  recordRecovery: boolean;
   /** The main thread's EPOCH_OFFSET_MS, so both threads keep time on one clock. */
   epochOffsetMs: number;
   /** Where the worker posts its messages; the main thread can drain it synchronously at the deadline. */

@@ -57,8 +57,17 @@ export function errorInfo(value: unknown, redact: Redact): ErrorInfo {
  * happened to be doing (timers or ticks), not on the code that failed, and would make traces differ.
  */
 export function stableStack(stack: string): string {
+  // A stack is cut at Error.stackTraceLimit, so it loses as many frames at its end as internal
+  // frames took places before: keep only as many frames as survive any such cut, whether or not
+  // this stack was cut, so the same failure always gives the same stack.
+  const limit = Number.isFinite(Error.stackTraceLimit) ? Error.stackTraceLimit : Number.POSITIVE_INFINITY;
+  let keep = Math.max(1, limit - MAX_VARYING_INTERNAL_FRAMES);
   return stack
     .split('\n')
     .filter((line) => !/^\s+at (?:.*\()?node:internal\//.test(line))
+    .filter((line) => !/^\s+at /.test(line) || keep-- > 0)
     .join('\n');
 }
+
+/** How many of Node's internal frames may come and go in one stack between runs of the same code. */
+const MAX_VARYING_INTERNAL_FRAMES = 3;

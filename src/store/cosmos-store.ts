@@ -2,27 +2,30 @@ import { readFile } from 'node:fs/promises';
 import { Agent } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BulkOperationType, type Container, CosmosClient, type CosmosClientOptions, type JSONObject, type OperationInput, type SqlParameter } from '@azure/cosmos';
-import { recordKey, type TraceRecord } from '../contracts/trace-record.ts';
+import { type LabRecord, recordMeta, type RecordType } from '../contracts/lab-record.ts';
 import { ConfigError } from '../errors/config-error.ts';
 import { StoreError } from '../errors/store-error.ts';
 import type { CosmosConfig } from './cosmos-config.ts';
 import { readRecord } from './read-record.ts';
-import { DEFAULT_PAGE_SIZE, type PutOutcome, type TracePage, type TraceQuery, type TraceStore } from './trace-store.ts';
+import { DEFAULT_PAGE_SIZE, type PutOutcome, type QueryResult, type TracePage, type TraceQuery, type TraceStore } from './trace-store.ts';
 
 /**
  * The document a record is stored as: the partition key and query fields beside the record,
  * which is kept whole and untouched (Cosmos adds its _rid, _etag, _ts at the top level).
- * failure_id is the partition key and equals id: the record's failure_id, or its trace_id for a pass.
+ * failure_id is the partition key and equals id: the record's store key (storeKey). failure_ids
+ * lists the failure ids the record names, for lookups by failure id; kind, subject_id and
+ * scenario_id are a run's and null for the other record types.
  */
 export interface TraceDocument {
   id: string;
   failure_id: string;
-  record_type: 'trace_record';
-  kind: string;
-  subject_id: string;
-  scenario_id: string;
+  record_type: RecordType;
+  kind: string | null;
+  subject_id: string | null;
+  scenario_id: string | null;
   started_at: string;
-  record: TraceRecord;
+  failure_ids: string[];
+  record: LabRecord;
 }
 
 /** Status codes worth another try: throttled, timed out, unavailable, retry-with, or no answer at all. */
@@ -65,9 +68,9 @@ export class CosmosStore implements TraceStore {
     }
   }
 
-  async put(record: TraceRecord): Promise<void> {
+  async put(record: LabRecord): Promise<void> {
     this.#open();
-    const key = recordKey(record);
+    const key = recordMeta(record).key;
     readRecord(record, key, 'write');
     try {
       await retrying(() => this.#container.items.upsert(toDocument(record)));
@@ -77,12 +80,12 @@ export class CosmosStore implements TraceStore {
   }
 
   /** Bulk upserts; operations that fail transiently are sent again, up to a bound. */
-  async putMany(records: readonly TraceRecord[]): Promise<PutOutcome[]> {
+  async putMany(records: readonly LabRecord[]): Promise<PutOutcome[]> {
     this.#open();
     const outcomes = new Map<string, PutOutcome>();
     let pending: TraceDocument[] = [];
     for (const record of records) {
-      const key = recordKey(record);
+      const key = recordMeta(record).key;
       try {
         readRecord(record, key, 'write');
         pending.push(toDocument(record));
@@ -115,10 +118,10 @@ export class CosmosStore implements TraceStore {
       pending = retry;
       if (pending.length > 0) await sleep(Math.max(waitMs, BASE_BACKOFF_MS * 2 ** (attempt - 1)));
     }
-    return records.map((r) => outcomes.get(recordKey(r))!);
+    return records.map((r) => outcomes.get(recordMeta(r).key)!);
   }
 
-  async get(key: string): Promise<TraceRecord | undefined> {
+  async get(key: string): Promise<LabRecord | undefined> {
     this.#open();
     let resource: TraceDocument | undefined;
     try {
@@ -131,27 +134,30 @@ export class CosmosStore implements TraceStore {
     return readRecord(resource.record, key);
   }
 
-  async query(query: TraceQuery = {}): Promise<TracePage> {
+  async query<T extends RecordType | 'all' | undefined = undefined>(query: TraceQuery & { record_type?: T } = {}): Promise<TracePage<QueryResult<T>>> {
     this.#open();
     // The conditions are fixed text; every value goes in as a parameter.
-    const where = ["c.record_type = 'trace_record'"];
+    const where: string[] = [];
     const parameters: SqlParameter[] = [];
     const bind = (condition: string, name: string, value: string) => {
       where.push(condition);
       parameters.push({ name, value });
     };
+    const type = query.record_type ?? 'trace_record';
+    if (type !== 'all') bind('c.record_type = @type', '@type', type);
+    if (query.failure_id !== undefined) bind('ARRAY_CONTAINS(c.failure_ids, @failure)', '@failure', query.failure_id);
     if (query.kind !== undefined) bind('c.kind = @kind', '@kind', query.kind);
     if (query.subject_id !== undefined) bind('c.subject_id = @subject', '@subject', query.subject_id);
     if (query.scenario_id !== undefined) bind('c.scenario_id = @scenario', '@scenario', query.scenario_id);
     if (query.since !== undefined) bind('c.started_at >= @since', '@since', query.since);
     if (query.until !== undefined) bind('c.started_at < @until', '@until', query.until);
     const iterator = this.#container.items.query<{ id: string; record: unknown }>(
-      { query: `SELECT c.id, c.record FROM c WHERE ${where.join(' AND ')} ORDER BY c.started_at ASC, c.id ASC`, parameters },
+      { query: `SELECT c.id, c.record FROM c ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.started_at ASC, c.id ASC`, parameters },
       { maxItemCount: query.limit ?? DEFAULT_PAGE_SIZE, continuationToken: query.cursor ?? undefined },
     );
     try {
       const page = await retrying(() => iterator.fetchNext());
-      return { records: page.resources.map((doc) => readRecord(doc.record, doc.id)), cursor: page.hasMoreResults && page.continuationToken ? page.continuationToken : null };
+      return { records: page.resources.map((doc) => readRecord(doc.record, doc.id) as QueryResult<T>), cursor: page.hasMoreResults && page.continuationToken ? page.continuationToken : null };
     } catch (error) {
       if (error instanceof Error && error.name === 'ContractViolationError') throw error;
       throw new StoreError({ store: this.name, message: `query failed: ${describe(error)}`, cause: error });
@@ -170,9 +176,9 @@ export class CosmosStore implements TraceStore {
 }
 
 /** The envelope a record is stored in. */
-export function toDocument(record: TraceRecord): TraceDocument {
-  const key = recordKey(record);
-  return { id: key, failure_id: key, record_type: 'trace_record', kind: record.detected ?? 'pass', subject_id: record.subject_id, scenario_id: record.scenario_id, started_at: record.started_at, record };
+export function toDocument(record: LabRecord): TraceDocument {
+  const { key, record_type, kind, subject_id, scenario_id, started_at, failure_ids } = recordMeta(record);
+  return { id: key, failure_id: key, record_type, kind, subject_id, scenario_id, started_at, failure_ids, record };
 }
 
 /** CosmosClient options: key or Entra ID, a CA for this client only, discovery and 429 bounds. */

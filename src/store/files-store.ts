@@ -3,12 +3,12 @@ import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import path from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { recordKey, type TraceRecord } from '../contracts/trace-record.ts';
+import { type LabRecord, type RecordMeta, recordMeta, type RecordType } from '../contracts/lab-record.ts';
 import { ContractViolationError } from '../errors/contract-violation-error.ts';
 import { StoreError } from '../errors/store-error.ts';
 import { decodeCursor, encodeCursor } from './query-filter.ts';
 import { readRecord } from './read-record.ts';
-import { DEFAULT_PAGE_SIZE, type PutOutcome, type TracePage, type TraceQuery, type TraceStore } from './trace-store.ts';
+import { DEFAULT_PAGE_SIZE, type PutOutcome, type QueryResult, type TracePage, type TraceQuery, type TraceStore } from './trace-store.ts';
 
 /** The folder capture writes to when --dir is not given (git ignores it). */
 export const DEFAULT_FILES_DIR = '.lab-traces';
@@ -33,6 +33,8 @@ export class FilesStore implements TraceStore {
   readonly #tmp: string;
   readonly #db: DatabaseSync;
   readonly #upsert: StatementSync;
+  readonly #unlink: StatementSync;
+  readonly #link: StatementSync;
   #closed = false;
 
   private constructor(dir: string, db: DatabaseSync) {
@@ -40,7 +42,9 @@ export class FilesStore implements TraceStore {
     this.#records = path.join(dir, 'records');
     this.#tmp = path.join(dir, 'tmp');
     this.#db = db;
-    this.#upsert = db.prepare('INSERT OR REPLACE INTO records (key, kind, subject_id, scenario_id, started_at) VALUES (?, ?, ?, ?, ?)');
+    this.#upsert = db.prepare('INSERT OR REPLACE INTO entries (key, record_type, kind, subject_id, scenario_id, started_at) VALUES (?, ?, ?, ?, ?, ?)');
+    this.#unlink = db.prepare('DELETE FROM failure_links WHERE key = ?');
+    this.#link = db.prepare('INSERT OR IGNORE INTO failure_links (failure_id, key) VALUES (?, ?)');
   }
 
   /** Opens (creating if needed) a store in a folder, and brings its index up to date. */
@@ -59,7 +63,7 @@ export class FilesStore implements TraceStore {
     return store;
   }
 
-  async put(record: TraceRecord): Promise<void> {
+  async put(record: LabRecord): Promise<void> {
     const [outcome] = await this.putMany([record]);
     if (outcome && !outcome.stored) throw new StoreError({ store: this.name, recordKey: outcome.key, message: outcome.error });
   }
@@ -68,13 +72,14 @@ export class FilesStore implements TraceStore {
    * Writes every record to its own temporary file and fsyncs it, renames them all into place,
    * then fsyncs the folder once: one directory sync covers the whole batch.
    */
-  async putMany(records: readonly TraceRecord[]): Promise<PutOutcome[]> {
+  async putMany(records: readonly LabRecord[]): Promise<PutOutcome[]> {
     this.#open();
     const outcomes = new Map<string, PutOutcome>();
-    const written: { key: string; tmp: string; record: TraceRecord }[] = [];
+    const written: { key: string; tmp: string; meta: RecordMeta }[] = [];
     await Promise.all(
       records.map(async (record) => {
-        const key = recordKey(record);
+        const meta = recordMeta(record);
+        const key = meta.key;
         try {
           this.#checkKey(key);
           readRecord(record, key, 'write');
@@ -86,7 +91,7 @@ export class FilesStore implements TraceStore {
           } finally {
             await handle.close();
           }
-          written.push({ key, tmp, record });
+          written.push({ key, tmp, meta });
         } catch (error) {
           outcomes.set(key, { key, stored: false, error: describe(error) });
         }
@@ -105,16 +110,16 @@ export class FilesStore implements TraceStore {
     if (renamed.length > 0) {
       try {
         await syncFolder(this.#records);
-        await busyRetry(() => this.#index(renamed.map((w) => w.record)));
+        await busyRetry(() => this.#index(renamed.map((w) => w.meta)));
         for (const w of renamed) outcomes.set(w.key, { key: w.key, stored: true });
       } catch (error) {
         for (const w of renamed) outcomes.set(w.key, { key: w.key, stored: false, error: describe(error) });
       }
     }
-    return records.map((r) => outcomes.get(recordKey(r))!);
+    return records.map((r) => outcomes.get(recordMeta(r).key)!);
   }
 
-  async get(key: string): Promise<TraceRecord | undefined> {
+  async get(key: string): Promise<LabRecord | undefined> {
     this.#open();
     this.#checkKey(key);
     let text: string;
@@ -127,12 +132,15 @@ export class FilesStore implements TraceStore {
     return parseRecordFile(text, key, this.#file(key));
   }
 
-  async query(query: TraceQuery = {}): Promise<TracePage> {
+  async query<T extends RecordType | 'all' | undefined = undefined>(query: TraceQuery & { record_type?: T } = {}): Promise<TracePage<QueryResult<T>>> {
     this.#open();
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     // Conditions are fixed SQL; only the values come from the query, always as parameters.
     const where: string[] = [];
     const params: (string | number)[] = [];
+    const type = query.record_type ?? 'trace_record';
+    if (type !== 'all') where.push('record_type = ?'), params.push(type);
+    if (query.failure_id !== undefined) where.push('key IN (SELECT key FROM failure_links WHERE failure_id = ?)'), params.push(query.failure_id);
     if (query.kind !== undefined) where.push('kind = ?'), params.push(query.kind);
     if (query.subject_id !== undefined) where.push('subject_id = ?'), params.push(query.subject_id);
     if (query.scenario_id !== undefined) where.push('scenario_id = ?'), params.push(query.scenario_id);
@@ -143,15 +151,15 @@ export class FilesStore implements TraceStore {
       where.push('(started_at > ? OR (started_at = ? AND key > ?))');
       params.push(after.started_at, after.started_at, after.key);
     }
-    const sql = `SELECT key, started_at FROM records ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at, key LIMIT ?`;
+    const sql = `SELECT key, started_at FROM entries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at, key LIMIT ?`;
     const rows = (await busyRetry(() => this.#db.prepare(sql).all(...params, limit + 1))) as { key: string; started_at: string }[];
     const page = rows.slice(0, limit);
-    const records: TraceRecord[] = [];
+    const records: QueryResult<T>[] = [];
     for (const row of page) {
       const record = await this.get(row.key);
       // A file removed by hand since it was indexed: the index forgets it.
-      if (record === undefined) await busyRetry(() => this.#db.prepare('DELETE FROM records WHERE key = ?').run(row.key));
-      else records.push(record);
+      if (record === undefined) await busyRetry(() => this.#db.prepare('DELETE FROM entries WHERE key = ?').run(row.key));
+      else records.push(record as QueryResult<T>);
     }
     const last = page.at(-1);
     return { records, cursor: rows.length > limit && last ? encodeCursor(last) : null };
@@ -175,10 +183,14 @@ export class FilesStore implements TraceStore {
     if (this.#closed) throw new StoreError({ store: this.name, message: 'the store is closed' });
   }
 
-  #index(records: readonly TraceRecord[]): void {
+  #index(metas: readonly RecordMeta[]): void {
     this.#db.exec('BEGIN IMMEDIATE');
     try {
-      for (const r of records) this.#upsert.run(recordKey(r), r.detected ?? 'pass', r.subject_id, r.scenario_id, r.started_at);
+      for (const m of metas) {
+        this.#upsert.run(m.key, m.record_type, m.kind, m.subject_id, m.scenario_id, m.started_at);
+        this.#unlink.run(m.key);
+        for (const id of m.failure_ids) this.#link.run(id, m.key);
+      }
       this.#db.exec('COMMIT');
     } catch (error) {
       if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
@@ -189,12 +201,12 @@ export class FilesStore implements TraceStore {
   /** Indexes record files the index lacks and forgets entries whose file is gone. */
   async #reconcile(): Promise<void> {
     const files = new Set((await readdir(this.#records)).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)));
-    const indexed = new Set(((await busyRetry(() => this.#db.prepare('SELECT key FROM records').all())) as { key: string }[]).map((r) => r.key));
-    const missing: TraceRecord[] = [];
+    const indexed = new Set(((await busyRetry(() => this.#db.prepare('SELECT key FROM entries').all())) as { key: string }[]).map((r) => r.key));
+    const missing: RecordMeta[] = [];
     for (const key of files) {
       if (indexed.has(key)) continue;
       try {
-        missing.push(parseRecordFile(await readFile(this.#file(key), 'utf8'), key, this.#file(key)));
+        missing.push(recordMeta(parseRecordFile(await readFile(this.#file(key), 'utf8'), key, this.#file(key))));
       } catch {
         // Not a valid record: get() will refuse it with the reason; it cannot be queried.
       }
@@ -202,11 +214,11 @@ export class FilesStore implements TraceStore {
     if (missing.length > 0) await busyRetry(() => this.#index(missing));
     const gone = [...indexed].filter((key) => !files.has(key));
     if (gone.length > 0) {
-      const del = this.#db.prepare('DELETE FROM records WHERE key = ?');
+      const del = this.#db.prepare('DELETE FROM entries WHERE key = ?');
       await busyRetry(() => {
         this.#db.exec('BEGIN IMMEDIATE');
         try {
-          for (const key of gone) del.run(key);
+          for (const key of gone) del.run(key), this.#unlink.run(key);
           this.#db.exec('COMMIT');
         } catch (error) {
           if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
@@ -236,13 +248,19 @@ const INDEX_SQL = `
   -- needs no durability of its own: OFF spares an fsync per commit. A crash of the machine that
   -- corrupts it is handled in openIndex by rebuilding it from the files.
   PRAGMA synchronous = OFF;
-  CREATE TABLE IF NOT EXISTS records (
-    key TEXT PRIMARY KEY, kind TEXT NOT NULL, subject_id TEXT NOT NULL, scenario_id TEXT NOT NULL, started_at TEXT NOT NULL
+  -- The index of version 1 (runs only); entries replaces it, rebuilt from the files by reconcile.
+  DROP TABLE IF EXISTS records;
+  -- kind, subject_id and scenario_id are a run's (NULL for failure, recovery and fallback records).
+  CREATE TABLE IF NOT EXISTS entries (
+    key TEXT PRIMARY KEY, record_type TEXT NOT NULL, kind TEXT, subject_id TEXT, scenario_id TEXT, started_at TEXT NOT NULL
   ) WITHOUT ROWID;
-  CREATE INDEX IF NOT EXISTS records_by_time ON records (started_at, key);
-  CREATE INDEX IF NOT EXISTS records_by_kind ON records (kind, started_at, key);
-  CREATE INDEX IF NOT EXISTS records_by_subject ON records (subject_id, started_at, key);
-  CREATE INDEX IF NOT EXISTS records_by_scenario ON records (scenario_id, started_at, key);
+  CREATE INDEX IF NOT EXISTS entries_by_time ON entries (record_type, started_at, key);
+  CREATE INDEX IF NOT EXISTS entries_by_kind ON entries (kind, started_at, key);
+  CREATE INDEX IF NOT EXISTS entries_by_subject ON entries (subject_id, started_at, key);
+  CREATE INDEX IF NOT EXISTS entries_by_scenario ON entries (scenario_id, started_at, key);
+  -- Which records name which failure ids (a failure trace names every failure of its cascade).
+  CREATE TABLE IF NOT EXISTS failure_links (failure_id TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (failure_id, key)) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS failure_links_by_key ON failure_links (key);
 `;
 
 /** How long index operations keep trying while another process holds the database busy. */
@@ -272,7 +290,7 @@ async function openIndex(file: string): Promise<DatabaseSync> {
       const db = new DatabaseSync(file, { timeout: 10_000 });
       try {
         db.exec(INDEX_SQL);
-        db.prepare('SELECT count(*) FROM records').get();
+        db.prepare('SELECT count(*) FROM entries').get();
         return db;
       } catch (error) {
         db.close();
@@ -291,7 +309,7 @@ async function openIndex(file: string): Promise<DatabaseSync> {
   }
 }
 
-function parseRecordFile(text: string, key: string, file: string): TraceRecord {
+function parseRecordFile(text: string, key: string, file: string): LabRecord {
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -1,48 +1,46 @@
-import { recordKey, type TraceRecord } from '../contracts/trace-record.ts';
+import { type LabRecord, type RecordMeta, recordMeta, type RecordType } from '../contracts/lab-record.ts';
 import { StoreError } from '../errors/store-error.ts';
 import { compareRecords, decodeCursor, encodeCursor, matchesQuery } from './query-filter.ts';
-import { DEFAULT_PAGE_SIZE, type PutOutcome, putEach, type TracePage, type TraceQuery, type TraceStore } from './trace-store.ts';
 import { readRecord } from './read-record.ts';
+import { DEFAULT_PAGE_SIZE, type PutOutcome, putEach, type QueryResult, type TracePage, type TraceQuery, type TraceStore } from './trace-store.ts';
 
 /**
  * The reference TraceStore and the test double. Records are kept as JSON text, so what comes back
- * is a copy. Nothing but put can change what is held, so a record is checked against the
+ * is a copy. Nothing but put can change what is held, so a record is checked against its
  * contract once, on the way in; durable stores check on the way out, where files can change.
  */
 export class MemoryStore implements TraceStore {
   readonly name = 'memory';
-  readonly #docs = new Map<string, string>();
+  readonly #docs = new Map<string, { json: string; meta: RecordMeta }>();
   #closed = false;
 
-  async put(record: TraceRecord): Promise<void> {
+  async put(record: LabRecord): Promise<void> {
     this.#open();
-    const key = recordKey(record);
-    readRecord(record, key, 'write');
-    this.#docs.set(key, JSON.stringify(record));
+    const meta = recordMeta(record);
+    readRecord(record, meta.key, 'write');
+    this.#docs.set(meta.key, { json: JSON.stringify(record), meta });
   }
 
-  putMany(records: readonly TraceRecord[]): Promise<PutOutcome[]> {
-    return putEach(this, records, recordKey, (e) => (e instanceof Error ? e.message : String(e)));
+  putMany(records: readonly LabRecord[]): Promise<PutOutcome[]> {
+    return putEach(this, records, (r) => recordMeta(r).key, (e) => (e instanceof Error ? e.message : String(e)));
   }
 
-  async get(key: string): Promise<TraceRecord | undefined> {
+  async get(key: string): Promise<LabRecord | undefined> {
     this.#open();
     const doc = this.#docs.get(key);
-    return doc === undefined ? undefined : (JSON.parse(doc) as TraceRecord);
+    return doc === undefined ? undefined : (JSON.parse(doc.json) as LabRecord);
   }
 
-  async query(query: TraceQuery = {}): Promise<TracePage> {
+  async query<T extends RecordType | 'all' | undefined = undefined>(query: TraceQuery & { record_type?: T } = {}): Promise<TracePage<QueryResult<T>>> {
     this.#open();
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const after = query.cursor ? decodeCursor(query.cursor) : null;
-    const matching = [...this.#docs]
-      .map(([key, doc]) => ({ key, record: JSON.parse(doc) as TraceRecord }))
-      .map((e) => ({ ...e, started_at: e.record.started_at }))
-      .filter((e) => matchesQuery(e.record, query) && (!after || compareRecords(e, after) > 0))
-      .sort(compareRecords);
+    const matching = [...this.#docs.values()]
+      .filter(({ meta }) => matchesQuery(meta, query) && (!after || compareRecords(meta, after) > 0))
+      .sort((a, b) => compareRecords(a.meta, b.meta));
     const page = matching.slice(0, limit);
     const last = page.at(-1);
-    return { records: page.map((e) => e.record), cursor: matching.length > limit && last ? encodeCursor(last) : null };
+    return { records: page.map((e) => JSON.parse(e.json) as QueryResult<T>), cursor: matching.length > limit && last ? encodeCursor(last.meta) : null };
   }
 
   async close(): Promise<void> {

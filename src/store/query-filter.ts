@@ -1,14 +1,17 @@
-import type { TraceRecord } from '../contracts/trace-record.ts';
+import type { RecordMeta } from '../contracts/lab-record.ts';
 import { UsageError } from '../errors/usage-error.ts';
 import type { TraceQuery } from './trace-store.ts';
 
-/** True when a record matches every field of a query (the cursor and limit aside). */
-export function matchesQuery(record: TraceRecord, query: TraceQuery): boolean {
-  if (query.kind !== undefined && (record.detected ?? 'pass') !== query.kind) return false;
-  if (query.subject_id !== undefined && record.subject_id !== query.subject_id) return false;
-  if (query.scenario_id !== undefined && record.scenario_id !== query.scenario_id) return false;
-  if (query.since !== undefined && record.started_at < query.since) return false;
-  if (query.until !== undefined && record.started_at >= query.until) return false;
+/** True when a record (by its index fields) matches every field of a query (the cursor and limit aside). */
+export function matchesQuery(meta: RecordMeta, query: TraceQuery): boolean {
+  const type = query.record_type ?? 'trace_record';
+  if (type !== 'all' && meta.record_type !== type) return false;
+  if (query.failure_id !== undefined && !meta.failure_ids.includes(query.failure_id)) return false;
+  if (query.kind !== undefined && meta.kind !== query.kind) return false;
+  if (query.subject_id !== undefined && meta.subject_id !== query.subject_id) return false;
+  if (query.scenario_id !== undefined && meta.scenario_id !== query.scenario_id) return false;
+  if (query.since !== undefined && meta.started_at < query.since) return false;
+  if (query.until !== undefined && meta.started_at >= query.until) return false;
   return true;
 }
 

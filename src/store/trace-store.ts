@@ -1,10 +1,15 @@
 import type { FailureKind } from '../contracts/failure-kind.ts';
-import type { TraceRecord } from '../contracts/trace-record.ts';
+import type { LabRecord, RecordOf, RecordType } from '../contracts/lab-record.ts';
 
 /** Which records a query selects; every field narrows it. */
-export interface TraceQuery {
+export interface TraceQuery<T extends RecordType | 'all' = RecordType | 'all'> {
+  /** Which contract: runs (trace_record, the default), failure_trace, recovery_trace, fallback, or all of them. */
+  record_type?: T;
+  /** Records that name this failure id (a run's failure_id, a failure in a cascade, a recovery's or fallback's trigger). */
+  failure_id?: string;
   /** A failure kind, or "pass" for runs with none. */
   kind?: FailureKind | 'pass';
+  // kind, subject_id and scenario_id describe runs: with any of them, only runs match.
   subject_id?: string;
   scenario_id?: string;
   /** started_at at or after this ISO time. */
@@ -17,28 +22,33 @@ export interface TraceQuery {
   cursor?: string | null;
 }
 
-/** One page of a query, in started_at order; cursor is null on the last page. */
-export interface TracePage {
-  records: TraceRecord[];
+/** One page of a query, in started_at order (a fallback's timestamp); cursor is null on the last page. */
+export interface TracePage<R extends LabRecord = LabRecord> {
+  records: R[];
   cursor: string | null;
 }
+
+/** The records a query of a record type returns. */
+export type QueryResult<T extends RecordType | 'all' | undefined> = T extends RecordType ? RecordOf<T> : T extends 'all' ? LabRecord : RecordOf<'trace_record'>;
 
 /** What became of one record of a putMany. */
 export type PutOutcome = { key: string; stored: true } | { key: string; stored: false; error: string };
 
 /**
- * Where TraceRecords are kept. A record's key is its failure_id, or its trace_id for a pass
- * (see recordKey). put is an idempotent upsert by key; get returns undefined for a missing key
- * and refuses (ContractViolationError) a stored record that breaks the contract.
+ * Where runs (TraceRecords) and the failure traces, recovery traces and fallback records derived
+ * from them are kept. A record's key is storeKey: a run's failure_id (its trace_id for a pass), a
+ * trace's trace_id, a fallback's fallback_id. put is an idempotent upsert by key; get returns
+ * undefined for a missing key and refuses (ContractViolationError) a stored record that breaks
+ * its contract. query returns runs unless record_type says otherwise.
  */
 export interface TraceStore {
   readonly name: string;
   /** Stores one record; resolves only once it is durable (for a durable backend). */
-  put(record: TraceRecord): Promise<void>;
+  put(record: LabRecord): Promise<void>;
   /** Stores many; never rejects for a record it could not store: that record's outcome says why. */
-  putMany(records: readonly TraceRecord[]): Promise<PutOutcome[]>;
-  get(key: string): Promise<TraceRecord | undefined>;
-  query(query?: TraceQuery): Promise<TracePage>;
+  putMany(records: readonly LabRecord[]): Promise<PutOutcome[]>;
+  get(key: string): Promise<LabRecord | undefined>;
+  query<T extends RecordType | 'all' | undefined = undefined>(query?: TraceQuery & { record_type?: T }): Promise<TracePage<QueryResult<T>>>;
   close(): Promise<void>;
 }
 
@@ -46,7 +56,7 @@ export interface TraceStore {
 export const DEFAULT_PAGE_SIZE = 100;
 
 /** putMany for backends without a native bulk write: one put after another, outcomes collected. */
-export async function putEach(store: Pick<TraceStore, 'put'>, records: readonly TraceRecord[], keyOf: (r: TraceRecord) => string, describe: (e: unknown) => string): Promise<PutOutcome[]> {
+export async function putEach(store: Pick<TraceStore, 'put'>, records: readonly LabRecord[], keyOf: (r: LabRecord) => string, describe: (e: unknown) => string): Promise<PutOutcome[]> {
   const outcomes: PutOutcome[] = [];
   for (const record of records) {
     try {

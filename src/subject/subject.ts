@@ -1,13 +1,17 @@
 import type OpenAI from 'openai';
 import type { z } from 'zod';
+import type { Recovery } from './recovery.ts';
 import type { ToolSpec } from './tool.ts';
 
 /** The tools a run can call, as the subject declared them; every call is recorded as a step. */
 export interface ToolBox {
   /** The declared tools in the shape chat.completions `tools` takes. */
   readonly definitions: OpenAI.Chat.Completions.ChatCompletionTool[];
-  /** Calls a tool by name. An undeclared name rejects with UnknownToolError, which the subject may catch. */
-  call(name: string, args: unknown, callId?: string): Promise<unknown>;
+  /**
+   * Calls a tool by name. An undeclared name rejects with UnknownToolError, which the subject may
+   * catch. options.signal (e.g. AbortSignal.timeout(ms)) cuts this call short, besides the run's deadline.
+   */
+  call(name: string, args: unknown, callId?: string, options?: { signal?: AbortSignal }): Promise<unknown>;
 }
 
 /** What a subject's run function gets. */
@@ -21,6 +25,8 @@ export interface SubjectContext<I> {
   readonly tools: ToolBox;
   /** Aborted at the run's deadline: pass it to every openai call and every wait. */
   readonly signal: AbortSignal;
+  /** Retry, fallback, compensation, self-heal and escalation helpers, recorded as recovery steps. */
+  readonly recovery: Recovery;
 }
 
 /** A deterministic failing test subject: a small agent, its tools and the shape of its output. */

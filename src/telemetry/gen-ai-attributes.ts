@@ -26,3 +26,10 @@ export const LAB_SCENARIO_ID = 'lab.scenario.id';
 export const LAB_EXPECTED = 'lab.expected';
 export const LAB_DETECTED = 'lab.detected';
 export const LAB_FAILURE_ID = 'lab.failure_id';
+
+// The lab's own attributes on a recovery action's span.
+export const LAB_RECOVERY_ACTION = 'lab.recovery.action';
+export const LAB_RECOVERY_TARGET = 'lab.recovery.target';
+export const LAB_RECOVERY_EPISODE = 'lab.recovery.episode';
+export const LAB_RECOVERY_OUTCOME = 'lab.recovery.outcome';
+export const LAB_FALLBACK_TYPE = 'lab.fallback.type';

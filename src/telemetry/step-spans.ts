@@ -1,4 +1,4 @@
-import { type Context, type Span, SpanKind, type Tracer } from '@opentelemetry/api';
+import { type Attributes, type Context, type Span, SpanKind, type Tracer } from '@opentelemetry/api';
 import type { TraceStep } from '../contracts/trace-step.ts';
 import type { StepObserver } from '../detect/step-observer.ts';
 import { endSpan } from './end-span.ts';
@@ -6,7 +6,8 @@ import * as attr from './gen-ai-attributes.ts';
 
 /**
  * Turns steps into spans under a run span: "chat {model}" (CLIENT) for model calls and
- * "execute_tool {tool}" for tool calls, with gen_ai.* attributes taken from the step itself.
+ * "execute_tool {tool}" for tool calls and "recovery {action} {target}" for recovery actions, with
+ * gen_ai.* (and lab.recovery.*) attributes taken from the step itself.
  * Checks get no span (they are recorded on the run span). Used inline and for steps a worker reports.
  */
 export class StepSpans implements StepObserver {
@@ -21,14 +22,7 @@ export class StepSpans implements StepObserver {
 
   begin(step: TraceStep, startMs: number): string | null {
     if (step.type === 'check') return null;
-    const span =
-      step.type === 'model_call'
-        ? this.#tracer.startSpan(step.name, { kind: SpanKind.CLIENT, startTime: startMs, attributes: { [attr.GEN_AI_OPERATION_NAME]: 'chat', [attr.GEN_AI_PROVIDER_NAME]: 'openai', ...(step.model ? { [attr.GEN_AI_REQUEST_MODEL]: step.model } : {}) } }, this.#parent)
-        : this.#tracer.startSpan(
-            step.name,
-            { kind: SpanKind.INTERNAL, startTime: startMs, attributes: { [attr.GEN_AI_OPERATION_NAME]: 'execute_tool', [attr.GEN_AI_TOOL_NAME]: step.tool, [attr.GEN_AI_TOOL_TYPE]: 'function', ...(step.call_id ? { [attr.GEN_AI_TOOL_CALL_ID]: step.call_id } : {}) } },
-            this.#parent,
-          );
+    const span = this.#tracer.startSpan(step.name, { kind: step.type === 'model_call' ? SpanKind.CLIENT : SpanKind.INTERNAL, startTime: startMs, attributes: startAttributes(step) }, this.#parent);
     this.#open.set(step.index, span);
     return span.spanContext().spanId;
   }
@@ -44,6 +38,7 @@ export class StepSpans implements StepObserver {
         span.setAttribute(attr.GEN_AI_USAGE_OUTPUT_TOKENS, step.usage.output_tokens);
       }
     }
+    if (step.type === 'recovery' && step.outcome) span.setAttribute(attr.LAB_RECOVERY_OUTCOME, step.outcome);
     if (step.status === 'ok') return endSpan(span, undefined, endMs);
     const httpStatus = step.type === 'model_call' && step.http_status !== null && step.http_status >= 400 ? String(step.http_status) : undefined;
     endSpan(span, { errorType: httpStatus ?? step.error?.class ?? step.status, error: step.error }, endMs);
@@ -53,5 +48,17 @@ export class StepSpans implements StepObserver {
   endAll(endMs: number): void {
     for (const span of this.#open.values()) endSpan(span, { errorType: 'aborted' }, endMs);
     this.#open.clear();
+  }
+}
+
+/** The attributes a step's span starts with, taken from the step itself. */
+function startAttributes(step: Exclude<TraceStep, { type: 'check' }>): Attributes {
+  switch (step.type) {
+    case 'model_call':
+      return { [attr.GEN_AI_OPERATION_NAME]: 'chat', [attr.GEN_AI_PROVIDER_NAME]: 'openai', ...(step.model ? { [attr.GEN_AI_REQUEST_MODEL]: step.model } : {}) };
+    case 'tool_call':
+      return { [attr.GEN_AI_OPERATION_NAME]: 'execute_tool', [attr.GEN_AI_TOOL_NAME]: step.tool, [attr.GEN_AI_TOOL_TYPE]: 'function', ...(step.call_id ? { [attr.GEN_AI_TOOL_CALL_ID]: step.call_id } : {}) };
+    case 'recovery':
+      return { [attr.LAB_RECOVERY_ACTION]: step.action, [attr.LAB_RECOVERY_TARGET]: step.target, [attr.LAB_RECOVERY_EPISODE]: step.episode, ...(step.fallback ? { [attr.LAB_FALLBACK_TYPE]: step.fallback.type } : {}) };
   }
 }

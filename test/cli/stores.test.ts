@@ -4,11 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createHttpsServer as createCosmosHttpsServer } from '@vercel/cosmosdb-server';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cosmosEnv, startCosmos } from '../helpers/cosmos-server.ts';
 import { startFaultProxy } from '../helpers/fault-proxy.ts';
 import { ROOT, runCli } from '../helpers/run-cli.ts';
+import { committedSchemaValidator } from '../helpers/schema-validator.ts';
 
 const jsonLines = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
 const tempDir = (prefix: string) => mkdtemp(path.join(tmpdir(), prefix));
@@ -19,14 +19,13 @@ beforeAll(async () => {
 });
 afterAll(() => cosmos.close());
 
-async function schemaValidator() {
-  const ajv = new Ajv2020({ strict: false, allErrors: true });
-  ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i).addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)));
-  return ajv.compile(JSON.parse(await readFile(path.join(ROOT, 'schemas', 'trace-record.schema.json'), 'utf8')));
-}
+/** Runs among exported records (failure and recovery traces have trace_type, fallbacks record_type). */
+const runsOf = (records: any[]) => records.filter((r) => r.trace_type === undefined && r.record_type === undefined);
+/** How many derived records capture said it stored beside its runs. */
+const relatedOf = (runs: any[]) => runs.reduce((n, r) => n + r.related.failure_traces + r.related.recovery_traces + r.related.fallback_records, 0);
 
 describe('capture --store files', () => {
-  it('stores every run; two captures writing to one folder at once lose nothing; export gives them all, valid against the JSON Schema', async () => {
+  it('stores every run and its derived records; two captures writing to one folder at once lose nothing; export gives them all, each valid against its JSON Schema', async () => {
     const dir = await tempDir('files-cli-');
     const [a, b] = await Promise.all([runCli(['capture', '--store', 'files', '--dir', dir, '--json']), runCli(['capture', '--store', 'files', '--dir', dir, '--json', '--repeat', '2'])]);
     expect(a.code, a.stderr).toBe(0);
@@ -37,11 +36,19 @@ describe('capture --store files', () => {
 
     const exported = await runCli(['export', '--store', 'files', '--dir', dir]);
     expect(exported.code).toBe(0);
-    expect(exported.stderr).toContain(`exported ${keys.length} records from the files store`);
+    const related = relatedOf(runs);
+    expect(related).toBeGreaterThan(runs.length / 2);
+    expect(exported.stderr).toContain(`exported ${keys.length + related} records from the files store`);
     const records = jsonLines(exported.stdout);
-    expect(records.map((r) => r.failure_id ?? r.trace_id).sort()).toEqual([...keys].sort());
-    const validate = await schemaValidator();
-    for (const record of records) expect(validate(record), JSON.stringify(validate.errors)).toBe(true);
+    expect(runsOf(records).map((r) => r.failure_id ?? r.trace_id).sort()).toEqual([...keys].sort());
+    const validate = await committedSchemaValidator();
+    const types = new Set<string>();
+    for (const record of records) {
+      const { type, errors } = validate(record);
+      types.add(type);
+      expect(errors).toBeNull();
+    }
+    expect([...types].sort()).toEqual(['failure_trace', 'fallback', 'recovery_trace', 'trace_record']);
 
     const timeouts = jsonLines((await runCli(['export', '--store', 'files', '--dir', dir, '--kind', 'timeout'])).stdout);
     expect(timeouts.length).toBe(runs.filter((r) => r.detected === 'timeout').length);
@@ -54,7 +61,7 @@ describe('capture --store files', () => {
     const dir = await tempDir('files-env-');
     const run = await runCli(['capture', '--filter', 'planner', '--json'], { env: { LAB_STORE: 'files', LAB_DIR: dir } });
     expect(run.code).toBe(0);
-    expect(jsonLines((await runCli(['export', '--store', 'files', '--dir', dir])).stdout)).toHaveLength(3);
+    expect(jsonLines((await runCli(['export', '--store', 'files', '--dir', dir, '--type', 'trace_record'])).stdout)).toHaveLength(3);
   });
 });
 
@@ -67,9 +74,10 @@ describe('capture --store cosmos', () => {
     const summary = lines.pop().summary;
     expect(summary).toMatchObject({ stored: lines.length, retrieved: lines.length, exit_code: 0 });
     const exported = jsonLines((await runCli(['export', '--store', 'cosmos'], { env })).stdout);
-    expect(exported.map((r) => r.trace_id).sort()).toEqual(lines.map((l) => l.trace_id).sort());
-    const validate = await schemaValidator();
-    for (const record of exported) expect(validate(record), JSON.stringify(validate.errors)).toBe(true);
+    expect(runsOf(exported).map((r) => r.trace_id).sort()).toEqual(lines.map((l) => l.trace_id).sort());
+    expect(exported.length).toBe(lines.length + relatedOf(lines));
+    const validate = await committedSchemaValidator();
+    for (const record of exported) expect(validate(record).errors).toBeNull();
   });
 
   it('without its configuration exits 2 naming the missing variables, before running anything', async () => {

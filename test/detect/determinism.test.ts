@@ -13,7 +13,15 @@ describe('determinism', () => {
     const loaded = await loadScenarios(path.join(ROOT, 'scenarios'), subjects);
     const server = await ScriptedModelServer.start();
     try {
-      const runAll = () => Promise.all(loaded.map(({ scenario }) => runWithFailureDetection(subjects.get(scenario.subject)!, scenario, { model: server })));
+      // Inline runs all at once; worker runs one at a time, as capture bounds them (to cores − 1):
+      // a dozen workers starting together on two cores starve the main thread that answers them.
+      const run = ({ scenario }: (typeof loaded)[number]) => runWithFailureDetection(subjects.get(scenario.subject)!, scenario, { model: server });
+      const runAll = async () => {
+        const inline = Promise.all(loaded.map((l) => (l.scenario.isolation === 'worker' ? null : run(l))));
+        const workers: (Awaited<ReturnType<typeof run>> | null)[] = [];
+        for (const l of loaded) workers.push(l.scenario.isolation === 'worker' ? await run(l) : null);
+        return (await inline).map((r, i) => r ?? workers[i]!);
+      };
       const first = await runAll();
       const second = await runAll();
       for (let i = 0; i < loaded.length; i++) {

@@ -1,16 +1,17 @@
 import { afterEach, expect, it } from 'vitest';
 import { recordKey, type TraceRecord } from '../../src/contracts/trace-record.ts';
 import { StoreError } from '../../src/errors/store-error.ts';
-import type { TraceQuery, TraceStore } from '../../src/store/trace-store.ts';
+import type { LabRecord } from '../../src/contracts/lab-record.ts';
+import type { TracePage, TraceQuery, TraceStore } from '../../src/store/trace-store.ts';
 import { makeRecord } from '../helpers/records.ts';
 
 /** Every page of a query, following cursors. */
-export async function queryAll(store: TraceStore, query: TraceQuery = {}): Promise<TraceRecord[]> {
-  const out: TraceRecord[] = [];
+export async function queryAll<R extends LabRecord = TraceRecord>(store: TraceStore, query: TraceQuery = {}): Promise<R[]> {
+  const out: R[] = [];
   let cursor: string | null = null;
   do {
-    const page = await store.query({ ...query, cursor });
-    out.push(...page.records);
+    const page: TracePage = await store.query({ ...query, cursor });
+    out.push(...(page.records as R[]));
     cursor = page.cursor;
   } while (cursor);
   return out;

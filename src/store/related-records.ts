@@ -1,0 +1,35 @@
+import type { LabRecord } from '../contracts/lab-record.ts';
+import { recordMeta } from '../contracts/lab-record.ts';
+import type { TracePage, TraceStore } from './trace-store.ts';
+
+/** Every record that names a failure id, across all pages. */
+async function naming(store: TraceStore, failureId: string): Promise<LabRecord[]> {
+  const out: LabRecord[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: TracePage = await store.query({ record_type: 'all', failure_id: failureId, limit: 500, cursor });
+    out.push(...page.records);
+    cursor = page.cursor;
+  } while (cursor);
+  return out;
+}
+
+/**
+ * Everything stored about one failure, in started_at order: the run whose failure_id it is, the
+ * failure traces whose cascade holds it, and the recovery traces and fallback records whose
+ * trigger is any failure of those cascades (a recovery answers the primary, which a run's own
+ * failure_id is not when the failure began deeper).
+ */
+export async function recordsOfFailure(store: TraceStore, failureId: string): Promise<LabRecord[]> {
+  const found = new Map<string, LabRecord>();
+  const add = (records: LabRecord[]) => records.forEach((r) => found.set(recordMeta(r).key, r));
+  const direct = await naming(store, failureId);
+  add(direct);
+  const cascadeIds = new Set(direct.flatMap((r) => ('trace_type' in r && r.trace_type === 'failure' ? r.cascade.map((e) => e.failure_id) : [])));
+  cascadeIds.delete(failureId);
+  for (const id of cascadeIds) add(await naming(store, id));
+  return [...found.values()].sort((a, b) => {
+    const [x, y] = [recordMeta(a), recordMeta(b)];
+    return x.started_at < y.started_at ? -1 : x.started_at > y.started_at ? 1 : x.key < y.key ? -1 : x.key > y.key ? 1 : 0;
+  });
+}
