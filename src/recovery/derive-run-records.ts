@@ -43,6 +43,8 @@ interface Node {
  */
 export function deriveRunRecords(trace: TraceRecord, newId: () => string = randomUUID): RunRecords {
   const steps = trace.steps;
+  // Most runs that pass have nothing to derive: no failure, no failed step, no recovery.
+  if (!trace.failure && !steps.some((s) => s.type === 'recovery' || isFailedStep(s))) return { failure_traces: [], recovery_traces: [], fallback_records: [] };
   const episodes = episodesOf(steps);
   const inner = new Set(episodes.flatMap((e) => e.actions.flatMap((a) => a.inner_steps)));
   const triggers = new Set(episodes.map((e) => e.trigger.step_index).filter((i) => i !== null));
