@@ -13,10 +13,13 @@ import { cascadeDepth, recoveryOutcome } from '../../src/recovery/derive-run-rec
 import { loadScenarios } from '../../src/scenario/load-scenarios.ts';
 import { loadSubjects } from '../../src/scenario/load-subjects.ts';
 import type { Subject } from '../../src/subject/subject.ts';
+import { cosmosConfigFromEnv } from '../../src/store/cosmos-config.ts';
+import { CosmosStore } from '../../src/store/cosmos-store.ts';
 import { FilesStore } from '../../src/store/files-store.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { recordsOfFailure } from '../../src/store/related-records.ts';
 import type { TraceStore } from '../../src/store/trace-store.ts';
+import { cosmosEnv, startCosmos } from '../helpers/cosmos-server.ts';
 import { normalizeRecord } from '../helpers/normalize.ts';
 import { ROOT } from '../helpers/run-cli.ts';
 
@@ -206,9 +209,15 @@ describe('derived records of the recovery scenarios', () => {
 });
 
 describe('storing the three record types', () => {
+  let cosmos: Awaited<ReturnType<typeof startCosmos>>;
+  beforeAll(async () => {
+    cosmos = await startCosmos();
+  });
+  afterAll(() => cosmos.close());
   const stores: [string, () => Promise<TraceStore>][] = [
     ['memory', async () => new MemoryStore()],
     ['files', async () => FilesStore.open(await mkdtemp(path.join(tmpdir(), 'related-')))],
+    ['cosmos', async () => CosmosStore.open(cosmosConfigFromEnv(cosmosEnv(cosmos.endpoint)))],
   ];
   it.each(stores)('%s: stored beside the run, told apart by type, found by failure_id', async (_name, open) => {
     const store = await open();
