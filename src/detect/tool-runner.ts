@@ -2,6 +2,7 @@ import type OpenAI from 'openai';
 import type { ToolFixture } from '../contracts/scenario.ts';
 import type { ToolBox } from '../subject/subject.ts';
 import { type ToolSpec, UnknownToolError } from '../subject/tool.ts';
+import { abortable } from '../internal/abortable.ts';
 import type { StepRecorder } from './step-recorder.ts';
 
 /** Runs a subject's declared tools, with the scenario's fixtures standing in for chosen calls. */
@@ -46,20 +47,4 @@ async function runFixture(fixture: ToolFixture, signal: AbortSignal): Promise<un
   if (fixture.delay_ms) await abortable(signal, (resolve) => setTimeout(resolve, fixture.delay_ms));
   if (fixture.error !== undefined) throw new Error(fixture.error);
   return fixture.result;
-}
-
-/** A promise that rejects with the signal's reason when it aborts; start may resolve it earlier. */
-function abortable(signal: AbortSignal, start: (resolve: () => void) => NodeJS.Timeout | void): Promise<void> {
-  signal.throwIfAborted();
-  return new Promise<void>((resolve, reject) => {
-    const onAbort = () => {
-      if (timer) clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = start(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    });
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,4 +1,5 @@
 import type { FallbackPath } from '../contracts/trace-step.ts';
+import { sleep } from '../internal/abortable.ts';
 import { type ActionMetadata, type CircuitBreaker, type FallbackOptions, type Recovery, type RetryPolicy } from '../subject/recovery.ts';
 import { Breaker } from './circuit-breaker.ts';
 import { type ActionHandle, isFailedStep, type RecoveryLog } from './recovery-log.ts';
@@ -51,7 +52,7 @@ export class RecoveryKit implements Recovery {
         if (attempt > 1) {
           const waitMs = backoff(attempt, policy);
           handle = this.#begin('retry', target, episode, null, { attempt, attempts, backoff_ms: waitMs });
-          await wait(waitMs, this.#signal);
+          await sleep(waitMs, this.#signal);
         }
         const value = await op(attempt);
         handle?.end('success');
@@ -76,14 +77,7 @@ export class RecoveryKit implements Recovery {
         confidence_impact: options.confidenceImpact === undefined ? DEFAULT_CONFIDENCE[options.type] : options.confidenceImpact,
       };
       const handle = this.#begin('fallback', options.primary, this.#episodeOfError(windowStart, error), path, {});
-      try {
-        const value = await alternative(error);
-        handle?.end(options.outcome ?? 'success');
-        return value;
-      } catch (fallbackError) {
-        handle?.end('failure', fallbackError);
-        throw fallbackError;
-      }
+      return this.#recorded(handle, () => alternative(error), options.outcome ?? 'success');
     }
   }
 
@@ -103,11 +97,15 @@ export class RecoveryKit implements Recovery {
     return new Breaker(target, options, this);
   }
 
-  async #around<T>(action: 'compensation' | 'self_heal', target: string, fn: () => Promise<T> | T, metadata: ActionMetadata): Promise<T> {
-    const handle = this.#begin(action, target, this.#latestEpisode(), null, metadata);
+  #around<T>(action: 'compensation' | 'self_heal', target: string, fn: () => Promise<T> | T, metadata: ActionMetadata): Promise<T> {
+    return this.#recorded(this.#begin(action, target, this.#latestEpisode(), null, metadata), fn, 'success');
+  }
+
+  /** Runs fn as a recorded action: ends it with `outcome` on success, with failure and the error otherwise. */
+  async #recorded<T>(handle: ActionHandle | null, fn: () => Promise<T> | T, outcome: 'success' | 'partial'): Promise<T> {
     try {
       const value = await fn();
-      handle?.end('success');
+      handle?.end(outcome);
       return value;
     } catch (error) {
       handle?.end('failure', error);
@@ -186,21 +184,4 @@ export function backoff(attempt: number, policy: RetryPolicy): number {
   if (policy.delaysMs && policy.delaysMs.length > 0) return policy.delaysMs[Math.min(attempt - 2, policy.delaysMs.length - 1)]!;
   const base = policy.backoffMs ?? 100;
   return Math.min(policy.maxBackoffMs ?? 2000, base * (policy.factor ?? 2) ** (attempt - 2));
-}
-
-/** Waits, or rejects with the signal's reason when the run is cut off. */
-function wait(ms: number, signal: AbortSignal): Promise<void> {
-  signal.throwIfAborted();
-  if (ms <= 0) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

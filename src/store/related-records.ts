@@ -1,5 +1,5 @@
-import type { LabRecord } from '../contracts/lab-record.ts';
-import { recordMeta } from '../contracts/lab-record.ts';
+import { type LabRecord, recordMeta } from '../contracts/lab-record.ts';
+import { compareRecords } from './query-filter.ts';
 import type { TracePage, TraceStore } from './trace-store.ts';
 
 /** Every record that names a failure id, across all pages. */
@@ -28,8 +28,5 @@ export async function recordsOfFailure(store: TraceStore, failureId: string): Pr
   const cascadeIds = new Set(direct.flatMap((r) => ('trace_type' in r && r.trace_type === 'failure' ? r.cascade.map((e) => e.failure_id) : [])));
   cascadeIds.delete(failureId);
   for (const id of cascadeIds) add(await naming(store, id));
-  return [...found.values()].sort((a, b) => {
-    const [x, y] = [recordMeta(a), recordMeta(b)];
-    return x.started_at < y.started_at ? -1 : x.started_at > y.started_at ? 1 : x.key < y.key ? -1 : x.key > y.key ? 1 : 0;
-  });
+  return [...found.values()].sort((a, b) => compareRecords(recordMeta(a), recordMeta(b)));
 }
