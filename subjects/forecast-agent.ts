@@ -107,13 +107,13 @@ async function fromTool({ tools, input }: SubjectContext<Input>): Promise<Foreca
   return { temp_c: result.temp_c, conditions: result.conditions };
 }
 
-async function fromModel({ client, model, input, signal }: SubjectContext<Input>): Promise<Forecast> {
+async function fromModel({ client, model, input, signal, parseModelOutput }: SubjectContext<Input>): Promise<Forecast> {
   const completion = await client.chat.completions.create(
     { model, messages: [{ role: 'user', content: `Forecast for ${input.city} tomorrow as JSON {"temp_c": number, "conditions": string}.` }], response_format: { type: 'json_object' } },
     { signal },
   );
   // Throws a ZodError for a reply of the wrong shape: the model broke its output contract.
-  return Forecast.parse(JSON.parse(completion.choices[0]?.message.content ?? 'null'));
+  return parseModelOutput(Forecast, JSON.parse(completion.choices[0]?.message.content ?? 'null'));
 }
 
 async function summarize({ client, model, input, signal }: SubjectContext<Input>, forecast: Forecast): Promise<string> {

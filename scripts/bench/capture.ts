@@ -63,7 +63,7 @@ export async function benchCapture({ quick, rows }: BenchContext, server: Script
           const subject = subjects.get(scenario.subject)!;
           const tools = { definitions: (subject.tools ?? []).map((s) => ({ type: 'function' as const, function: { name: s.name, description: s.description, parameters: s.parameters } })), call: async (name: string, args: unknown) => subject.tools!.find((s) => s.name === name)!.run(args, { signal: new AbortController().signal }) };
           const signal = new AbortController().signal;
-          await subject.run({ input: scenario.input, client, model: session.model, tools, signal, recovery: new RecoveryKit({ log: null, signal }) }).catch(() => {});
+          await subject.run({ input: scenario.input, client, model: session.model, tools, signal, recovery: new RecoveryKit({ log: null, signal }), endpoint: { baseURL: session.baseURL, apiKey: session.apiKey, fetch }, parseModelOutput: (schema, value) => schema.parse(value), setAgent: () => {} }).catch(() => {});
           session.close();
         }
       }),

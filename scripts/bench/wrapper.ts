@@ -18,7 +18,7 @@ export async function benchWrapper({ quick, rows }: BenchContext, server: Script
     run: async () => ({ answer: 'forty-two' }),
   });
   const scenario = Scenario.parse({ id: 'bench-constant', subject: 'constant', description: 'd', expected: null, input: { q: 'x' } });
-  const ctx = { input: {}, client: undefined as unknown as OpenAI, model: 'm', tools: undefined as never, signal: new AbortController().signal, recovery: undefined as never } satisfies SubjectContext<unknown>;
+  const ctx = { input: {}, client: undefined as unknown as OpenAI, model: 'm', tools: undefined as never, signal: new AbortController().signal, recovery: undefined as never, endpoint: undefined as never, parseModelOutput: undefined as never, setAgent: () => {} } satisfies SubjectContext<unknown>;
   const n = quick ? 2_000 : 20_000;
   // Interleaved so drift (GC, frequency scaling) hits both sides alike.
   const direct: number[] = [];
@@ -52,7 +52,7 @@ export async function benchWrapper({ quick, rows }: BenchContext, server: Script
       ...(await sample(n / 10, async () => {
         const session = server.open(scenario, crypto.randomUUID());
         const client = new OpenAI({ baseURL: session.baseURL, apiKey: session.apiKey, maxRetries: 0 });
-        await subject.run({ input: {}, client, model: session.model, tools: undefined as never, signal: new AbortController().signal, recovery: undefined as never });
+        await subject.run({ input: {}, client, model: session.model, tools: undefined as never, signal: new AbortController().signal, recovery: undefined as never, endpoint: undefined as never, parseModelOutput: undefined as never, setAgent: () => {} });
         session.close();
       })),
     );

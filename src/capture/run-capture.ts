@@ -5,7 +5,7 @@ import type { Outcome } from '../contracts/failure-kind.ts';
 import type { Scenario } from '../contracts/scenario.ts';
 import { recordKey, type TraceRecord } from '../contracts/trace-record.ts';
 import { effectiveIsolation, type Isolation, runWithFailureDetection } from '../detect/run-with-failure-detection.ts';
-import { cascadeDepth, recoveryOutcome, type RunRecords } from '../recovery/derive-run-records.ts';
+import { cascadeDepth, recoveryOutcome, type RunRecords } from '../derive/derive-run-records.ts';
 import { LabError } from '../errors/lab-error.ts';
 import { createRedactor } from '../internal/redact.ts';
 import { toError } from '../internal/to-error.ts';

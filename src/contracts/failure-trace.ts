@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { IsoTime } from './common.ts';
 
-/** What kind of failure a failure-trace entry is (seed 000). */
+/** What kind of failure a failure-trace entry is: error, timeout, violation (of a contract) or resource (exhaustion). */
 export const FailureType = z.enum(['error', 'timeout', 'violation', 'resource']);
 export type FailureType = z.infer<typeof FailureType>;
 
@@ -35,7 +35,7 @@ const FailureTraceShape = z.strictObject({
 });
 
 /**
- * A failure and its cascade (seed 000), with the three cascade rules enforced on validation:
+ * A failure and its cascade, with the three cascade rules enforced on validation:
  * 1. tree: parent_failure_id forms a tree rooted at the primary (its parent is null);
  * 2. hop: propagation_hop is 0 at the primary and one more per level;
  * 3. temporal: no failure is earlier than its parent.
@@ -74,6 +74,6 @@ export const FailureTrace = FailureTraceShape.superRefine((trace, ctx) => {
     if (entry.timestamp < parent.entry.timestamp) issue(`cascade rule 3 (temporal): ${entry.failure_id} (${entry.timestamp}) is earlier than its parent (${parent.entry.timestamp})`, ['cascade', index, 'timestamp']);
   });
 }).describe(
-  'A failure and its cascade (seed 000). JSON Schema cannot state the cascade rules, which the zod contract enforces: 1. tree rooted at the primary (parent_failure_id null only there); 2. propagation_hop 0 at the primary and one more per level; 3. no entry earlier than its parent.',
+  'A failure and its cascade (see "Cascades and recovery" in the README). JSON Schema cannot state the cascade rules, which the zod contract enforces: 1. tree rooted at the primary (parent_failure_id null only there); 2. propagation_hop 0 at the primary and one more per level; 3. no entry earlier than its parent.',
 );
 export type FailureTrace = z.infer<typeof FailureTrace>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { IsoTime } from './common.ts';
 
-/** A fallback taken (seed 004): what triggered it, the path it replaced, the path taken and its outcome. */
+/** A fallback taken: what triggered it, the path it replaced, the path taken and its outcome. */
 export const FallbackRecord = z.strictObject({
   schema_version: z.literal(1),
   record_type: z.literal('fallback').describe('Tells fallback records apart from traces in a store.'),

@@ -5,6 +5,8 @@ import { FallbackRecord } from './fallback-record.ts';
 import { RecoveryTrace } from './recovery-trace.ts';
 import { Scenario } from './scenario.ts';
 import { TraceRecord } from './trace-record.ts';
+import { FailureEventV1 } from './v1/failure-event.ts';
+import { TraceRecordV1 } from './v1/trace-record.ts';
 
 /** The contracts published as JSON Schema, by file stem in schemas/. */
 export const JSON_SCHEMAS = {
@@ -14,6 +16,9 @@ export const JSON_SCHEMAS = {
   'failure-trace': FailureTrace,
   'recovery-trace': RecoveryTrace,
   'fallback-record': FallbackRecord,
+  // Version 1, still read (and upgraded) by every store: analyzers of older data validate against these.
+  'trace-record.v1': TraceRecordV1,
+  'failure-event.v1': FailureEventV1,
 } as const;
 
 /** The JSON Schema (draft 2020-12) of a contract, as committed in schemas/<name>.schema.json. */

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { FailureTrace } from './failure-trace.ts';
 import { FallbackRecord } from './fallback-record.ts';
 import { RecoveryTrace } from './recovery-trace.ts';
@@ -6,37 +7,41 @@ import { recordKey, TraceRecord } from './trace-record.ts';
 /** Everything a TraceStore keeps: runs, and the failure, recovery and fallback records derived from them. */
 export type LabRecord = TraceRecord | FailureTrace | RecoveryTrace | FallbackRecord;
 
-/** How stores tell the records apart (the Cosmos envelope's record_type). */
+/** How stores tell the records apart (the Cosmos envelope's record_type, the files index's). */
 export const RECORD_TYPES = ['trace_record', 'failure_trace', 'recovery_trace', 'fallback'] as const;
 export type RecordType = (typeof RECORD_TYPES)[number];
 
 /** The record type of each contract. */
 export type RecordOf<T extends RecordType> = { trace_record: TraceRecord; failure_trace: FailureTrace; recovery_trace: RecoveryTrace; fallback: FallbackRecord }[T];
 
-/** A record's type: a failure or recovery trace by trace_type, a fallback record by record_type, else a run. */
-export function recordTypeOf(record: LabRecord): RecordType {
-  if ('trace_type' in record) return record.trace_type === 'failure' ? 'failure_trace' : 'recovery_trace';
-  if ('record_type' in record) return 'fallback';
-  return 'trace_record';
-}
+/** Each record type's contract, its name in messages and schemas/, and the key it is stored under. */
+export const RECORD_CONTRACTS: { [T in RecordType]: { name: string; schema: z.ZodType<RecordOf<T>>; key: (record: RecordOf<T>) => string } } = {
+  trace_record: { name: 'TraceRecord', schema: TraceRecord, key: recordKey },
+  failure_trace: { name: 'FailureTrace', schema: FailureTrace, key: (r) => r.trace_id },
+  recovery_trace: { name: 'RecoveryTrace', schema: RecoveryTrace, key: (r) => r.trace_id },
+  fallback: { name: 'FallbackRecord', schema: FallbackRecord, key: (r) => r.fallback_id },
+};
 
-/** The contract a stored document claims to follow, by the same fields (a run when it claims none). */
-export function contractFor(value: unknown): { type: RecordType; schema: typeof TraceRecord | typeof FailureTrace | typeof RecoveryTrace | typeof FallbackRecord } {
-  const doc = (value ?? {}) as { trace_type?: unknown; record_type?: unknown };
-  if (doc.trace_type === 'failure') return { type: 'failure_trace', schema: FailureTrace };
-  if (doc.trace_type === 'recovery') return { type: 'recovery_trace', schema: RecoveryTrace };
-  if (doc.record_type === 'fallback') return { type: 'fallback', schema: FallbackRecord };
-  return { type: 'trace_record', schema: TraceRecord };
+/**
+ * The one function that tells the record types apart, by their tag: a failure or recovery trace
+ * by trace_type, a fallback record by record_type; a run carries neither. It reads a stored
+ * document as well as a typed record, so every store and the export use it alike.
+ */
+export function recordTypeOf(value: unknown): RecordType {
+  const doc = (typeof value === 'object' && value !== null ? value : {}) as { trace_type?: unknown; record_type?: unknown };
+  if (doc.trace_type === 'failure') return 'failure_trace';
+  if (doc.trace_type === 'recovery') return 'recovery_trace';
+  if (doc.record_type === 'fallback') return 'fallback';
+  return 'trace_record';
 }
 
 /** The key a record is stored under: a run's failure_id (or trace_id), a trace's trace_id, a fallback's fallback_id. */
 export function storeKey(record: LabRecord): string {
-  if ('trace_type' in record) return record.trace_id;
-  if ('record_type' in record) return record.fallback_id;
-  return recordKey(record);
+  const type = recordTypeOf(record);
+  return (RECORD_CONTRACTS[type].key as (r: LabRecord) => string)(record);
 }
 
-/** What a store indexes a record by. subject, scenario and kind are a run's alone. */
+/** What a store indexes a record by. kind, subject, scenario and build are a run's alone. */
 export interface RecordMeta {
   key: string;
   record_type: RecordType;
@@ -46,14 +51,29 @@ export interface RecordMeta {
   kind: string | null;
   subject_id: string | null;
   scenario_id: string | null;
+  build_id: string | null;
 }
 
+/** A record's index fields. */
 export function recordMeta(record: LabRecord): RecordMeta {
   const key = storeKey(record);
-  if ('trace_type' in record) {
-    const failure_ids = record.trace_type === 'failure' ? record.cascade.map((e) => e.failure_id) : [record.trigger_ref];
-    return { key, record_type: recordTypeOf(record), started_at: record.started_at, failure_ids, kind: null, subject_id: null, scenario_id: null };
+  const none = { kind: null, subject_id: null, scenario_id: null, build_id: null };
+  switch (recordTypeOf(record)) {
+    case 'failure_trace': {
+      const trace = record as FailureTrace;
+      return { key, record_type: 'failure_trace', started_at: trace.started_at, failure_ids: trace.cascade.map((e) => e.failure_id), ...none };
+    }
+    case 'recovery_trace': {
+      const trace = record as RecoveryTrace;
+      return { key, record_type: 'recovery_trace', started_at: trace.started_at, failure_ids: [trace.trigger_ref], ...none };
+    }
+    case 'fallback': {
+      const fallback = record as FallbackRecord;
+      return { key, record_type: 'fallback', started_at: fallback.timestamp, failure_ids: [fallback.trigger_ref], ...none };
+    }
+    case 'trace_record': {
+      const run = record as TraceRecord;
+      return { key, record_type: 'trace_record', started_at: run.started_at, failure_ids: run.failure_id ? [run.failure_id] : [], kind: run.detected ?? 'pass', subject_id: run.subject_id, scenario_id: run.scenario_id, build_id: run.build_id };
+    }
   }
-  if ('record_type' in record) return { key, record_type: 'fallback', started_at: record.timestamp, failure_ids: [record.trigger_ref], kind: null, subject_id: null, scenario_id: null };
-  return { key, record_type: 'trace_record', started_at: record.started_at, failure_ids: record.failure_id ? [record.failure_id] : [], kind: record.detected ?? 'pass', subject_id: record.subject_id, scenario_id: record.scenario_id };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { IsoTime } from './common.ts';
 
-/** One recovery action, in the order it was taken (seed 001). */
+/** One recovery action, in the order it was taken. */
 export const RecoveryAction = z.strictObject({
   action_id: z.string().min(1),
   sequence: z.int().nonnegative(),
@@ -14,7 +14,7 @@ export const RecoveryAction = z.strictObject({
 });
 export type RecoveryAction = z.infer<typeof RecoveryAction>;
 
-/** The recovery actions taken after a failure and where they ended (seed 001); actions ordered by sequence. */
+/** The recovery actions taken after a failure and where they ended; actions ordered by sequence. */
 export const RecoveryTrace = z
   .strictObject({
     schema_version: z.literal(1),

@@ -2,12 +2,17 @@ import { z } from 'zod';
 import { IsoTime, OtelRef, Preview, Uuid } from './common.ts';
 import { FailureEvent } from './failure-event.ts';
 import { Outcome } from './failure-kind.ts';
+import { Replay } from './replay.ts';
 import { TraceStep } from './trace-step.ts';
+
+/** The TraceRecord version this lab writes; version 1 records are read and upgraded (see migrate-v1.ts). */
+export const TRACE_RECORD_VERSION = 2;
 
 /** Everything the lab keeps of one run: ground truth, classification, steps and telemetry ids. */
 export const TraceRecord = z.strictObject({
-  schema_version: z.literal(1),
+  schema_version: z.literal(TRACE_RECORD_VERSION),
   trace_id: Uuid,
+  build_id: z.string().min(1).nullable().describe('The capture (build) the run belongs to: --build-id, LAB_BUILD_ID or a new id; null for a run outside capture.'),
   subject_id: z.string(),
   scenario_id: z.string(),
   expected: Outcome.describe('Ground-truth label from the scenario: the kind it fails with on purpose, or null for a control that must pass.'),
@@ -28,6 +33,7 @@ export const TraceRecord = z.strictObject({
   output: Preview.nullable().describe('The returned value; null when the run threw or was cut off.'),
   steps: z.array(TraceStep),
   otel: OtelRef.describe('The run span (invoke_agent).'),
+  replay: Replay.nullable().describe('The run\'s model exchanges and tool results in full, with capture --record-replies; null otherwise.'),
 });
 export type TraceRecord = z.infer<typeof TraceRecord>;
 

@@ -11,6 +11,7 @@ const stepBase = {
   status: z.enum(['ok', 'error', 'aborted', 'unfinished']).describe('aborted: cancelled by the run deadline; unfinished: still open when the run ended.'),
   error: ErrorInfo.nullable(),
   span_id: z.string().regex(/^[0-9a-f]{16}$/).nullable(),
+  agent: z.string().nullable().describe('The agent that was running when the step began (multi-agent subjects); null for a single-agent subject.'),
 };
 
 /** One HTTP exchange with the model endpoint, as the openai client made it (retries are separate steps). */
@@ -51,7 +52,7 @@ export const CheckStep = z.strictObject({
 });
 export type CheckStep = z.infer<typeof CheckStep>;
 
-/** How a fallback path is described by the subject that takes it (seed 004). */
+/** How a fallback path is described by the subject that takes it (the path fields of a FallbackRecord). */
 export const FallbackPath = z.strictObject({
   type: z.enum(['cache', 'default', 'alternate_service', 'human_review', 'reject']),
   id: z.string().min(1).describe('fallback_path_id: the alternative path, e.g. "cache:weather".'),
@@ -61,7 +62,7 @@ export const FallbackPath = z.strictObject({
 export type FallbackPath = z.infer<typeof FallbackPath>;
 
 /**
- * One recovery action a subject took through ctx.recovery (seed 001): a retry, a fallback, a
+ * One recovery action a subject took through ctx.recovery (an action of a RecoveryTrace): a retry, a fallback, a
  * compensation, a self-heal or an escalation. Actions that answer the same failure share an
  * episode; each episode becomes one RecoveryTrace.
  */
@@ -75,7 +76,7 @@ export const RecoveryStep = z.strictObject({
   trigger: z.strictObject({
     step_index: z.int().nonnegative().nullable().describe('The failed step that started the episode; null when the error showed without a recorded step (the subject\'s own code threw), or for an action taken on policy.'),
     message: z.string().nullable().describe('The error that started the episode, redacted.'),
-    failure_type: FailureType.nullable().describe('Its failure type (seed 000); null for an action taken on policy, with no failure before it.'),
+    failure_type: FailureType.nullable().describe('Its failure type (as in a FailureTrace); null for an action taken on policy, with no failure before it.'),
   }),
   inner_steps: z.array(z.int().nonnegative()).describe('The steps the action itself ran (a retry\'s model calls, a fallback\'s tool calls).'),
   fallback: FallbackPath.nullable().describe('The path taken, for a fallback action.'),
@@ -86,3 +87,10 @@ export type RecoveryStep = z.infer<typeof RecoveryStep>;
 /** A step of a run, tagged by `type`. */
 export const TraceStep = z.discriminatedUnion('type', [ModelCallStep, ToolCallStep, CheckStep, RecoveryStep]);
 export type TraceStep = z.infer<typeof TraceStep>;
+
+/** True for a step that failed: a model or tool call that errored or was cut off, or a failed check (recovery actions are not failures). */
+export function isFailedStep(step: TraceStep): boolean {
+  if (step.type === 'check') return !step.passed;
+  if (step.type === 'recovery') return false;
+  return step.status === 'error' || step.status === 'aborted';
+}

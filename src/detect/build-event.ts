@@ -1,22 +1,12 @@
 import type { OtelRef } from '../contracts/common.ts';
 import type { FailureEvent } from '../contracts/failure-event.ts';
 import type { TraceStep } from '../contracts/trace-step.ts';
-import type { Detection } from './settle.ts';
+import type { Detection } from '../classify/detection.ts';
+import { locate } from '../classify/location.ts';
+import { taxonomyOf } from '../classify/taxonomy.ts';
 
-/** The FailureEvent of a classified run; its message is deterministic (no timings in it). */
-export function buildEvent({
-  detection,
-  failureId,
-  traceId,
-  subjectId,
-  scenarioId,
-  otel,
-  deadlineMs,
-  elapsedMs,
-  occurredAt,
-  steps,
-}: {
-  detection: Detection;
+/** What a FailureEvent needs besides its classification. */
+export interface EventContext {
   failureId: string;
   traceId: string;
   subjectId: string;
@@ -26,39 +16,47 @@ export function buildEvent({
   elapsedMs: number;
   occurredAt: string;
   steps: readonly TraceStep[];
-}): FailureEvent {
-  const event = eventOf(detection, { failureId, traceId, subjectId, scenarioId, otel, deadlineMs, elapsedMs, occurredAt, steps });
-  if (detection.note) event.message = `${event.message} (${detection.note})`;
-  return event;
 }
 
-function eventOf(
-  detection: Detection,
-  { failureId, traceId, subjectId, scenarioId, otel, deadlineMs, elapsedMs, occurredAt, steps }: { failureId: string; traceId: string; subjectId: string; scenarioId: string; otel: OtelRef; deadlineMs: number; elapsedMs: number; occurredAt: string; steps: readonly TraceStep[] },
-): FailureEvent {
-  const failedStep = [...steps].reverse().find((s) => s.status !== 'ok' && s.type !== 'recovery');
-  const base = { schema_version: 1 as const, failure_id: failureId, trace_id: traceId, subject_id: subjectId, scenario_id: scenarioId, occurred_at: occurredAt, step_index: failedStep?.index ?? null, otel };
+/** The FailureEvent of a classified run, with its location and taxonomy labels; its message is deterministic (no timings in it). */
+export function buildEvent(detection: Detection, context: EventContext): FailureEvent {
+  const { failureId, traceId, subjectId, scenarioId, otel, deadlineMs, elapsedMs, occurredAt, steps } = context;
+  const failedStep = steps.findLast((s) => s.status !== 'ok' && s.type !== 'recovery');
+  const taxonomy = taxonomyOf(detection, steps);
+  const base = {
+    schema_version: 2 as const,
+    failure_id: failureId,
+    trace_id: traceId,
+    subject_id: subjectId,
+    scenario_id: scenarioId,
+    occurred_at: occurredAt,
+    step_index: failedStep?.index ?? null,
+    location: locate(detection, steps, { runSpanId: otel.span_id, subjectId, markLast: taxonomy.markLast }),
+    taxonomy: taxonomy.refs,
+    otel,
+  };
+  const note = detection.note ? ` (${detection.note})` : '';
   switch (detection.kind) {
     case 'timeout': {
       const what = {
         deadline: `the run was cut off at its ${deadlineMs} ms deadline`,
-        overrun: `the run ended after its ${deadlineMs} ms deadline (synchronous work cannot be cut off inline)`,
-        request_timeout: 'a model request timed out in the openai client',
+        overrun: `synchronous work held the thread past the ${deadlineMs} ms deadline, so the run could only be stopped after it (inline runs cannot interrupt synchronous work)`,
+        request_timeout: 'a request of the run timed out',
       }[detection.source];
-      return { ...base, kind: 'timeout', message: `timeout: ${what}`, timeout: { source: detection.source, deadline_ms: deadlineMs, elapsed_ms: elapsedMs }, error: detection.error };
+      return { ...base, kind: 'timeout', message: `timeout: ${what}${note}`, timeout: { source: detection.source, deadline_ms: deadlineMs, elapsed_ms: elapsedMs }, error: detection.error };
     }
     case 'exception':
-      return { ...base, kind: 'exception', message: `exception: ${detection.error.class}: ${firstLine(detection.error.message)}`, error: detection.error };
+      return { ...base, kind: 'exception', message: `exception: ${detection.error.class}: ${firstLine(detection.error.message)}${note}`, error: detection.error };
     case 'validation_error': {
       const first = detection.issues[0]!;
-      const where = detection.source === 'output_schema' ? 'the output' : "the model's structured output";
+      const where = detection.where ?? (detection.source === 'output_schema' ? 'the output' : "the model's structured output");
       const more = detection.issues.length > 1 ? ` (+${detection.issues.length - 1} more)` : '';
-      return { ...base, kind: 'validation_error', message: `validation_error: ${where} breaks its schema at ${first.path || '(root)'}: ${first.message}${more}`, validation: { source: detection.source, issues: detection.issues }, error: detection.error };
+      return { ...base, kind: 'validation_error', message: `validation_error: ${where} breaks its schema at ${first.path || '(root)'}: ${first.message}${more}${note}`, validation: { source: detection.source, issues: detection.issues }, error: detection.error };
     }
     case 'hallucination_flag': {
       const first = detection.flags[0]!;
       const more = detection.flags.length > 1 ? ` (+${detection.flags.length - 1} more)` : '';
-      return { ...base, kind: 'hallucination_flag', message: `hallucination_flag: ${first.check}: ${first.reason}${more}`, grounding: { flags: detection.flags } };
+      return { ...base, kind: 'hallucination_flag', message: `hallucination_flag: ${first.check}: ${first.reason}${more}${note}`, grounding: { flags: detection.flags } };
     }
   }
 }

@@ -3,7 +3,7 @@ import { ROOT_CONTEXT, SpanKind, trace as otel, type Tracer } from '@opentelemet
 import type { OtelRef } from '../contracts/common.ts';
 import type { FailureEvent } from '../contracts/failure-event.ts';
 import type { Scenario } from '../contracts/scenario.ts';
-import type { TraceRecord } from '../contracts/trace-record.ts';
+import { TRACE_RECORD_VERSION, type TraceRecord } from '../contracts/trace-record.ts';
 import { LabError } from '../errors/lab-error.ts';
 import { ModelScriptError } from '../errors/model-script-error.ts';
 import { ScenarioSetError } from '../errors/scenario-set-error.ts';
@@ -12,7 +12,7 @@ import { preview } from '../internal/preview.ts';
 import { createRedactor, type Redact } from '../internal/redact.ts';
 import { errorInfo } from '../internal/to-error.ts';
 import type { ModelEndpoint } from '../model/model-endpoint.ts';
-import { deriveRunRecords, type RunRecords } from '../recovery/derive-run-records.ts';
+import { deriveRunRecords, type RunRecords } from '../derive/derive-run-records.ts';
 import { subjectFile } from '../scenario/load-subjects.ts';
 import type { Subject } from '../subject/subject.ts';
 import { endSpan } from '../telemetry/end-span.ts';
@@ -20,10 +20,11 @@ import * as attr from '../telemetry/gen-ai-attributes.ts';
 import { StepSpans } from '../telemetry/step-spans.ts';
 import { localTracer } from '../telemetry/telemetry.ts';
 import { buildEvent } from './build-event.ts';
-import { formatPath } from './classify-error.ts';
-import { runInline } from './run-inline.ts';
-import type { RunRequest } from './run-outcome.ts';
-import { runInWorker } from './run-worker.ts';
+import { ReplayLog } from '../execute/replay-log.ts';
+import { runInline } from '../execute/run-inline.ts';
+import type { RunRequest } from '../execute/run-outcome.ts';
+import { runInWorker } from '../execute/run-worker.ts';
+import { formatPath } from '../internal/format-path.ts';
 
 /** How a run is isolated: in the lab's thread, or in a worker thread terminated at the deadline. */
 export type Isolation = 'inline' | 'worker';
@@ -44,6 +45,10 @@ export interface DetectionOptions {
   secrets?: readonly string[];
   /** Which repetition of the scenario this is (capture --repeat). */
   repeatIndex?: number;
+  /** The capture (build) this run belongs to, recorded as the TraceRecord's build_id. */
+  buildId?: string | null;
+  /** Keep every model exchange and tool result whole in the record (capture --record-replies), for `failures reproduce`. */
+  recordReplies?: boolean;
   /**
    * False runs ctx.recovery's helpers without recording them: the subject does exactly the same,
    * but the trace has no recovery steps and a degraded run is no longer told from a pass.
@@ -118,6 +123,7 @@ export async function runWithFailureDetection<I, O>(subject: Subject<I, O>, scen
       secrets,
       spans: new StepSpans(tracer, otel.setSpan(ROOT_CONTEXT, root)),
       recordRecovery: options.recordRecovery ?? true,
+      replay: options.recordReplies ? new ReplayLog() : null,
     };
     const outcome = file ? await runInWorker({ ...request, subjectFile: file }) : await runInline(request);
 
@@ -128,13 +134,14 @@ export async function runWithFailureDetection<I, O>(subject: Subject<I, O>, scen
     const failureId = outcome.detection ? newId() : null;
     const event =
       outcome.detection && failureId
-        ? buildEvent({ detection: outcome.detection, failureId, traceId, subjectId: subject.id, scenarioId: scenario.id, otel: otelRef, deadlineMs, elapsedMs, occurredAt: isoTime(outcome.endMs), steps: outcome.steps })
+        ? buildEvent(outcome.detection, { failureId, traceId, subjectId: subject.id, scenarioId: scenario.id, otel: otelRef, deadlineMs, elapsedMs, occurredAt: isoTime(outcome.endMs), steps: outcome.steps })
         : null;
     // Built by typed code and not parsed again here (that was a third of the wrapper's cost);
     // stores check every record against the contract, and the tests check every shipped scenario's.
     const record: TraceRecord = {
-      schema_version: 1,
+      schema_version: TRACE_RECORD_VERSION,
       trace_id: traceId,
+      build_id: options.buildId ?? null,
       subject_id: subject.id,
       scenario_id: scenario.id,
       expected: scenario.expected,
@@ -150,6 +157,7 @@ export async function runWithFailureDetection<I, O>(subject: Subject<I, O>, scen
       output: outcome.output,
       steps: outcome.steps,
       otel: otelRef,
+      replay: request.replay instanceof ReplayLog ? request.replay.toReplay(scenario, outcome.steps) : null,
     };
     root.setAttribute(attr.LAB_EXPECTED, scenario.expected ?? 'pass');
     root.setAttribute(attr.LAB_DETECTED, event?.kind ?? 'pass');

@@ -2,7 +2,8 @@ import type { FallbackPath } from '../contracts/trace-step.ts';
 import { sleep } from '../internal/abortable.ts';
 import { type ActionMetadata, type CircuitBreaker, type FallbackOptions, type Recovery, type RetryPolicy } from '../subject/recovery.ts';
 import { Breaker } from './circuit-breaker.ts';
-import { type ActionHandle, isFailedStep, type RecoveryLog } from './recovery-log.ts';
+import { isFailedStep } from '../contracts/trace-step.ts';
+import { type ActionHandle, type RecoveryLog } from './recovery-log.ts';
 
 /** The failure a group of actions answers: a failed step, or an error that showed without one. */
 interface Episode {

@@ -20,10 +20,3 @@ export interface RecoveryLog {
   /** Starts a recovery step; null once the run is over (late actions are not recorded). */
   beginAction(start: ActionStart): ActionHandle | null;
 }
-
-/** True for a step that failed: a model or tool call that errored or was cut off, or a failed check. */
-export function isFailedStep(step: TraceStep): boolean {
-  if (step.type === 'check') return !step.passed;
-  if (step.type === 'recovery') return false;
-  return step.status === 'error' || step.status === 'aborted';
-}

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Scenario } from '../contracts/scenario.ts';
 import { type ScenarioProblem, ScenarioSetError } from '../errors/scenario-set-error.ts';
-import { formatPath } from '../detect/classify-error.ts';
+import { formatPath } from '../internal/format-path.ts';
 import type { Subject } from '../subject/subject.ts';
 
 /** A validated scenario and the file it came from. */

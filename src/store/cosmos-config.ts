@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors/config-error.ts';
 
-/** What the Cosmos DB store is configured from (seed 002's variable names, plus a few of ours). */
+/** What the Cosmos DB store is configured from (the variables in .env.example). */
 export interface CosmosConfig {
   endpoint: string;
   /** The account key; without it, Microsoft Entra ID through DefaultAzureCredential. */

@@ -14,7 +14,7 @@ import { DEFAULT_PAGE_SIZE, type PutOutcome, type QueryResult, type TracePage, t
  * which is kept whole and untouched (Cosmos adds its _rid, _etag, _ts at the top level).
  * failure_id is the partition key and equals id: the record's store key (storeKey). failure_ids
  * lists the failure ids the record names, for lookups by failure id; kind, subject_id and
- * scenario_id are a run's and null for the other record types.
+ * scenario_id and build_id are a run's and null for the other record types.
  */
 export interface TraceDocument {
   id: string;
@@ -23,6 +23,7 @@ export interface TraceDocument {
   kind: string | null;
   subject_id: string | null;
   scenario_id: string | null;
+  build_id: string | null;
   started_at: string;
   failure_ids: string[];
   record: LabRecord;
@@ -149,6 +150,7 @@ export class CosmosStore implements TraceStore {
     if (query.kind !== undefined) bind('c.kind = @kind', '@kind', query.kind);
     if (query.subject_id !== undefined) bind('c.subject_id = @subject', '@subject', query.subject_id);
     if (query.scenario_id !== undefined) bind('c.scenario_id = @scenario', '@scenario', query.scenario_id);
+    if (query.build_id !== undefined) bind('c.build_id = @build', '@build', query.build_id);
     if (query.since !== undefined) bind('c.started_at >= @since', '@since', query.since);
     if (query.until !== undefined) bind('c.started_at < @until', '@until', query.until);
     const iterator = this.#container.items.query<{ id: string; record: unknown }>(
@@ -177,8 +179,8 @@ export class CosmosStore implements TraceStore {
 
 /** The envelope a record is stored in. */
 export function toDocument(record: LabRecord): TraceDocument {
-  const { key, record_type, kind, subject_id, scenario_id, started_at, failure_ids } = recordMeta(record);
-  return { id: key, failure_id: key, record_type, kind, subject_id, scenario_id, started_at, failure_ids, record };
+  const { key, record_type, kind, subject_id, scenario_id, build_id, started_at, failure_ids } = recordMeta(record);
+  return { id: key, failure_id: key, record_type, kind, subject_id, scenario_id, build_id, started_at, failure_ids, record };
 }
 
 /** CosmosClient options: key or Entra ID, a CA for this client only, discovery and 429 bounds. */

@@ -42,7 +42,7 @@ export class FilesStore implements TraceStore {
     this.#records = path.join(dir, 'records');
     this.#tmp = path.join(dir, 'tmp');
     this.#db = db;
-    this.#upsert = db.prepare('INSERT OR REPLACE INTO entries (key, record_type, kind, subject_id, scenario_id, started_at) VALUES (?, ?, ?, ?, ?, ?)');
+    this.#upsert = db.prepare('INSERT OR REPLACE INTO entries (key, record_type, kind, subject_id, scenario_id, build_id, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.#unlink = db.prepare('DELETE FROM failure_links WHERE key = ?');
     this.#link = db.prepare('INSERT OR IGNORE INTO failure_links (failure_id, key) VALUES (?, ?)');
   }
@@ -144,6 +144,7 @@ export class FilesStore implements TraceStore {
     if (query.kind !== undefined) where.push('kind = ?'), params.push(query.kind);
     if (query.subject_id !== undefined) where.push('subject_id = ?'), params.push(query.subject_id);
     if (query.scenario_id !== undefined) where.push('scenario_id = ?'), params.push(query.scenario_id);
+    if (query.build_id !== undefined) where.push('build_id = ?'), params.push(query.build_id);
     if (query.since !== undefined) where.push('started_at >= ?'), params.push(query.since);
     if (query.until !== undefined) where.push('started_at < ?'), params.push(query.until);
     if (query.cursor) {
@@ -187,7 +188,7 @@ export class FilesStore implements TraceStore {
     this.#db.exec('BEGIN IMMEDIATE');
     try {
       for (const m of metas) {
-        this.#upsert.run(m.key, m.record_type, m.kind, m.subject_id, m.scenario_id, m.started_at);
+        this.#upsert.run(m.key, m.record_type, m.kind, m.subject_id, m.scenario_id, m.build_id, m.started_at);
         this.#unlink.run(m.key);
         for (const id of m.failure_ids) this.#link.run(id, m.key);
       }
@@ -238,8 +239,8 @@ export class FilesStore implements TraceStore {
   }
 }
 
-/** The index schema. */
-const INDEX_SQL = `
+/** The index's connection settings. */
+const INDEX_PRAGMAS = `
   -- First: switching to WAL takes an exclusive lock, and a second process opening the same
   -- folder at that moment must wait for it, not fail with "database is locked".
   PRAGMA busy_timeout = 10000;
@@ -248,12 +249,17 @@ const INDEX_SQL = `
   -- needs no durability of its own: OFF spares an fsync per commit. A crash of the machine that
   -- corrupts it is handled in openIndex by rebuilding it from the files.
   PRAGMA synchronous = OFF;
+`;
+
+/** The index's tables, of INDEX_VERSION. */
+const INDEX_SQL = `
   -- The index of version 1 (runs only); entries replaces it, rebuilt from the files by reconcile.
   DROP TABLE IF EXISTS records;
-  -- kind, subject_id and scenario_id are a run's (NULL for failure, recovery and fallback records).
+  -- kind, subject_id, scenario_id and build_id are a run's (NULL for failure, recovery and fallback records).
   CREATE TABLE IF NOT EXISTS entries (
-    key TEXT PRIMARY KEY, record_type TEXT NOT NULL, kind TEXT, subject_id TEXT, scenario_id TEXT, started_at TEXT NOT NULL
+    key TEXT PRIMARY KEY, record_type TEXT NOT NULL, kind TEXT, subject_id TEXT, scenario_id TEXT, build_id TEXT, started_at TEXT NOT NULL
   ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS entries_by_build ON entries (build_id, started_at, key);
   CREATE INDEX IF NOT EXISTS entries_by_time ON entries (record_type, started_at, key);
   CREATE INDEX IF NOT EXISTS entries_by_kind ON entries (kind, started_at, key);
   CREATE INDEX IF NOT EXISTS entries_by_subject ON entries (subject_id, started_at, key);
@@ -283,13 +289,39 @@ async function busyRetry<T>(operation: () => T): Promise<T> {
   }
 }
 
+/**
+ * The version of the index's tables. An index of an older version (without build_id, say) is
+ * dropped and rebuilt from the record files, which are the truth, by the reconcile on open.
+ */
+const INDEX_VERSION = 3;
+
+/** Sets the connection up and brings the tables to INDEX_VERSION, dropping those of an older one. */
+function prepareIndex(db: DatabaseSync): void {
+  db.exec(INDEX_PRAGMAS);
+  const versionOf = () => (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
+  if (versionOf() >= INDEX_VERSION) return;
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    // Read again under the lock: another process opening the folder may have upgraded it meanwhile.
+    if (versionOf() < INDEX_VERSION) {
+      db.exec('DROP TABLE IF EXISTS entries; DROP TABLE IF EXISTS failure_links;');
+      db.exec(INDEX_SQL);
+      db.exec(`PRAGMA user_version = ${INDEX_VERSION}`);
+    }
+    db.exec('COMMIT');
+  } catch (error) {
+    if (db.isTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
 /** Opens the index; one that cannot be read (corrupt, or not SQLite) is set aside and built anew. */
 async function openIndex(file: string): Promise<DatabaseSync> {
   try {
     return await busyRetry(() => {
       const db = new DatabaseSync(file, { timeout: 10_000 });
       try {
-        db.exec(INDEX_SQL);
+        prepareIndex(db);
         db.prepare('SELECT count(*) FROM entries').get();
         return db;
       } catch (error) {
@@ -304,7 +336,7 @@ async function openIndex(file: string): Promise<DatabaseSync> {
     await rename(file, aside);
     for (const suffix of ['-wal', '-shm']) await rm(`${file}${suffix}`, { force: true });
     const db = new DatabaseSync(file, { timeout: 10_000 });
-    db.exec(INDEX_SQL);
+    prepareIndex(db);
     return db;
   }
 }

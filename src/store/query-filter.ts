@@ -10,6 +10,7 @@ export function matchesQuery(meta: RecordMeta, query: TraceQuery): boolean {
   if (query.kind !== undefined && meta.kind !== query.kind) return false;
   if (query.subject_id !== undefined && meta.subject_id !== query.subject_id) return false;
   if (query.scenario_id !== undefined && meta.scenario_id !== query.scenario_id) return false;
+  if (query.build_id !== undefined && meta.build_id !== query.build_id) return false;
   if (query.since !== undefined && meta.started_at < query.since) return false;
   if (query.until !== undefined && meta.started_at >= query.until) return false;
   return true;

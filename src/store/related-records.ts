@@ -1,4 +1,5 @@
-import { type LabRecord, recordMeta } from '../contracts/lab-record.ts';
+import type { FailureTrace } from '../contracts/failure-trace.ts';
+import { type LabRecord, recordMeta, recordTypeOf } from '../contracts/lab-record.ts';
 import { compareRecords } from './query-filter.ts';
 import type { TracePage, TraceStore } from './trace-store.ts';
 
@@ -25,7 +26,7 @@ export async function recordsOfFailure(store: TraceStore, failureId: string): Pr
   const add = (records: LabRecord[]) => records.forEach((r) => found.set(recordMeta(r).key, r));
   const direct = await naming(store, failureId);
   add(direct);
-  const cascadeIds = new Set(direct.flatMap((r) => ('trace_type' in r && r.trace_type === 'failure' ? r.cascade.map((e) => e.failure_id) : [])));
+  const cascadeIds = new Set(direct.flatMap((r) => (recordTypeOf(r) === 'failure_trace' ? (r as FailureTrace).cascade.map((e) => e.failure_id) : [])));
   cascadeIds.delete(failureId);
   for (const id of cascadeIds) add(await naming(store, id));
   return [...found.values()].sort((a, b) => compareRecords(recordMeta(a), recordMeta(b)));

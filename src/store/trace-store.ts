@@ -9,9 +9,11 @@ export interface TraceQuery<T extends RecordType | 'all' = RecordType | 'all'> {
   failure_id?: string;
   /** A failure kind, or "pass" for runs with none. */
   kind?: FailureKind | 'pass';
-  // kind, subject_id and scenario_id describe runs: with any of them, only runs match.
+  // kind, subject_id, scenario_id and build_id describe runs: with any of them, only runs match.
   subject_id?: string;
   scenario_id?: string;
+  /** Runs of one capture (build). */
+  build_id?: string;
   /** started_at at or after this ISO time. */
   since?: string;
   /** started_at before this ISO time. */

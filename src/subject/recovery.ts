@@ -19,7 +19,7 @@ export interface RetryPolicy {
   retryIf?: (error: unknown, attempt: number) => boolean;
 }
 
-/** The alternative path a fallback takes, as seed 004 describes it. */
+/** The alternative path a fallback takes (a fallback record's path fields; see "Cascades and recovery" in the README). */
 export interface FallbackOptions {
   /** primary_path_ref: what was attempted first (a tool, a model, a component). */
   primary: string;
@@ -42,7 +42,7 @@ export interface CircuitBreaker {
 
 /**
  * Recovery helpers. Each does exactly what its name says whether or not the lab records it: the
- * lab only watches (seed 001: additive, no change to recovery logic). Every action becomes a
+ * lab only watches (recording is additive: it never changes what recovery does). Every action becomes a
  * recovery step in the trace; actions answering the same failure form one recovery trace.
  */
 export interface Recovery {

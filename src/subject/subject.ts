@@ -27,6 +27,19 @@ export interface SubjectContext<I> {
   readonly signal: AbortSignal;
   /** Retry, fallback, compensation, self-heal and escalation helpers, recorded as recovery steps. */
   readonly recovery: Recovery;
+  /**
+   * The endpoint the client talks to, for a framework's own provider: its base URL, API key and
+   * the lab's recording fetch (every exchange through it is a model_call step).
+   */
+  readonly endpoint: { readonly baseURL: string; readonly apiKey: string; readonly fetch: typeof fetch };
+  /**
+   * Parses a model reply the subject reads itself (JSON mode, say) against a schema. A reply that
+   * breaks it is a validation_error of the model's structured output (source model_output_schema);
+   * a schema applied to anything else is the subject's own check (subject_schema).
+   */
+  parseModelOutput<T>(schema: z.ZodType<T>, value: unknown): T;
+  /** Multi-agent subjects say which agent runs from now on; every step records it (null: the subject itself). */
+  setAgent(name: string | null): void;
 }
 
 /** A deterministic failing test subject: a small agent, its tools and the shape of its output. */

@@ -1,6 +1,6 @@
 import { type Attributes, type Context, type Span, SpanKind, type Tracer } from '@opentelemetry/api';
 import type { TraceStep } from '../contracts/trace-step.ts';
-import type { StepObserver } from '../detect/step-observer.ts';
+import type { StepObserver } from '../execute/step-observer.ts';
 import { endSpan } from './end-span.ts';
 import * as attr from './gen-ai-attributes.ts';
 

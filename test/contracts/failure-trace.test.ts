@@ -3,7 +3,7 @@ import type { FailureEvent } from '../../src/contracts/failure-event.ts';
 import { FailureTrace } from '../../src/contracts/failure-trace.ts';
 import { FallbackRecord } from '../../src/contracts/fallback-record.ts';
 import { RecoveryTrace } from '../../src/contracts/recovery-trace.ts';
-import { failureTypeOf } from '../../src/detect/failure-type.ts';
+import { failureTypeOf } from '../../src/classify/failure-type.ts';
 
 const t = (s: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import { contractFor, type RecordType } from '../../src/contracts/lab-record.ts';
+import { recordTypeOf, type RecordType } from '../../src/contracts/lab-record.ts';
 import { ROOT } from './run-cli.ts';
 
 const FILES: Record<RecordType, string> = { trace_record: 'trace-record', failure_trace: 'failure-trace', recovery_trace: 'recovery-trace', fallback: 'fallback-record' };
@@ -14,7 +14,7 @@ export async function committedSchemaValidator(): Promise<(record: unknown) => {
     await Promise.all(Object.entries(FILES).map(async ([type, file]) => [type, ajv.compile(JSON.parse(await readFile(path.join(ROOT, 'schemas', `${file}.schema.json`), 'utf8')))])),
   );
   return (record) => {
-    const { type } = contractFor(record);
+    const type = recordTypeOf(record);
     const validate = validators[type]!;
     return { type, errors: validate(record) ? null : JSON.stringify(validate.errors) };
   };

@@ -9,7 +9,7 @@ import { RecoveryTrace } from '../../src/contracts/recovery-trace.ts';
 import type { Scenario } from '../../src/contracts/scenario.ts';
 import { type DetectionResult, runWithFailureDetection } from '../../src/detect/run-with-failure-detection.ts';
 import { ScriptedModelServer } from '../../src/model/scripted-server.ts';
-import { cascadeDepth, recoveryOutcome } from '../../src/recovery/derive-run-records.ts';
+import { cascadeDepth, recoveryOutcome } from '../../src/derive/derive-run-records.ts';
 import { loadScenarios } from '../../src/scenario/load-scenarios.ts';
 import { loadSubjects } from '../../src/scenario/load-subjects.ts';
 import type { Subject } from '../../src/subject/subject.ts';

@@ -45,7 +45,7 @@ describe('CosmosStore against @vercel/cosmosdb-server', () => {
     const store = await CosmosStore.open(cosmosConfigFromEnv(env));
     const record = makeRecord({ kind: 'exception' });
     const client = new CosmosClient(await clientOptions(cosmosConfigFromEnv(env)));
-    await client.database('lab').container(env.COSMOS_CONTAINER_TRACES!).items.upsert({ ...toDocument(record), record: { ...record, schema_version: 2 } });
+    await client.database('lab').container(env.COSMOS_CONTAINER_TRACES!).items.upsert({ ...toDocument(record), record: { ...record, schema_version: 3 } });
     await expect(store.get(recordKey(record))).rejects.toBeInstanceOf(ContractViolationError);
     client.dispose();
     await store.close();

@@ -1,11 +1,11 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ContractViolationError } from '../../src/errors/contract-violation-error.ts';
 import { StoreError } from '../../src/errors/store-error.ts';
 import { FilesStore } from '../../src/store/files-store.ts';
-import { makeRecord } from '../helpers/records.ts';
+import { asVersion1, makeRecord } from '../helpers/records.ts';
 import { queryAll, traceStoreContract } from './trace-store-contract.ts';
 
 const tempDir = () => mkdtemp(path.join(tmpdir(), 'files-store-'));
@@ -57,17 +57,44 @@ describe('FilesStore', () => {
   it('refuses on read a record of another schema_version or with unknown fields, naming it', async () => {
     const dir = await tempDir();
     const store = await FilesStore.open(dir);
-    const future = { ...makeRecord({ kind: 'exception' }), schema_version: 2 };
+    const future = { ...makeRecord({ kind: 'exception' }), schema_version: 3 };
     const extra = { ...makeRecord({ kind: 'exception' }), analyst_note: 'x' };
     await writeFile(path.join(dir, 'records', `${future.failure_id}.json`), JSON.stringify(future));
     await writeFile(path.join(dir, 'records', `${extra.failure_id}.json`), JSON.stringify(extra));
     await writeFile(path.join(dir, 'records', `00000000-0000-4000-8000-00000000dead.json`), '{"schema_version": 1, "trace');
     const v2 = await store.get(future.failure_id!).catch((e: unknown) => e);
     expect(v2).toBeInstanceOf(ContractViolationError);
-    expect((v2 as Error).message).toMatch(new RegExp(`record ${future.failure_id}: stored record breaks the TraceRecord contract \\(schema_version 2; this lab reads and writes version 1\\)`));
+    expect((v2 as Error).message).toMatch(new RegExp(`record ${future.failure_id}: stored record breaks the TraceRecord contract \\(schema_version 3; this lab writes version 2 and reads 1 and 2\\)`));
     expect(((await store.get(extra.failure_id!).catch((e: unknown) => e)) as Error).message).toContain('analyst_note');
     expect(((await store.get('00000000-0000-4000-8000-00000000dead').catch((e: unknown) => e)) as Error).message).toContain('is not valid JSON');
     await store.close();
+  });
+
+  it('reads a record of schema_version 1, written by an earlier lab, as version 2 (and queries find it)', async () => {
+    const dir = await tempDir();
+    const record = makeRecord({ kind: 'timeout' });
+    await mkdir(path.join(dir, 'records'), { recursive: true });
+    await writeFile(path.join(dir, 'records', `${record.failure_id}.json`), JSON.stringify(asVersion1(record)));
+    const store = await FilesStore.open(dir);
+    const back = await store.get(record.failure_id!);
+    expect(back).toMatchObject({ schema_version: 2, build_id: null, replay: null, failure: { schema_version: 2, location: { step_index: null }, taxonomy: { version: 'lab-taxonomy/1' } } });
+    expect(await queryAll(store, { kind: 'timeout' })).toEqual([back]);
+    await store.close();
+  });
+
+  it('builds a new index over an index of an older version (without build_id) from the record files', async () => {
+    const dir = await tempDir();
+    const store = await FilesStore.open(dir);
+    const record = makeRecord({ kind: 'exception', buildId: 'b-1' });
+    await store.put(record);
+    await store.close();
+    const { DatabaseSync } = await import('node:sqlite');
+    const db = new DatabaseSync(path.join(dir, 'index.sqlite'));
+    db.exec('DROP TABLE entries; CREATE TABLE entries (key TEXT PRIMARY KEY, record_type TEXT NOT NULL, kind TEXT, subject_id TEXT, scenario_id TEXT, started_at TEXT NOT NULL) WITHOUT ROWID; PRAGMA user_version = 2;');
+    db.close();
+    const reopened = await FilesStore.open(dir);
+    expect((await queryAll(reopened, { build_id: 'b-1' })).map((r) => r.failure_id)).toEqual([record.failure_id]);
+    await reopened.close();
   });
 
   it('refuses keys that are not record keys, so no path can escape the folder', async () => {

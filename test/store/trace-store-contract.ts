@@ -36,6 +36,16 @@ export function traceStoreContract(open: () => Promise<TraceStore>): void {
     expect(await s.get(passing.trace_id)).toEqual(passing);
   });
 
+  it('filters runs by build', async () => {
+    const s = await fresh();
+    const ofA = [makeRecord({ kind: 'timeout', buildId: 'build-a' }), makeRecord({ buildId: 'build-a' })];
+    const ofB = makeRecord({ kind: 'exception', buildId: 'build-b' });
+    for (const r of [...ofA, ofB, makeRecord()]) await s.put(r);
+    expect((await queryAll(s, { build_id: 'build-a' })).map(recordKey).sort()).toEqual(ofA.map(recordKey).sort());
+    expect((await queryAll(s, { build_id: 'build-b', kind: 'exception' })).map(recordKey)).toEqual([recordKey(ofB)]);
+    expect(await queryAll(s, { build_id: 'build-c' })).toEqual([]);
+  });
+
   it('returns undefined for a missing key', async () => {
     const s = await fresh();
     expect(await s.get('00000000-0000-4000-8000-000000000000')).toBeUndefined();

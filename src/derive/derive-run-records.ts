@@ -4,10 +4,10 @@ import type { FallbackRecord } from '../contracts/fallback-record.ts';
 import type { RecoveryAction, RecoveryTrace } from '../contracts/recovery-trace.ts';
 import type { TraceRecord } from '../contracts/trace-record.ts';
 import type { TraceStep } from '../contracts/trace-step.ts';
-import { failureTypeOf } from '../detect/failure-type.ts';
+import { failureTypeOf } from '../classify/failure-type.ts';
 import { type Episode, episodesOf } from './episodes.ts';
-import { isFailedStep } from './recovery-log.ts';
-import { stepFailureType } from './step-failure-type.ts';
+import { isFailedStep } from '../contracts/trace-step.ts';
+import { stepFailureType } from '../classify/failure-type.ts';
 
 /** The failure traces, recovery traces and fallback records of one run. */
 export interface RunRecords {
@@ -29,8 +29,8 @@ interface Node {
 }
 
 /**
- * Derives a run's failure traces (seed 000), recovery traces (seed 001) and fallback records
- * (seed 004) from its TraceRecord alone, so analyzers can derive them again from stored runs.
+ * Derives a run's failure traces, recovery traces and fallback records (see "Cascades and
+ * recovery" in the README) from its TraceRecord alone, so analyzers can derive them again from stored runs.
  *
  * Failures: every failed model or tool call that no recovery action ran is a failure; so is the
  * failure that started each recovery episode. Those the run did not recover from (unhandled

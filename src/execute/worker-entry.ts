@@ -1,16 +1,19 @@
 // The worker side of worker isolation: loads the subject's file, runs it with a recorder that
-// reports every step to the main thread, classifies what it returned or threw, and says done.
-// The main thread owns the deadline (it terminates this thread), the telemetry and the model server.
+// reports every step to the main thread, gathers how the run ended (what it threw, or its output's
+// checks), and says done. The main thread owns the deadline (it terminates this thread), the
+// telemetry, the model server, and the classification (src/classify).
 import { pathToFileURL } from 'node:url';
 import { workerData } from 'node:worker_threads';
+import { classifyThrown } from '../classify/classify-thrown.ts';
+import { degradedVerdict } from '../classify/degraded.ts';
+import { unhandledRejectionInfo } from '../classify/worker-death.ts';
 import { LabError } from '../errors/lab-error.ts';
 import { clockWithOffset } from '../internal/clock.ts';
 import { preview } from '../internal/preview.ts';
 import { createRedactor } from '../internal/redact.ts';
-import { errorInfo } from '../internal/to-error.ts';
 import { RecoveryKit } from '../recovery/recovery-kit.ts';
 import type { Subject } from '../subject/subject.ts';
-import { type Detection, settleReturned, settleThrown } from './settle.ts';
+import { runChecks } from './run-checks.ts';
 import { StepRecorder } from './step-recorder.ts';
 import { makeSubjectContext } from './subject-context.ts';
 import type { WorkerInput, WorkerMessage } from './worker-protocol.ts';
@@ -32,6 +35,7 @@ try {
       begin: (step, startMs) => (post({ type: 'begin', step, startMs }), null),
       end: (step, endMs) => post({ type: 'end', step, endMs }),
     },
+    replay: input.keepReplay ? { exchange: (entry) => post({ type: 'replay-exchange', entry }), toolResult: (entry) => post({ type: 'replay-tool', entry }) } : null,
   });
   const scenario = input.scenario;
   const parsed = subject.inputSchema.parse(scenario.input);
@@ -53,13 +57,17 @@ try {
   // Let rejections fired in the background during the run surface before judging it.
   await new Promise((resolve) => setImmediate(resolve));
   recorder.finish(false);
-  let detection: Detection | null;
-  if ('error' in result) detection = settleThrown(result.error, redact);
-  else if (unhandled.length > 0) {
-    const error = errorInfo(unhandled[0], redact);
-    detection = { kind: 'exception', error: { ...error, code: error.code ?? 'ERR_UNHANDLED_REJECTION' } };
-  } else detection = settleReturned(result.value, { subject, scenario, recorder, redact, recovery });
-  post({ type: 'done', detection, output: 'value' in result ? preview(result.value, redact) : null, endMs });
+  const end: Extract<WorkerMessage, { type: 'done' }>['end'] = {
+    thrown: 'error' in result ? classifyThrown(result.error, redact) : null,
+    unhandled: unhandled.length > 0 ? unhandledRejectionInfo(unhandled[0], redact) : null,
+    checks: null,
+    degraded: null,
+  };
+  if ('value' in result) {
+    end.checks = runChecks(result.value, { subject, scenario, recorder, redact });
+    end.degraded = degradedVerdict(recorder.steps, (episode) => recovery.triggerErrorOf(episode), redact);
+  }
+  post({ type: 'done', end, output: 'value' in result ? preview(result.value, redact) : null, endMs });
 } catch (error) {
   // A fault of the lab (an unloadable subject file, a grounding check with no sources), not of the run.
   const err = error instanceof Error ? error : new Error(String(error));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GroundingCheck } from '../../src/contracts/scenario.ts';
-import { numbersIn, quotesIn, runGroundingCheck } from '../../src/detect/grounding.ts';
+import { numbersIn, quotesIn, runGroundingCheck } from '../../src/grounding/grounding-check.ts';
 import { GroundingConfigError } from '../../src/errors/grounding-config-error.ts';
 import { Scenario } from '../../src/contracts/scenario.ts';
 

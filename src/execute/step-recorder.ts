@@ -2,17 +2,21 @@ import type { ErrorInfo } from '../contracts/common.ts';
 import type { CheckStep, ModelCallStep, RecoveryStep, ToolCallStep, TraceStep } from '../contracts/trace-step.ts';
 import { type Clock, isoTime } from '../internal/clock.ts';
 import { preview, previewText } from '../internal/preview.ts';
+import { safeStringify } from '../internal/safe-stringify.ts';
 import type { Redact } from '../internal/redact.ts';
 import { errorInfo } from '../internal/to-error.ts';
 import type { ActionHandle, ActionStart, RecoveryLog } from '../recovery/recovery-log.ts';
-import { errorFailureType, stepFailureType } from '../recovery/step-failure-type.ts';
+import { markOrigin } from '../classify/error-origin.ts';
+import { errorFailureType, stepFailureType } from '../classify/failure-type.ts';
 import { summarizeModelResponse } from './model-response.ts';
+import type { ReplaySink } from './replay-log.ts';
 import { closeStep, type StepObserver } from './step-observer.ts';
 
 /** Response bodies past this size are previewed but not parsed for usage and tool calls. */
 const MAX_PARSED_BODY_BYTES = 1 << 20;
 
 type Draft = { step: TraceStep; startMs: number; open: boolean };
+
 
 /**
  * Records a run's steps as it goes (model calls, tool calls, checks) and tells its observer of
@@ -26,12 +30,21 @@ export class StepRecorder implements RecoveryLog {
   readonly #drafts: Draft[] = [];
   /** Raw tool results, for grounding checks that count them as sources. */
   readonly toolResults: unknown[] = [];
+  /** Where whole exchanges and tool results go, when the run keeps them for replay. */
+  readonly #replay: ReplaySink | null;
   #frozen = false;
+  #agent: string | null = null;
 
-  constructor({ clock, redact, observer }: { clock: Clock; redact: Redact; observer: StepObserver }) {
+  constructor({ clock, redact, observer, replay = null }: { clock: Clock; redact: Redact; observer: StepObserver; replay?: ReplaySink | null }) {
     this.#clock = clock;
     this.#redact = redact;
     this.#observer = observer;
+    this.#replay = replay;
+  }
+
+  /** Which agent runs from now on (multi-agent subjects); every step records it. */
+  setAgent(name: string | null): void {
+    this.#agent = name;
   }
 
   /** The steps so far. */
@@ -39,10 +52,10 @@ export class StepRecorder implements RecoveryLog {
     return this.#drafts.map((d) => d.step);
   }
 
-  #begin<S extends TraceStep>(make: (base: Pick<TraceStep, 'index' | 'started_at' | 'span_id'>) => S): { step: S; draft: Draft } | null {
+  #begin<S extends TraceStep>(make: (base: Pick<TraceStep, 'index' | 'started_at' | 'span_id' | 'agent'>) => S): { step: S; draft: Draft } | null {
     if (this.#frozen) return null;
     const startMs = this.#clock();
-    const step = make({ index: this.#drafts.length, started_at: isoTime(startMs), span_id: null });
+    const step = make({ index: this.#drafts.length, started_at: isoTime(startMs), span_id: null, agent: this.#agent });
     step.span_id = this.#observer.begin(step, startMs);
     const draft: Draft = { step, startMs, open: true };
     this.#drafts.push(draft);
@@ -89,7 +102,10 @@ export class StepRecorder implements RecoveryLog {
       try {
         res = await globalThis.fetch(input, { ...init, signal });
       } catch (error) {
-        if (begun) this.#end(begun.draft, runSignal.aborted ? 'aborted' : 'error', errorInfo(error, this.#redact));
+        if (begun) {
+          this.#keepExchange(begun.step.index, null, null, null, false);
+          this.#end(begun.draft, runSignal.aborted ? 'aborted' : 'error', errorInfo(error, this.#redact));
+        }
         throw error;
       }
       if (!begun) return res;
@@ -98,6 +114,7 @@ export class StepRecorder implements RecoveryLog {
       const contentType = res.headers.get('content-type') ?? '';
       const isStream = contentType.includes('text/event-stream');
       const finish = (text: string, complete: boolean, failure?: unknown) => {
+        this.#keepExchange(step.index, res.status, contentType || null, text, complete && failure === undefined && !runSignal.aborted);
         if (runSignal.aborted) return this.#end(draft, 'aborted', failure === undefined ? null : errorInfo(failure, this.#redact));
         // A stream cut short is still worth reading up to the cut; a JSON body only whole.
         const summary = (complete || isStream) && text.length <= MAX_PARSED_BODY_BYTES ? summarizeModelResponse(text, contentType) : null;
@@ -155,11 +172,18 @@ export class StepRecorder implements RecoveryLog {
       if (begun) {
         this.toolResults.push(result);
         begun.step.result = preview(result, this.#redact);
+        if (this.#replay && !this.#frozen) this.#replay.toolResult({ step_index: begun.step.index, tool: call.tool, result: jsonCopy(result, this.#redact), error: null, settled: true });
         this.#end(begun.draft, 'ok', null);
       }
       return result;
     } catch (error) {
-      if (begun) this.#end(begun.draft, 'error', errorInfo(error, this.#redact));
+      // A ZodError thrown inside a tool is the tool's own schema check, not the model's output.
+      markOrigin(error, { from: 'tool', tool: call.tool });
+      if (begun) {
+        const info = errorInfo(error, this.#redact);
+        if (this.#replay && !this.#frozen) this.#replay.toolResult({ step_index: begun.step.index, tool: call.tool, result: null, error: info.message, settled: true });
+        this.#end(begun.draft, 'error', info);
+      }
       throw error;
     }
   }
@@ -207,7 +231,7 @@ export class StepRecorder implements RecoveryLog {
     const nowMs = this.#clock();
     const now = isoTime(nowMs);
     const index = this.#drafts.length;
-    const step: CheckStep = { index, type: 'check', name, started_at: now, ended_at: now, duration_ms: 0, status: passed ? 'ok' : 'error', error: null, span_id: null, check, passed, detail: detail === null ? null : this.#redact(detail) };
+    const step: CheckStep = { index, type: 'check', name, started_at: now, ended_at: now, duration_ms: 0, status: passed ? 'ok' : 'error', error: null, span_id: null, agent: this.#agent, check, passed, detail: detail === null ? null : this.#redact(detail) };
     this.#observer.begin(step, nowMs);
     this.#drafts.push({ step, startMs: nowMs, open: false });
     this.#observer.end(step, nowMs);
@@ -219,6 +243,22 @@ export class StepRecorder implements RecoveryLog {
     for (const draft of this.#drafts) if (draft.open) this.#end(draft, aborted ? 'aborted' : 'unfinished', null);
     this.#frozen = true;
     return this.#drafts.map((d) => d.step);
+  }
+
+  /** Keeps one exchange whole for replay (once per step; the first account of it wins). */
+  #keepExchange(stepIndex: number, status: number | null, contentType: string | null, body: string | null, complete: boolean): void {
+    if (!this.#replay || this.#frozen) return;
+    this.#replay.exchange({ step_index: stepIndex, status, content_type: contentType, body: body === null ? null : this.#redact(body), complete });
+  }
+}
+
+/** A JSON copy of a tool result with secrets redacted (a value JSON cannot hold is kept as its text). */
+function jsonCopy(value: unknown, redact: Redact): unknown {
+  const text = redact(safeStringify(value));
+  try {
+    return typeof value === 'string' ? text : JSON.parse(text);
+  } catch {
+    return text;
   }
 }
 

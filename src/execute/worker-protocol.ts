@@ -1,8 +1,9 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { Preview } from '../contracts/common.ts';
+import type { ReplayExchange, ReplayToolResult } from '../contracts/replay.ts';
 import type { Scenario } from '../contracts/scenario.ts';
 import type { TraceStep } from '../contracts/trace-step.ts';
-import type { Detection } from './settle.ts';
+import type { RunEnd } from '../classify/run-end.ts';
 import type { SessionInfo } from './subject-context.ts';
 
 /** What the main thread gives a worker to run one scenario. */
@@ -14,6 +15,8 @@ export interface WorkerInput {
   secrets: readonly string[];
   /** False runs the recovery helpers without recording them. */
   recordRecovery: boolean;
+  /** Send whole exchanges and tool results to the main thread (capture --record-replies). */
+  keepReplay: boolean;
   /** The main thread's EPOCH_OFFSET_MS, so both threads keep time on one clock. */
   epochOffsetMs: number;
   /** Where the worker posts its messages; the main thread can drain it synchronously at the deadline. */
@@ -25,5 +28,7 @@ export type WorkerMessage =
   | { type: 'started'; startMs: number }
   | { type: 'begin'; step: TraceStep; startMs: number }
   | { type: 'end'; step: TraceStep; endMs: number }
-  | { type: 'done'; detection: Detection | null; output: Preview | null; endMs: number }
+  | { type: 'replay-exchange'; entry: ReplayExchange }
+  | { type: 'replay-tool'; entry: ReplayToolResult }
+  | { type: 'done'; end: Pick<RunEnd, 'thrown' | 'unhandled' | 'checks' | 'degraded'>; output: Preview | null; endMs: number }
   | { type: 'lab-error'; name: string; message: string; exitCode: number };

@@ -5,7 +5,8 @@ import type { Clock } from '../internal/clock.ts';
 import type { Redact } from '../internal/redact.ts';
 import type { StepSpans } from '../telemetry/step-spans.ts';
 import type { Subject } from '../subject/subject.ts';
-import type { Detection } from './settle.ts';
+import type { Detection } from '../classify/detection.ts';
+import type { ReplaySink } from './replay-log.ts';
 import type { SessionInfo } from './subject-context.ts';
 
 /** What an executor (inline or worker) hands back: the classification, the output and the steps. */
@@ -31,4 +32,6 @@ export interface RunRequest<I> {
   spans: StepSpans;
   /** False runs the recovery helpers without recording them (default true). */
   recordRecovery?: boolean;
+  /** Where whole exchanges and tool results go (capture --record-replies); null keeps none. */
+  replay?: ReplaySink | null;
 }

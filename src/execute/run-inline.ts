@@ -1,9 +1,12 @@
 import pTimeout from 'p-timeout';
+import { classifyRun } from '../classify/classify-run.ts';
+import { classifyThrown } from '../classify/classify-thrown.ts';
+import { degradedVerdict } from '../classify/degraded.ts';
+import type { RunEnd } from '../classify/run-end.ts';
 import { preview } from '../internal/preview.ts';
 import { RecoveryKit } from '../recovery/recovery-kit.ts';
-import { errorInfo } from '../internal/to-error.ts';
 import type { RunOutcome, RunRequest } from './run-outcome.ts';
-import { type Detection, settleReturned, settleThrown } from './settle.ts';
+import { runChecks } from './run-checks.ts';
 import { StepRecorder } from './step-recorder.ts';
 import { makeSubjectContext } from './subject-context.ts';
 
@@ -22,7 +25,7 @@ const CUT_OFF = Symbol('cut off');
  * only measured (a run that comes back after its deadline is still a timeout).
  */
 export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
-  const recorder = new StepRecorder({ clock: req.clock, redact: req.redact, observer: req.spans });
+  const recorder = new StepRecorder({ clock: req.clock, redact: req.redact, observer: req.spans, replay: req.replay ?? null });
   const controller = new AbortController();
   const recovery = new RecoveryKit({ log: req.recordRecovery === false ? null : recorder, signal: controller.signal });
   const ctx = makeSubjectContext({ ...req, recorder, recovery, signal: controller.signal });
@@ -41,15 +44,16 @@ export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
   if (result === CUT_OFF) controller.abort(new RunDeadlineError(req.deadlineMs));
   recorder.finish(result === CUT_OFF);
 
-  let detection: Detection | null;
-  if (result === CUT_OFF) detection = { kind: 'timeout', source: 'deadline', error: null };
-  else if (endMs - startMs > req.deadlineMs) {
-    // p-timeout cannot interrupt synchronous work: a run that came back late is still a timeout.
-    detection = { kind: 'timeout', source: 'overrun', error: 'error' in result ? errorInfo(result.error, req.redact) : null };
-  } else if ('error' in result) detection = settleThrown(result.error, req.redact);
-  else detection = settleReturned(result.value, { subject: req.subject, scenario: req.scenario, recorder, redact: req.redact, recovery });
+  const end: RunEnd = { deadlineMs: req.deadlineMs, elapsedMs: endMs - startMs, cutOff: null, thrown: null, died: null, unhandled: null, checks: null, degraded: null };
+  // The deadline timer fires late only when something held the thread: inline, that is the run.
+  if (result === CUT_OFF) end.cutOff = { heldMs: Math.max(0, endMs - startMs - req.deadlineMs) };
+  else if ('error' in result) end.thrown = classifyThrown(result.error, req.redact);
+  else if (end.elapsedMs <= req.deadlineMs) {
+    end.checks = runChecks(result.value, { subject: req.subject, scenario: req.scenario, recorder, redact: req.redact });
+    end.degraded = degradedVerdict(recorder.steps, (episode) => recovery.triggerErrorOf(episode), req.redact);
+  }
   return {
-    detection,
+    detection: classifyRun(end),
     output: result !== CUT_OFF && 'value' in result ? preview(result.value, req.redact) : null,
     steps: [...recorder.steps],
     startMs,

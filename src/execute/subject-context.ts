@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import type { Scenario } from '../contracts/scenario.ts';
+import { markOrigin } from '../classify/error-origin.ts';
 import type { RecoveryKit } from '../recovery/recovery-kit.ts';
 import type { Subject, SubjectContext } from '../subject/subject.ts';
 import type { StepRecorder } from './step-recorder.ts';
@@ -34,6 +35,7 @@ export function makeSubjectContext<I>({
 }): SubjectContext<I> {
   const tools = new ToolRunner({ specs: subject.tools ?? [], fixtures: scenario.tools, recorder, signal });
   let client: OpenAI | undefined;
+  const fetch = recorder.fetch(signal);
   return {
     input,
     // Built on first use: constructing an openai client costs more than the rest of the wrapper.
@@ -43,7 +45,7 @@ export function makeSubjectContext<I>({
         apiKey: session.apiKey,
         maxRetries: scenario.client.max_retries,
         timeout: scenario.client.timeout_ms ?? deadlineMs + 1000,
-        fetch: recorder.fetch(signal),
+        fetch,
       });
       return client;
     },
@@ -51,5 +53,15 @@ export function makeSubjectContext<I>({
     tools,
     signal,
     recovery,
+    endpoint: { baseURL: session.baseURL, apiKey: session.apiKey, fetch },
+    parseModelOutput(schema, value) {
+      try {
+        return schema.parse(value);
+      } catch (error) {
+        markOrigin(error, { from: 'model_output' });
+        throw error;
+      }
+    },
+    setAgent: (name) => recorder.setAgent(name),
   };
 }

@@ -1,11 +1,11 @@
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
-import type { ErrorInfo } from '../contracts/common.ts';
 import type { TraceStep } from '../contracts/trace-step.ts';
 import { LabError } from '../errors/lab-error.ts';
 import { EPOCH_OFFSET_MS, isoTime } from '../internal/clock.ts';
-import { errorInfo } from '../internal/to-error.ts';
+import { classifyRun } from '../classify/classify-run.ts';
+import type { RunEnd } from '../classify/run-end.ts';
+import { workerErrorInfo, workerExitInfo } from '../classify/worker-death.ts';
 import type { RunOutcome, RunRequest } from './run-outcome.ts';
-import type { Detection } from './settle.ts';
 import { closeStep } from './step-observer.ts';
 import type { WorkerInput, WorkerMessage } from './worker-protocol.ts';
 
@@ -25,7 +25,7 @@ export function runInWorker<I>(req: RunRequest<I> & { subjectFile: string }): Pr
   // A channel of our own, so the messages a worker posted just before the deadline can be read
   // synchronously then (a busy main thread runs its deadline timer before it delivers them).
   const { port1: messages, port2 } = new MessageChannel();
-  const input: WorkerInput = { subjectFile: req.subjectFile, scenario: req.scenario, session: req.session, deadlineMs: req.deadlineMs, secrets: req.secrets, recordRecovery: req.recordRecovery !== false, epochOffsetMs: EPOCH_OFFSET_MS, port: port2 };
+  const input: WorkerInput = { subjectFile: req.subjectFile, scenario: req.scenario, session: req.session, deadlineMs: req.deadlineMs, secrets: req.secrets, recordRecovery: req.recordRecovery !== false, keepReplay: Boolean(req.replay), epochOffsetMs: EPOCH_OFFSET_MS, port: port2 };
   const heapMb = req.scenario.memory_limit_mb ?? DEFAULT_WORKER_HEAP_MB;
   const worker = new Worker(WORKER_ENTRY, {
     workerData: input,
@@ -48,7 +48,7 @@ export function runInWorker<I>(req: RunRequest<I> & { subjectFile: string }): Pr
     const drain = () => {
       for (let m = receiveMessageOnPort(messages); m; m = receiveMessageOnPort(messages)) handle(m.message as WorkerMessage);
     };
-    const end = (detection: Detection | null, output: RunOutcome['output'], openStatus: TraceStep['status'], endMs = req.clock()) => {
+    const end = (facts: Partial<RunEnd>, output: RunOutcome['output'], openStatus: TraceStep['status'], endMs = req.clock()) => {
       if (settled) return;
       drain();
       if (settled) return; // The drained messages may hold the worker's own 'done'.
@@ -61,6 +61,7 @@ export function runInWorker<I>(req: RunRequest<I> & { subjectFile: string }): Pr
         closeStep(step, openStatus, null, starts.get(step.index) ?? endMs, endMs, isoTime);
       }
       req.spans.endAll(endMs);
+      const detection = classifyRun({ deadlineMs: req.deadlineMs, elapsedMs: endMs - startMs, cutOff: null, thrown: null, died: null, unhandled: null, checks: null, degraded: null, ...facts });
       // Whatever the subject left running (timers, sockets) ends with its thread.
       void worker.terminate().then(() => resolve({ detection, output, steps, startMs, endMs }));
     };
@@ -80,8 +81,9 @@ export function runInWorker<I>(req: RunRequest<I> & { subjectFile: string }): Pr
           clearTimeout(startGuard);
           // The worker's own clock: a busy main thread may hear of the start late.
           startMs = message.startMs;
-          // The deadline has passed when the timer fires, so the run never ends before it.
-          deadline = setTimeout(() => end({ kind: 'timeout', source: 'deadline', error: null }, null, 'aborted', Math.max(req.clock(), startMs + req.deadlineMs)), Math.max(0, startMs + req.deadlineMs - req.clock()));
+          // The deadline has passed when the timer fires, so the run never ends before it. The
+          // subject cannot hold this thread, so a cut here is never late because of it (heldMs 0).
+          deadline = setTimeout(() => end({ cutOff: { heldMs: 0 } }, null, 'aborted', Math.max(req.clock(), startMs + req.deadlineMs)), Math.max(0, startMs + req.deadlineMs - req.clock()));
           break;
         case 'begin':
           message.step.span_id = req.spans.begin(message.step, message.startMs);
@@ -93,10 +95,15 @@ export function runInWorker<I>(req: RunRequest<I> & { subjectFile: string }): Pr
           steps[message.step.index] = message.step;
           req.spans.end(message.step, message.endMs);
           break;
+        case 'replay-exchange':
+          req.replay?.exchange(message.entry);
+          break;
+        case 'replay-tool':
+          req.replay?.toolResult(message.entry);
+          break;
         case 'done':
-          // Finished, but after the deadline (heard of late, or drained at the deadline): a timeout, as inline.
-          if (message.endMs - startMs > req.deadlineMs) end({ kind: 'timeout', source: 'overrun', error: message.detection && 'error' in message.detection ? message.detection.error : null }, message.output, 'unfinished', message.endMs);
-          else end(message.detection, message.output, 'unfinished', message.endMs);
+          // Finished after the deadline (heard of late, or drained at the deadline) is an overrun, as inline: classifyRun decides.
+          end(message.end, message.output, 'unfinished', message.endMs);
           break;
         case 'lab-error':
           fail(Object.assign(new LabError({ message: message.message, exitCode: message.exitCode }), { name: message.name }));
@@ -104,13 +111,7 @@ export function runInWorker<I>(req: RunRequest<I> & { subjectFile: string }): Pr
       }
     };
     messages.on('message', handle);
-    worker.on('error', (error) => {
-      // Heap exhaustion (ERR_WORKER_OUT_OF_MEMORY) or an error thrown where nothing catches it.
-      end({ kind: 'exception', error: errorInfo(error, req.redact) }, null, 'unfinished');
-    });
-    worker.on('exit', (code) => {
-      const error: ErrorInfo = { class: 'WorkerExit', name: 'WorkerExit', message: `the subject ended its worker thread with exit code ${code} (process.exit) before finishing its run`, stack: null, thrown: 'error', code: 'ERR_WORKER_EXIT', status: null, cause: null };
-      end({ kind: 'exception', error }, null, 'unfinished');
-    });
+    worker.on('error', (error) => end({ died: workerErrorInfo(error, req.redact) }, null, 'unfinished'));
+    worker.on('exit', (code) => end({ died: workerExitInfo(code) }, null, 'unfinished'));
   });
 }

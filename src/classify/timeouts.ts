@@ -1,0 +1,24 @@
+import { APIConnectionTimeoutError } from 'openai';
+import type { ErrorInfo } from '../contracts/common.ts';
+
+/** Error codes of requests that gave up waiting: Node's sockets and undici's phases. */
+const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+
+/**
+ * The one rule for "this error is a timeout": the openai client's own request timeout
+ * (APIConnectionTimeoutError), an AbortSignal.timeout() that fired (a DOMException named
+ * TimeoutError), or a socket or fetch phase that timed out (ETIMEDOUT, UND_ERR_*_TIMEOUT).
+ * openai's errors say "Error" as their name, so they are told apart by instanceof.
+ */
+export function isTimeoutError(error: unknown): boolean {
+  if (error instanceof APIConnectionTimeoutError) return true;
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, code } = error as { name?: unknown; code?: unknown };
+  return name === 'TimeoutError' || (typeof code === 'string' && TIMEOUT_CODES.has(code));
+}
+
+/** The same rule on an error as the lab recorded it (a step's error, or one from a worker). */
+export function isTimeoutErrorInfo(error: ErrorInfo | null): boolean {
+  if (!error) return false;
+  return error.class === 'APIConnectionTimeoutError' || error.name === 'TimeoutError' || (error.code !== null && TIMEOUT_CODES.has(error.code));
+}

@@ -1,0 +1,35 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { upgradeTraceRecordV1 } from '../../src/contracts/migrate-v1.ts';
+import { TraceRecordV1 } from '../../src/contracts/v1/trace-record.ts';
+import { runWithFailureDetection } from '../../src/detect/run-with-failure-detection.ts';
+import { ScriptedModelServer } from '../../src/model/scripted-server.ts';
+import { loadScenarios } from '../../src/scenario/load-scenarios.ts';
+import { loadSubjects } from '../../src/scenario/load-subjects.ts';
+import { readRecord } from '../../src/store/read-record.ts';
+import { asVersion1 } from '../helpers/records.ts';
+import { ROOT } from '../helpers/run-cli.ts';
+
+describe('reading TraceRecords of schema_version 1', () => {
+  it('every shipped scenario: the version 1 form validates against the v1 contract and upgrades to the same record (build_id and replay null)', async () => {
+    const subjects = await loadSubjects(path.join(ROOT, 'subjects'));
+    const loaded = (await loadScenarios(path.join(ROOT, 'scenarios'), subjects)).filter((l) => l.scenario.isolation !== 'worker');
+    const server = await ScriptedModelServer.start();
+    try {
+      for (const { scenario } of loaded) {
+        const { trace } = await runWithFailureDetection(subjects.get(scenario.subject)!, scenario, { model: server });
+        const v1 = TraceRecordV1.parse(asVersion1(trace));
+        expect(upgradeTraceRecordV1(v1), scenario.id).toEqual(trace);
+        expect(readRecord(JSON.parse(JSON.stringify(v1)), 'k'), scenario.id).toEqual(trace);
+      }
+    } finally {
+      await server.close();
+    }
+  }, 60_000);
+
+  it('is read, never written: a store refuses to write a version 1 record, naming the versions it knows', () => {
+    const v1 = { schema_version: 1, trace_id: 'x' };
+    expect(() => readRecord(v1, 'k', 'write')).toThrow(/schema_version 1; this lab writes version 2 and reads 1 and 2/);
+    expect(() => readRecord({ ...v1, schema_version: 7 }, 'k')).toThrow(/schema_version 7/);
+  });
+});
