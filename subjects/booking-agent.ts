@@ -32,6 +32,7 @@ export default defineSubject({
   inputSchema: z.strictObject({ flight: z.string().min(1), amount_eur: z.number().positive() }),
   outputSchema: z.strictObject({ reservation: z.string(), seat: z.string(), receipt: z.string() }),
   tools: [reserveSeat, chargeCard, releaseSeat],
+  toolsCalledBy: 'subject',
   async run({ input, tools, recovery }) {
     const held = (await tools.call('reserve_seat', { flight: input.flight })) as { reservation: string; seat: string };
     try {

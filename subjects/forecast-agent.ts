@@ -62,6 +62,7 @@ export default defineSubject({
   inputSchema: Input,
   outputSchema: Output,
   tools: [getForecast],
+  toolsCalledBy: 'subject',
   async run(ctx) {
     const { input, recovery } = ctx;
     const target = input.source === 'tool' ? 'get_forecast' : `model:${ctx.model}`;

@@ -42,6 +42,7 @@ export default defineSubject({
   inputSchema: z.strictObject({ behavior: Behavior, delay_ms: z.int().nonnegative().optional() }),
   outputSchema: z.object({ kind: z.string(), value: z.unknown(), count: z.number().optional() }),
   tools: [echo],
+  toolsCalledBy: 'subject',
   async run({ input, client, model, tools, signal }) {
     switch (input.behavior) {
       case 'throw-string':

@@ -1,5 +1,6 @@
 import type { PutOutcome, TraceStore } from '../store/trace-store.ts';
 import { type LabRecord, storeKey } from '../contracts/lab-record.ts';
+import { errorText } from '../internal/to-error.ts';
 
 /**
  * Groups records written by concurrent runs into putMany batches (bulk operations for Cosmos,
@@ -38,7 +39,7 @@ export class BatchWriter {
     if (batch.length === 0) return;
     this.#store.putMany(batch.map((b) => b.record)).then(
       (outcomes) => batch.forEach((b, i) => b.resolve(outcomes[i]!)),
-      (error: unknown) => batch.forEach((b) => b.resolve({ key: storeKey(b.record), stored: false, error: error instanceof Error ? error.message : String(error) })),
+      (error: unknown) => batch.forEach((b) => b.resolve({ key: storeKey(b.record), stored: false, error: errorText(error) })),
     );
   }
 }

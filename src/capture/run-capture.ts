@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import type { Tracer } from '@opentelemetry/api';
+import pLimit from 'p-limit';
 import type { Outcome } from '../contracts/failure-kind.ts';
 import type { Scenario } from '../contracts/scenario.ts';
 import { recordKey, type TraceRecord } from '../contracts/trace-record.ts';
@@ -92,14 +93,14 @@ export async function runCapture(options: CaptureOptions): Promise<{ results: Ca
   // Hostile subjects in workers can keep every core busy, and the main thread, which serves the
   // model and keeps every deadline, would starve. A run's deadline starts with its subject, so
   // waiting here for a worker slot costs it nothing.
-  const workerSlots = new Slots(options.maxWorkers ?? Math.max(1, availableParallelism() - 1));
+  const workerSlots = pLimit(options.maxWorkers ?? Math.max(1, availableParallelism() - 1));
   // Storing and reading back go on in the background while the next runs start.
   const persisting = new Set<Promise<void>>();
   const lane = async () => {
     while (next < jobs.length) {
       const index = next++;
       const job = jobs[index]!;
-      const run = effectiveIsolation(job.loaded.scenario, options.isolation) === 'worker' ? await workerSlots.use(() => runOne(job.loaded, job.repeat, options)) : await runOne(job.loaded, job.repeat, options);
+      const run = effectiveIsolation(job.loaded.scenario, options.isolation) === 'worker' ? await workerSlots(() => runOne(job.loaded, job.repeat, options)) : await runOne(job.loaded, job.repeat, options);
       const finished = ('result' in run ? Promise.resolve(run.result) : persist(run, options, writer)).then((result) => {
         results[index] = result;
         options.onResult?.(result, ++done, jobs.length);
@@ -113,28 +114,6 @@ export async function runCapture(options: CaptureOptions): Promise<{ results: Ca
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, jobs.length)) }, lane));
   await Promise.all(persisting);
   return { results, summary: summarize(results, options.model.mode === 'live', performance.now() - started) };
-}
-
-/** A counting semaphore: at most `size` callers inside `use` at once. */
-class Slots {
-  #free: number;
-  readonly #waiting: (() => void)[] = [];
-
-  constructor(size: number) {
-    this.#free = size;
-  }
-
-  async use<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.#free > 0) this.#free--;
-    else await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    try {
-      return await fn();
-    } finally {
-      const next = this.#waiting.shift();
-      if (next) next();
-      else this.#free++;
-    }
-  }
 }
 
 /** Records held in memory at most while their writes are in flight. */

@@ -1,5 +1,5 @@
 import type { Redact } from '../internal/redact.ts';
-import { safeStringify } from '../internal/safe-stringify.ts';
+import { errorText } from '../internal/to-error.ts';
 
 /**
  * Keeps the lab alive while inline subjects run: a rejection nobody handles, or an exception
@@ -11,7 +11,7 @@ export function surviveSubjects(warn: (text: string) => void, redact: Redact): (
   let count = 0;
   const report = (what: string) => (reason: unknown) => {
     count++;
-    const text = reason instanceof Error ? `${reason.name}: ${reason.message}` : safeStringify(reason);
+    const text = reason instanceof Error ? `${reason.name}: ${errorText(reason)}` : errorText(reason);
     warn(`warning: ${what} from an inline subject: ${redact(text)}. Inline runs cannot attribute it to a run; give the scenario "isolation": "worker" to have it classified.`);
   };
   const onRejection = report('unhandled rejection');

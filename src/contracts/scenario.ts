@@ -42,35 +42,45 @@ export const ToolFixture = z.strictObject({
 });
 export type ToolFixture = z.infer<typeof ToolFixture>;
 
-const outputPath = z.string().describe('Path into the output: dot keys, [n] indexes and [*] for every element; "" is the whole output.');
+const outputPath = z.string().describe('Path into the output: keys joined by dots, [n] indexes and [*] for every element; "" is the whole output. Checked against the subject\'s output schema when the scenarios load.');
+const allowEmpty = z.boolean().default(false).describe('Accept an output with nothing at output_path (by default that is flagged: the output states nothing the check could verify).');
+const match = z.enum(['exact', 'ignore_case', 'normalized']).default('normalized').describe('How strings are compared: exact (same characters), ignore_case, or normalized (Unicode NFKC, case, spacing, typographic quotes and dashes ignored). Default normalized.');
 
-/** A deterministic check that flags output claims its sources do not support. */
+/** A deterministic check that flags output claims its sources do not support (see "Grounding checks" in the README). */
 export const GroundingCheck = z.discriminatedUnion('check', [
   z.strictObject({
     check: z.literal('cited_ids_exist'),
     output_path: outputPath,
-    context_path: z.string().describe('Path into the input selecting the ids that may be cited.'),
+    context_path: z.string().describe('Path into the input selecting the ids that may be cited; it must select something in the scenario\'s input.'),
+    match,
+    allow_empty: allowEmpty,
   }),
   z.strictObject({
     check: z.literal('declared_tools_only'),
-    output_path: outputPath.optional().describe('Also check tool names the output says it used.'),
+    output_path: outputPath.optional().describe('Also check tool names the output says it used (compared by match; the model\'s own tool calls are compared exactly, as they are dispatched).'),
+    match,
+    allow_empty: allowEmpty,
   }),
   z.strictObject({
     check: z.literal('numbers_in_sources'),
     output_path: outputPath,
-    source_paths: z.array(z.string()).default([]).describe('Paths into the input whose text counts as a source.'),
+    source_paths: z.array(z.string()).default([]).describe('Paths into the input whose text counts as a source; each must select something in the scenario\'s input.'),
     tool_results: z.boolean().default(false).describe('Count the results of tool calls as sources too.'),
+    allow_empty: allowEmpty,
   }),
   z.strictObject({
     check: z.literal('quotes_in_sources'),
     output_path: outputPath,
-    source_paths: z.array(z.string()).min(1),
+    source_paths: z.array(z.string()).min(1).describe('Paths into the input whose text counts as a source; each must select something in the scenario\'s input.'),
+    allow_empty: allowEmpty,
   }),
   z.strictObject({
     check: z.literal('ground_truth'),
     output_path: outputPath,
-    equals: z.unknown().describe('The true value; numbers match within tolerance.'),
-    tolerance: z.number().nonnegative().default(0),
+    equals: z.unknown().describe('The true value. Numbers match within tolerance; strings by match; anything else must be equal as JSON (key order aside).'),
+    tolerance: z.number().nonnegative().default(0).describe('Numbers: |output − equals| ≤ tolerance, for the decimals as written (inclusive).'),
+    match,
+    allow_empty: allowEmpty,
   }),
 ]);
 export type GroundingCheck = z.infer<typeof GroundingCheck>;

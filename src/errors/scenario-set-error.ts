@@ -5,6 +5,9 @@ export interface ScenarioProblem {
   file: string;
   /** Where in the file, e.g. "model.replies[2].fault.status"; "" for the file as a whole. */
   path: string;
+  /** The line that path starts on (1-based), when it is known. */
+  line?: number | null;
+  /** What is wrong and how to fix it. */
   message: string;
 }
 
@@ -13,7 +16,7 @@ export class ScenarioSetError extends LabError {
   readonly problems: readonly ScenarioProblem[];
 
   constructor({ problems }: { problems: readonly ScenarioProblem[] }) {
-    const lines = problems.map((p) => `  ${p.file}${p.path ? ` at ${p.path}` : ''}: ${p.message}`);
+    const lines = problems.map((p) => `  ${p.file}${p.line ? `:${p.line}` : ''}${p.path ? ` at ${p.path}` : ''}: ${p.message}`);
     super({
       message: `${problems.length} problem${problems.length === 1 ? '' : 's'} in the scenario files; nothing was run:\n${lines.join('\n')}`,
       exitCode: 2,

@@ -11,6 +11,7 @@ import { LabError } from '../errors/lab-error.ts';
 import { clockWithOffset } from '../internal/clock.ts';
 import { preview } from '../internal/preview.ts';
 import { createRedactor } from '../internal/redact.ts';
+import { toError } from '../internal/to-error.ts';
 import { RecoveryKit } from '../recovery/recovery-kit.ts';
 import type { Subject } from '../subject/subject.ts';
 import { runChecks } from './run-checks.ts';
@@ -70,6 +71,6 @@ try {
   post({ type: 'done', end, output: 'value' in result ? preview(result.value, redact) : null, endMs });
 } catch (error) {
   // A fault of the lab (an unloadable subject file, a grounding check with no sources), not of the run.
-  const err = error instanceof Error ? error : new Error(String(error));
+  const err = toError(error);
   post({ type: 'lab-error', name: err.name, message: err.message, exitCode: LabError.isInstance(err) ? err.exitCode : 1 });
 }

@@ -3,7 +3,11 @@ import type { GroundingCheck } from '../contracts/scenario.ts';
 import type { TraceStep } from '../contracts/trace-step.ts';
 import { GroundingConfigError } from '../errors/grounding-config-error.ts';
 import { safeStringify } from '../internal/safe-stringify.ts';
-import { selectPath } from '../internal/select-path.ts';
+import { type NumberToken, numbersIn, numberToken, supports } from './numbers.ts';
+import { selectPath } from './path.ts';
+import { passageInSources, quotesIn } from './quotes.ts';
+import { type MatchMode, matchText } from './text-match.ts';
+import { withinTolerance } from './tolerance.ts';
 
 /** What a grounding check may look at. */
 export interface GroundingContext {
@@ -18,7 +22,11 @@ export interface GroundingContext {
 /** Longest list of known values kept as evidence in a flag. */
 const MAX_KNOWN = 20;
 
-/** Runs one grounding check; each unsupported claim becomes a flag. Pure and deterministic. */
+/**
+ * Runs one grounding check; each unsupported claim becomes a flag. Pure and deterministic. The
+ * rules (what counts as a number, how quotes pair, how strings match, what an empty selection
+ * means) are the README's "Grounding checks".
+ */
 export function runGroundingCheck(check: GroundingCheck, ctx: GroundingContext): GroundingFlag[] {
   const flag = (path: string, claim: string, reason: string, known: string[] | null = null, expected: string | null = null): GroundingFlag => ({
     check: check.check,
@@ -28,56 +36,81 @@ export function runGroundingCheck(check: GroundingCheck, ctx: GroundingContext):
     known: known ? known.slice(0, MAX_KNOWN) : null,
     expected,
   });
+  /** The values at output_path; nothing there is a flag unless the check allows it. */
+  const claims = (path: string): { values: unknown[]; empty: GroundingFlag[] } => {
+    const values = selectPath(ctx.output, path);
+    const empty = values.length === 0 && !check.allow_empty ? [flag(path, '(nothing)', `the output has nothing at "${path}" for the check to verify (set "allow_empty": true if that is an acceptable answer)`)] : [];
+    return { values, empty };
+  };
+  /** The values the input selects at a path, which the scenario loader has checked select something. */
+  const sources = (paths: readonly string[]): unknown[] => paths.flatMap((p) => selectPath(ctx.input, p));
+
   switch (check.check) {
     case 'cited_ids_exist': {
-      const known = selectPath(ctx.input, check.context_path).map(text);
+      const known = sources([check.context_path]).map(text);
       if (known.length === 0) throw new GroundingConfigError({ scenarioId: ctx.scenarioId, message: `grounding cited_ids_exist: context_path "${check.context_path}" selects nothing in the input` });
-      const allowed = new Set(known);
-      return selectPath(ctx.output, check.output_path)
-        .map(text)
-        .filter((id) => !allowed.has(id))
-        .map((id) => flag(check.output_path, id, `cites "${id}", which is not a document in the context`, known));
+      const { values, empty } = claims(check.output_path);
+      return [
+        ...empty,
+        ...values
+          .map(text)
+          .filter((id) => !known.some((k) => matchText(k, id, check.match)))
+          .map((id) => flag(check.output_path, id, `cites "${id}", which is not a document in the context`, known)),
+      ];
     }
     case 'declared_tools_only': {
-      const declared = new Set(ctx.declaredTools);
+      const declared = ctx.declaredTools;
       const flags: GroundingFlag[] = [];
       for (const step of ctx.steps) {
         if (step.type !== 'model_call') continue;
+        // The model's own calls are dispatched by exact name, so they are compared exactly.
         for (const call of step.tool_calls) {
-          if (!declared.has(call.name)) flags.push(flag(`steps[${step.index}].tool_calls`, call.name, `the model called "${call.name}", a tool the subject never declared`, [...declared]));
+          if (!declared.includes(call.name)) flags.push(flag(`steps[${step.index}].tool_calls`, call.name, `the model called "${call.name}", a tool the subject never declared`, [...declared]));
         }
       }
       if (check.output_path !== undefined) {
-        for (const name of selectPath(ctx.output, check.output_path).map(text)) {
-          if (!declared.has(name)) flags.push(flag(check.output_path, name, `the output names "${name}", a tool the subject never declared`, [...declared]));
+        const { values, empty } = claims(check.output_path);
+        flags.push(...empty);
+        for (const name of values.map(text)) {
+          if (!declared.some((d) => matchText(d, name, check.match))) flags.push(flag(check.output_path, name, `the output names "${name}", a tool the subject never declared`, [...declared]));
         }
       }
       return flags;
     }
     case 'numbers_in_sources': {
-      const sources = check.source_paths.flatMap((p) => selectPath(ctx.input, p)).map(text);
-      if (check.tool_results) sources.push(...ctx.toolResults.map(text));
-      if (sources.length === 0) throw new GroundingConfigError({ scenarioId: ctx.scenarioId, message: 'grounding numbers_in_sources: no sources (source_paths select nothing and tool_results is off)' });
-      const known = [...new Set(sources.flatMap(numbersIn))];
-      return selectPath(ctx.output, check.output_path)
-        .flatMap((v) => (typeof v === 'number' ? [v] : numbersIn(text(v))))
-        .filter((n) => !known.some((k) => Math.abs(k - n) <= 1e-9 * Math.max(1, Math.abs(n))))
-        .map((n) => flag(check.output_path, String(n), `states ${n}, a number found in none of the sources`, known.map(String)));
+      const from = sources(check.source_paths);
+      if (check.tool_results) from.push(...ctx.toolResults);
+      if (from.length === 0) throw new GroundingConfigError({ scenarioId: ctx.scenarioId, message: 'grounding numbers_in_sources: no sources (source_paths select nothing and tool_results is off)' });
+      const known = from.flatMap(numbersOf);
+      const { values, empty } = claims(check.output_path);
+      const evidence = [...new Set(known.map((k) => k.text))];
+      return [
+        ...empty,
+        ...values
+          .flatMap(numbersOf)
+          .filter((n) => n.claim && !supports(known, n))
+          .map((n) => flag(check.output_path, n.text, `states ${n.text}, ${n.kind === 'date' ? 'a date' : n.kind === 'time' ? 'a time' : 'a number'} found in none of the sources`, evidence)),
+      ];
     }
     case 'quotes_in_sources': {
-      const sources = check.source_paths.flatMap((p) => selectPath(ctx.input, p)).map((s) => normalizeSpace(text(s)));
-      if (sources.length === 0) throw new GroundingConfigError({ scenarioId: ctx.scenarioId, message: 'grounding quotes_in_sources: source_paths select nothing in the input' });
-      return selectPath(ctx.output, check.output_path)
-        .flatMap((v) => quotesIn(text(v)))
-        .filter((q) => !sources.some((s) => s.includes(normalizeSpace(q))))
-        .map((q) => flag(check.output_path, q, 'quotes a passage found in none of the sources'));
+      const from = sources(check.source_paths).flatMap(stringsOf);
+      if (from.length === 0) throw new GroundingConfigError({ scenarioId: ctx.scenarioId, message: 'grounding quotes_in_sources: source_paths select nothing in the input' });
+      const { values, empty } = claims(check.output_path);
+      return [
+        ...empty,
+        ...values
+          .flatMap(stringsOf)
+          .flatMap((s) => quotesIn(s))
+          .filter((q) => !passageInSources(q.text, from))
+          .map((q) => flag(check.output_path, q.text, 'quotes a passage found in none of the sources')),
+      ];
     }
     case 'ground_truth': {
       const actual = selectPath(ctx.output, check.output_path);
       const expected = safeStringify(check.equals);
-      if (actual.length === 0) return [flag(check.output_path, '(missing)', 'the output does not state the value the ground truth defines', null, expected)];
+      if (actual.length === 0) return check.allow_empty ? [] : [flag(check.output_path, '(missing)', 'the output does not state the value the ground truth defines', null, expected)];
       return actual
-        .filter((v) => !matches(v, check.equals, check.tolerance))
+        .filter((v) => !equalsTruth(v, check.equals, check.tolerance, check.match))
         .map((v) => flag(check.output_path, safeStringify(v), `contradicts the ground truth ${expected}`, null, expected));
     }
   }
@@ -87,23 +120,40 @@ function text(value: unknown): string {
   return typeof value === 'string' ? value : safeStringify(value);
 }
 
-/** Numbers in prose: "1,234.5" and "-3" count; digits inside identifiers ("A4", "doc-2", "INV-2041") do not. */
-export function numbersIn(source: string): number[] {
-  const number = /(?<![\w.])(?<!\w-)-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?![\w-])/g;
-  return [...source.matchAll(number)].map((m) => Number(m[0].replaceAll(',', '')));
+/** Every string in a value (object keys aside), so a quote is read from text, never from JSON punctuation. */
+function stringsOf(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(stringsOf);
+  if (typeof value === 'object' && value !== null) return Object.values(value).flatMap(stringsOf);
+  return [];
 }
 
-/** Passages in straight or curly double quotes. */
-export function quotesIn(source: string): string[] {
-  return [...source.matchAll(/"([^"]+)"|\u201c([^\u201d]+)\u201d/g)].map((m) => (m[1] ?? m[2])!.trim()).filter((q) => q.length > 0);
+/** Every number a value states: JSON numbers as written, and those read from its strings (object keys aside). */
+function numbersOf(value: unknown): NumberToken[] {
+  if (typeof value === 'number') {
+    const token = numberToken(value);
+    return token ? [token] : [];
+  }
+  if (typeof value === 'string') return numbersIn(value);
+  if (Array.isArray(value)) return value.flatMap(numbersOf);
+  if (typeof value === 'object' && value !== null) return Object.values(value).flatMap(numbersOf);
+  return [];
 }
 
-function normalizeSpace(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
+/** The ground-truth rule: numbers within the tolerance (decimal, inclusive), strings by match, anything else equal as JSON with keys in any order. */
+function equalsTruth(actual: unknown, expected: unknown, tolerance: number, match: MatchMode): boolean {
+  if (typeof actual === 'number' && typeof expected === 'number') return withinTolerance(actual, expected, tolerance);
+  if (typeof actual === 'string' && typeof expected === 'string') return matchText(actual, expected, match);
+  return canonical(actual) === canonical(expected);
 }
 
-function matches(actual: unknown, expected: unknown, tolerance: number): boolean {
-  if (typeof actual === 'number' && typeof expected === 'number') return Math.abs(actual - expected) <= tolerance;
-  if (typeof actual === 'string' && typeof expected === 'string') return actual.trim().toLowerCase() === expected.trim().toLowerCase();
-  return safeStringify(actual) === safeStringify(expected);
+/** JSON with object keys sorted, so key order never decides equality. */
+function canonical(value: unknown): string {
+  return safeStringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+  return value;
 }

@@ -2,6 +2,18 @@ import type { ErrorInfo } from '../contracts/common.ts';
 import type { Redact } from './redact.ts';
 import { safeStringify } from './safe-stringify.ts';
 
+/**
+ * The one way the lab turns a thrown value into text for a message of its own: an Error's
+ * message (its first line: SDKs put whole response bodies after it), with its code in front when
+ * the message does not say it already; anything else as JSON. Secrets are redacted by the caller.
+ */
+export function errorText(value: unknown): string {
+  if (!(value instanceof Error)) return safeStringify(value);
+  const message = value.message.split('\n', 1)[0] ?? '';
+  const code = (value as { code?: unknown }).code;
+  return (typeof code === 'string' || typeof code === 'number') && !message.includes(String(code)) ? `${code} ${message}` : message;
+}
+
 /** Turns any thrown value into an Error; non-Errors are wrapped and kept as `cause`. */
 export function toError(value: unknown): Error {
   if (value instanceof Error) return value;

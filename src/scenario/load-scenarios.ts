@@ -3,7 +3,10 @@ import path from 'node:path';
 import { Scenario } from '../contracts/scenario.ts';
 import { type ScenarioProblem, ScenarioSetError } from '../errors/scenario-set-error.ts';
 import { formatPath } from '../internal/format-path.ts';
+import { errorText } from '../internal/to-error.ts';
 import type { Subject } from '../subject/subject.ts';
+import { checkScenario } from './check-scenario.ts';
+import { isScenarioFile, parseScenarioFile, SCENARIO_EXTENSIONS } from './scenario-file.ts';
 
 /** A validated scenario and the file it came from. */
 export interface LoadedScenario {
@@ -12,19 +15,24 @@ export interface LoadedScenario {
 }
 
 /**
- * Loads every *.json scenario in a folder and checks it all: syntax, the contract, the subject,
- * its input, its tool fixtures, duplicate ids. Every problem is reported together, and nothing
- * is returned unless the whole set is valid.
+ * Loads every scenario file in a folder (JSON or YAML) and checks it all: syntax, the contract,
+ * the subject and its input, tool fixtures, grounding paths, the model script (see
+ * checkScenario), duplicate ids. Anything else in the folder is reported, never skipped. Every
+ * problem is reported together, and nothing is returned unless the whole set is valid.
  */
 export async function loadScenarios(dir: string, subjects: ReadonlyMap<string, Subject>): Promise<LoadedScenario[]> {
-  let names: string[];
+  let entries: { name: string; isFile: boolean }[];
   try {
-    names = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
+    entries = (await readdir(dir, { withFileTypes: true })).map((e) => ({ name: e.name, isFile: e.isFile() })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   } catch (error) {
-    throw new ScenarioSetError({ problems: [{ file: dir, path: '', message: `cannot read the scenario folder (${(error as Error).message}); pass --scenarios DIR` }] });
+    throw new ScenarioSetError({ problems: [{ file: dir, path: '', message: `cannot read the scenario folder (${errorText(error)}); pass --scenarios DIR` }] });
   }
-  if (names.length === 0) throw new ScenarioSetError({ problems: [{ file: dir, path: '', message: 'no *.json scenario files in this folder' }] });
   const problems: ScenarioProblem[] = [];
+  for (const entry of entries.filter((e) => !e.isFile || !isScenarioFile(e.name))) {
+    problems.push({ file: path.join(dir, entry.name), path: '', message: entry.isFile ? `not a scenario file: scenario files end in ${SCENARIO_EXTENSIONS.join(', ')}; rename it or move it out of ${dir}` : `a folder: scenario files must sit directly in ${dir}; move its files up or out` });
+  }
+  const names = entries.filter((e) => e.isFile && isScenarioFile(e.name)).map((e) => e.name);
+  if (names.length === 0 && problems.length === 0) throw new ScenarioSetError({ problems: [{ file: dir, path: '', message: `no scenario files (${SCENARIO_EXTENSIONS.join(', ')}) in this folder` }] });
   const loaded: LoadedScenario[] = [];
   const seen = new Map<string, string>();
   for (const name of names) {
@@ -46,32 +54,23 @@ export async function loadScenarios(dir: string, subjects: ReadonlyMap<string, S
 
 /** Parses and checks one scenario file's text; problems are appended, and null returned when it is unusable. */
 export function parseScenario(file: string, text: string, subjects: ReadonlyMap<string, Subject>, problems: ScenarioProblem[]): Scenario | null {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    problems.push({ file, path: '', message: `not valid JSON: ${(error as Error).message}` });
+  const parsedFile = parseScenarioFile(file, text);
+  if (parsedFile.errors.length > 0) {
+    for (const error of parsedFile.errors) problems.push({ file, path: '', line: error.line, message: error.message });
     return null;
   }
-  const parsed = Scenario.safeParse(json);
+  const parsed = Scenario.safeParse(parsedFile.value);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push({ file, path: formatPath(issue.path), message: describeIssue(issue) });
+    for (const issue of parsed.error.issues) problems.push({ file, path: formatPath(issue.path), line: parsedFile.lineOf(issue.path), message: describeIssue(issue) });
     return null;
   }
   const scenario = parsed.data;
   const subject = subjects.get(scenario.subject);
   if (!subject) {
-    problems.push({ file, path: 'subject', message: `unknown subject "${scenario.subject}". Available subjects: ${[...subjects.keys()].join(', ')}` });
+    problems.push({ file, path: 'subject', line: parsedFile.lineOf(['subject']), message: `unknown subject "${scenario.subject}". Available subjects: ${[...subjects.keys()].join(', ')}` });
     return scenario;
   }
-  const input = subject.inputSchema.safeParse(scenario.input);
-  if (!input.success) {
-    for (const issue of input.error.issues) problems.push({ file, path: formatPath(['input', ...issue.path]), message: `${issue.message} (checked against ${subject.id}'s input schema)` });
-  }
-  const declared = (subject.tools ?? []).map((t) => t.name);
-  for (const tool of Object.keys(scenario.tools)) {
-    if (!declared.includes(tool)) problems.push({ file, path: `tools.${tool}`, message: `${subject.id} declares no tool "${tool}". Available tools: ${declared.join(', ') || '(none)'}` });
-  }
+  for (const problem of checkScenario(scenario, subject)) problems.push({ file, path: formatPath(problem.path), line: parsedFile.lineOf(problem.path), message: problem.message });
   return scenario;
 }
 

@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { Agent } from 'node:https';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { BulkOperationType, type Container, CosmosClient, type CosmosClientOptions, type JSONObject, type OperationInput, type SqlParameter } from '@azure/cosmos';
 import { type LabRecord, recordMeta, type RecordType } from '../contracts/lab-record.ts';
 import { ConfigError } from '../errors/config-error.ts';
 import { StoreError } from '../errors/store-error.ts';
+import { type RetryPolicy, retrying } from '../internal/retry.ts';
+import { errorText } from '../internal/to-error.ts';
 import type { CosmosConfig } from './cosmos-config.ts';
 import { readRecord } from './read-record.ts';
 import { DEFAULT_PAGE_SIZE, type PutOutcome, type QueryResult, type TracePage, type TraceQuery, type TraceStore } from './trace-store.ts';
@@ -65,7 +66,7 @@ export class CosmosStore implements TraceStore {
       return new CosmosStore(client, container);
     } catch (error) {
       client.dispose();
-      throw new StoreError({ store: 'cosmos', message: `cannot open database "${config.database}", container "${config.container}" at ${config.endpoint}: ${describe(error)}`, cause: error });
+      throw new StoreError({ store: 'cosmos', message: `cannot open database "${config.database}", container "${config.container}" at ${config.endpoint}: ${errorText(error)}`, cause: error });
     }
   }
 
@@ -74,9 +75,9 @@ export class CosmosStore implements TraceStore {
     const key = recordMeta(record).key;
     readRecord(record, key, 'write');
     try {
-      await retrying(() => this.#container.items.upsert(toDocument(record)));
+      await retryingCosmos(() => this.#container.items.upsert(toDocument(record)));
     } catch (error) {
-      throw new StoreError({ store: this.name, recordKey: key, message: `upsert failed: ${describe(error)}`, cause: error });
+      throw new StoreError({ store: this.name, recordKey: key, message: `upsert failed: ${errorText(error)}`, cause: error });
     }
   }
 
@@ -91,10 +92,11 @@ export class CosmosStore implements TraceStore {
         readRecord(record, key, 'write');
         pending.push(toDocument(record));
       } catch (error) {
-        outcomes.set(key, { key, stored: false, error: describe(error) });
+        outcomes.set(key, { key, stored: false, error: errorText(error) });
       }
     }
-    for (let attempt = 1; pending.length > 0; attempt++) {
+    // Each attempt sends what is still pending; documents that failed for good are settled at once.
+    const attempt = async () => {
       const operations: OperationInput[] = pending.map((doc) => ({ operationType: BulkOperationType.Upsert, resourceBody: doc as unknown as JSONObject, partitionKey: doc.failure_id }));
       let results;
       try {
@@ -103,22 +105,23 @@ export class CosmosStore implements TraceStore {
         results = pending.map(() => ({ error }));
       }
       const retry: TraceDocument[] = [];
-      let waitMs = 0;
+      let waitMs: number | undefined;
       results.forEach((result, i) => {
         const doc = pending[i]!;
         const status = result && 'response' in result && result.response ? result.response.statusCode : statusOf(result?.error);
         if (status !== undefined && status >= 200 && status < 300) return void outcomes.set(doc.id, { key: doc.id, stored: true });
-        const transient = status === undefined || TRANSIENT.has(status);
-        if (transient && attempt < MAX_ATTEMPTS) {
+        const error = `upsert failed with ${status ?? 'no answer'}: ${errorText(result?.error ?? 'unknown')}`;
+        if (status === undefined || TRANSIENT.has(status)) {
           retry.push(doc);
-          waitMs = Math.max(waitMs, retryAfterOf(result?.error) ?? 0);
-        } else {
-          outcomes.set(doc.id, { key: doc.id, stored: false, error: `upsert failed with ${status ?? 'no answer'}: ${describe(result?.error ?? 'unknown')}` });
-        }
+          outcomes.set(doc.id, { key: doc.id, stored: false, error });
+          waitMs = Math.max(waitMs ?? 0, retryAfterOf(result?.error) ?? 0);
+        } else outcomes.set(doc.id, { key: doc.id, stored: false, error });
       });
       pending = retry;
-      if (pending.length > 0) await sleep(Math.max(waitMs, BASE_BACKOFF_MS * 2 ** (attempt - 1)));
-    }
+      if (pending.length > 0) throw Object.assign(new Error(`${pending.length} documents failed transiently`), { retryAfterInMs: waitMs });
+    };
+    // Past the last attempt, what is still pending keeps the outcome of its last failure.
+    if (pending.length > 0) await retrying(attempt, { ...COSMOS_RETRY, retryable: () => true }).catch(() => {});
     return records.map((r) => outcomes.get(recordMeta(r).key)!);
   }
 
@@ -126,10 +129,10 @@ export class CosmosStore implements TraceStore {
     this.#open();
     let resource: TraceDocument | undefined;
     try {
-      ({ resource } = await retrying(() => this.#container.item(key, key).read<TraceDocument>()));
+      ({ resource } = await retryingCosmos(() => this.#container.item(key, key).read<TraceDocument>()));
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
-      throw new StoreError({ store: this.name, recordKey: key, message: `point read failed: ${describe(error)}`, cause: error });
+      throw new StoreError({ store: this.name, recordKey: key, message: `point read failed: ${errorText(error)}`, cause: error });
     }
     if (resource === undefined) return undefined;
     return readRecord(resource.record, key);
@@ -158,11 +161,11 @@ export class CosmosStore implements TraceStore {
       { maxItemCount: query.limit ?? DEFAULT_PAGE_SIZE, continuationToken: query.cursor ?? undefined },
     );
     try {
-      const page = await retrying(() => iterator.fetchNext());
+      const page = await retryingCosmos(() => iterator.fetchNext());
       return { records: page.resources.map((doc) => readRecord(doc.record, doc.id) as QueryResult<T>), cursor: page.hasMoreResults && page.continuationToken ? page.continuationToken : null };
     } catch (error) {
       if (error instanceof Error && error.name === 'ContractViolationError') throw error;
-      throw new StoreError({ store: this.name, message: `query failed: ${describe(error)}`, cause: error });
+      throw new StoreError({ store: this.name, message: `query failed: ${errorText(error)}`, cause: error });
     }
   }
 
@@ -191,7 +194,7 @@ export async function clientOptions(config: CosmosConfig): Promise<CosmosClientO
     try {
       ca = await readFile(config.caCertPath);
     } catch (error) {
-      throw new ConfigError({ message: `COSMOS_CA_CERT: cannot read ${config.caCertPath} (${(error as Error).message})` });
+      throw new ConfigError({ message: `COSMOS_CA_CERT: cannot read ${config.caCertPath} (${errorText(error)})` });
     }
     // Trusted by this client alone: TLS verification stays on for every other connection.
     agent = new Agent({ ca, keepAlive: true });
@@ -210,17 +213,18 @@ export async function clientOptions(config: CosmosConfig): Promise<CosmosClientO
   };
 }
 
-/** Runs a Cosmos call again on transient failures (past the SDK's own 429 retries), with backoff. */
-async function retrying<T>(call: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (error) {
-      const status = statusOf(error);
-      if (attempt >= MAX_ATTEMPTS || (status !== undefined && !TRANSIENT.has(status))) throw error;
-      await sleep(Math.max(retryAfterOf(error) ?? 0, BASE_BACKOFF_MS * 2 ** (attempt - 1)));
-    }
-  }
+/** Transient failures (past the SDK's own 429 retries) are tried again, with backoff and the server's retry-after. */
+const COSMOS_RETRY: Omit<RetryPolicy, 'retryable'> = { attempts: MAX_ATTEMPTS, baseMs: BASE_BACKOFF_MS, maxMs: 5_000, waitOf: (error) => retryAfterOf(error) };
+
+/** Runs a Cosmos call again on transient failures. */
+function retryingCosmos<T>(call: () => Promise<T>): Promise<T> {
+  return retrying(call, { ...COSMOS_RETRY, retryable: isTransient });
+}
+
+/** Throttled, timed out, unavailable, retry-with, a server error, or no answer at all. */
+function isTransient(error: unknown): boolean {
+  const status = statusOf(error);
+  return status === undefined || TRANSIENT.has(status);
 }
 
 function statusOf(error: unknown): number | undefined {
@@ -231,9 +235,4 @@ function statusOf(error: unknown): number | undefined {
 function retryAfterOf(error: unknown): number | undefined {
   const ms = (error as { retryAfterInMs?: unknown } | null)?.retryAfterInMs;
   return typeof ms === 'number' ? ms : undefined;
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) return `${(error as { code?: unknown }).code !== undefined ? `${String((error as { code?: unknown }).code)} ` : ''}${error.message.split('\n')[0]}`;
-  return String(error);
 }

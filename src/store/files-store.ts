@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type LabRecord, type RecordMeta, recordMeta, type RecordType } from '../contracts/lab-record.ts';
 import { ContractViolationError } from '../errors/contract-violation-error.ts';
 import { StoreError } from '../errors/store-error.ts';
+import { retrying } from '../internal/retry.ts';
+import { errorText } from '../internal/to-error.ts';
 import { decodeCursor, encodeCursor } from './query-filter.ts';
 import { readRecord } from './read-record.ts';
 import { DEFAULT_PAGE_SIZE, type PutOutcome, type QueryResult, type TracePage, type TraceQuery, type TraceStore } from './trace-store.ts';
@@ -54,7 +55,7 @@ export class FilesStore implements TraceStore {
       await mkdir(path.join(root, 'records'), { recursive: true });
       await mkdir(path.join(root, 'tmp'), { recursive: true });
     } catch (error) {
-      throw new StoreError({ store: 'files', message: `cannot create the store folder ${root} (${(error as Error).message}); pass --dir to choose another`, cause: error });
+      throw new StoreError({ store: 'files', message: `cannot create the store folder ${root} (${errorText(error)}); pass --dir to choose another`, cause: error });
     }
     const db = await openIndex(path.join(root, 'index.sqlite'));
     const store = new FilesStore(root, db);
@@ -93,7 +94,7 @@ export class FilesStore implements TraceStore {
           }
           written.push({ key, tmp, meta });
         } catch (error) {
-          outcomes.set(key, { key, stored: false, error: describe(error) });
+          outcomes.set(key, { key, stored: false, error: errorText(error) });
         }
       }),
     );
@@ -103,7 +104,7 @@ export class FilesStore implements TraceStore {
         await rename(w.tmp, this.#file(w.key));
         renamed.push(w);
       } catch (error) {
-        outcomes.set(w.key, { key: w.key, stored: false, error: describe(error) });
+        outcomes.set(w.key, { key: w.key, stored: false, error: errorText(error) });
         await rm(w.tmp, { force: true });
       }
     }
@@ -113,7 +114,7 @@ export class FilesStore implements TraceStore {
         await busyRetry(() => this.#index(renamed.map((w) => w.meta)));
         for (const w of renamed) outcomes.set(w.key, { key: w.key, stored: true });
       } catch (error) {
-        for (const w of renamed) outcomes.set(w.key, { key: w.key, stored: false, error: describe(error) });
+        for (const w of renamed) outcomes.set(w.key, { key: w.key, stored: false, error: errorText(error) });
       }
     }
     return records.map((r) => outcomes.get(recordMeta(r).key)!);
@@ -127,7 +128,7 @@ export class FilesStore implements TraceStore {
       text = await readFile(this.#file(key), 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new StoreError({ store: this.name, recordKey: key, message: `cannot read ${this.#file(key)}: ${(error as Error).message}`, cause: error });
+      throw new StoreError({ store: this.name, recordKey: key, message: `cannot read ${this.#file(key)}: ${errorText(error)}`, cause: error });
     }
     return parseRecordFile(text, key, this.#file(key));
   }
@@ -277,16 +278,8 @@ const BUSY_RETRY_MS = 15_000;
  * covers most contention, but SQLite returns SQLITE_BUSY without waiting while another process's
  * last connection cleans up the WAL on close, or while a connection runs recovery.
  */
-async function busyRetry<T>(operation: () => T): Promise<T> {
-  const started = Date.now();
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return operation();
-    } catch (error) {
-      if (!/database is locked|SQLITE_BUSY/i.test((error as Error).message) || Date.now() - started > BUSY_RETRY_MS) throw error;
-      await sleep(Math.min(200, 5 * 2 ** attempt));
-    }
-  }
+function busyRetry<T>(operation: () => T): Promise<T> {
+  return retrying(operation, { attempts: Number.POSITIVE_INFINITY, baseMs: 5, maxMs: 200, maxTimeMs: BUSY_RETRY_MS, retryable: (error) => /database is locked|SQLITE_BUSY/i.test(errorText(error)) });
 }
 
 /**
@@ -346,7 +339,7 @@ function parseRecordFile(text: string, key: string, file: string): LabRecord {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ContractViolationError({ recordKey: key, message: `${file} is not valid JSON (${(error as Error).message})`, cause: error });
+    throw new ContractViolationError({ recordKey: key, message: `${file} is not valid JSON (${errorText(error)})`, cause: error });
   }
   return readRecord(json, key);
 }
@@ -361,6 +354,3 @@ async function syncFolder(dir: string): Promise<void> {
   }
 }
 
-function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

@@ -1,5 +1,6 @@
 import { type LabRecord, type RecordMeta, recordMeta, type RecordType } from '../contracts/lab-record.ts';
 import { StoreError } from '../errors/store-error.ts';
+import { errorText } from '../internal/to-error.ts';
 import { compareRecords, decodeCursor, encodeCursor, matchesQuery } from './query-filter.ts';
 import { readRecord } from './read-record.ts';
 import { DEFAULT_PAGE_SIZE, type PutOutcome, putEach, type QueryResult, type TracePage, type TraceQuery, type TraceStore } from './trace-store.ts';
@@ -22,7 +23,7 @@ export class MemoryStore implements TraceStore {
   }
 
   putMany(records: readonly LabRecord[]): Promise<PutOutcome[]> {
-    return putEach(this, records, (r) => recordMeta(r).key, (e) => (e instanceof Error ? e.message : String(e)));
+    return putEach(this, records, (r) => recordMeta(r).key, errorText);
   }
 
   async get(key: string): Promise<LabRecord | undefined> {

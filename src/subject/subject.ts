@@ -51,6 +51,12 @@ export interface Subject<I = unknown, O = unknown> {
   /** The output is checked against it after every run: a failure is a validation_error. */
   readonly outputSchema: z.ZodType<O>;
   readonly tools?: readonly ToolSpec[];
+  /**
+   * Who decides which tools run: the model, through its tool calls (the default), or the subject's
+   * own code. For a model-driven subject, `npm run lab -- scenarios` reports tool fixtures that no
+   * scripted reply ever calls for.
+   */
+  readonly toolsCalledBy?: 'model' | 'subject';
   run(ctx: SubjectContext<I>): Promise<unknown>;
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GroundingCheck } from '../../src/contracts/scenario.ts';
-import { numbersIn, quotesIn, runGroundingCheck } from '../../src/grounding/grounding-check.ts';
+import { runGroundingCheck } from '../../src/grounding/grounding-check.ts';
 import { GroundingConfigError } from '../../src/errors/grounding-config-error.ts';
 import { Scenario } from '../../src/contracts/scenario.ts';
 
@@ -13,19 +13,6 @@ const ctx = (output: unknown, extra: Partial<Parameters<typeof runGroundingCheck
   declaredTools: ['search'],
   toolResults: [],
   ...extra,
-});
-
-describe('numbersIn', () => {
-  it('reads numbers in prose but not digits inside identifiers', () => {
-    expect(numbersIn('Doc-2 says 330 metres; INV-2041 costs -3.5, total 1,250.00.')).toEqual([330, -3.5, 1250]);
-    expect(numbersIn('A4 and B52 and 7 * 8 = 56')).toEqual([7, 8, 56]);
-  });
-});
-
-describe('quotesIn', () => {
-  it('finds straight and curly quotes', () => {
-    expect(quotesIn('he said "yes" and \u201cno\u201d')).toEqual(['yes', 'no']);
-  });
 });
 
 describe('runGroundingCheck', () => {

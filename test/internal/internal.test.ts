@@ -3,7 +3,7 @@ import { PREVIEW_MAX_CHARS } from '../../src/contracts/common.ts';
 import { preview } from '../../src/internal/preview.ts';
 import { createRedactor, REDACTED, secretsFromEnv } from '../../src/internal/redact.ts';
 import { safeStringify } from '../../src/internal/safe-stringify.ts';
-import { selectPath } from '../../src/internal/select-path.ts';
+import { selectPath } from '../../src/grounding/path.ts';
 import { errorInfo, toError } from '../../src/internal/to-error.ts';
 
 const none = createRedactor([]);

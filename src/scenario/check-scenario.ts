@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import type { Scenario, ScriptedReply } from '../contracts/scenario.ts';
+import { formatPath } from '../internal/format-path.ts';
+import { parsePath, type PathToken, pathInSchema, selectPath } from '../grounding/path.ts';
+import type { Subject } from '../subject/subject.ts';
+
+/** One problem found without running: where in the file, and what to do about it. */
+export interface StaticProblem {
+  path: (string | number)[];
+  message: string;
+}
+
+/** HTTP statuses the openai client retries (as its retry logic does): timeout, conflict, throttling and server errors. */
+const RETRIED_STATUSES = (status: number) => status === 408 || status === 409 || status === 429 || status >= 500;
+
+const outputSchemas = new WeakMap<Subject<any, any>, Record<string, unknown>>();
+
+/** The JSON Schema of a subject's output, computed once per subject. */
+function outputSchemaOf(subject: Subject<any, any>): Record<string, unknown> {
+  let schema = outputSchemas.get(subject);
+  if (!schema) outputSchemas.set(subject, (schema = z.toJSONSchema(subject.outputSchema, { io: 'output', unrepresentable: 'any' }) as Record<string, unknown>));
+  return schema;
+}
+
+/**
+ * Everything `npm run lab -- scenarios` can tell about a valid scenario without running it:
+ * its input against the subject's input schema; tool fixtures for tools the subject does not
+ * declare, or that no scripted reply ever calls for (model-driven subjects); grounding paths that
+ * are malformed, that select nothing in the scenario's own input, or that no output of the
+ * subject could hold; and a model script that is obviously too short.
+ */
+export function checkScenario(scenario: Scenario, subject: Subject<any, any>): StaticProblem[] {
+  const problems: StaticProblem[] = [];
+  const input = subject.inputSchema.safeParse(scenario.input);
+  if (!input.success) {
+    for (const issue of input.error.issues) problems.push({ path: ['input', ...(issue.path as (string | number)[])], message: `${issue.message} (checked against ${subject.id}'s input schema)` });
+  }
+  problems.push(...checkTools(scenario, subject), ...checkGrounding(scenario, subject), ...checkScript(scenario));
+  return problems;
+}
+
+function checkTools(scenario: Scenario, subject: Subject<any, any>): StaticProblem[] {
+  const problems: StaticProblem[] = [];
+  const declared = (subject.tools ?? []).map((t) => t.name);
+  const replies = expand(scenario.model.replies);
+  for (const [tool, fixtures] of Object.entries(scenario.tools)) {
+    if (!declared.includes(tool)) {
+      problems.push({ path: ['tools', tool], message: `${subject.id} declares no tool "${tool}". Available tools: ${declared.join(', ') || '(none)'}` });
+      continue;
+    }
+    if ((subject.toolsCalledBy ?? 'model') !== 'model') continue;
+    const calls = replies.reduce((n, r) => n + (r.tool_calls ?? []).filter((c) => c.name === tool).length, 0);
+    if (calls === 0) problems.push({ path: ['tools', tool], message: `no reply in model.replies asks for "${tool}", so ${subject.id} never calls it and these fixtures are never used: add a reply with "tool_calls": [{"name": "${tool}", ...}] or remove them` });
+    else if (fixtures.length > calls) problems.push({ path: ['tools', tool, calls], message: `${fixtures.length} fixtures, but model.replies asks for "${tool}" only ${calls} time${calls === 1 ? '' : 's'}: fixtures past the ${ordinal(calls)} are never used; remove them or add tool calls` });
+  }
+  return problems;
+}
+
+function checkGrounding(scenario: Scenario, subject: Subject<any, any>): StaticProblem[] {
+  const problems: StaticProblem[] = [];
+  scenario.grounding.forEach((check, i) => {
+    const at = (...rest: (string | number)[]) => ['grounding', i, ...rest];
+    const parse = (path: string, where: (string | number)[]): PathToken[] | null => {
+      try {
+        return parsePath(path);
+      } catch (error) {
+        problems.push({ path: where, message: (error as Error).message });
+        return null;
+      }
+    };
+    const inputPath = (path: string, where: (string | number)[]) => {
+      const tokens = parse(path, where);
+      if (tokens && selectPath(scenario.input, tokens).length === 0) {
+        problems.push({ path: where, message: `"${path}" selects nothing in this scenario's input (${describeKeys(scenario.input)}), so the check would have nothing to compare with: fix the path or the input` });
+      }
+    };
+    if (check.check === 'cited_ids_exist') inputPath(check.context_path, at('context_path'));
+    if (check.check === 'numbers_in_sources' || check.check === 'quotes_in_sources') check.source_paths.forEach((p, j) => inputPath(p, at('source_paths', j)));
+    if (check.check === 'numbers_in_sources' && check.source_paths.length === 0 && !check.tool_results) {
+      problems.push({ path: at('source_paths'), message: 'no sources: give source_paths into the input, or set "tool_results": true' });
+    }
+    if (check.output_path !== undefined) {
+      const tokens = parse(check.output_path, at('output_path'));
+      const fits = tokens && pathInSchema(tokens, outputSchemaOf(subject));
+      if (fits && !fits.ok) problems.push({ path: at('output_path'), message: `"${check.output_path}" can select nothing in any output of ${subject.id} (${fits.reason}): fix the path` });
+    }
+  });
+  return problems;
+}
+
+function checkScript(scenario: Scenario): StaticProblem[] {
+  const problems: StaticProblem[] = [];
+  const replies = expand(scenario.model.replies);
+  const retries = scenario.client.max_retries;
+  if (retries > 0 && replies.length > 0) {
+    // The client retries these statuses up to max_retries times, each retry a request of its own.
+    let trailing = 0;
+    while (trailing < replies.length && isRetried(replies[replies.length - 1 - trailing]!)) trailing++;
+    const attempts = retries + 1;
+    if (trailing % attempts !== 0) {
+      const missing = attempts - (trailing % attempts);
+      problems.push({ path: ['model', 'replies'], message: `the script ends with ${trailing} repl${trailing === 1 ? 'y' : 'ies'} the openai client retries (client.max_retries is ${retries}), so it will ask for ${missing} more: add ${missing} repl${missing === 1 ? 'y' : 'ies'} (or lower client.max_retries)` });
+    }
+  }
+  const last = replies.at(-1);
+  if (scenario.expected === null && last && !last.fault && (last.tool_calls?.length ?? 0) > 0) {
+    problems.push({ path: ['model', 'replies', scenario.model.replies.length - 1], message: 'this control must pass, but the last reply asks for tools, so the subject will ask the model again after running them and find no reply: add the reply that answers' });
+  }
+  return problems;
+}
+
+function isRetried(reply: ScriptedReply): boolean {
+  return reply.fault?.status !== undefined && RETRIED_STATUSES(reply.fault.status);
+}
+
+/** The script with `times` unrolled, one entry per request. */
+function expand(replies: readonly ScriptedReply[]): ScriptedReply[] {
+  return replies.flatMap((r) => Array.from({ length: r.times ?? 1 }, () => r));
+}
+
+function describeKeys(value: unknown): string {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `the input is ${Array.isArray(value) ? 'an array' : typeof value}`;
+  return `its keys are ${Object.keys(value).join(', ') || '(none)'}`;
+}
+
+function ordinal(n: number): string {
+  return `${n}${n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th'}`;
+}
+
+/** A problem's path as the scenario file writes it ("grounding[0].output_path"). */
+export function problemPath(path: readonly (string | number)[]): string {
+  return formatPath(path);
+}
