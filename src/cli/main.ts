@@ -5,11 +5,13 @@ import { captureCommand } from './capture-command.ts';
 import { exportCommand } from './export-command.ts';
 import { type CliIo, processIo } from './io.ts';
 import { scenariosCommand } from './scenarios-command.ts';
+import { subjectsCommand } from './subjects-command.ts';
 
 /** The CLI's commands, by name. */
 export const CommandsMap = {
   capture: { run: captureCommand, summary: 'run every scenario, detect, store, retrieve and print summaries' },
   scenarios: { run: scenariosCommand, summary: 'check and list the scenario files' },
+  subjects: { run: subjectsCommand, summary: 'list the subjects, their tools and their input and output schemas' },
   export: { run: exportCommand, summary: 'write every stored record as NDJSON to stdout, for analyzers' },
 } satisfies Record<string, { run: (argv: string[], io: CliIo) => Promise<number>; summary: string }>;
 

@@ -3,7 +3,7 @@ import { decimalOf, parseDecimal, plainDecimal } from './decimal.ts';
 /** What a number token states. Dates and times compare only as dates and times; the rest compare by value alone. */
 export type NumberKind = 'number' | 'percent' | 'currency' | 'ordinal' | 'date' | 'time';
 
-/** One number read from text. Sources and outputs are read by the same rules (docs/grounding-rules.md). */
+/** One number read from text. Sources and outputs are read by the same rules ("Numbers" in the README). */
 export interface NumberToken {
   kind: NumberKind;
   /**
@@ -30,7 +30,7 @@ export interface NumberToken {
   claim: boolean;
 }
 
-/** Whether some known token supports the claim: the one comparison rule (docs/grounding-rules.md). */
+/** Whether some known token supports the claim: the one comparison rule ("Numbers" in the README). */
 export function supports(known: readonly NumberToken[], claim: NumberToken): boolean {
   return known.some((k) => supportsOne(k, claim));
 }

@@ -1,6 +1,6 @@
 /**
  * The one table of number forms. Every row is checked both ways in numbers.test.ts, and the same
- * rows measure other tokenizers (the evaluation of compromise). docs/grounding-rules.md shows them.
+ * rows measure other tokenizers (the evaluation of compromise). The README's "What counts as a number" shows them.
  */
 
 /** A form written one way in a source and another way in an output, with a wrong value beside it. */
