@@ -2,11 +2,12 @@ import type { Detection } from './detection.ts';
 import type { RunEnd } from './run-end.ts';
 
 /**
- * A cut that came this much after the deadline came late because the run's own synchronous work
- * held the thread: inline, nothing can interrupt it (timer lateness is about 2 ms at p99 with 16
- * runs in flight, see BENCHMARKS.md, so 50 ms is far outside it).
+ * A cut that came this much after the deadline came late because synchronous work held the
+ * thread: inline, nothing can interrupt it. Timer lateness is about 2 ms at p99 with 16 runs in
+ * flight (BENCHMARKS.md), so 100 ms is far outside what load alone causes. Another inline run's
+ * synchronous work delays the cut too: subjects that block belong in a worker.
  */
-export const HELD_THREAD_MS = 50;
+export const HELD_THREAD_MS = 100;
 
 /**
  * The one classification of a run, with this precedence (the first that applies wins):

@@ -19,9 +19,9 @@ export function isScenarioFile(name: string): boolean {
 }
 
 /**
- * Parses a scenario file, JSON or YAML (by extension). JSON is read by JSON.parse, whose error
- * gives the position; both are also read by the yaml package (JSON is YAML), which knows where
- * every value starts, so a problem at a path can name its line. YAML duplicate keys and tabs used
+ * Parses a scenario file, JSON or YAML (by extension). JSON is read by JSON.parse; both are also
+ * read by the yaml package (JSON is YAML), which knows where every value starts and where a
+ * syntax error is, so a problem at a path, or a syntax error, can name its line. YAML duplicate keys and tabs used
  * for indentation are errors, with their lines.
  */
 export function parseScenarioFile(name: string, text: string): ScenarioFile {
@@ -36,14 +36,41 @@ export function parseScenarioFile(name: string, text: string): ScenarioFile {
     try {
       return { value: JSON.parse(text), errors: [], lineOf };
     } catch (error) {
-      const message = (error as Error).message;
-      const position = /position (\d+)/.exec(message);
-      const line = position ? lines.linePos(Number(position[1])).line : null;
-      return { value: undefined, errors: [{ line, message: `not valid JSON: ${message.replace(/ \(line \d+ column \d+\)$/, '')}` }], lineOf };
+      const offset = jsonErrorOffset(text, (error as Error).message);
+      const line = offset === null ? null : lines.linePos(offset).line;
+      return { value: undefined, errors: [{ line, message: `not valid JSON: ${(error as Error).message.replace(/\s+/g, ' ')}` }], lineOf };
     }
   }
   if (doc.errors.length > 0) {
-    return { value: undefined, errors: doc.errors.map((e) => ({ line: e.linePos?.[0]?.line ?? null, message: `not valid YAML: ${e.message.split('\n', 1)[0]} (${e.code})` })), lineOf };
+    return { value: undefined, errors: doc.errors.map((e) => ({ line: lines.linePos(e.pos[0]).line, message: `not valid YAML: ${e.message.split('\n', 1)[0]} (${e.code})` })), lineOf };
   }
   return { value: doc.toJS({ maxAliasCount: 100 }), errors: [], lineOf };
+}
+
+/**
+ * Where JSON.parse gave up. Most of its messages say ("at position 12"); for an unexpected token
+ * it quotes the text instead, so the offset is found as the shortest prefix whose error is not
+ * merely that the text ended (a binary search: a few parses of a small file).
+ */
+function jsonErrorOffset(text: string, message: string): number | null {
+  const stated = /at position (\d+)/.exec(message);
+  if (stated) return Number(stated[1]);
+  const endsEarly = (length: number): boolean => {
+    try {
+      JSON.parse(text.slice(0, length));
+      return false;
+    } catch (error) {
+      const m = (error as Error).message;
+      const at = /at position (\d+)/.exec(m);
+      return m.startsWith('Unexpected end') || (at !== null && Number(at[1]) >= length);
+    }
+  };
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (endsEarly(mid)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 ? lo - 1 : null;
 }

@@ -3,6 +3,7 @@ import type { GroundingCheck } from '../../src/contracts/scenario.ts';
 import { runGroundingCheck } from '../../src/grounding/grounding-check.ts';
 import { GroundingConfigError } from '../../src/errors/grounding-config-error.ts';
 import { Scenario } from '../../src/contracts/scenario.ts';
+import { EQUIVALENT, IDENTIFIERS, NO_NUMBERS, NOT_CLAIMS } from './number-cases.ts';
 
 const check = (raw: unknown) => Scenario.shape.grounding.parse([raw])[0] as GroundingCheck;
 const ctx = (output: unknown, extra: Partial<Parameters<typeof runGroundingCheck>[1]> = {}) => ({
@@ -56,5 +57,86 @@ describe('runGroundingCheck', () => {
   it('refuses a check whose sources select nothing', () => {
     const c = check({ check: 'cited_ids_exist', output_path: 'cites[*]', context_path: 'missing[*].id' });
     expect(() => runGroundingCheck(c, ctx({ cites: ['d1'] }))).toThrow(GroundingConfigError);
+  });
+});
+
+describe('numbers_in_sources applies the number table on both sides', () => {
+  const numbers = check({ check: 'numbers_in_sources', output_path: 'answer', source_paths: ['text'] });
+  const run = (source: string, answer: string) => runGroundingCheck(numbers, { ...ctx({ answer }), input: { text: source } });
+  it.each(EQUIVALENT)('$form: a source supports the same value written another way, and a different value is flagged', ({ source, output, different, flagged, reverse }) => {
+    expect(run(source, output)).toEqual([]);
+    if (reverse) expect(run(output, source)).toEqual([]);
+    expect(run(source, different).map((f) => f.claim)).toEqual([flagged]);
+  });
+  it.each(IDENTIFIERS)('$form ($text) is no number in a source nor in an output', ({ text, lookalike }) => {
+    expect(run(`See ${text}.`, `It is ${lookalike}.`).map((f) => f.claim)).toEqual([lookalike]);
+    expect(run(NO_NUMBERS, `See ${text}.`)).toEqual([]);
+  });
+  it.each(NOT_CLAIMS)('$form is never a claim of its own', ({ output }) => {
+    expect(run(NO_NUMBERS, output)).toEqual([]);
+  });
+  it('reads JSON numbers in the output as they are written, and never compares after rounding', () => {
+    const structured = check({ check: 'numbers_in_sources', output_path: 'total', source_paths: ['text'] });
+    const flags = (total: number) => runGroundingCheck(structured, { ...ctx({ total }), input: { text: 'Total due: 1,250.00 EUR.' } }).map((f) => f.claim);
+    expect(flags(1250)).toEqual([]);
+    expect(flags(1250.4)).toEqual(['1250.4']);
+    expect(flags(1249.99)).toEqual(['1249.99']);
+  });
+});
+
+describe('a check with nothing to verify', () => {
+  it('flags an output with nothing at output_path, unless allow_empty', () => {
+    const strict = check({ check: 'cited_ids_exist', output_path: 'cites[*]', context_path: 'docs[*].id' });
+    expect(runGroundingCheck(strict, ctx({ cites: [] }))).toEqual([expect.objectContaining({ claim: '(nothing)', path: 'cites[*]' })]);
+    const lenient = check({ check: 'cited_ids_exist', output_path: 'cites[*]', context_path: 'docs[*].id', allow_empty: true });
+    expect(runGroundingCheck(lenient, ctx({ cites: [] }))).toEqual([]);
+    const quotes = check({ check: 'quotes_in_sources', output_path: 'missing', source_paths: ['docs[*].text'] });
+    expect(runGroundingCheck(quotes, ctx({ answer: 'x' }))[0]).toMatchObject({ claim: '(nothing)' });
+    const truth = check({ check: 'ground_truth', output_path: 'total', equals: 1, allow_empty: true });
+    expect(runGroundingCheck(truth, ctx({}))).toEqual([]);
+  });
+  it('passes a selection that holds values but no claims', () => {
+    const numbers = check({ check: 'numbers_in_sources', output_path: 'answer', source_paths: ['docs[*].text'] });
+    expect(runGroundingCheck(numbers, ctx({ answer: 'No figures were given.' }))).toEqual([]);
+  });
+});
+
+describe('one string rule: match', () => {
+  it('normalized by default, exact or ignore_case when a check says so', () => {
+    const ids = (match?: string) => check({ check: 'cited_ids_exist', output_path: 'cites[*]', context_path: 'docs[*].id', ...(match ? { match } : {}) });
+    expect(runGroundingCheck(ids(), ctx({ cites: [' D1 '] }))).toEqual([]);
+    expect(runGroundingCheck(ids('exact'), ctx({ cites: ['D1'] })).map((f) => f.claim)).toEqual(['D1']);
+    expect(runGroundingCheck(ids('ignore_case'), ctx({ cites: ['D1'] }))).toEqual([]);
+    expect(runGroundingCheck(ids('ignore_case'), ctx({ cites: [' d1'] }))).toHaveLength(1);
+    const truth = (match?: string) => check({ check: 'ground_truth', output_path: 'city', equals: 'Paris', ...(match ? { match } : {}) });
+    expect(runGroundingCheck(truth(), ctx({ city: '  PARIS ' }))).toEqual([]);
+    expect(runGroundingCheck(truth('exact'), ctx({ city: 'paris' }))).toHaveLength(1);
+  });
+});
+
+describe('ground_truth', () => {
+  it('a tolerance is the decimal the author wrote, and the bound is inclusive', () => {
+    const truth = check({ check: 'ground_truth', output_path: 'v', equals: 1, tolerance: 0.1 });
+    expect(runGroundingCheck(truth, ctx({ v: 1.1 }))).toEqual([]);
+    expect(runGroundingCheck(truth, ctx({ v: 0.9 }))).toEqual([]);
+    expect(runGroundingCheck(truth, ctx({ v: 1.1000000000000003 }))).toHaveLength(1);
+    expect(runGroundingCheck(check({ check: 'ground_truth', output_path: 'v', equals: 56 }), ctx({ v: 56.0000001 }))).toHaveLength(1);
+  });
+  it('compares other values as JSON with keys in any order', () => {
+    const truth = check({ check: 'ground_truth', output_path: 'v', equals: { a: 1, b: [1, 2] } });
+    expect(runGroundingCheck(truth, ctx({ v: { b: [1, 2], a: 1 } }))).toEqual([]);
+    expect(runGroundingCheck(truth, ctx({ v: { a: 1, b: [2, 1] } }))).toHaveLength(1);
+  });
+});
+
+describe('quotes_in_sources', () => {
+  const quotes = check({ check: 'quotes_in_sources', output_path: 'answer', source_paths: ['docs[*].text'] });
+  it('a stray inch mark neither hides a real quotation nor makes one up', () => {
+    expect(runGroundingCheck(quotes, ctx({ answer: 'A 12" pipe, and the CFO: "Growth was steady."' }))).toEqual([]);
+    expect(runGroundingCheck(quotes, ctx({ answer: 'A 12" pipe, and the CFO: "Growth was explosive."' })).map((f) => f.claim)).toEqual(['Growth was explosive.']);
+  });
+  it('reads quotes from the text of an output, never from its JSON punctuation', () => {
+    const whole = check({ check: 'quotes_in_sources', output_path: '', source_paths: ['docs[*].text'] });
+    expect(runGroundingCheck(whole, ctx({ answer: 'no quotes here', n: 3 }))).toEqual([]);
   });
 });

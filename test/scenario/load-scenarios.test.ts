@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -59,7 +59,80 @@ describe('loadScenarios', () => {
   });
 
   it('refuses an empty or missing folder', async () => {
-    await expect(loadScenarios(await folder({}), subjects)).rejects.toThrow(/no \*\.json scenario files/);
+    await expect(loadScenarios(await folder({}), subjects)).rejects.toThrow(/no scenario files \(\.json, \.yaml, \.yml\)/);
     await expect(loadScenarios('/nonexistent/folder', subjects)).rejects.toThrow(/cannot read the scenario folder/);
+  });
+});
+
+describe('scenario files in YAML', () => {
+  it('loads YAML as JSON, with the same checks and messages', async () => {
+    const yaml = ['id: y-ok', 'subject: cited-qa', 'description: d', 'expected: null', 'input:', '  question: q', '  documents: [{ id: a, text: t }]', 'model:', '  replies:', '    - json: { answer: x, citations: [a] }'].join('\n');
+    const loaded = await loadScenarios(await folder({ 'y.yaml': yaml, 'j.json': valid('j-ok') }), subjects);
+    expect(loaded.map((l) => l.scenario.id).sort()).toEqual(['j-ok', 'y-ok']);
+    const wrong = yaml.replace('expected: null', 'expected: explosion');
+    const error = (await loadScenarios(await folder({ 'w.yml': wrong }), subjects).catch((e: unknown) => e)) as ScenarioSetError;
+    expect(error.problems).toEqual([expect.objectContaining({ path: 'expected', line: 4, message: expect.stringContaining('expected one of') })]);
+    expect(error.message).toContain('w.yml:4 at expected:');
+  });
+
+  it('reports YAML and JSON syntax errors with their line', async () => {
+    const error = (await loadScenarios(await folder({ 'bad.yaml': 'id: a\nsubject: [unclosed\ndescription: d\n', 'bad.json': '{\n  "id": "x",\n  "subject": ,\n}' }), subjects).catch((e: unknown) => e)) as ScenarioSetError;
+    const byFile = (name: string) => error.problems.filter((p) => p.file.endsWith(name));
+    expect(byFile('bad.yaml')[0]).toMatchObject({ line: expect.any(Number), message: expect.stringMatching(/^not valid YAML: /) });
+    expect(byFile('bad.json')[0]).toMatchObject({ line: 3, message: expect.stringMatching(/^not valid JSON: /) });
+  });
+
+  it('reports every file that is not a scenario, and folders, instead of skipping them', async () => {
+    const dir = await folder({ 'ok.json': valid('ok'), 'notes.txt': 'todo', 'README.md': '# x' });
+    await mkdir(path.join(dir, 'nested'));
+    const error = (await loadScenarios(dir, subjects).catch((e: unknown) => e)) as ScenarioSetError;
+    expect(error.problems.map((p) => [path.basename(p.file), p.message.split(':')[0]]).sort()).toEqual([
+      ['README.md', 'not a scenario file'],
+      ['nested', 'a folder'],
+      ['notes.txt', 'not a scenario file'],
+    ]);
+  });
+});
+
+describe('what npm run lab -- scenarios finds without running', () => {
+  const problemsOf = async (files: Record<string, string>) => (((await loadScenarios(await folder(files), subjects).catch((e: unknown) => e)) as Partial<ScenarioSetError>).problems ?? []).map((p) => `${p.path}: ${p.message}`);
+
+  it('grounding paths: malformed, selecting nothing in the input, or no output could hold them', async () => {
+    const grounding = [
+      { check: 'cited_ids_exist', output_path: 'citations[*', context_path: 'documents[*].id' },
+      { check: 'quotes_in_sources', output_path: 'answer', source_paths: ['docs[*].text'] },
+      { check: 'cited_ids_exist', output_path: 'citation[*]', context_path: 'documents[*].id' },
+      { check: 'numbers_in_sources', output_path: 'answer' },
+      { check: 'ground_truth', output_path: 'answer[0]', equals: 1 },
+    ];
+    expect(await problemsOf({ 'g.json': valid('g', { grounding }) })).toEqual([
+      expect.stringMatching(/^grounding\[0\]\.output_path: "citations\[\*" is not a valid path at character 10/),
+      expect.stringMatching(/^grounding\[1\]\.source_paths\[0\]: "docs\[\*\]\.text" selects nothing in this scenario's input \(its keys are question, documents\)/),
+      expect.stringMatching(/^grounding\[2\]\.output_path: "citation\[\*\]" can select nothing in any output of cited-qa \(at the top: no key "citation"; its keys are answer, citations\)/),
+      'grounding[3].source_paths: no sources: give source_paths into the input, or set "tool_results": true',
+      expect.stringMatching(/^grounding\[4\]\.output_path: "answer\[0\]" can select nothing .*a string has no elements/),
+    ]);
+  });
+
+  it('a script the openai client will run past, and a control whose last reply asks for tools', async () => {
+    const weather = (id: string, extra: object) => JSON.stringify({ id, subject: 'weather-agent', description: 'd', expected: null, input: { question: 'q' }, ...extra });
+    expect(await problemsOf({ 'r.json': weather('r', { expected: 'exception', client: { max_retries: 2 }, model: { replies: [{ content: 'x' }, { fault: { status: 429 } }] } }) })).toEqual([
+      'model.replies: the script ends with 1 reply the openai client retries (client.max_retries is 2), so it will ask for 2 more: add 2 replies (or lower client.max_retries)',
+    ]);
+    expect(await problemsOf({ 'ok.json': weather('ok', { expected: 'exception', client: { max_retries: 1 }, model: { replies: [{ fault: { status: 503 }, times: 2 }] } }) })).toEqual([]);
+    expect(await problemsOf({ 't.json': weather('t', { model: { replies: [{ tool_calls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }] }] } }) })).toEqual([
+      expect.stringMatching(/^model\.replies\[0\]: this control must pass, but the last reply asks for tools/),
+    ]);
+  });
+
+  it('tool fixtures no reply ever calls for, or more fixtures than calls (model-driven subjects only)', async () => {
+    const weather = (id: string, extra: object) => JSON.stringify({ id, subject: 'weather-agent', description: 'd', expected: null, input: { question: 'q' }, ...extra });
+    const call = { tool_calls: [{ name: 'get_weather', arguments: { city: 'Oslo' } }] };
+    expect(await problemsOf({ 'n.json': weather('n', { model: { replies: [{ content: 'hi' }] }, tools: { to_fahrenheit: [{ result: 1 }] } }) })).toEqual([expect.stringMatching(/^tools\.to_fahrenheit: no reply in model\.replies asks for "to_fahrenheit"/)]);
+    expect(await problemsOf({ 'x.json': weather('x', { model: { replies: [call, { content: 'hi' }] }, tools: { get_weather: [{ result: 1 }, { result: 2 }] } }) })).toEqual([
+      expect.stringMatching(/^tools\.get_weather\[1\]: 2 fixtures, but model\.replies asks for "get_weather" only 1 time/),
+    ]);
+    const forecast = JSON.stringify({ id: 'f', subject: 'forecast-agent', description: 'd', expected: null, input: { city: 'Oslo' }, tools: { get_forecast: [{ result: { temp_c: 1, conditions: 'x' } }] } });
+    expect(await problemsOf({ 'f.json': forecast })).toEqual([]);
   });
 });
