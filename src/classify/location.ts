@@ -22,8 +22,12 @@ export function locate(detection: Detection, steps: readonly TraceStep[], { runS
   if (fromOutput) return at(modelCalls.findLast((s) => s.status === 'ok') ?? steps.find((s) => s.type === 'check' && !s.passed));
   if (detection.kind === 'validation_error' && detection.source === 'model_output_schema') return at(modelCalls.at(-1));
   const recovered = new Set<number>();
+  const thrown = 'error' in detection ? detection.error : null;
   for (const episode of episodesOf(steps)) {
     if (episode.degraded || episode.unresolved) continue;
+    // Every action succeeded, but the run threw the very error the episode answered (a compensation, then a rethrow): not recovered.
+    const message = episode.trigger.message;
+    if (thrown && message !== null && (thrown.message === message || thrown.cause?.message === message)) continue;
     if (episode.trigger.step_index !== null) recovered.add(episode.trigger.step_index);
     for (const action of episode.actions) for (const inner of action.inner_steps) recovered.add(inner);
   }

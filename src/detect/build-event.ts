@@ -41,7 +41,7 @@ export function buildEvent(detection: Detection, context: EventContext): Failure
       const what = {
         deadline: `the run was cut off at its ${deadlineMs} ms deadline`,
         overrun: `synchronous work held the thread past the ${deadlineMs} ms deadline, so the run could only be stopped after it (inline runs cannot interrupt synchronous work)`,
-        request_timeout: 'a request of the run timed out',
+        request_timeout: `a request of the run timed out${detection.error ? ` (${detection.error.class}: ${firstLine(detection.error.message)})` : ''}`,
       }[detection.source];
       return { ...base, kind: 'timeout', message: `timeout: ${what}${note}`, timeout: { source: detection.source, deadline_ms: deadlineMs, elapsed_ms: elapsedMs }, error: detection.error };
     }
