@@ -14,6 +14,12 @@ import type { ModelEndpoint } from '../model/model-endpoint.ts';
 import type { LoadedScenario } from '../scenario/load-scenarios.ts';
 import type { TraceStore } from '../store/trace-store.ts';
 import { BatchWriter } from './batch-writer.ts';
+import path from 'node:path';
+import type { FailureLedger } from '../ledger-store/failure-ledger.ts';
+import { newBuildId } from '../ledger/build-id.ts';
+import type { CaptureFailure } from '../ledger/failure-signals.ts';
+import { captureOccurrence, runOccurrence } from '../ledger/occurrence.ts';
+import { BuildRecorder, type LedgerSettings, type LedgerSummary } from '../ledger/record-build.ts';
 import type { Subject } from '../subject/subject.ts';
 
 /** The outcome of one run through capture: run, detect, persist, retrieve, compare. */
@@ -56,6 +62,10 @@ export interface CaptureSummary {
   by_kind: Record<string, { expected: number; detected: number }>;
   duration_ms: number;
   live: boolean;
+  /** The capture's id: every run's build_id. */
+  build_id: string;
+  /** What recording the build's failures in the ledger did; null when no ledger was given. */
+  ledger: LedgerSummary | null;
   /** 0 all as expected, 1 a mismatch or a record not stored and retrieved, 2 bad input or configuration. */
   exit_code: number;
 }
@@ -78,12 +88,23 @@ export interface CaptureOptions {
   secrets?: readonly string[];
   /** Called as each run completes, in completion order. */
   onResult?: (result: CaptureResult, done: number, total: number) => void;
+  /** The capture's id, recorded on every run (default: a new one). */
+  buildId?: string;
+  /** Keep every model exchange and tool result whole in the records, for `failures reproduce`. */
+  recordReplies?: boolean;
+  /** Where the build's failures are recorded, and how; none when absent. */
+  ledger?: { store: FailureLedger; settings: Omit<LedgerSettings, 'buildId'> } | null;
+  /** Scenario files are recorded relative to this folder (default: the current one). */
+  projectRoot?: string;
 }
 
 /** Runs every scenario (times repeat) with bounded concurrency and returns the results and their summary. */
 export async function runCapture(options: CaptureOptions): Promise<{ results: CaptureResult[]; summary: CaptureSummary }> {
   const started = performance.now();
   const repeat = options.repeat ?? 1;
+  const buildId = options.buildId ?? newBuildId();
+  const failures = new BuildRecorder();
+  const context = { ...options, buildId, failures };
   // Round by round, every scenario once per round: repeats of one slow scenario do not queue up together.
   const jobs = Array.from({ length: repeat }, (_, i) => options.scenarios.map((loaded) => ({ loaded, repeat: i }))).flat();
   const results: CaptureResult[] = new Array(jobs.length);
@@ -100,8 +121,8 @@ export async function runCapture(options: CaptureOptions): Promise<{ results: Ca
     while (next < jobs.length) {
       const index = next++;
       const job = jobs[index]!;
-      const run = effectiveIsolation(job.loaded.scenario, options.isolation) === 'worker' ? await workerSlots(() => runOne(job.loaded, job.repeat, options)) : await runOne(job.loaded, job.repeat, options);
-      const finished = ('result' in run ? Promise.resolve(run.result) : persist(run, options, writer)).then((result) => {
+      const run = effectiveIsolation(job.loaded.scenario, options.isolation) === 'worker' ? await workerSlots(() => runOne(job.loaded, job.repeat, context)) : await runOne(job.loaded, job.repeat, context);
+      const finished = ('result' in run ? Promise.resolve(run.result) : persist(run, context, writer)).then((result) => {
         results[index] = result;
         options.onResult?.(result, ++done, jobs.length);
       });
@@ -113,30 +134,57 @@ export async function runCapture(options: CaptureOptions): Promise<{ results: Ca
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, jobs.length)) }, lane));
   await Promise.all(persisting);
-  return { results, summary: summarize(results, options.model.mode === 'live', performance.now() - started) };
+  const ledger = options.ledger ? await failures.commit(options.ledger.store, { ...options.ledger.settings, buildId }) : null;
+  return { results, summary: summarize(results, options.model.mode === 'live', performance.now() - started, { buildId, ledger }) };
 }
+
+/** What a run of this capture needs besides the options. */
+type RunContext = CaptureOptions & { buildId: string; failures: BuildRecorder };
 
 /** Records held in memory at most while their writes are in flight. */
 const MAX_IN_FLIGHT = 2048;
 
 /** Runs one scenario; a fault of the lab ends it here with a result, otherwise it goes on to persist. */
-async function runOne({ scenario }: LoadedScenario, repeat: number, options: CaptureOptions): Promise<{ result: CaptureResult } | { scenario: Scenario; repeat: number; trace: TraceRecord; related: RunRecords }> {
+async function runOne({ scenario, file }: LoadedScenario, repeat: number, options: RunContext): Promise<{ result: CaptureResult } | { scenario: Scenario; file: string; repeat: number; trace: TraceRecord; related: RunRecords }> {
   const subject = options.subjects.get(scenario.subject);
   const started = performance.now();
+  const startedAt = new Date().toISOString();
   try {
     if (!subject) throw new LabError({ message: `unknown subject ${scenario.subject}`, exitCode: 2 });
-    const { trace, related } = await runWithFailureDetection(subject, scenario, { model: options.model, timeoutMs: options.timeoutMs, isolation: options.isolation, tracer: options.tracer, secrets: options.secrets, repeatIndex: repeat });
-    return { scenario, repeat, trace, related };
+    const { trace, related } = await runWithFailureDetection(subject, scenario, { model: options.model, timeoutMs: options.timeoutMs, isolation: options.isolation, tracer: options.tracer, secrets: options.secrets, repeatIndex: repeat, buildId: options.buildId, recordReplies: options.recordReplies });
+    return { scenario, file, repeat, trace, related };
   } catch (error) {
     const base = { scenario: scenario.id, subject: scenario.subject, repeat, expected: scenario.expected };
-    return { result: { ...base, detected: null, matched: false, failure_id: null, trace_id: null, stored: false, retrieved: false, duration_ms: performance.now() - started, message: null, cascade_depth: 0, recovery: null, related: NO_RELATED, lab_error: labError(error, options.secrets) } };
+    const lab_error = labError(error, options.secrets);
+    options.failures.add(captureOccurrence({ capture: 'lab_error', subject: scenario.subject, scenario: scenario.id, expected: scenario.expected, detected: null, message: `${lab_error.name}: ${lab_error.message}`, labExitCode: lab_error.exit_code, errorClass: lab_error.name, startedAt, file: relativeFile(file, options), triage: scenario.triage ?? {}, tags: scenario.tags }));
+    return { result: { ...base, detected: null, matched: false, failure_id: null, trace_id: null, stored: false, retrieved: false, duration_ms: performance.now() - started, message: null, cascade_depth: 0, recovery: null, related: NO_RELATED, lab_error } };
   }
+}
+
+/** A scenario file as the ledger records it: relative to the project. */
+function relativeFile(file: string, options: Pick<CaptureOptions, 'projectRoot'>): string {
+  return path.relative(options.projectRoot ?? process.cwd(), file).split(path.sep).join('/');
 }
 
 const NO_RELATED = { failure_traces: 0, recovery_traces: 0, fallback_records: 0 };
 
+/** Persists a run and records its failures (and any failure of the capture with it) for the ledger. */
+async function persist({ scenario, file, repeat, trace, related }: { scenario: Scenario; file: string; repeat: number; trace: TraceRecord; related: RunRecords }, options: RunContext, writer: BatchWriter): Promise<CaptureResult> {
+  const result = await store({ scenario, repeat, trace, related }, options, writer);
+  // Every failure goes to the ledger: the run's own, and any failure of the capture with it.
+  const where = { file: relativeFile(file, options), triage: scenario.triage ?? {}, tags: scenario.tags };
+  const own = runOccurrence(trace, related, where);
+  if (own) options.failures.add(own);
+  const capture = (kind: CaptureFailure, message: string) =>
+    options.failures.add(captureOccurrence({ capture: kind, subject: scenario.subject, scenario: scenario.id, expected: scenario.expected, detected: trace.detected, message, traceId: trace.trace_id, startedAt: trace.started_at, ...where }));
+  if (!result.matched && options.model.mode !== 'live') capture('mismatch', `scenario ${scenario.id} expects ${scenario.expected ?? 'pass'}; the run was detected as ${trace.detected ?? 'pass'}${trace.failure ? ` (${trace.failure.message})` : ''}`);
+  if (!result.stored) capture('not_stored', result.lab_error?.message ?? `record ${recordKey(trace)} was not stored`);
+  else if (!result.retrieved) capture('not_retrieved', result.lab_error?.message ?? `record ${recordKey(trace)} did not read back intact`);
+  return result;
+}
+
 /** Stores a run's record and the records derived from it, reads the run back by key and compares. */
-async function persist({ scenario, repeat, trace, related }: { scenario: Scenario; repeat: number; trace: TraceRecord; related: RunRecords }, options: CaptureOptions, writer: BatchWriter): Promise<CaptureResult> {
+async function store({ scenario, repeat, trace, related }: { scenario: Scenario; repeat: number; trace: TraceRecord; related: RunRecords }, options: RunContext, writer: BatchWriter): Promise<CaptureResult> {
   const base = { scenario: scenario.id, subject: scenario.subject, repeat, expected: scenario.expected };
   const result: CaptureResult = {
     ...base,
@@ -172,13 +220,13 @@ async function persist({ scenario, repeat, trace, related }: { scenario: Scenari
   return result;
 }
 
-function labError(error: unknown, secrets: readonly string[] = []): CaptureResult['lab_error'] {
+function labError(error: unknown, secrets: readonly string[] = []): NonNullable<CaptureResult['lab_error']> {
   const err = toError(error);
   return { name: err.name, message: createRedactor(secrets)(err.message), exit_code: LabError.isInstance(err) ? err.exitCode : 1 };
 }
 
 /** Counts by outcome and the exit code a capture ends with. */
-export function summarize(results: readonly CaptureResult[], live: boolean, durationMs: number): CaptureSummary {
+export function summarize(results: readonly CaptureResult[], live: boolean, durationMs: number, { buildId = 'none', ledger = null }: { buildId?: string; ledger?: LedgerSummary | null } = {}): CaptureSummary {
   const byKind: CaptureSummary['by_kind'] = {};
   for (const kind of ['timeout', 'exception', 'validation_error', 'hallucination_flag', 'pass']) byKind[kind] = { expected: 0, detected: 0 };
   for (const r of results) {
@@ -201,6 +249,8 @@ export function summarize(results: readonly CaptureResult[], live: boolean, dura
     by_kind: byKind,
     duration_ms: durationMs,
     live,
+    build_id: buildId,
+    ledger,
     exit_code: exitCode,
   };
 }

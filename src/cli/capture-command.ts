@@ -7,6 +7,9 @@ import type { ModelEndpoint } from '../model/model-endpoint.ts';
 import { ScriptedModelServer } from '../model/scripted-server.ts';
 import { loadScenarios } from '../scenario/load-scenarios.ts';
 import { loadSubjects } from '../scenario/load-subjects.ts';
+import { BUILD_ID, newBuildId } from '../ledger/build-id.ts';
+import { ledgerSettingsFromEnv } from '../ledger/ledger-settings.ts';
+import { openLedger } from '../ledger-store/ledgers.ts';
 import { openStore } from '../store/stores.ts';
 import { startTelemetry } from '../telemetry/telemetry.ts';
 import { formatResultLine, formatSummary, jsonResultLine } from './format.ts';
@@ -32,6 +35,9 @@ export const captureSpec: CommandSpec = {
     workers: { type: 'string', value: 'N', help: 'worker runs at once (default: one fewer than the cores, at least one)' },
     isolation: { type: 'string', value: 'MODE', help: 'inline or worker, for scenarios that do not set isolation (a scenario that sets worker always gets one)', env: 'LAB_ISOLATION', default: 'inline' },
     live: { type: 'boolean', help: 'talk to OPENAI_BASE_URL with OPENAI_API_KEY instead of the scripted server; expected outcomes are reported, not enforced' },
+    'build-id': { type: 'string', value: 'ID', help: "this capture's id, recorded on every run and failure (default: a new one, printed in the summary)", env: 'LAB_BUILD_ID' },
+    'record-replies': { type: 'boolean', help: 'keep every model exchange and tool result whole in the records (redacted), so `failures reproduce` can replay a run; costs the size of every body' },
+    'no-ledger': { type: 'boolean', help: "do not record the build's failures in the failure ledger" },
     json: { type: 'boolean', help: 'one JSON object per run, then {"summary": ...}' },
     help: { type: 'boolean', short: 'h', help: 'show this help' },
   },
@@ -51,6 +57,9 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
   const maxWorkers = intOption(values, 'workers', { max: 256 });
   const isolation = String(values.isolation);
   if (isolation !== 'inline' && isolation !== 'worker') throw new UsageError({ message: `--isolation must be inline or worker, got "${isolation}"` });
+  const buildId = typeof values['build-id'] === 'string' ? values['build-id'] : newBuildId();
+  if (!BUILD_ID.test(buildId)) throw new UsageError({ message: `--build-id must be letters, digits, ".", "_", "-" or ":" (at most 128), got "${buildId}"` });
+  const ledgerSettings = values['no-ledger'] ? null : ledgerSettingsFromEnv(io.env);
 
   const subjects = await loadSubjects(path.join(PROJECT_ROOT, 'subjects'));
   const scenarioDir = path.resolve(io.cwd, String(values.scenarios));
@@ -67,6 +76,10 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
   const telemetry = startTelemetry({ env: io.env });
   try {
     const traces = await openStore(store, { env: io.env, dir: path.resolve(io.cwd, String(values.dir)) });
+    const ledger = ledgerSettings ? await openLedger(store, { env: io.env, dir: path.resolve(io.cwd, String(values.dir)) }).catch(async (error: unknown) => {
+      await traces.close();
+      throw error;
+    }) : null;
     try {
       const live = model.mode === 'live';
       const { results, summary } = await runCapture({
@@ -81,6 +94,10 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
         maxWorkers,
         tracer: telemetry.tracer,
         secrets,
+        buildId,
+        recordReplies: values['record-replies'] === true,
+        ledger: ledger && ledgerSettings ? { store: ledger, settings: ledgerSettings } : null,
+        projectRoot: io.cwd,
         onResult: (r, done, total) => io.out(values.json ? jsonResultLine(r) : formatResultLine(r, done, total, live)),
       });
       if (values.json) {
@@ -93,6 +110,7 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
       return summary.exit_code;
     } finally {
       await traces.close();
+      await ledger?.close();
     }
   } finally {
     await telemetry.forceFlush().catch(() => {});

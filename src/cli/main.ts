@@ -3,6 +3,7 @@ import { UsageError } from '../errors/usage-error.ts';
 import { createRedactor, secretsFromEnv } from '../internal/redact.ts';
 import { captureCommand } from './capture-command.ts';
 import { exportCommand } from './export-command.ts';
+import { failuresCommand } from './failures-command.ts';
 import { type CliIo, processIo } from './io.ts';
 import { scenariosCommand } from './scenarios-command.ts';
 import { subjectsCommand } from './subjects-command.ts';
@@ -13,6 +14,7 @@ export const CommandsMap = {
   scenarios: { run: scenariosCommand, summary: 'check and list the scenario files' },
   subjects: { run: subjectsCommand, summary: 'list the subjects, their tools and their input and output schemas' },
   export: { run: exportCommand, summary: 'write every stored record as NDJSON to stdout, for analyzers' },
+  failures: { run: failuresCommand, summary: 'the failure ledger: list, show, update, resolve, prevent, reproduce' },
 } satisfies Record<string, { run: (argv: string[], io: CliIo) => Promise<number>; summary: string }>;
 
 const USAGE = `Usage: npm run lab -- <command> [options]
@@ -23,7 +25,8 @@ ${Object.entries(CommandsMap)
   .join('\n')}
 
 Run 'npm run lab -- <command> --help' for a command's options.
-Exit codes: 0 all as expected; 1 a mismatch or a trace lost; 2 bad input or configuration.`;
+Exit codes: 0 all as expected; 1 a mismatch or a trace lost; 2 bad input or configuration;
+            3 a failure record changed since it was read (failures update, resolve, prevent).`;
 
 /** Runs the CLI on argv and returns the exit code; never calls process.exit. */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {

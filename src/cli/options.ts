@@ -10,6 +10,8 @@ export interface OptionSpec {
   value?: string;
   env?: string;
   default?: string;
+  /** The flag may be given several times; its value is then a list. */
+  multiple?: boolean;
 }
 
 /** A command of the CLI, declared as data so --help and parsing cannot drift apart. */
@@ -17,18 +19,24 @@ export interface CommandSpec {
   name: string;
   summary: string;
   options: Record<string, OptionSpec>;
+  /** Positional arguments, in order (a failure id, say); none unless listed. */
+  positionals?: { name: string; help: string }[];
 }
 
+/** Parsed flags: a string, a boolean, a list (a flag given several times), or undefined. */
+export type OptionValues = Record<string, string | boolean | string[] | undefined>;
+
 /** Parses argv against a command's table: flags, then environment, then defaults. Bad flags are a UsageError. */
-export function parseCommand(spec: CommandSpec, argv: string[], env: NodeJS.ProcessEnv): Record<string, string | boolean | undefined> {
-  let values: Record<string, string | boolean | undefined>;
+export function parseCommand<V extends OptionValues = Record<string, string | boolean | undefined>>(spec: CommandSpec, argv: string[], env: NodeJS.ProcessEnv): V & { _: string[] } {
+  let values: OptionValues;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({
+    ({ values, positionals } = parseArgs({
       args: argv,
-      options: Object.fromEntries(Object.entries(spec.options).map(([name, o]) => [name, { type: o.type, ...(o.short ? { short: o.short } : {}) }])),
+      options: Object.fromEntries(Object.entries(spec.options).map(([name, o]) => [name, { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) }])),
       strict: true,
-      allowPositionals: false,
-    }) as { values: Record<string, string | boolean | undefined> });
+      allowPositionals: (spec.positionals?.length ?? 0) > 0,
+    }) as { values: OptionValues; positionals: string[] });
   } catch (error) {
     const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '').replace(/^Unknown option/, 'unknown flag');
     throw new UsageError({ message: `${spec.name}: ${message}` });
@@ -37,11 +45,13 @@ export function parseCommand(spec: CommandSpec, argv: string[], env: NodeJS.Proc
     if (values[name] === undefined && o.env && env[o.env]) values[name] = env[o.env];
     if (values[name] === undefined && o.default !== undefined) values[name] = o.default;
   }
-  return values;
+  const expected = spec.positionals ?? [];
+  if (positionals.length > expected.length) throw new UsageError({ message: `${spec.name}: unexpected argument "${positionals[expected.length]}"${expected.length ? ` (it takes ${expected.map((p) => p.name).join(' ')})` : ''}` });
+  return Object.assign(values, { _: positionals }) as V & { _: string[] };
 }
 
 /** Reads a positive integer option, or fails naming the flag. */
-export function intOption(values: Record<string, string | boolean | undefined>, name: string, { min = 1, max = Number.MAX_SAFE_INTEGER } = {}): number | undefined {
+export function intOption(values: OptionValues, name: string, { min = 1, max = Number.MAX_SAFE_INTEGER } = {}): number | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
   const n = Number(raw);
@@ -55,8 +65,9 @@ export function intOption(values: Record<string, string | boolean | undefined>, 
 export function helpText(spec: CommandSpec, usage: string): string {
   const rows = Object.entries(spec.options).map(([name, o]) => {
     const flag = `${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''}`;
-    const extra = [o.env ? `env ${o.env}` : '', o.default !== undefined ? `default ${o.default}` : ''].filter(Boolean).join('; ');
+    const extra = [o.env ? `env ${o.env}` : '', o.default !== undefined ? `default ${o.default}` : '', o.multiple ? 'may be repeated' : ''].filter(Boolean).join('; ');
     return `  ${flag.padEnd(30)} ${o.help}${extra ? ` (${extra})` : ''}`;
   });
-  return `${usage}\n\n${spec.summary}\n\nOptions:\n${rows.join('\n')}\n`;
+  const args = (spec.positionals ?? []).map((p) => `  ${p.name.padEnd(30)} ${p.help}`);
+  return `${usage}\n\n${spec.summary}\n${args.length ? `\nArguments:\n${args.join('\n')}\n` : ''}\nOptions:\n${rows.join('\n')}\n`;
 }

@@ -10,7 +10,7 @@ export const storeOptions: Record<'store' | 'dir', OptionSpec> = {
 };
 
 /** The --store value, checked before anything runs. */
-export function storeName(values: Record<string, string | boolean | undefined>): BuiltinStore {
+export function storeName(values: Record<string, unknown>): BuiltinStore {
   const name = String(values.store);
   if (!isStoreName(name)) throw new UsageError({ message: `unknown store "${name}". Available stores: ${STORE_NAMES.join(', ')}` });
   return name;

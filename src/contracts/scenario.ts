@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FAILURE_KINDS } from './failure-kind.ts';
+import { ALL_SUBCATEGORIES, FAILURE_CATEGORIES, SEVERITIES, SUBCATEGORIES } from './failure-record.ts';
 
 /** A fault the scripted model server injects into one reply. */
 export const ReplyFault = z.strictObject({
@@ -85,6 +86,23 @@ export const GroundingCheck = z.discriminatedUnion('check', [
 ]);
 export type GroundingCheck = z.infer<typeof GroundingCheck>;
 
+/** A scenario's own say in how the ledger triages its failures; each field overrides the rule table's. */
+export const Triage = z
+  .strictObject({
+    category: z.enum(FAILURE_CATEGORIES).optional(),
+    subcategory: z.enum(ALL_SUBCATEGORIES).optional(),
+    severity: z.enum(SEVERITIES).optional(),
+    owner: z.string().min(1).optional().describe('Who owns this scenario\'s failures (else LAB_BUILD_OWNER).'),
+    tags: z.array(z.string()).optional().describe('Added to the failure record\'s metadata.tags.'),
+  })
+  .superRefine((t, ctx) => {
+    if (t.subcategory && !t.category) ctx.addIssue({ code: 'custom', path: ['category'], message: `give the category of subcategory ${t.subcategory} too` });
+    if (t.subcategory && t.category && !(SUBCATEGORIES[t.category] as readonly string[]).includes(t.subcategory)) {
+      ctx.addIssue({ code: 'custom', path: ['subcategory'], message: `${t.subcategory} is not a subcategory of ${t.category}; choose one of ${SUBCATEGORIES[t.category].join(', ')}` });
+    }
+  });
+export type Triage = z.infer<typeof Triage>;
+
 /** A scenario: one data file that binds a subject to its input, model script, faults, deadline, checks and expected outcome. */
 export const Scenario = z.strictObject({
   $schema: z.string().optional(),
@@ -117,6 +135,7 @@ export const Scenario = z.strictObject({
   tools: z.record(z.string(), z.array(ToolFixture)).default({}).describe('Per tool, fixtures for its 1st, 2nd, ... call; calls past the list run the real tool.'),
   grounding: z.array(GroundingCheck).default([]),
   tags: z.array(z.string()).default([]),
+  triage: Triage.optional().describe('Override the failure ledger\'s category, subcategory, severity, owner and tags for this scenario\'s failures.'),
 });
 export type Scenario = z.infer<typeof Scenario>;
 /** A scenario as written in its file, before defaults. */

@@ -1,0 +1,211 @@
+import { type Escalation, FailureRecord, FINGERPRINT_VERSION } from '../contracts/failure-record.ts';
+import { ConflictError } from '../errors/conflict-error.ts';
+import type { FailureLedger } from '../ledger-store/failure-ledger.ts';
+import { updateFailure } from '../ledger-store/update-failure.ts';
+import { categorize, PRIORITY_OF, slaTarget } from './categorize.ts';
+import { type Occurrence, recordId } from './occurrence.ts';
+import { suggestedPrevention } from './prevention-rules.ts';
+
+/** How a build is recorded in the ledger. */
+export interface LedgerSettings {
+  buildId: string;
+  /** The ledger clock: when the build is recorded (capture's start, or LAB_NOW). */
+  at: string;
+  /** LAB_BUILD_OWNER: owner of new failures, and whom a second occurrence escalates to. */
+  buildOwner: string | null;
+  /** LAB_ESCALATION_CONTACT: whom a third occurrence (and later ones) escalates to. */
+  escalationContact: string | null;
+  /** Occurrences further back than this are not repeats (LAB_REPEAT_WINDOW_DAYS, default 90). */
+  repeatWindowDays: number;
+  reporter: string;
+}
+
+/** Occurrence data kept per fingerprint: the first occurrence whole, the rest counted. */
+interface Group {
+  first: Occurrence;
+  count: number;
+  traceIds: string[];
+  scenarioIds: Set<string>;
+}
+
+/** What recording a build did, for capture's summary and --json. */
+export interface LedgerSummary {
+  build_id: string;
+  /** New records (one per fingerprint). */
+  recorded: number;
+  /** Runs behind them. */
+  occurrences: number;
+  repeats: number;
+  regressions: number;
+  escalations: { build_owner: number; escalation_contact: number; list: { failure_id: string; level: Escalation['level']; to: string | null; occurrence: number }[] };
+  by_severity: Record<string, number>;
+  /** Records of this build already in the ledger (a build recorded again): left as they were. */
+  already_recorded: number;
+}
+
+const MAX_TRACE_IDS = 100;
+const DAY_MS = 86_400_000;
+
+/**
+ * Collects a build's failures, one group per fingerprint (capture --repeat N runs a scenario N
+ * times: one record, N occurrences), and records them in the ledger once the build is over: new
+ * records with their repeats, escalations and regressions. Memory grows with the number of
+ * distinct failures, not of runs.
+ */
+export class BuildRecorder {
+  readonly #groups = new Map<string, Group>();
+
+  add(occurrence: Occurrence): void {
+    const group = this.#groups.get(occurrence.fingerprint);
+    if (!group) {
+      this.#groups.set(occurrence.fingerprint, { first: occurrence, count: 1, traceIds: occurrence.trace_id ? [occurrence.trace_id] : [], scenarioIds: new Set(occurrence.signals.scenario_id ? [occurrence.signals.scenario_id] : []) });
+      return;
+    }
+    group.count++;
+    if (occurrence.trace_id && group.traceIds.length < MAX_TRACE_IDS) group.traceIds.push(occurrence.trace_id);
+    if (occurrence.signals.scenario_id && group.scenarioIds.size < MAX_TRACE_IDS) group.scenarioIds.add(occurrence.signals.scenario_id);
+    // The first by start time (then trace id) stands for the group, whatever order runs finished in.
+    const earlier = occurrence.started_at < group.first.started_at || (occurrence.started_at === group.first.started_at && (occurrence.trace_id ?? '') < (group.first.trace_id ?? ''));
+    if (earlier) group.first = occurrence;
+  }
+
+  get size(): number {
+    return this.#groups.size;
+  }
+
+  /** Records every group; the single writer of this build's records (shards leave it to merge). */
+  async commit(ledger: FailureLedger, settings: LedgerSettings): Promise<LedgerSummary> {
+    const summary: LedgerSummary = { build_id: settings.buildId, recorded: 0, occurrences: 0, repeats: 0, regressions: 0, escalations: { build_owner: 0, escalation_contact: 0, list: [] }, by_severity: {}, already_recorded: 0 };
+    const groups = [...this.#groups.values()].sort((a, b) => (a.first.fingerprint < b.first.fingerprint ? -1 : 1));
+    for (const group of groups) await recordGroup(ledger, group, settings, summary);
+    return summary;
+  }
+}
+
+async function recordGroup(ledger: FailureLedger, group: Group, settings: LedgerSettings, summary: LedgerSummary): Promise<void> {
+  const { first } = group;
+  const failureId = recordId(first, settings.buildId);
+  if (await ledger.get(failureId)) {
+    summary.already_recorded++;
+    return;
+  }
+  const rule = categorize(first.signals);
+  const triage = first.triage;
+  const category = triage.category ?? rule.category;
+  const subcategory = triage.subcategory ?? (triage.category && triage.category !== rule.category ? null : rule.subcategory);
+  const severity = triage.severity ?? rule.severity;
+  const overridden = triage.category || triage.subcategory || triage.severity;
+
+  // Repeats: same fingerprint (which holds the component), same category and subcategory, within the window.
+  const since = new Date(Date.parse(settings.at) - settings.repeatWindowDays * DAY_MS).toISOString();
+  const previous = (await allOf(ledger, first.fingerprint)).filter((r) => r.timestamp >= since && r.timestamp <= settings.at && r.category === category && r.subcategory === (subcategory ?? r.subcategory) && r.build_id !== settings.buildId);
+  const last = previous.at(-1);
+  const occurrence = previous.length + 1;
+  const escalations: Escalation[] = [];
+  if (occurrence >= 2) {
+    const level = occurrence === 2 ? 'build_owner' : 'escalation_contact';
+    escalations.push({ level, to: level === 'build_owner' ? settings.buildOwner : settings.escalationContact, at: settings.at, occurrence, build_id: settings.buildId });
+  }
+  const regressionOf = last && (last.status === 'RESOLVED' || last.status === 'PREVENTED') ? last : null;
+
+  const record: FailureRecord = {
+    schema_version: 1,
+    record_type: 'failure_record',
+    failure_id: failureId,
+    build_id: settings.buildId,
+    timestamp: settings.at,
+    category,
+    subcategory: (subcategory ?? firstSubcategoryOf(category)) as FailureRecord['subcategory'],
+    severity,
+    status: 'OPEN',
+    failure_description: { summary: first.summary, details: first.details, error_message: first.error_message, stack_trace: first.stack_trace, logs_url: null },
+    context: { phase: first.signals.capture === 'not_stored' || first.signals.capture === 'not_retrieved' ? 'INTEGRATION' : 'TESTING', component: first.signals.component, file_path: first.file, line_number: null },
+    root_cause: { analysis_status: 'PENDING', root_cause_summary: first.root_cause_summary, contributing_factors: first.contributing_factors, why_not_prevented: null },
+    resolution: { resolution_type: null, resolution_description: null, resolution_commit: null, resolution_pr: null, resolution_timestamp: null, resolved_by: null },
+    prevention: { prevention_measures: suggestedPrevention(first.signals), governance_updates: [], precondition_updates: [], test_additions: [], documentation_updates: [] },
+    repetition_tracking: {
+      is_repeat: previous.length > 0,
+      previous_occurrence_ids: previous.map((r) => r.failure_id),
+      repeat_count: previous.length,
+      days_since_last_occurrence: last ? Math.floor((Date.parse(settings.at) - Date.parse(last.timestamp)) / DAY_MS) : null,
+    },
+    learning: { lessons_learned: [], governance_implications: null, fm_evolution_implications: null, propagation_required: false, propagation_status: 'PENDING' },
+    metadata: {
+      reporter: settings.reporter,
+      owner: triage.owner ?? settings.buildOwner,
+      priority: PRIORITY_OF[severity],
+      sla_resolution_target: slaTarget(settings.at, severity),
+      tags: [...new Set([...first.tags, ...(triage.tags ?? [])])],
+    },
+    lab: {
+      revision: 1,
+      fingerprint: first.fingerprint,
+      fingerprint_version: FINGERPRINT_VERSION,
+      source: first.signals.source,
+      rule: overridden ? 'triage' : rule.id,
+      subject_id: first.signals.subject_id,
+      scenario_id: first.signals.scenario_id,
+      kind: first.signals.kind,
+      expected: first.signals.expected,
+      failure_type: first.signals.failure_type,
+      trace_id: first.trace_id,
+      failure_trace_ids: first.failure_trace_ids,
+      occurrences: { count: group.count, trace_ids: [...group.traceIds].sort(), scenario_ids: [...group.scenarioIds].sort() },
+      escalations,
+      regression: regressionOf ? { of: regressionOf.failure_id, build_id: settings.buildId } : null,
+      reopened_by: [],
+      status_history: [{ from: null, to: 'OPEN', at: settings.at, actor: 'lab', note: regressionOf ? `a regression: ${regressionOf.failure_id} was ${regressionOf.status}` : null, build_id: settings.buildId }],
+      verification: null,
+    },
+  };
+  try {
+    await ledger.create(FailureRecord.parse(record));
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    summary.already_recorded++;
+    return;
+  }
+  if (regressionOf) {
+    // The earlier record comes back to OPEN, with the build it came back in.
+    await updateFailure(ledger, regressionOf.failure_id, (current) =>
+      current.status === 'RESOLVED' || current.status === 'PREVENTED'
+        ? {
+            ...current,
+            status: 'OPEN',
+            lab: {
+              ...current.lab,
+              reopened_by: [...current.lab.reopened_by, { failure_id: failureId, build_id: settings.buildId, at: settings.at }],
+              status_history: [...current.lab.status_history, { from: current.status, to: 'OPEN', at: settings.at, actor: 'lab', note: `a regression: recurred in build ${settings.buildId} as ${failureId}`, build_id: settings.buildId }],
+            },
+          }
+        : current,
+    );
+    summary.regressions++;
+  }
+  summary.recorded++;
+  summary.occurrences += group.count;
+  if (previous.length > 0) summary.repeats++;
+  summary.by_severity[severity] = (summary.by_severity[severity] ?? 0) + 1;
+  for (const e of escalations) {
+    summary.escalations[e.level]++;
+    summary.escalations.list.push({ failure_id: failureId, level: e.level, to: e.to, occurrence: e.occurrence });
+  }
+}
+
+/** Every record with a fingerprint, oldest first. */
+async function allOf(ledger: FailureLedger, fingerprint: string): Promise<FailureRecord[]> {
+  const out: FailureRecord[] = [];
+  let cursor: string | null = null;
+  do {
+    const page = await ledger.query({ fingerprint, limit: 500, cursor });
+    out.push(...page.records);
+    cursor = page.cursor;
+  } while (cursor);
+  return out;
+}
+
+/** When a triage block changes the category alone, the subcategory becomes the category's first. */
+function firstSubcategoryOf(category: FailureRecord['category']): string {
+  const first: Record<FailureRecord['category'], string> = { ARCHITECTURE: 'ARCHITECTURE_INCOMPLETE', QA: 'QA_COVERAGE_INCOMPLETE', SCOPE: 'SCOPE_AMBIGUOUS', INFRA: 'INFRA_ENVIRONMENT', GOVERNANCE: 'GOVERNANCE_RULE_CONFLICT', INTEGRATION: 'INTEGRATION_API_MISMATCH', UNKNOWN: 'UNKNOWN_ROOT_CAUSE' };
+  return first[category];
+}

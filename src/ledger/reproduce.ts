@@ -1,0 +1,75 @@
+import type { FailureRecord } from '../contracts/failure-record.ts';
+import type { ReplayExchange } from '../contracts/replay.ts';
+import type { ScenarioInput, ScriptedReply, ToolFixture } from '../contracts/scenario.ts';
+import type { TraceRecord } from '../contracts/trace-record.ts';
+import { UsageError } from '../errors/usage-error.ts';
+import { summarizeModelResponse } from '../execute/model-response.ts';
+
+/**
+ * A scenario that replays a stored failed run deterministically: the scenario it ran (input,
+ * checks, client, deadline, isolation), its model exchanges as the script, its tool results as
+ * fixtures, and the kind it was detected as as the expected one. The run must have been captured
+ * with --record-replies (its record then holds every exchange whole). How each exchange becomes a
+ * reply is in the README ("Turning a failure into a regression scenario").
+ */
+export function reproduceScenario(record: FailureRecord, trace: TraceRecord): ScenarioInput {
+  const replay = trace.replay;
+  if (!replay) {
+    throw new UsageError({ message: `failure ${record.failure_id}: its run ${trace.trace_id} was captured without its replies, so it cannot be replayed; capture again with --record-replies (the failure's fingerprint ${record.lab.fingerprint} will match) and reproduce the new record` });
+  }
+  const original = replay.scenario as ScenarioInput;
+  const replies = replay.exchanges.map((exchange) => replyOf(exchange, trace.steps[exchange.step_index]?.status ?? 'ok'));
+  const tools: Record<string, ToolFixture[]> = {};
+  for (const result of replay.tool_results) {
+    const fixture: ToolFixture = !result.settled ? { hang: true } : result.error !== null ? { error: result.error } : { result: result.result };
+    (tools[result.tool] ??= []).push(fixture);
+  }
+  const id = `${original.id}-repro-${record.failure_id.slice(0, 8)}`;
+  return {
+    $schema: '../schemas/scenario.schema.json',
+    id,
+    subject: trace.subject_id,
+    description: `Reproduces failure ${record.failure_id} (build ${record.build_id}) of ${original.id}: ${record.failure_description.summary}`,
+    expected: trace.detected,
+    ...(original.deadline_ms !== undefined ? { deadline_ms: original.deadline_ms } : {}),
+    ...(original.isolation !== undefined ? { isolation: original.isolation } : {}),
+    ...(original.memory_limit_mb !== undefined ? { memory_limit_mb: original.memory_limit_mb } : {}),
+    input: original.input,
+    model: { name: original.model?.name ?? trace.model.name, replies },
+    ...(original.client ? { client: original.client } : {}),
+    ...(Object.keys(tools).length > 0 ? { tools } : {}),
+    ...(original.grounding ? { grounding: original.grounding } : {}),
+    tags: [...new Set([...(original.tags ?? []), 'regression', 'reproduced'])],
+  };
+}
+
+/** One exchange as a scripted reply. */
+function replyOf(exchange: ReplayExchange, stepStatus: string): ScriptedReply {
+  if (exchange.body === null || exchange.status === null) return { fault: { hang: true } };
+  if (exchange.status >= 400) return { fault: { status: exchange.status } };
+  const stream = (exchange.content_type ?? '').includes('text/event-stream');
+  const summary = summarizeModelResponse(exchange.body, exchange.content_type ?? '');
+  if (!summary) return { fault: { malformed: true } };
+  if (stream && !exchange.complete) {
+    // Cut off by the run's deadline: a stream that never ends; broken by the endpoint: cut where it broke.
+    if (stepStatus === 'aborted') return { fault: { endless: true } };
+    return { ...(summary.text ? { content: summary.text } : {}), fault: { cut_after_chunks: exchange.body.split('\n').filter((l) => l.startsWith('data:') && !l.includes('[DONE]')).length } };
+  }
+  const reply: ScriptedReply = {};
+  const text = stream ? summary.text : contentOf(exchange.body);
+  if (text !== null) reply.content = text;
+  if (summary.toolCalls.length > 0) reply.tool_calls = summary.toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments }));
+  const finish = summary.finishReason === 'incomplete' ? 'length' : summary.finishReason;
+  if (finish === 'length' || finish === 'content_filter') reply.finish_reason = finish;
+  if (summary.usage) reply.usage = summary.usage;
+  return reply;
+}
+
+/** The assistant text of a whole JSON body: a chat completion's message, or the Responses API's output text. */
+function contentOf(body: string): string | null {
+  const json = JSON.parse(body) as { choices?: { message?: { content?: unknown } }[]; output?: { type?: string; content?: { type?: string; text?: unknown }[] }[] };
+  const message = json.choices?.[0]?.message?.content;
+  if (typeof message === 'string') return message;
+  const texts = (json.output ?? []).filter((o) => o.type === 'message').flatMap((o) => (o.content ?? []).filter((c) => c.type === 'output_text').map((c) => String(c.text ?? '')));
+  return texts.length > 0 ? texts.join('') : null;
+}
