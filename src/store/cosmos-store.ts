@@ -217,7 +217,7 @@ export async function clientOptions(config: CosmosConfig): Promise<CosmosClientO
 const COSMOS_RETRY: Omit<RetryPolicy, 'retryable'> = { attempts: MAX_ATTEMPTS, baseMs: BASE_BACKOFF_MS, maxMs: 5_000, waitOf: (error) => retryAfterOf(error) };
 
 /** Runs a Cosmos call again on transient failures. */
-function retryingCosmos<T>(call: () => Promise<T>): Promise<T> {
+export function retryingCosmos<T>(call: () => Promise<T>): Promise<T> {
   return retrying(call, { ...COSMOS_RETRY, retryable: isTransient });
 }
 
@@ -227,7 +227,8 @@ function isTransient(error: unknown): boolean {
   return status === undefined || TRANSIENT.has(status);
 }
 
-function statusOf(error: unknown): number | undefined {
+/** The HTTP status of a Cosmos error, undefined when there was no answer. */
+export function statusOf(error: unknown): number | undefined {
   const code = (error as { code?: unknown; statusCode?: unknown } | null)?.code ?? (error as { statusCode?: unknown } | null)?.statusCode;
   return typeof code === 'number' ? code : undefined;
 }

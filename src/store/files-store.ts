@@ -5,7 +5,8 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { type LabRecord, type RecordMeta, recordMeta, type RecordType } from '../contracts/lab-record.ts';
 import { ContractViolationError } from '../errors/contract-violation-error.ts';
 import { StoreError } from '../errors/store-error.ts';
-import { retrying } from '../internal/retry.ts';
+import { busyRetry } from '../internal/sqlite-busy.ts';
+import { syncFolder } from '../internal/sync-folder.ts';
 import { errorText } from '../internal/to-error.ts';
 import { decodeCursor, encodeCursor } from './query-filter.ts';
 import { readRecord } from './read-record.ts';
@@ -270,17 +271,6 @@ const INDEX_SQL = `
   CREATE INDEX IF NOT EXISTS failure_links_by_key ON failure_links (key);
 `;
 
-/** How long index operations keep trying while another process holds the database busy. */
-const BUSY_RETRY_MS = 15_000;
-
-/**
- * Runs an index operation again while SQLite answers "database is locked". The busy timeout
- * covers most contention, but SQLite returns SQLITE_BUSY without waiting while another process's
- * last connection cleans up the WAL on close, or while a connection runs recovery.
- */
-function busyRetry<T>(operation: () => T): Promise<T> {
-  return retrying(operation, { attempts: Number.POSITIVE_INFINITY, baseMs: 5, maxMs: 200, maxTimeMs: BUSY_RETRY_MS, retryable: (error) => /database is locked|SQLITE_BUSY/i.test(errorText(error)) });
-}
 
 /**
  * The version of the index's tables. An index of an older version (without build_id, say) is
@@ -344,13 +334,4 @@ function parseRecordFile(text: string, key: string, file: string): LabRecord {
   return readRecord(json, key);
 }
 
-/** fsync of a folder, so a rename inside it survives a crash. */
-async function syncFolder(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
