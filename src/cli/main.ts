@@ -2,9 +2,11 @@ import { LabError } from '../errors/lab-error.ts';
 import { UsageError } from '../errors/usage-error.ts';
 import { createRedactor, secretsFromEnv } from '../internal/redact.ts';
 import { captureCommand } from './capture-command.ts';
+import { analyticsCommand } from './analytics-command.ts';
 import { exportCommand } from './export-command.ts';
 import { failuresCommand } from './failures-command.ts';
 import { type CliIo, processIo } from './io.ts';
+import { reportCommand } from './report-command.ts';
 import { scenariosCommand } from './scenarios-command.ts';
 import { subjectsCommand } from './subjects-command.ts';
 
@@ -15,6 +17,8 @@ export const CommandsMap = {
   subjects: { run: subjectsCommand, summary: 'list the subjects, their tools and their input and output schemas' },
   export: { run: exportCommand, summary: 'write every stored record as NDJSON to stdout, for analyzers' },
   failures: { run: failuresCommand, summary: 'the failure ledger: list, show, update, resolve, prevent, reproduce' },
+  analytics: { run: analyticsCommand, summary: "write the failure ledger's analytics files" },
+  report: { run: reportCommand, summary: 'write the weekly or monthly failure report (Markdown)' },
 } satisfies Record<string, { run: (argv: string[], io: CliIo) => Promise<number>; summary: string }>;
 
 const USAGE = `Usage: npm run lab -- <command> [options]

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { FailureByCategory, FailureTrends, MttrMetrics, RepeatFailures } from './failure-analytics.ts';
 import { FailureEvent } from './failure-event.ts';
+import { FailureRecord } from './failure-record.ts';
 import { FailureTrace } from './failure-trace.ts';
 import { FallbackRecord } from './fallback-record.ts';
 import { RecoveryTrace } from './recovery-trace.ts';
@@ -16,6 +18,12 @@ export const JSON_SCHEMAS = {
   'failure-trace': FailureTrace,
   'recovery-trace': RecoveryTrace,
   'fallback-record': FallbackRecord,
+  'failure-record': FailureRecord,
+  // The failure ledger's analytics files (failures/analytics/*.json).
+  'failure-trends': FailureTrends,
+  'failure-by-category': FailureByCategory,
+  'repeat-failures': RepeatFailures,
+  'mttr-metrics': MttrMetrics,
   // Version 1, still read (and upgraded) by every store: analyzers of older data validate against these.
   'trace-record.v1': TraceRecordV1,
   'failure-event.v1': FailureEventV1,
