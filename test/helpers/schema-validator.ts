@@ -19,3 +19,11 @@ export async function committedSchemaValidator(): Promise<(record: unknown) => {
     return { type, errors: validate(record) ? null : JSON.stringify(validate.errors) };
   };
 }
+
+/** A validator for one committed JSON Schema by its file stem in schemas/ (e.g. "failure-record"); returns the errors, or null when valid. */
+export async function schemaValidator(name: string): Promise<(value: unknown) => string | null> {
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i).addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s))).addFormat('date', (s: string) => /^\d{4}-\d{2}-\d{2}$/.test(s));
+  const validate = ajv.compile(JSON.parse(await readFile(path.join(ROOT, 'schemas', `${name}.schema.json`), 'utf8')));
+  return (value) => (validate(value) ? null : JSON.stringify(validate.errors));
+}
