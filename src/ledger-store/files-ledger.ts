@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Uuid } from '../contracts/common.ts';
 import type { FailureRecord } from '../contracts/failure-record.ts';
 import { ContractViolationError } from '../errors/contract-violation-error.ts';
 import { StoreError } from '../errors/store-error.ts';
-import { syncFolder } from '../internal/sync-folder.ts';
+import { type DurableFs, realFs, writeSynced } from '../internal/durable-files.ts';
 import { errorText } from '../internal/to-error.ts';
 import { DEFAULT_FAILURE_PAGE, type FailureLedger, type FailurePage, type FailureQuery } from './failure-ledger.ts';
 import { failureFields } from './failure-fields.ts';
@@ -34,23 +34,25 @@ export class FilesLedger implements FailureLedger {
   readonly dir: string;
   readonly #tmp: string;
   readonly #index: FailureIndex;
+  readonly #fs: DurableFs;
   #closed = false;
 
-  private constructor(dir: string, index: FailureIndex) {
+  private constructor(dir: string, index: FailureIndex, fs: DurableFs) {
     this.dir = dir;
+    this.#fs = fs;
     this.#tmp = path.join(dir, 'tmp');
     this.#index = index;
   }
 
-  /** Opens (creating if needed) the ledger in a files store's folder, and brings its index up to date. */
-  static async open(storeDir: string): Promise<FilesLedger> {
+  /** Opens (creating if needed) the ledger in a files store's folder, and brings its index up to date; `fs` is the file system writes go through. */
+  static async open(storeDir: string, { fs = realFs }: { fs?: DurableFs } = {}): Promise<FilesLedger> {
     const dir = path.resolve(storeDir, 'failures');
     try {
       await mkdir(path.join(dir, 'tmp'), { recursive: true });
     } catch (error) {
       throw new StoreError({ store: 'files', message: `cannot create the ledger folder ${dir} (${errorText(error)}); pass --dir to choose another`, cause: error });
     }
-    const ledger = new FilesLedger(dir, await FailureIndex.open(path.join(dir, 'index.sqlite')));
+    const ledger = new FilesLedger(dir, await FailureIndex.open(path.join(dir, 'index.sqlite')), fs);
     try {
       await ledger.#removeStaleTemporaries();
       await ledger.#reconcile();
@@ -152,17 +154,11 @@ export class FilesLedger implements FailureLedger {
     const file = this.#file(record.failure_id);
     const tmp = path.join(this.#tmp, `${record.failure_id}.${process.pid}.${randomUUID()}.tmp`);
     try {
-      const handle = await open(tmp, 'wx');
-      try {
-        await handle.writeFile(JSON.stringify(record));
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(tmp, file);
-      await syncFolder(this.dir);
+      await writeSynced(this.#fs, tmp, JSON.stringify(record));
+      await this.#fs.rename(tmp, file);
+      await this.#fs.syncFolder(this.dir);
     } catch (error) {
-      await rm(tmp, { force: true });
+      await this.#fs.remove(tmp);
       throw new StoreError({ store: this.name, recordKey: record.failure_id, message: `cannot write ${file}: ${errorText(error)}`, cause: error });
     }
     // The file is in place: were the process killed before COMMIT, the reconcile on open would find the row stale.

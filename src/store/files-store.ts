@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { type LabRecord, type RecordMeta, recordMeta, type RecordType } from '../contracts/lab-record.ts';
 import { ContractViolationError } from '../errors/contract-violation-error.ts';
 import { StoreError } from '../errors/store-error.ts';
 import { busyRetry } from '../internal/sqlite-busy.ts';
-import { syncFolder } from '../internal/sync-folder.ts';
+import { type DurableFs, realFs, writeSynced } from '../internal/durable-files.ts';
 import { errorText } from '../internal/to-error.ts';
 import { decodeCursor, encodeCursor } from './query-filter.ts';
 import { readRecord } from './read-record.ts';
@@ -37,10 +37,12 @@ export class FilesStore implements TraceStore {
   readonly #upsert: StatementSync;
   readonly #unlink: StatementSync;
   readonly #link: StatementSync;
+  readonly #fs: DurableFs;
   #closed = false;
 
-  private constructor(dir: string, db: DatabaseSync) {
+  private constructor(dir: string, db: DatabaseSync, fs: DurableFs) {
     this.dir = dir;
+    this.#fs = fs;
     this.#records = path.join(dir, 'records');
     this.#tmp = path.join(dir, 'tmp');
     this.#db = db;
@@ -49,8 +51,8 @@ export class FilesStore implements TraceStore {
     this.#link = db.prepare('INSERT OR IGNORE INTO failure_links (failure_id, key) VALUES (?, ?)');
   }
 
-  /** Opens (creating if needed) a store in a folder, and brings its index up to date. */
-  static async open(dir: string): Promise<FilesStore> {
+  /** Opens (creating if needed) a store in a folder, and brings its index up to date; `fs` is the file system writes go through. */
+  static async open(dir: string, { fs = realFs }: { fs?: DurableFs } = {}): Promise<FilesStore> {
     const root = path.resolve(dir);
     try {
       await mkdir(path.join(root, 'records'), { recursive: true });
@@ -59,7 +61,7 @@ export class FilesStore implements TraceStore {
       throw new StoreError({ store: 'files', message: `cannot create the store folder ${root} (${errorText(error)}); pass --dir to choose another`, cause: error });
     }
     const db = await openIndex(path.join(root, 'index.sqlite'));
-    const store = new FilesStore(root, db);
+    const store = new FilesStore(root, db, fs);
     await store.#removeStaleTemporaries();
     await store.#reconcile();
     return store;
@@ -86,13 +88,7 @@ export class FilesStore implements TraceStore {
           this.#checkKey(key);
           readRecord(record, key, 'write');
           const tmp = path.join(this.#tmp, `${key}.${process.pid}.${randomUUID()}.tmp`);
-          const handle = await open(tmp, 'wx');
-          try {
-            await handle.writeFile(JSON.stringify(record));
-            await handle.sync();
-          } finally {
-            await handle.close();
-          }
+          await writeSynced(this.#fs, tmp, JSON.stringify(record));
           written.push({ key, tmp, meta });
         } catch (error) {
           outcomes.set(key, { key, stored: false, error: errorText(error) });
@@ -102,16 +98,16 @@ export class FilesStore implements TraceStore {
     const renamed: typeof written = [];
     for (const w of written) {
       try {
-        await rename(w.tmp, this.#file(w.key));
+        await this.#fs.rename(w.tmp, this.#file(w.key));
         renamed.push(w);
       } catch (error) {
         outcomes.set(w.key, { key: w.key, stored: false, error: errorText(error) });
-        await rm(w.tmp, { force: true });
+        await this.#fs.remove(w.tmp);
       }
     }
     if (renamed.length > 0) {
       try {
-        await syncFolder(this.#records);
+        await this.#fs.syncFolder(this.#records);
         await busyRetry(() => this.#index(renamed.map((w) => w.meta)));
         for (const w of renamed) outcomes.set(w.key, { key: w.key, stored: true });
       } catch (error) {

@@ -7,7 +7,7 @@ import { createHttpsServer as createCosmosHttpsServer } from '@vercel/cosmosdb-s
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cosmosEnv, startCosmos } from '../helpers/cosmos-server.ts';
 import { startFaultProxy } from '../helpers/fault-proxy.ts';
-import { ROOT, runCli } from '../helpers/run-cli.ts';
+import { runCli } from '../helpers/run-cli.ts';
 import { committedSchemaValidator } from '../helpers/schema-validator.ts';
 
 const jsonLines = (stdout: string) => stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
