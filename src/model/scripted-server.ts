@@ -49,8 +49,8 @@ export class ScriptedModelServer implements ModelEndpoint {
   /** Responses the server itself destroyed (a run's leftovers), so they are not taken for client aborts. */
   readonly #destroyed = new WeakSet<ServerResponse>();
   readonly url: string;
-  /** Emits 'request-end' with a RequestLogEntry when a request is answered or closed. */
-  readonly events = new EventEmitter<{ 'request-end': [RequestLogEntry] }>();
+  /** Emits 'request-start' when a request of a run arrives, and 'request-end' when it is answered or closed (tests wait on them instead of sleeping). */
+  readonly events = new EventEmitter<{ 'request-start': [RequestLogEntry]; 'request-end': [RequestLogEntry] }>();
 
   private constructor(server: Server, url: string) {
     this.#server = server;
@@ -132,6 +132,7 @@ export class ScriptedModelServer implements ModelEndpoint {
     const index = run.next++;
     const entry: RequestLogEntry = { runId, scenarioId: run.scenarioId, path: route, reply: index, aborted: false, completed: false };
     run.open.add(res);
+    this.events.emit('request-start', entry);
     res.on('close', () => {
       run.open.delete(res);
       entry.completed = res.writableFinished;

@@ -10,17 +10,20 @@ export class Breaker implements CircuitBreaker {
   readonly #threshold: number;
   readonly #resetAfterMs: number;
   readonly #recovery: Recovery;
+  readonly #now: () => number;
   #failures = 0;
   #openedAt: number | null = null;
   #probing = false;
 
-  constructor(target: string, { failureThreshold, resetAfterMs }: { failureThreshold: number; resetAfterMs: number }, recovery: Recovery) {
+  /** `now` is the clock resets are timed on (ms; the run's monotonic clock by default), so tests can drive it. */
+  constructor(target: string, { failureThreshold, resetAfterMs }: { failureThreshold: number; resetAfterMs: number }, recovery: Recovery, now: () => number = () => performance.now()) {
     if (!Number.isInteger(failureThreshold) || failureThreshold < 1) throw new RangeError(`breaker(${target}): failureThreshold must be a whole number of at least 1`);
     if (!(resetAfterMs >= 0)) throw new RangeError(`breaker(${target}): resetAfterMs must be 0 or more`);
     this.#target = target;
     this.#threshold = failureThreshold;
     this.#resetAfterMs = resetAfterMs;
     this.#recovery = recovery;
+    this.#now = now;
   }
 
   get state(): CircuitBreaker['state'] {
@@ -35,11 +38,11 @@ export class Breaker implements CircuitBreaker {
         this.#failures = 0;
         return value;
       } catch (error) {
-        if (++this.#failures >= this.#threshold) this.#openedAt = performance.now();
+        if (++this.#failures >= this.#threshold) this.#openedAt = this.#now();
         throw error;
       }
     }
-    if (this.#probing || performance.now() - this.#openedAt < this.#resetAfterMs) throw new CircuitOpenError(this.#target);
+    if (this.#probing || this.#now() - this.#openedAt < this.#resetAfterMs) throw new CircuitOpenError(this.#target);
     this.#probing = true;
     try {
       const value = await this.#recovery.selfHeal(`circuit:${this.#target}`, op, { transition: 'half_open', failures: this.#failures });
@@ -47,7 +50,7 @@ export class Breaker implements CircuitBreaker {
       this.#failures = 0;
       return value;
     } catch (error) {
-      this.#openedAt = performance.now();
+      this.#openedAt = this.#now();
       throw error;
     } finally {
       this.#probing = false;

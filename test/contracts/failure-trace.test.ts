@@ -68,6 +68,13 @@ describe('FailureTrace: the cascade rules', () => {
     expect(messages(early)).toEqual([`cascade rule 3 (temporal): f-output (${t(0)}) is earlier than its parent (${t(2)})`]);
   });
 
+  it('rule 3 compares a child with its parent, not with the primary: later than the primary but earlier than its parent is refused', () => {
+    const between = cascade();
+    between.cascade[1]!.timestamp = t(3);
+    between.cascade[2]!.timestamp = t(2);
+    expect(messages(between)).toEqual([`cascade rule 3 (temporal): f-output (${t(2)}) is earlier than its parent (${t(3)})`]);
+  });
+
   it('is strict: unknown keys are refused in the trace and in an entry', () => {
     expect(FailureTrace.safeParse({ ...cascade(), severity: 'high' }).success).toBe(false);
     const extra = cascade();

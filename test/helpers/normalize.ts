@@ -28,6 +28,7 @@ export function normalizeText(text: string, root: string): string {
   return text
     .replaceAll(root, '<root>')
     .replace(UUID, '<uuid>')
+    .replace(/\b\d{8}T\d{6}Z-[0-9a-f]{6}\b/g, '<build>')
     .replace(/ +\d+ms\b/g, ' <ms>')
     .replace(/\d+\.\d+ s\b/g, '<s>');
 }

@@ -84,10 +84,12 @@ describe('ScriptedModelServer', () => {
 
   it('hangs until the client aborts, and records the abort', async () => {
     const { client, session, runId } = open([{ fault: { hang: true } }]);
+    const started = new Promise<RequestLogEntry>((resolve) => server.events.on('request-start', (e) => e.runId === runId && resolve(e)));
     const ended = new Promise<RequestLogEntry>((resolve) => server.events.on('request-end', (e) => e.runId === runId && resolve(e)));
     const controller = new AbortController();
     const pending = client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }, { signal: controller.signal }).catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 30));
+    // Abort once the server holds the request, however long the machine takes to get it there.
+    await started;
     controller.abort();
     expect((await pending as Error).constructor.name).toBe('APIUserAbortError');
     expect(await ended).toMatchObject({ aborted: true, completed: false });
@@ -141,8 +143,9 @@ describe('ScriptedModelServer', () => {
     const other = await ScriptedModelServer.start();
     const session = other.open(scenario({ id: 'h', subject: 'x', model: { replies: [{ fault: { hang: true } }] } }), 'h');
     const client = new OpenAI({ baseURL: session.baseURL, apiKey: 'x', maxRetries: 0 });
+    const started = new Promise<void>((resolve) => other.events.once('request-start', () => resolve()));
     const pending = ask(client).catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 20));
+    await started;
     await other.close();
     expect(await pending).toBeInstanceOf(APIConnectionError);
   });
