@@ -33,6 +33,8 @@ describe('CosmosStore against @vercel/cosmosdb-server', () => {
     const container = client.database('lab').container(env.COSMOS_CONTAINER_TRACES!);
     const { resource: definition } = await container.read();
     expect(definition?.partitionKey?.paths).toEqual(['/failure_id']);
+    // Queries order by started_at, then id, across partitions: Cosmos needs this composite index for it.
+    expect(definition?.indexingPolicy?.compositeIndexes).toEqual([[{ path: '/started_at', order: 'ascending' }, { path: '/id', order: 'ascending' }]]);
     const { resource } = await container.item(record.failure_id!, record.failure_id!).read();
     expect(resource).toMatchObject({ id: record.failure_id, failure_id: record.failure_id, kind: 'hallucination_flag', record });
     const { resource: pass } = await container.item(passing.trace_id, passing.trace_id).read();
