@@ -14,6 +14,7 @@ import type { ModelEndpoint } from '../model/model-endpoint.ts';
 import type { LoadedScenario } from '../scenario/load-scenarios.ts';
 import type { TraceStore } from '../store/trace-store.ts';
 import { BatchWriter } from './batch-writer.ts';
+import { workerPools } from '../execute/worker-pool.ts';
 import path from 'node:path';
 import type { FailureLedger } from '../ledger-store/failure-ledger.ts';
 import { newBuildId } from '../ledger/build-id.ts';
@@ -105,8 +106,12 @@ export async function runCapture(options: CaptureOptions): Promise<{ results: Ca
   const buildId = options.buildId ?? newBuildId();
   const failures = new BuildRecorder();
   const context = { ...options, buildId, failures };
-  // Round by round, every scenario once per round: repeats of one slow scenario do not queue up together.
-  const jobs = Array.from({ length: repeat }, (_, i) => options.scenarios.map((loaded) => ({ loaded, repeat: i }))).flat();
+  // Round by round, every scenario once per round: repeats of one slow scenario do not queue up
+  // together. Scenarios that hold the thread inline go last, one at a time (see blocksThread).
+  const rounds = Array.from({ length: repeat }, (_, i) => options.scenarios.map((loaded) => ({ loaded, repeat: i }))).flat();
+  const holding = (job: (typeof rounds)[number]) => blocksThread(job.loaded.scenario, options.isolation);
+  const jobs = [...rounds.filter((j) => !holding(j)), ...rounds.filter(holding)];
+  const shared = jobs.length - rounds.filter(holding).length;
   const results: CaptureResult[] = new Array(jobs.length);
   let next = 0;
   let done = 0;
@@ -114,11 +119,13 @@ export async function runCapture(options: CaptureOptions): Promise<{ results: Ca
   // Hostile subjects in workers can keep every core busy, and the main thread, which serves the
   // model and keeps every deadline, would starve. A run's deadline starts with its subject, so
   // waiting here for a worker slot costs it nothing.
-  const workerSlots = pLimit(options.maxWorkers ?? Math.max(1, availableParallelism() - 1));
+  const workerThreads = options.maxWorkers ?? Math.max(1, availableParallelism() - 1);
+  workerPools.resize(workerThreads);
+  const workerSlots = pLimit(workerThreads);
   // Storing and reading back go on in the background while the next runs start.
   const persisting = new Set<Promise<void>>();
-  const lane = async () => {
-    while (next < jobs.length) {
+  const lane = async (until: number) => {
+    while (next < until) {
       const index = next++;
       const job = jobs[index]!;
       const run = effectiveIsolation(job.loaded.scenario, options.isolation) === 'worker' ? await workerSlots(() => runOne(job.loaded, job.repeat, context)) : await runOne(job.loaded, job.repeat, context);
@@ -132,7 +139,8 @@ export async function runCapture(options: CaptureOptions): Promise<{ results: Ca
       if (persisting.size >= MAX_IN_FLIGHT) await Promise.race(persisting);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, jobs.length)) }, lane));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, shared)) }, () => lane(shared)));
+  await lane(jobs.length);
   await Promise.all(persisting);
   const ledger = options.ledger ? await failures.commit(options.ledger.store, { ...options.ledger.settings, buildId }) : null;
   return { results, summary: summarize(results, options.model.mode === 'live', performance.now() - started, { buildId, ledger }) };
@@ -140,6 +148,15 @@ export async function runCapture(options: CaptureOptions): Promise<{ results: Ca
 
 /** What a run of this capture needs besides the options. */
 type RunContext = CaptureOptions & { buildId: string; failures: BuildRecorder };
+
+/**
+ * True for a scenario that holds the lab's thread on purpose while it runs inline (a tool fixture
+ * with busy_ms): it would delay every deadline of the runs beside it, so capture runs it alone,
+ * after the others.
+ */
+export function blocksThread(scenario: Scenario, isolation: Isolation | undefined): boolean {
+  return effectiveIsolation(scenario, isolation) === 'inline' && Object.values(scenario.tools).some((fixtures) => fixtures.some((f) => (f.busy_ms ?? 0) > 0));
+}
 
 /** Records held in memory at most while their writes are in flight. */
 const MAX_IN_FLIGHT = 2048;

@@ -18,6 +18,7 @@ import { loadSubjects } from '../scenario/load-subjects.ts';
 import type { ScenarioProblem } from '../errors/scenario-set-error.ts';
 import { ScenarioSetError } from '../errors/scenario-set-error.ts';
 import { openStore } from '../store/stores.ts';
+import { workerPools } from '../execute/worker-pool.ts';
 import { PROJECT_ROOT } from './capture-command.ts';
 import type { CliIo } from './io.ts';
 import { type CommandSpec, helpText, intOption, type OptionSpec, type OptionValues, parseCommand } from './options.ts';
@@ -352,6 +353,7 @@ async function preventFailure(values: OptionValues & { _: string[] }, io: CliIo)
   } finally {
     await server.close();
     await store.close();
+    await workerPools.close();
   }
 }
 

@@ -110,7 +110,7 @@ export async function runWithFailureDetection<I, O>(subject: Subject<I, O>, scen
     attributes: { [attr.GEN_AI_OPERATION_NAME]: 'invoke_agent', [attr.GEN_AI_AGENT_NAME]: subject.id, [attr.GEN_AI_CONVERSATION_ID]: traceId, [attr.LAB_SCENARIO_ID]: scenario.id },
   });
   const otelRef: OtelRef = { trace_id: root.spanContext().traceId, span_id: root.spanContext().spanId };
-  const session = options.model.open(scenario, traceId);
+  const session = options.model.open(scenario, traceId, { closeConnections: isolation === 'worker' });
   try {
     const request: RunRequest<I> = {
       subject,

@@ -1,4 +1,4 @@
-import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort } from 'node:worker_threads';
 import type { TraceStep } from '../contracts/trace-step.ts';
 import { LabError } from '../errors/lab-error.ts';
 import { EPOCH_OFFSET_MS, isoTime } from '../internal/clock.ts';
@@ -7,36 +7,27 @@ import type { RunEnd } from '../classify/run-end.ts';
 import { workerErrorInfo, workerExitInfo } from '../classify/worker-death.ts';
 import type { RunOutcome, RunRequest } from './run-outcome.ts';
 import { closeStep } from './step-observer.ts';
+import { DEFAULT_WORKER_HEAP_MB, type WorkerPools, workerPools } from './worker-pool.ts';
 import type { WorkerInput, WorkerMessage } from './worker-protocol.ts';
 
-const WORKER_ENTRY = new URL('./worker-bootstrap.ts', import.meta.url);
-/** A worker that has not started its subject by then is a fault of the lab. */
-const START_TIMEOUT_MS = 30_000;
-/** The default heap limit of a worker run; a scenario may set its own (memory_limit_mb). */
-export const DEFAULT_WORKER_HEAP_MB = 128;
+/** A worker that has not started its subject by then (loading, or waiting for a thread) is a fault of the lab. */
+const START_TIMEOUT_MS = 60_000;
 
 /**
- * Runs the subject in a worker thread with resource limits; the main thread keeps the model
- * server, the telemetry and the deadline. At the deadline the worker is terminated, which ends a
- * synchronous loop; heap exhaustion and process.exit() end only the worker. Steps are reported
- * as they happen, so the record is as complete as inline.
+ * Runs the subject in a pooled worker thread with resource limits (see WorkerPools); the main
+ * thread keeps the model server, the telemetry and the deadline. At the deadline the thread is
+ * terminated, which ends a synchronous loop; heap exhaustion and process.exit() end only the
+ * thread. Steps are reported as they happen, so the record is as complete as inline.
  */
-export function runInWorker<I>(req: RunRequest<I> & { subjectFile: string }): Promise<RunOutcome> {
+export function runInWorker<I>(req: RunRequest<I> & { subjectFile: string }, pools: WorkerPools = workerPools): Promise<RunOutcome> {
   // A channel of our own, so the messages a worker posted just before the deadline can be read
   // synchronously then (a busy main thread runs its deadline timer before it delivers them).
   const { port1: messages, port2 } = new MessageChannel();
   const input: WorkerInput = { subjectFile: req.subjectFile, scenario: req.scenario, session: req.session, deadlineMs: req.deadlineMs, secrets: req.secrets, recordRecovery: req.recordRecovery !== false, keepReplay: Boolean(req.replay), epochOffsetMs: EPOCH_OFFSET_MS, port: port2 };
   const heapMb = req.scenario.memory_limit_mb ?? DEFAULT_WORKER_HEAP_MB;
-  const worker = new Worker(WORKER_ENTRY, {
-    workerData: input,
-    transferList: [port2],
-    resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: Math.min(32, Math.max(4, heapMb / 4)) },
-    stdout: true,
-    stderr: true,
-  });
-  // What the subject prints is not the lab's output (it would break --json): it is dropped.
-  worker.stdout.resume();
-  worker.stderr.resume();
+  // Aborting the task terminates its thread (the pool replaces it): that is how a run is cut off.
+  const terminate = new AbortController();
+  const task = pools.pool(heapMb).run(input, { transferList: [port2], signal: terminate.signal });
   const steps: TraceStep[] = [];
   const starts = new Map<number, number>();
   let startMs = req.clock();
@@ -62,8 +53,9 @@ export function runInWorker<I>(req: RunRequest<I> & { subjectFile: string }): Pr
       }
       req.spans.endAll(endMs);
       const detection = classifyRun({ deadlineMs: req.deadlineMs, elapsedMs: endMs - startMs, cutOff: null, thrown: null, died: null, unhandled: null, checks: null, degraded: null, ...facts });
-      // Whatever the subject left running (timers, sockets) ends with its thread.
-      void worker.terminate().then(() => resolve({ detection, output, steps, startMs, endMs }));
+      // A run that did not finish (cut off) has its thread terminated; a finished one leaves it to the pool.
+      if (facts.cutOff) terminate.abort();
+      resolve({ detection, output, steps, startMs, endMs });
     };
     const fail = (error: Error) => {
       if (settled) return;
@@ -72,7 +64,8 @@ export function runInWorker<I>(req: RunRequest<I> & { subjectFile: string }): Pr
       clearTimeout(deadline);
       clearTimeout(startGuard);
       req.spans.endAll(req.clock());
-      void worker.terminate().then(() => reject(error));
+      terminate.abort();
+      reject(error);
     };
     const handle = (message: WorkerMessage) => {
       if (settled) return;
@@ -108,10 +101,21 @@ export function runInWorker<I>(req: RunRequest<I> & { subjectFile: string }): Pr
         case 'lab-error':
           fail(Object.assign(new LabError({ message: message.message, exitCode: message.exitCode }), { name: message.name }));
           break;
+        case 'retired':
+          // After done: the thread ends itself; the pool replaces it.
+          break;
       }
     };
     messages.on('message', handle);
-    worker.on('error', (error) => end({ died: workerErrorInfo(error, req.redact) }, null, 'unfinished'));
-    worker.on('exit', (code) => end({ died: workerExitInfo(code) }, null, 'unfinished'));
+    // The task settles after done (its thread goes back to the pool, or retires); it fails when the
+    // thread died with the run still going: heap exhaustion, process.exit, an error nothing caught.
+    task.then(
+      () => end({ died: workerExitInfo(0) }, null, 'unfinished'),
+      (error: unknown) => {
+        if (terminate.signal.aborted) return;
+        const exited = /worker exited with code: (-?\d+)/.exec(error instanceof Error ? error.message : '');
+        end({ died: exited ? workerExitInfo(Number(exited[1])) : workerErrorInfo(error, req.redact) }, null, 'unfinished');
+      },
+    );
   });
 }

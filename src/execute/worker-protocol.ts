@@ -6,7 +6,7 @@ import type { TraceStep } from '../contracts/trace-step.ts';
 import type { RunEnd } from '../classify/run-end.ts';
 import type { SessionInfo } from './subject-context.ts';
 
-/** What the main thread gives a worker to run one scenario. */
+/** What the main thread gives a pooled worker to run one scenario (the task). */
 export interface WorkerInput {
   subjectFile: string;
   scenario: Scenario;
@@ -31,4 +31,6 @@ export type WorkerMessage =
   | { type: 'replay-exchange'; entry: ReplayExchange }
   | { type: 'replay-tool'; entry: ReplayToolResult }
   | { type: 'done'; end: Pick<RunEnd, 'thrown' | 'unhandled' | 'checks' | 'degraded'>; output: Preview | null; endMs: number }
-  | { type: 'lab-error'; name: string; message: string; exitCode: number };
+  | { type: 'lab-error'; name: string; message: string; exitCode: number }
+  /** After done: the run left the thread unclean (or it served its share of runs), so it ends instead of serving another. */
+  | { type: 'retired'; reason: string };

@@ -12,8 +12,17 @@ export interface ModelSession {
   close(): void;
 }
 
+/** How a run's session is opened. */
+export interface SessionOptions {
+  /**
+   * Answer with "connection: close", so no socket of the run's client stays open after it: a
+   * pooled worker thread must be left as clean as it started to serve another run.
+   */
+  closeConnections?: boolean;
+}
+
 /** A model endpoint runs are opened against: the scripted server, or a live OpenAI-compatible API. */
 export interface ModelEndpoint {
   readonly mode: 'scripted' | 'live';
-  open(scenario: Scenario, runId: string): ModelSession;
+  open(scenario: Scenario, runId: string, options?: SessionOptions): ModelSession;
 }

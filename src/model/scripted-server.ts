@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Scenario, ScriptedReply } from '../contracts/scenario.ts';
-import type { ModelEndpoint, ModelSession } from './model-endpoint.ts';
+import type { ModelEndpoint, ModelSession, SessionOptions } from './model-endpoint.ts';
 
 /** The api key the scripted server is called with; it checks nothing, so this is no secret. */
 export const SCRIPTED_API_KEY = 'scripted-model-no-key';
@@ -31,6 +31,7 @@ export interface RequestLogEntry {
 
 interface RunState {
   scenarioId: string;
+  closeConnections: boolean;
   replies: ScriptedReply[];
   next: number;
   faults: string[];
@@ -70,9 +71,9 @@ export class ScriptedModelServer implements ModelEndpoint {
   }
 
   /** Registers a run's script; the session's baseURL routes requests to it. */
-  open(scenario: Scenario, runId: string): ModelSession {
+  open(scenario: Scenario, runId: string, options: SessionOptions = {}): ModelSession {
     const replies = expandedReplies(scenario);
-    const state: RunState = { scenarioId: scenario.id, replies, next: 0, faults: [], open: new Set() };
+    const state: RunState = { scenarioId: scenario.id, closeConnections: options.closeConnections === true, replies, next: 0, faults: [], open: new Set() };
     this.#runs.set(runId, state);
     return {
       baseURL: `${this.url}/runs/${runId}/v1`,
@@ -132,6 +133,7 @@ export class ScriptedModelServer implements ModelEndpoint {
     const index = run.next++;
     const entry: RequestLogEntry = { runId, scenarioId: run.scenarioId, path: route, reply: index, aborted: false, completed: false };
     run.open.add(res);
+    if (run.closeConnections) res.shouldKeepAlive = false;
     this.events.emit('request-start', entry);
     res.on('close', () => {
       run.open.delete(res);
