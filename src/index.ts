@@ -73,4 +73,6 @@ export { DEFAULT_PAGE_SIZE, type PutOutcome, type TracePage, type TraceQuery, ty
 export { defineSubject, type Subject, type SubjectContext, type ToolBox } from './subject/subject.ts';
 export { type ActionMetadata, type CircuitBreaker, CircuitOpenError, type FallbackOptions, type Recovery, type RetryPolicy } from './subject/recovery.ts';
 export { defineTool, type ToolSpec, UnknownToolError } from './subject/tool.ts';
-export { localTracer, startTelemetry, type Telemetry, TRACER_NAME } from './telemetry/telemetry.ts';
+export { IdTracer, localTracer } from './telemetry/id-tracer.ts';
+export { startTelemetry, type Telemetry, TRACER_NAME } from './telemetry/telemetry.ts';
+export { startTelemetryFromEnv } from './telemetry/telemetry-from-env.ts';

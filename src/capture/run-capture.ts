@@ -14,7 +14,6 @@ import type { ModelEndpoint } from '../model/model-endpoint.ts';
 import type { LoadedScenario } from '../scenario/load-scenarios.ts';
 import type { TraceStore } from '../store/trace-store.ts';
 import { BatchWriter } from './batch-writer.ts';
-import { workerPools } from '../execute/worker-pool.ts';
 import path from 'node:path';
 import type { FailureLedger } from '../ledger-store/failure-ledger.ts';
 import { newBuildId } from '../ledger/build-id.ts';
@@ -120,7 +119,7 @@ export async function runCapture(options: CaptureOptions): Promise<{ results: Ca
   // model and keeps every deadline, would starve. A run's deadline starts with its subject, so
   // waiting here for a worker slot costs it nothing.
   const workerThreads = options.maxWorkers ?? Math.max(1, availableParallelism() - 1);
-  workerPools.resize(workerThreads);
+  if (jobs.some((j) => effectiveIsolation(j.loaded.scenario, options.isolation) === 'worker')) (await import('../execute/worker-pool.ts')).workerPools.resize(workerThreads);
   const workerSlots = pLimit(workerThreads);
   // Storing and reading back go on in the background while the next runs start.
   const persisting = new Set<Promise<void>>();

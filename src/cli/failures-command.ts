@@ -18,7 +18,7 @@ import { loadSubjects } from '../scenario/load-subjects.ts';
 import type { ScenarioProblem } from '../errors/scenario-set-error.ts';
 import { ScenarioSetError } from '../errors/scenario-set-error.ts';
 import { openStore } from '../store/stores.ts';
-import { workerPools } from '../execute/worker-pool.ts';
+import { workerPoolsLoaded } from '../execute/pool-state.ts';
 import { PROJECT_ROOT } from './capture-command.ts';
 import type { CliIo } from './io.ts';
 import { type CommandSpec, helpText, intOption, type OptionSpec, type OptionValues, parseCommand } from './options.ts';
@@ -353,7 +353,7 @@ async function preventFailure(values: OptionValues & { _: string[] }, io: CliIo)
   } finally {
     await server.close();
     await store.close();
-    await workerPools.close();
+    if (workerPoolsLoaded()) await (await import('../execute/worker-pool.ts')).workerPools.close();
   }
 }
 

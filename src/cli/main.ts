@@ -1,25 +1,28 @@
+// Node caches the compiled code of every module imported from here on, across runs of the CLI.
+import { enableCompileCache } from 'node:module';
 import { LabError } from '../errors/lab-error.ts';
 import { UsageError } from '../errors/usage-error.ts';
 import { createRedactor, secretsFromEnv } from '../internal/redact.ts';
-import { captureCommand } from './capture-command.ts';
-import { analyticsCommand } from './analytics-command.ts';
-import { exportCommand } from './export-command.ts';
-import { failuresCommand } from './failures-command.ts';
 import { type CliIo, processIo } from './io.ts';
-import { reportCommand } from './report-command.ts';
-import { scenariosCommand } from './scenarios-command.ts';
-import { subjectsCommand } from './subjects-command.ts';
+
+enableCompileCache();
+
+/** A command: what it does, and its module, loaded only when it runs (so each command loads only what it uses). */
+interface Command {
+  summary: string;
+  load: () => Promise<(argv: string[], io: CliIo) => Promise<number>>;
+}
 
 /** The CLI's commands, by name. */
 export const CommandsMap = {
-  capture: { run: captureCommand, summary: 'run every scenario, detect, store, retrieve and print summaries' },
-  scenarios: { run: scenariosCommand, summary: 'check and list the scenario files' },
-  subjects: { run: subjectsCommand, summary: 'list the subjects, their tools and their input and output schemas' },
-  export: { run: exportCommand, summary: 'write every stored record as NDJSON to stdout, for analyzers' },
-  failures: { run: failuresCommand, summary: 'the failure ledger: list, show, update, resolve, prevent, reproduce' },
-  analytics: { run: analyticsCommand, summary: "write the failure ledger's analytics files" },
-  report: { run: reportCommand, summary: 'write the weekly or monthly failure report (Markdown)' },
-} satisfies Record<string, { run: (argv: string[], io: CliIo) => Promise<number>; summary: string }>;
+  capture: { summary: 'run every scenario, detect, store, retrieve and print summaries', load: async () => (await import('./capture-command.ts')).captureCommand },
+  scenarios: { summary: 'check and list the scenario files', load: async () => (await import('./scenarios-command.ts')).scenariosCommand },
+  subjects: { summary: 'list the subjects, their tools and their input and output schemas', load: async () => (await import('./subjects-command.ts')).subjectsCommand },
+  export: { summary: 'write every stored record as NDJSON to stdout, for analyzers', load: async () => (await import('./export-command.ts')).exportCommand },
+  failures: { summary: 'the failure ledger: list, show, update, resolve, prevent, reproduce', load: async () => (await import('./failures-command.ts')).failuresCommand },
+  analytics: { summary: "write the failure ledger's analytics files", load: async () => (await import('./analytics-command.ts')).analyticsCommand },
+  report: { summary: 'write a report: the build as one HTML file, or the weekly or monthly failure report (Markdown)', load: async () => (await import('./report-command.ts')).reportCommand },
+} satisfies Record<string, Command>;
 
 const USAGE = `Usage: npm run lab -- <command> [options]
 
@@ -41,7 +44,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       return command === undefined ? 2 : 0;
     }
     if (!Object.hasOwn(CommandsMap, command)) throw new UsageError({ message: `unknown command "${command}". Available commands: ${Object.keys(CommandsMap).join(', ')}` });
-    return await CommandsMap[command as keyof typeof CommandsMap].run(rest, io);
+    const run = await CommandsMap[command as keyof typeof CommandsMap].load();
+    return await run(rest, io);
   } catch (error) {
     // Error text can quote anything (a URL with a key in it, say): it is redacted like a trace.
     const redact = createRedactor(secretsFromEnv(io.env));

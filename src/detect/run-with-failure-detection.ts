@@ -18,12 +18,11 @@ import type { Subject } from '../subject/subject.ts';
 import { endSpan } from '../telemetry/end-span.ts';
 import * as attr from '../telemetry/gen-ai-attributes.ts';
 import { StepSpans } from '../telemetry/step-spans.ts';
-import { localTracer } from '../telemetry/telemetry.ts';
+import { localTracer } from '../telemetry/id-tracer.ts';
 import { buildEvent } from './build-event.ts';
 import { ReplayLog } from '../execute/replay-log.ts';
 import { runInline } from '../execute/run-inline.ts';
 import type { RunRequest } from '../execute/run-outcome.ts';
-import { runInWorker } from '../execute/run-worker.ts';
 import { formatPath } from '../internal/format-path.ts';
 
 /** How a run is isolated: in the lab's thread, or in a worker thread terminated at the deadline. */
@@ -125,7 +124,8 @@ export async function runWithFailureDetection<I, O>(subject: Subject<I, O>, scen
       recordRecovery: options.recordRecovery ?? true,
       replay: options.recordReplies ? new ReplayLog() : null,
     };
-    const outcome = file ? await runInWorker({ ...request, subjectFile: file }) : await runInline(request);
+    // The worker machinery (a thread pool) is loaded by the first worker run only.
+    const outcome = file ? await (await import('../execute/run-worker.ts')).runInWorker({ ...request, subjectFile: file }) : await runInline(request);
 
     const faults = session.labFaults();
     if (faults.length > 0) throw new ModelScriptError({ scenarioId: scenario.id, message: `${faults.join('; ')}. Add replies to model.replies in the scenario file.` });

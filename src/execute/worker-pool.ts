@@ -1,5 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
+import { markWorkerPoolsLoaded } from './pool-state.ts';
+
+markWorkerPoolsLoaded();
 
 const TASK_FILE = new URL('./pool-bootstrap.ts', import.meta.url);
 

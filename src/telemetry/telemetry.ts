@@ -1,14 +1,7 @@
-import { trace, type Tracer } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import {
-  BatchSpanProcessor,
-  NoopSpanProcessor,
-  SimpleSpanProcessor,
-  type SpanExporter,
-  type SpanProcessor,
-  TracerProvider,
-} from '@opentelemetry/sdk-trace';
+import { context, trace, type Tracer } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { NoopSpanProcessor, SimpleSpanProcessor, type SpanExporter, type SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 
 /** The instrumentation scope name of every lab span. */
 export const TRACER_NAME = 'agent-failure-lab';
@@ -23,42 +16,25 @@ export interface Telemetry {
 }
 
 /**
- * Starts @opentelemetry/sdk-node for the process. Spans go to OTLP/HTTP only when
- * OTEL_EXPORTER_OTLP_ENDPOINT is set, and to any exporters given (tests pass an
- * InMemorySpanExporter); otherwise nothing leaves the machine.
+ * Starts tracing for the process: a TracerProvider (registered as the global one, with an
+ * AsyncLocalStorage context manager so frameworks' spans nest under the run span) whose spans go
+ * to the exporters given (tests pass an InMemorySpanExporter), and nowhere else.
  */
-export function startTelemetry({ env = process.env, exporters = [] }: { env?: NodeJS.ProcessEnv; exporters?: SpanExporter[] } = {}): Telemetry {
-  const processors: SpanProcessor[] = exporters.map((exporter) => new SimpleSpanProcessor({ exporter }));
-  const exporting = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT);
-  if (exporting) processors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter() }));
-  // An empty list would mean "no tracing" to NodeSDK, and spans would carry all-zero ids.
+export function startTelemetry({ exporters = [], processors: extra = [] }: { env?: NodeJS.ProcessEnv; exporters?: SpanExporter[]; processors?: SpanProcessor[] } = {}): Telemetry {
+  const processors: SpanProcessor[] = [...exporters.map((exporter) => new SimpleSpanProcessor({ exporter })), ...extra];
+  // An empty list would leave spans unsampled, with all-zero ids.
   if (processors.length === 0) processors.push(new NoopSpanProcessor());
-  const sdk = new NodeSDK({
-    serviceName: TRACER_NAME,
-    spanProcessors: processors,
-    metricReaders: [],
-    logRecordProcessors: [],
-    instrumentations: [],
-    autoDetectResources: false,
-  });
-  sdk.start();
+  const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': TRACER_NAME }), spanProcessors: processors });
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  trace.setGlobalTracerProvider(provider);
   return {
-    tracer: trace.getTracer(TRACER_NAME),
-    exporting,
-    forceFlush: async () => {
-      await Promise.all(processors.map((p) => p.forceFlush()));
+    tracer: provider.getTracer(TRACER_NAME),
+    exporting: extra.length > 0,
+    forceFlush: () => provider.forceFlush(),
+    shutdown: async () => {
+      await provider.shutdown();
+      trace.disable();
+      context.disable();
     },
-    shutdown: () => sdk.shutdown(),
   };
-}
-
-let privateTracer: Tracer | undefined;
-
-/**
- * A tracer for runs started without telemetry: real span ids, exported nowhere, and
- * independent of the global provider, so library use never changes process-wide state.
- */
-export function localTracer(): Tracer {
-  privateTracer ??= new TracerProvider({ spanProcessors: [] }).getTracer(TRACER_NAME);
-  return privateTracer;
 }

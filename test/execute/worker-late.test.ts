@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { runWithFailureDetection } from '../../src/detect/run-with-failure-detection.ts';
 import { ScriptedModelServer } from '../../src/model/scripted-server.ts';
 import { loadSubjects } from '../../src/scenario/load-subjects.ts';
-import { localTracer } from '../../src/telemetry/telemetry.ts';
+import { localTracer } from '../../src/telemetry/id-tracer.ts';
 import { ROOT } from '../helpers/run-cli.ts';
 import { scenario } from '../helpers/scenario.ts';
 
