@@ -5,6 +5,8 @@ import { monthlyReport } from '../analytics/monthly-report.ts';
 import { weeklyReport } from '../analytics/weekly-report.ts';
 import { UsageError } from '../errors/usage-error.ts';
 import { openLedger } from '../ledger-store/ledgers.ts';
+import { BUILD_ID } from '../ledger/build-id.ts';
+import { openStore } from '../store/stores.ts';
 import { asOfTime } from './analytics-command.ts';
 import type { CliIo } from './io.ts';
 import { type CommandSpec, helpText, parseCommand } from './options.ts';
@@ -13,12 +15,15 @@ import { storeName, storeOptions } from './store-options.ts';
 /** The report command's flags. */
 export const reportSpec: CommandSpec = {
   name: 'report',
-  summary: "Writes a report of the failure ledger: the weekly failure report or the monthly trends report, in Markdown. The same records and --as-of give the same bytes.",
+  summary:
+    "Writes a report. --format md: the failure ledger's weekly failure report or monthly trends report, in Markdown. --format html: one self-contained HTML page of the runs in the store (one build or all), their failures, cascades and recoveries, the ledger's analytics, and with --baseline what changed between two builds; open it in any browser, no network needed. The same records and --as-of give the same bytes.",
   options: {
     ...storeOptions,
-    period: { type: 'string', value: 'P', help: 'weekly (the 7 days before --as-of) or monthly (the 30 days before it)', default: 'weekly' },
-    format: { type: 'string', value: 'F', help: 'md (Markdown)', default: 'md' },
-    'as-of': { type: 'string', value: 'TIME', help: 'the end of the period, an ISO 8601 UTC time (default LAB_NOW, else now)' },
+    format: { type: 'string', value: 'F', help: 'md (Markdown, the ledger report of --period) or html (the whole report in one file)', default: 'md' },
+    period: { type: 'string', value: 'P', help: 'md: weekly (the 7 days before --as-of) or monthly (the 30 days before it)', default: 'weekly' },
+    'build-id': { type: 'string', value: 'ID', help: 'html: only the runs of this build (default: every run in the store)' },
+    baseline: { type: 'string', value: 'ID', help: 'html: compare --build-id with this earlier build (new failures, failures gone, changed kinds, scenarios added or removed)' },
+    'as-of': { type: 'string', value: 'TIME', help: 'read the ledger as of this ISO 8601 UTC time (md: the end of the period, default LAB_NOW, else now; html: default LAB_NOW, else just after the newest record, never the clock)' },
     out: { type: 'string', value: 'FILE', help: 'write to FILE instead of stdout' },
     help: { type: 'boolean', short: 'h', help: 'show this help' },
   },
@@ -28,12 +33,14 @@ export const reportSpec: CommandSpec = {
 export async function reportCommand(argv: string[], io: CliIo): Promise<number> {
   const values = parseCommand(reportSpec, argv, io.env);
   if (values.help) {
-    io.out(helpText(reportSpec, 'Usage: npm run lab -- report [--period weekly|monthly] [--as-of TIME] [--out FILE]'));
+    io.out(helpText(reportSpec, 'Usage: npm run lab -- report [--period weekly|monthly] [--as-of TIME] [--out FILE]\n       npm run lab -- report --format html [--build-id ID [--baseline ID]] [--as-of TIME] [--out FILE]'));
     return 0;
   }
   const period = String(values.period);
   if (period !== 'weekly' && period !== 'monthly') throw new UsageError({ message: `--period must be weekly or monthly, got "${period}"` });
-  if (values.format !== 'md') throw new UsageError({ message: `--format must be md, got "${String(values.format)}"` });
+  if (values.format !== 'md' && values.format !== 'html') throw new UsageError({ message: `--format must be md or html, got "${String(values.format)}"` });
+  if (values.format === 'html') return htmlReport(values, io);
+  for (const flag of ['build-id', 'baseline'] as const) if (values[flag] !== undefined) throw new UsageError({ message: `--${flag} applies to --format html only` });
   const asOf = asOfTime(values['as-of'], io.env);
   const ledger = await openLedger(storeName(values), { env: io.env, dir: path.resolve(io.cwd, String(values.dir)) });
   let text: string;
@@ -47,5 +54,44 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
     await writeFile(out, text);
     io.err(`wrote the ${period} report to ${path.relative(io.cwd, out)}`);
   } else io.out(text.replace(/\n$/, ''));
+  return 0;
+}
+
+/** Runs `report --format html`: the whole report of a store, in one file. */
+async function htmlReport(values: Record<string, string | boolean | undefined>, io: CliIo): Promise<number> {
+  const buildId = typeof values['build-id'] === 'string' ? values['build-id'] : undefined;
+  const baselineId = typeof values.baseline === 'string' ? values.baseline : undefined;
+  for (const [flag, id] of [['build-id', buildId], ['baseline', baselineId]] as const) {
+    if (id !== undefined && !BUILD_ID.test(id)) throw new UsageError({ message: `--${flag} must be letters, digits, ".", "_", "-" or ":" (at most 128), got "${id}"` });
+  }
+  if (baselineId !== undefined && buildId === undefined) throw new UsageError({ message: '--baseline needs --build-id: the build to compare with the baseline' });
+  if (baselineId !== undefined && baselineId === buildId) throw new UsageError({ message: '--baseline must name another build than --build-id' });
+  // Never the clock: a report written twice from the same records is the same file.
+  const asOf = typeof values['as-of'] === 'string' ? { time: asOfTime(values['as-of'], io.env), source: 'flag' as const } : io.env.LAB_NOW ? { time: asOfTime(undefined, io.env), source: 'env' as const } : undefined;
+  const name = storeName(values);
+  const dir = path.resolve(io.cwd, String(values.dir));
+  const store = await openStore(name, { env: io.env, dir });
+  let report;
+  try {
+    const ledger = await openLedger(name, { env: io.env, dir });
+    try {
+      // Loaded here: Observable Plot and a DOM are the HTML report's alone.
+      const { buildHtmlReport } = await import('../report/write-report.ts');
+      report = await buildHtmlReport({ store, ledger, buildId, baselineId, asOf });
+    } finally {
+      await ledger.close();
+    }
+  } finally {
+    await store.close();
+  }
+  const { data } = report;
+  if (name === 'memory') io.err('note: the memory store lives only as long as its process, so this report is empty; use --store files (or capture --report FILE)');
+  else if (data.runs.length === 0) io.err(`note: the ${name} store holds no runs${buildId ? ` of build ${buildId}` : ''}`);
+  if (baselineId !== undefined && data.compare?.baseline_runs === 0) io.err(`note: the ${name} store holds no runs of the baseline build ${baselineId}`);
+  if (typeof values.out === 'string') {
+    const out = path.resolve(io.cwd, values.out);
+    await writeFile(out, report.html);
+    io.err(`wrote the HTML report of ${data.runs.length} run${data.runs.length === 1 ? '' : 's'} (${Math.round(report.bytes / 1024)} KB) to ${path.relative(io.cwd, out)}`);
+  } else io.out(report.html.replace(/\n$/, ''));
   return 0;
 }
