@@ -5,6 +5,7 @@ import type { Redact } from '../internal/redact.ts';
 import { errorInfo } from '../internal/to-error.ts';
 import type { ValidationSource } from './detection.ts';
 import { originOf } from './error-origin.ts';
+import { frameworkVerdict } from './framework-errors.ts';
 import { isTimeoutError } from './timeouts.ts';
 
 /** What a thrown value is, as plain data: classified where the value lives (inline, or in the worker). */
@@ -19,11 +20,15 @@ export type ThrownVerdict =
  * - a ZodError is a validation_error whose source says which schema it was: the model's
  *   structured output (thrown inside openai's zod helpers or ctx.parseModelOutput), a tool's own
  *   schema (thrown inside a tool call), or else a schema the subject applied to something else;
+ * - an agent framework's structured-output or tool-timeout error, by the table in framework-errors.ts;
  * - anything else, Errors or not, is an exception, its class kept.
  */
 export function classifyThrown(error: unknown, redact: Redact): ThrownVerdict {
   const info = errorInfo(error, redact);
   if (isTimeoutError(error)) return { kind: 'timeout', source: 'request_timeout', error: info };
+  // A few agent-framework errors are decided by their own table (framework-errors.ts).
+  const framework = frameworkVerdict(error, info, redact);
+  if (framework) return framework;
   const issues = zodIssues(error);
   if (issues) {
     const origin = originOf(error);

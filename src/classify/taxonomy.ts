@@ -9,14 +9,15 @@ export const TAXONOMY_VERSION = 'lab-taxonomy/1';
 type Trail = readonly [string, string, string];
 type Mast = { id: string; name: string };
 
-// TRAIL's categories, by their full path (System Execution, Reasoning, Planning and Coordination).
+// TRAIL's categories, by their full path, spelled as TRAIL's own taxonomy and benchmark prompt spell them
+// (an analyzer scored on TRAIL matches the leaf name exactly).
 const RATE_LIMITING: Trail = ['System Execution Errors', 'API Issues', 'Rate Limiting'];
 const AUTHENTICATION: Trail = ['System Execution Errors', 'API Issues', 'Authentication Errors'];
 const SERVICE: Trail = ['System Execution Errors', 'API Issues', 'Service Errors'];
 const NOT_FOUND: Trail = ['System Execution Errors', 'API Issues', 'Resource Not Found'];
 const EXHAUSTION: Trail = ['System Execution Errors', 'Resource Management', 'Resource Exhaustion'];
 const TIMEOUT: Trail = ['System Execution Errors', 'Resource Management', 'Timeout Issues'];
-const TOOL_DEFINITION: Trail = ['System Execution Errors', 'Configuration', 'Incorrect Tool Definition'];
+const TOOL_DEFINITION: Trail = ['System Execution Errors', 'Configuration', 'Tool Definition Issues'];
 const LANGUAGE_HALLUCINATION: Trail = ['Reasoning Errors', 'Hallucinations', 'Language-only'];
 const TOOL_HALLUCINATION: Trail = ['Reasoning Errors', 'Hallucinations', 'Tool-related'];
 const TOOL_SELECTION: Trail = ['Reasoning Errors', 'Decision Making', 'Tool Selection Errors'];

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import { FAILURE_KINDS } from '../contracts/failure-kind.ts';
 import { type LabRecord, RECORD_TYPES, recordTypeOf } from '../contracts/lab-record.ts';
+import type { TraceRecord } from '../contracts/trace-record.ts';
+import { toTrailRow, type TrailSkip } from '../export/trail-format.ts';
 import { IsoTime } from '../contracts/common.ts';
 import { UsageError } from '../errors/usage-error.ts';
 import { recordsOfFailure } from '../store/related-records.ts';
@@ -12,6 +14,9 @@ import { storeName, storeOptions } from './store-options.ts';
 
 /** Records fetched per page while exporting. */
 const EXPORT_PAGE = 500;
+
+/** What export writes: every record as it is stored, or labelled runs in TRAIL's shape. */
+const FORMATS = ['ndjson', 'trail'] as const;
 
 /** The export command's flags. */
 export const exportSpec: CommandSpec = {
@@ -25,6 +30,12 @@ export const exportSpec: CommandSpec = {
     subject: { type: 'string', value: 'ID', help: 'only runs of this subject' },
     scenario: { type: 'string', value: 'ID', help: 'only runs of this scenario' },
     since: { type: 'string', value: 'TIME', help: 'only records started at or after this ISO 8601 UTC time, e.g. 2026-11-22T00:00:00Z' },
+    format: {
+      type: 'string',
+      value: 'FORMAT',
+      default: 'ndjson',
+      help: 'ndjson (every record as stored, the default) or trail: one {"trace", "labels"} line per run in the shape of the TRAIL benchmark (OpenTelemetry/OpenInference spans; errors with category, location, evidence, description, impact); runs whose label is not trustworthy or has no TRAIL category are left out and counted',
+    },
     help: { type: 'boolean', short: 'h', help: 'show this help' },
   },
 };
@@ -33,14 +44,18 @@ export const exportSpec: CommandSpec = {
 export async function exportCommand(argv: string[], io: CliIo): Promise<number> {
   const values = parseCommand(exportSpec, argv, io.env);
   if (values.help) {
-    io.out(`${helpText(exportSpec, 'Usage: npm run lab -- export --store NAME [--dir DIR] [--type TYPE] [--failure-id ID] [--kind KIND] [--since TIME]')}\nExit codes: 0 exported; 1 a stored record could not be read (its key is named); 2 bad input or configuration.\n`);
+    io.out(`${helpText(exportSpec, 'Usage: npm run lab -- export --store NAME [--dir DIR] [--format ndjson|trail] [--type TYPE] [--failure-id ID] [--kind KIND] [--since TIME]')}\nExit codes: 0 exported; 1 a stored record could not be read (its key is named); 2 bad input or configuration.\n`);
     return 0;
   }
   const name = storeName(values);
-  const query: TraceQuery = { limit: EXPORT_PAGE, record_type: 'all' };
+  const format = String(values.format);
+  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError({ message: `--format must be one of ${FORMATS.join(', ')}, got "${format}"` });
+  const trail = format === 'trail';
+  const query: TraceQuery = { limit: EXPORT_PAGE, record_type: trail ? 'trace_record' : 'all' };
   if (typeof values.type === 'string') {
     if (![...RECORD_TYPES, 'all'].includes(values.type)) throw new UsageError({ message: `--type must be one of ${[...RECORD_TYPES, 'all'].join(', ')}, got "${values.type}"` });
-    query.record_type = values.type as TraceQuery['record_type'];
+    if (trail && !['trace_record', 'all'].includes(values.type)) throw new UsageError({ message: `--format trail writes runs only: --type must be trace_record or all, got "${values.type}"` });
+    query.record_type = trail ? 'trace_record' : (values.type as TraceQuery['record_type']);
   }
   if (typeof values.kind === 'string') {
     if (![...FAILURE_KINDS, 'pass'].includes(values.kind)) throw new UsageError({ message: `--kind must be one of ${[...FAILURE_KINDS, 'pass'].join(', ')}, got "${values.kind}"` });
@@ -56,9 +71,21 @@ export async function exportCommand(argv: string[], io: CliIo): Promise<number> 
 
   const store = await openStore(name, { env: io.env, dir: path.resolve(io.cwd, String(values.dir)) });
   let count = 0;
+  const skipped: Record<TrailSkip, number> = { mismatched: 0, unmapped: 0 };
   const write = (records: readonly LabRecord[]) => {
-    for (const record of records) io.out(JSON.stringify(record));
-    count += records.length;
+    for (const record of records) {
+      if (!trail) {
+        io.out(JSON.stringify(record));
+        count++;
+        continue;
+      }
+      const row = toTrailRow(record as TraceRecord);
+      if (typeof row === 'string') skipped[row]++;
+      else {
+        io.out(JSON.stringify(row));
+        count++;
+      }
+    }
   };
   try {
     const failureId = values['failure-id'];
@@ -75,6 +102,8 @@ export async function exportCommand(argv: string[], io: CliIo): Promise<number> 
   } finally {
     await store.close();
   }
-  io.err(`exported ${count} record${count === 1 ? '' : 's'} from the ${name} store`);
+  if (trail) {
+    io.err(`exported ${count} run${count === 1 ? '' : 's'} in TRAIL's shape from the ${name} store; left out ${skipped.mismatched} whose detection differs from the scenario's expectation and ${skipped.unmapped} whose failure has no TRAIL category`);
+  } else io.err(`exported ${count} record${count === 1 ? '' : 's'} from the ${name} store`);
   return 0;
 }

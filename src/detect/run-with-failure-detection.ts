@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ROOT_CONTEXT, SpanKind, trace as otel, type Tracer } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, SpanKind, trace as otel, type Tracer } from '@opentelemetry/api';
 import type { OtelRef } from '../contracts/common.ts';
 import type { FailureEvent } from '../contracts/failure-event.ts';
 import type { Scenario } from '../contracts/scenario.ts';
@@ -109,6 +109,7 @@ export async function runWithFailureDetection<I, O>(subject: Subject<I, O>, scen
     attributes: { [attr.GEN_AI_OPERATION_NAME]: 'invoke_agent', [attr.GEN_AI_AGENT_NAME]: subject.id, [attr.GEN_AI_CONVERSATION_ID]: traceId, [attr.LAB_SCENARIO_ID]: scenario.id },
   });
   const otelRef: OtelRef = { trace_id: root.spanContext().traceId, span_id: root.spanContext().spanId };
+  const runContext = otel.setSpan(ROOT_CONTEXT, root);
   const session = options.model.open(scenario, traceId, { closeConnections: isolation === 'worker' });
   try {
     const request: RunRequest<I> = {
@@ -120,12 +121,13 @@ export async function runWithFailureDetection<I, O>(subject: Subject<I, O>, scen
       clock,
       redact,
       secrets,
-      spans: new StepSpans(tracer, otel.setSpan(ROOT_CONTEXT, root)),
+      spans: new StepSpans(tracer, runContext),
       recordRecovery: options.recordRecovery ?? true,
       replay: options.recordReplies ? new ReplayLog() : null,
     };
     // The worker machinery (a thread pool) is loaded by the first worker run only.
-    const outcome = file ? await (await import('../execute/run-worker.ts')).runInWorker({ ...request, subjectFile: file }) : await runInline(request);
+    // Inline, the run span is the active span, so spans a framework opens itself nest under it.
+    const outcome = file ? await (await import('../execute/run-worker.ts')).runInWorker({ ...request, subjectFile: file }) : await context.with(runContext, () => runInline(request));
 
     const faults = session.labFaults();
     if (faults.length > 0) throw new ModelScriptError({ scenarioId: scenario.id, message: `${faults.join('; ')}. Add replies to model.replies in the scenario file.` });

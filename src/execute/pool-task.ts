@@ -12,7 +12,7 @@ import { LabError } from '../errors/lab-error.ts';
 import { clockWithOffset } from '../internal/clock.ts';
 import { preview } from '../internal/preview.ts';
 import { createRedactor } from '../internal/redact.ts';
-import { toError } from '../internal/to-error.ts';
+import { freshCopyQuery, toError } from '../internal/to-error.ts';
 import { RecoveryKit } from '../recovery/recovery-kit.ts';
 import type { Subject } from '../subject/subject.ts';
 import { runChecks } from './run-checks.ts';
@@ -42,7 +42,7 @@ export default async function runTask(input: WorkerInput): Promise<void> {
   const post = (message: WorkerMessage) => input.port.postMessage(message);
   try {
     // A fresh copy of the subject's file for every run: state it keeps in its own module cannot reach the next run.
-    const subject = (await import(`${pathToFileURL(input.subjectFile).href}?run=${served}`)).default as Subject;
+    const subject = (await import(`${pathToFileURL(input.subjectFile).href}${freshCopyQuery(served)}`)).default as Subject;
     const redact = createRedactor(input.secrets);
     const recorder = new StepRecorder({
       clock,

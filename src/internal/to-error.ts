@@ -75,11 +75,19 @@ export function stableStack(stack: string): string {
   const limit = Number.isFinite(Error.stackTraceLimit) ? Error.stackTraceLimit : Number.POSITIVE_INFINITY;
   let keep = Math.max(1, limit - MAX_VARYING_INTERNAL_FRAMES);
   return stack
+    .replaceAll(FRESH_COPY_QUERY, '')
     .split('\n')
     .filter((line) => !/^\s+at (?:.*\()?node:internal\//.test(line))
     .filter((line) => !/^\s+at /.test(line) || keep-- > 0)
     .join('\n');
 }
+
+/**
+ * The query a warm worker thread imports a subject's file with, a new number each run, so every
+ * run gets a fresh copy of the module. It is no part of where the code is: stacks drop it.
+ */
+export const freshCopyQuery = (n: number): string => `?lab-fresh-copy=${n}`;
+const FRESH_COPY_QUERY = /\?lab-fresh-copy=\d+/g;
 
 /** How many of Node's internal frames may come and go in one stack between runs of the same code. */
 const MAX_VARYING_INTERNAL_FRAMES = 3;
