@@ -1,30 +1,59 @@
-// npm run bench: the figures in BENCHMARKS.md, measured in one process.
-// Usage: npm run bench [-- --quick] [-- --only wrapper|capture|stores|isolation]
-//   --quick  fewer iterations, for a smoke run
+// npm run bench: the figures in BENCHMARKS.md, measured in one process (and the child processes
+// some parts start), each row a side-by-side comparison made in the same run.
 import { cpus } from 'node:os';
+import { parseArgs } from 'node:util';
 import { ScriptedModelServer } from '../src/model/scripted-server.ts';
 import { benchCapture } from './bench/capture.ts';
+import { type BenchContext, markdownTable } from './bench/common.ts';
+import { benchFrameworks } from './bench/frameworks.ts';
 import { benchIsolation } from './bench/isolation.ts';
-import type { BenchContext } from './bench/common.ts';
+import { benchReport } from './bench/report.ts';
+import { benchScale } from './bench/scale.ts';
+import { benchStartup } from './bench/startup.ts';
 import { benchStores } from './bench/stores.ts';
 import { benchWrapper } from './bench/wrapper.ts';
 
-const quick = process.argv.includes('--quick');
-const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
-const parts = { wrapper: benchWrapper, capture: benchCapture, stores: benchStores, isolation: benchIsolation };
-if (only !== undefined && !(only in parts)) {
-  console.error(`--only must be one of ${Object.keys(parts).join(', ')}, got "${only}"`);
+const PARTS = { wrapper: benchWrapper, capture: benchCapture, startup: benchStartup, isolation: benchIsolation, stores: benchStores, scale: benchScale, report: benchReport, frameworks: benchFrameworks };
+
+const USAGE = `Usage: npm run bench [-- --quick] [-- --only PART[,PART]] [-- --json]
+
+  --quick       fewer iterations and smaller runs, for a smoke run (figures are not comparable)
+  --only PARTS  run only these parts: ${Object.keys(PARTS).join(', ')}
+  --json        print one JSON object per row ({name, unit, baseline, lab, ratio, target, met, note})
+                instead of the Markdown table; \`npm run bench:md -- FILE\` writes BENCHMARKS.md from it
+
+Progress goes to stderr. Exit code 0 when every row with a target met it, 1 otherwise, 2 on bad flags.`;
+
+let flags;
+try {
+  flags = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }).values;
+} catch (error) {
+  console.error(`${(error as Error).message}\n\n${USAGE}`);
+  process.exit(2);
+}
+const only = flags.only?.split(',').map((p) => p.trim());
+const unknown = only?.filter((p) => !(p in PARTS)) ?? [];
+if (flags.help) {
+  console.log(USAGE);
+} else if (unknown.length > 0) {
+  console.error(`--only: unknown part${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; the parts are ${Object.keys(PARTS).join(', ')}`);
   process.exitCode = 2;
 } else {
-  const ctx: BenchContext = { quick, rows: [] };
+  const started = performance.now();
+  const ctx: BenchContext = { quick: flags.quick === true, rows: [], progress: (message) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`) };
   const server = await ScriptedModelServer.start();
   try {
-    for (const [name, run] of Object.entries(parts)) if (only === undefined || only === name) await run(ctx, server);
+    for (const [name, run] of Object.entries(PARTS)) {
+      if (only && !only.includes(name)) continue;
+      ctx.progress(`${name}…`);
+      const before = ctx.rows.length;
+      await run(ctx, server);
+      for (const r of ctx.rows.slice(before)) ctx.progress(`  ${r.name}: ${r.lab} ${r.unit}${r.ratio === null ? '' : `, ratio ${r.ratio}`}${r.met === null ? '' : r.met ? ' (met)' : ' (NOT met)'}`);
+    }
   } finally {
     await server.close();
   }
-  console.log(`Node ${process.version}, ${cpus().length} cores${quick ? ', --quick' : ''}\n`);
-  console.log('| measurement | baseline | lab | difference | target |');
-  console.log('| --- | --- | --- | --- | --- |');
-  for (const row of ctx.rows) console.log(row);
+  if (flags.json) for (const r of ctx.rows) console.log(JSON.stringify(r));
+  else console.log(`Node ${process.version}, ${cpus().length} cores${ctx.quick ? ', --quick' : ''}\n\n${markdownTable(ctx.rows)}`);
+  if (ctx.rows.some((r) => r.met === false)) process.exitCode = 1;
 }

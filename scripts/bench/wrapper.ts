@@ -5,7 +5,7 @@ import { Scenario } from '../../src/contracts/scenario.ts';
 import { runWithFailureDetection } from '../../src/detect/run-with-failure-detection.ts';
 import type { ScriptedModelServer } from '../../src/model/scripted-server.ts';
 import { defineSubject, type SubjectContext } from '../../src/subject/subject.ts';
-import { type BenchContext, fmtUs, median, sample } from './common.ts';
+import { type BenchContext, median, row, sample } from './common.ts';
 
 export async function benchWrapper({ quick, rows }: BenchContext, server: ScriptedModelServer): Promise<void> {
 // 1a. Wrapper cost on a subject that does no I/O: the pure overhead of detection and recording.
@@ -28,7 +28,7 @@ export async function benchWrapper({ quick, rows }: BenchContext, server: Script
     wrapped.push(...(await sample(n / 10, () => runWithFailureDetection(subject, scenario, { model: server }))));
   }
   const added = median(wrapped) - median(direct);
-  rows.push(`| wrapper, subject without I/O (n=${n}) | direct ${fmtUs(median(direct))} | wrapped ${fmtUs(median(wrapped))} | added ${fmtUs(added)} | target <= 25 µs: ${added * 1000 <= 25 ? 'met' : 'NOT met'} |`);
+  rows.push(row({ name: `wrapper, subject without I/O: direct call against runWithFailureDetection (median, n=${n})`, unit: 'µs', baseline: median(direct) * 1000, lab: median(wrapped) * 1000, target: { on: 'added', op: '<=', value: 25, unit: 'µs' }, note: `added ${(added * 1000).toFixed(1)} µs a run` }));
 }
 
 // 1b. The same with one model call over HTTP: the share of a realistic run the wrapper takes.
@@ -59,7 +59,7 @@ export async function benchWrapper({ quick, rows }: BenchContext, server: Script
     wrapped.push(...(await sample(n / 10, () => runWithFailureDetection(subject, scenario, { model: server }))));
   }
   const added = median(wrapped) - median(direct);
-  rows.push(`| wrapper, one model call over HTTP (n=${n}) | direct ${fmtUs(median(direct))} | wrapped ${fmtUs(median(wrapped))} | added ${fmtUs(added)} | ratio ${(median(wrapped) / median(direct)).toFixed(2)} |`);
+  rows.push(row({ name: `wrapper, one model call over HTTP (median, n=${n})`, unit: 'µs', baseline: median(direct) * 1000, lab: median(wrapped) * 1000, note: `added ${(added * 1000).toFixed(0)} µs a run` }));
 }
 
 }

@@ -2,8 +2,8 @@ import { availableParallelism } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import type { Tracer } from '@opentelemetry/api';
 import pLimit from 'p-limit';
-import type { Outcome } from '../contracts/failure-kind.ts';
 import type { Scenario } from '../contracts/scenario.ts';
+import type { ShardManifest } from '../contracts/shard-manifest.ts';
 import { recordKey, type TraceRecord } from '../contracts/trace-record.ts';
 import { effectiveIsolation, type Isolation, runWithFailureDetection } from '../detect/run-with-failure-detection.ts';
 import { cascadeDepth, recoveryOutcome, type RunRecords } from '../derive/derive-run-records.ts';
@@ -14,61 +14,22 @@ import type { ModelEndpoint } from '../model/model-endpoint.ts';
 import type { LoadedScenario } from '../scenario/load-scenarios.ts';
 import type { TraceStore } from '../store/trace-store.ts';
 import { BatchWriter } from './batch-writer.ts';
+import { type CaptureResult, type CaptureSummary, SummaryCounter } from './capture-summary.ts';
+import { type Job, JobPlan } from './job-plan.ts';
+import { StoreError } from '../errors/store-error.ts';
+import { ShardRecorder } from '../shard/shard-recorder.ts';
+import { type Shard, shardLabel } from '../shard/shard-slice.ts';
 import path from 'node:path';
 import type { FailureLedger } from '../ledger-store/failure-ledger.ts';
 import { newBuildId } from '../ledger/build-id.ts';
 import type { CaptureFailure } from '../ledger/failure-signals.ts';
 import { captureOccurrence, runOccurrence } from '../ledger/occurrence.ts';
-import { BuildRecorder, type LedgerSettings, type LedgerSummary } from '../ledger/record-build.ts';
+import { BuildRecorder, type LedgerSettings } from '../ledger/record-build.ts';
 import type { Subject } from '../subject/subject.ts';
 
-/** The outcome of one run through capture: run, detect, persist, retrieve, compare. */
-export interface CaptureResult {
-  scenario: string;
-  subject: string;
-  repeat: number;
-  expected: Outcome;
-  detected: Outcome;
-  /** detected equals expected (in live mode this is reported, not enforced). */
-  matched: boolean;
-  failure_id: string | null;
-  trace_id: string | null;
-  /** The record was stored. */
-  stored: boolean;
-  /** The record read back by its key equals the one emitted. */
-  retrieved: boolean;
-  duration_ms: number;
-  /** The failure's one-line message, or null for a pass. */
-  message: string | null;
-  /** Levels of the run's deepest failure trace (primary = 1); 0 without a failure trace. */
-  cascade_depth: number;
-  /** The worst final outcome of the run's recovery traces, or null when it attempted no recovery. */
-  recovery: 'recovered' | 'degraded' | 'failed' | null;
-  /** The failure traces, recovery traces and fallback records stored beside the run. */
-  related: { failure_traces: number; recovery_traces: number; fallback_records: number };
-  /** A fault of the lab or the scenario that kept this run from being classified or stored. */
-  lab_error: { name: string; message: string; exit_code: number } | null;
-}
-
-/** Counts over a capture. */
-export interface CaptureSummary {
-  runs: number;
-  matched: number;
-  mismatched: number;
-  stored: number;
-  retrieved: number;
-  lab_errors: number;
-  /** Per outcome ("pass" for null): how many runs expected it and how many were detected as it. */
-  by_kind: Record<string, { expected: number; detected: number }>;
-  duration_ms: number;
-  live: boolean;
-  /** The capture's id: every run's build_id. */
-  build_id: string;
-  /** What recording the build's failures in the ledger did; null when no ledger was given. */
-  ledger: LedgerSummary | null;
-  /** 0 all as expected, 1 a mismatch or a record not stored and retrieved, 2 bad input or configuration. */
-  exit_code: number;
-}
+export type { CaptureResult, CaptureSummary } from './capture-summary.ts';
+export { summarize } from './capture-summary.ts';
+export { blocksThread } from './job-plan.ts';
 
 /** What capture needs; the CLI builds it from flags and environment. */
 export interface CaptureOptions {
@@ -96,22 +57,28 @@ export interface CaptureOptions {
   ledger?: { store: FailureLedger; settings: Omit<LedgerSettings, 'buildId'> } | null;
   /** Scenario files are recorded relative to this folder (default: the current one). */
   projectRoot?: string;
+  /** Run only this shard's slice of the runs, store its manifest, and leave the ledger to merge. */
+  shard?: Shard | null;
+  /** Keep every run's result for the caller (default true); false holds nothing per run, for captures of any size. */
+  keepResults?: boolean;
 }
 
-/** Runs every scenario (times repeat) with bounded concurrency and returns the results and their summary. */
-export async function runCapture(options: CaptureOptions): Promise<{ results: CaptureResult[]; summary: CaptureSummary }> {
+/**
+ * Runs every scenario (times repeat, or a shard's slice of them) with bounded concurrency and
+ * returns the summary, and every run's result unless keepResults is false. A shard stores its
+ * manifest when it is done and leaves the ledger to merge.
+ */
+export async function runCapture(options: CaptureOptions): Promise<{ results: CaptureResult[]; summary: CaptureSummary; manifest: ShardManifest | null }> {
   const started = performance.now();
-  const repeat = options.repeat ?? 1;
+  const startedAt = new Date().toISOString();
   const buildId = options.buildId ?? newBuildId();
   const failures = new BuildRecorder();
-  const context = { ...options, buildId, failures };
-  // Round by round, every scenario once per round: repeats of one slow scenario do not queue up
-  // together. Scenarios that hold the thread inline go last, one at a time (see blocksThread).
-  const rounds = Array.from({ length: repeat }, (_, i) => options.scenarios.map((loaded) => ({ loaded, repeat: i }))).flat();
-  const holding = (job: (typeof rounds)[number]) => blocksThread(job.loaded.scenario, options.isolation);
-  const jobs = [...rounds.filter((j) => !holding(j)), ...rounds.filter(holding)];
-  const shared = jobs.length - rounds.filter(holding).length;
-  const results: CaptureResult[] = new Array(jobs.length);
+  const shardRun = options.shard ? new ShardRecorder() : null;
+  const context: RunContext = { ...options, buildId, failures, shardRun };
+  const plan = new JobPlan(options.scenarios, { repeat: options.repeat ?? 1, isolation: options.isolation, shard: options.shard ?? null });
+  const keep = options.keepResults ?? true;
+  const results: CaptureResult[] = keep ? new Array(plan.total) : [];
+  const counter = new SummaryCounter();
   let next = 0;
   let done = 0;
   const writer = new BatchWriter(options.store);
@@ -119,18 +86,20 @@ export async function runCapture(options: CaptureOptions): Promise<{ results: Ca
   // model and keeps every deadline, would starve. A run's deadline starts with its subject, so
   // waiting here for a worker slot costs it nothing.
   const workerThreads = options.maxWorkers ?? Math.max(1, availableParallelism() - 1);
-  if (jobs.some((j) => effectiveIsolation(j.loaded.scenario, options.isolation) === 'worker')) (await import('../execute/worker-pool.ts')).workerPools.resize(workerThreads);
+  if (options.scenarios.some((l) => effectiveIsolation(l.scenario, options.isolation) === 'worker')) (await import('../execute/worker-pool.ts')).workerPools.resize(workerThreads);
   const workerSlots = pLimit(workerThreads);
   // Storing and reading back go on in the background while the next runs start.
   const persisting = new Set<Promise<void>>();
-  const lane = async (until: number) => {
-    while (next < until) {
+  const lane = async (jobs: Iterator<Job>) => {
+    for (let step = jobs.next(); !step.done; step = jobs.next()) {
       const index = next++;
-      const job = jobs[index]!;
+      const job = step.value;
       const run = effectiveIsolation(job.loaded.scenario, options.isolation) === 'worker' ? await workerSlots(() => runOne(job.loaded, job.repeat, context)) : await runOne(job.loaded, job.repeat, context);
       const finished = ('result' in run ? Promise.resolve(run.result) : persist(run, context, writer)).then((result) => {
-        results[index] = result;
-        options.onResult?.(result, ++done, jobs.length);
+        if (keep) results[index] = result;
+        counter.add(result);
+        if (result.lab_error) shardRun?.labError(result);
+        options.onResult?.(result, ++done, plan.total);
       });
       persisting.add(finished);
       void finished.finally(() => persisting.delete(finished));
@@ -138,24 +107,38 @@ export async function runCapture(options: CaptureOptions): Promise<{ results: Ca
       if (persisting.size >= MAX_IN_FLIGHT) await Promise.race(persisting);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, shared)) }, () => lane(shared)));
-  await lane(jobs.length);
+  const shared = plan.shared();
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, plan.sharedTotal)) }, () => lane(shared)));
+  await lane(plan.holding());
   await Promise.all(persisting);
-  const ledger = options.ledger ? await failures.commit(options.ledger.store, { ...options.ledger.settings, buildId }) : null;
-  return { results, summary: summarize(results, options.model.mode === 'live', performance.now() - started, { buildId, ledger }) };
+  const live = options.model.mode === 'live';
+  if (options.shard) {
+    // A shard records what it ran; the ledger is merge's to write, once for the whole build.
+    const summary = counter.summary(live, performance.now() - started, { buildId, ledger: null });
+    const manifest = shardRun!.manifest({ buildId, shard: options.shard, plan, scenarios: options.scenarios, startedAt, summary, failures });
+    try {
+      await options.store.put(manifest);
+    } catch (error) {
+      const lab = labError(error, options.secrets);
+      throw new StoreError({ store: options.store.name, recordKey: manifest.manifest_id, message: `shard ${shardLabel(options.shard)} ran, but its manifest could not be stored, so merge will report it missing: ${lab.message}`, cause: error });
+    }
+    return { results, summary, manifest };
+  }
+  // The runs are stored whatever becomes of the ledger: a ledger that cannot be written fails the capture, and says why.
+  let ledger = null;
+  let ledgerError = null;
+  if (options.ledger) {
+    try {
+      ledger = await failures.commit(options.ledger.store, { ...options.ledger.settings, buildId });
+    } catch (error) {
+      ledgerError = labError(error, options.secrets).message;
+    }
+  }
+  return { results, summary: counter.summary(live, performance.now() - started, { buildId, ledger, ledgerError }), manifest: null };
 }
 
 /** What a run of this capture needs besides the options. */
-type RunContext = CaptureOptions & { buildId: string; failures: BuildRecorder };
-
-/**
- * True for a scenario that holds the lab's thread on purpose while it runs inline (a tool fixture
- * with busy_ms): it would delay every deadline of the runs beside it, so capture runs it alone,
- * after the others.
- */
-export function blocksThread(scenario: Scenario, isolation: Isolation | undefined): boolean {
-  return effectiveIsolation(scenario, isolation) === 'inline' && Object.values(scenario.tools).some((fixtures) => fixtures.some((f) => (f.busy_ms ?? 0) > 0));
-}
+type RunContext = CaptureOptions & { buildId: string; failures: BuildRecorder; shardRun: ShardRecorder | null };
 
 /** Records held in memory at most while their writes are in flight. */
 const MAX_IN_FLIGHT = 2048;
@@ -241,32 +224,3 @@ function labError(error: unknown, secrets: readonly string[] = []): NonNullable<
   return { name: err.name, message: createRedactor(secrets)(err.message), exit_code: LabError.isInstance(err) ? err.exitCode : 1 };
 }
 
-/** Counts by outcome and the exit code a capture ends with. */
-export function summarize(results: readonly CaptureResult[], live: boolean, durationMs: number, { buildId = 'none', ledger = null }: { buildId?: string; ledger?: LedgerSummary | null } = {}): CaptureSummary {
-  const byKind: CaptureSummary['by_kind'] = {};
-  for (const kind of ['timeout', 'exception', 'validation_error', 'hallucination_flag', 'pass']) byKind[kind] = { expected: 0, detected: 0 };
-  for (const r of results) {
-    byKind[r.expected ?? 'pass']!.expected++;
-    if (r.trace_id !== null) byKind[r.detected ?? 'pass']!.detected++;
-  }
-  const labErrors = results.filter((r) => r.lab_error);
-  const mismatched = results.filter((r) => !r.lab_error && !r.matched).length;
-  const allKept = results.every((r) => r.stored && r.retrieved);
-  let exitCode = 0;
-  if (labErrors.some((r) => r.lab_error!.exit_code === 2)) exitCode = 2;
-  else if (!allKept || (!live && mismatched > 0) || labErrors.length > 0) exitCode = 1;
-  return {
-    runs: results.length,
-    matched: results.filter((r) => r.matched).length,
-    mismatched,
-    stored: results.filter((r) => r.stored).length,
-    retrieved: results.filter((r) => r.retrieved).length,
-    lab_errors: labErrors.length,
-    by_kind: byKind,
-    duration_ms: durationMs,
-    live,
-    build_id: buildId,
-    ledger,
-    exit_code: exitCode,
-  };
-}

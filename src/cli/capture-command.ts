@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { runCapture } from '../capture/run-capture.ts';
 import { UsageError } from '../errors/usage-error.ts';
@@ -8,10 +9,12 @@ import { ScriptedModelServer } from '../model/scripted-server.ts';
 import { loadScenarios } from '../scenario/load-scenarios.ts';
 import { loadSubjects } from '../scenario/load-subjects.ts';
 import { BUILD_ID, newBuildId } from '../ledger/build-id.ts';
-import { ledgerSettingsFromEnv } from '../ledger/ledger-settings.ts';
+import { ledgerNow, ledgerSettingsFromEnv } from '../ledger/ledger-settings.ts';
+import { parseShard, shardLabel } from '../shard/shard-slice.ts';
 import { openLedger } from '../ledger-store/ledgers.ts';
 import { openStore } from '../store/stores.ts';
-import { startTelemetry } from '../telemetry/telemetry.ts';
+import { workerPoolsLoaded } from '../execute/pool-state.ts';
+import { startTelemetryFromEnv } from '../telemetry/telemetry-from-env.ts';
 import { formatResultLine, formatSummary, jsonResultLine } from './format.ts';
 import { type CommandSpec, helpText, intOption, parseCommand } from './options.ts';
 import type { CliIo } from './io.ts';
@@ -20,6 +23,9 @@ import { surviveSubjects } from './survive-subjects.ts';
 
 /** The folder of the project (src/cli/../..), where subjects/ and scenarios/ live. */
 export const PROJECT_ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+/** Runs not stored or not read back that the end of a capture names; the rest are counted. */
+const MAX_LOST_LISTED = 50;
 
 /** The capture command's flags. */
 export const captureSpec: CommandSpec = {
@@ -38,6 +44,8 @@ export const captureSpec: CommandSpec = {
     'build-id': { type: 'string', value: 'ID', help: "this capture's id, recorded on every run and failure (default: a new one, printed in the summary)", env: 'LAB_BUILD_ID' },
     'record-replies': { type: 'boolean', help: 'keep every model exchange and tool result whole in the records (redacted), so `failures reproduce` can replay a run; costs the size of every body' },
     'no-ledger': { type: 'boolean', help: "do not record the build's failures in the failure ledger" },
+    shard: { type: 'string', value: 'I/N', help: 'run only the i-th of n shards of the runs (1-based), for captures spread over machines: every shard needs the same --build-id and a shared store; then `merge --build-id ID` checks and records the build (see the README, "Capture across machines")', env: 'LAB_SHARD' },
+    report: { type: 'string', value: 'FILE', help: "after the capture, write the build's HTML report (as `report --format html --build-id ID`) to FILE, from the same store and ledger (with --store memory, the capture's own)" },
     json: { type: 'boolean', help: 'one JSON object per run, then {"summary": ...}' },
     help: { type: 'boolean', short: 'h', help: 'show this help' },
   },
@@ -59,7 +67,18 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
   if (isolation !== 'inline' && isolation !== 'worker') throw new UsageError({ message: `--isolation must be inline or worker, got "${isolation}"` });
   const buildId = typeof values['build-id'] === 'string' ? values['build-id'] : newBuildId();
   if (!BUILD_ID.test(buildId)) throw new UsageError({ message: `--build-id must be letters, digits, ".", "_", "-" or ":" (at most 128), got "${buildId}"` });
-  const ledgerSettings = values['no-ledger'] ? null : ledgerSettingsFromEnv(io.env);
+  const shard = typeof values.shard === 'string' ? parseShard(values.shard) : null;
+  if (shard) {
+    if (typeof values['build-id'] !== 'string') throw new UsageError({ message: `--shard ${values.shard} needs --build-id ID (or LAB_BUILD_ID), the same for every shard of the build, such as your CI run's id` });
+    if (store === 'memory') throw new UsageError({ message: '--shard needs a store every shard writes to and merge reads: --store files (one machine) or --store cosmos; the memory store dies with its process' });
+    if (typeof values.report === 'string') throw new UsageError({ message: '--report does not go with --shard: a shard holds part of the build. Write the report after `merge --build-id ID` (merge --report FILE)' });
+  }
+  // A shard leaves the ledger to merge, which records the whole build once.
+  const ledgerSettings = values['no-ledger'] || shard ? null : ledgerSettingsFromEnv(io.env);
+  // A report that cannot be written should fail before the capture runs, not after.
+  if (typeof values.report === 'string' && !existsSync(path.dirname(path.resolve(io.cwd, values.report)))) {
+    throw new UsageError({ message: `--report: the folder ${path.dirname(path.resolve(io.cwd, values.report))} does not exist` });
+  }
 
   const subjects = await loadSubjects(path.join(PROJECT_ROOT, 'subjects'));
   const scenarioDir = path.resolve(io.cwd, String(values.scenarios));
@@ -73,7 +92,7 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
   const secrets = secretsFromEnv(io.env);
   const stopSurviving = surviveSubjects(io.err, createRedactor(secrets));
   const model: ModelEndpoint & { close?: () => Promise<void> } = values.live ? new LiveEndpoint(io.env) : await ScriptedModelServer.start();
-  const telemetry = startTelemetry({ env: io.env });
+  const telemetry = await startTelemetryFromEnv(io.env);
   try {
     const traces = await openStore(store, { env: io.env, dir: path.resolve(io.cwd, String(values.dir)) });
     const ledger = ledgerSettings ? await openLedger(store, { env: io.env, dir: path.resolve(io.cwd, String(values.dir)) }).catch(async (error: unknown) => {
@@ -82,7 +101,8 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
     }) : null;
     try {
       const live = model.mode === 'live';
-      const { results, summary } = await runCapture({
+      const lost: string[] = [];
+      const { summary, manifest } = await runCapture({
         scenarios,
         subjects,
         store: traces,
@@ -98,14 +118,29 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
         recordReplies: values['record-replies'] === true,
         ledger: ledger && ledgerSettings ? { store: ledger, settings: ledgerSettings } : null,
         projectRoot: io.cwd,
-        onResult: (r, done, total) => io.out(values.json ? jsonResultLine(r) : formatResultLine(r, done, total, live)),
+        shard,
+        // Nothing is kept per run: a capture of any size holds its counts and what it printed.
+        keepResults: false,
+        onResult: (r, done, total) => {
+          if ((!r.stored || !r.retrieved) && lost.length < MAX_LOST_LISTED) lost.push(r.failure_id ?? r.trace_id ?? r.scenario);
+          io.out(values.json ? jsonResultLine(r) : formatResultLine(r, done, total, live));
+        },
       });
+      if (typeof values.report === 'string') {
+        // From the store and ledger the capture wrote to: with --store memory, these die with the process.
+        const out = path.resolve(io.cwd, values.report);
+        const asOf = io.env.LAB_NOW ? { time: ledgerNow(io.env), source: 'env' as const } : undefined;
+        const { writeHtmlReport } = await import('../report/write-report.ts');
+        const report = await writeHtmlReport(out, { store: traces, ledger, buildId, asOf });
+        io.err(`wrote the HTML report of build ${buildId} (${report.data.runs.length} runs, ${Math.round(report.bytes / 1024)} KB) to ${path.relative(io.cwd, out)}`);
+      }
       if (values.json) {
-        io.out(JSON.stringify({ summary }));
+        io.out(JSON.stringify(manifest ? { summary, shard: { shard: shardLabel(manifest.shard), manifest_id: manifest.manifest_id, runs: manifest.plan.runs, total_runs: manifest.plan.total_runs } } : { summary }));
       } else {
         io.out(formatSummary(summary, traces.name));
-        const lost = results.filter((r) => !r.stored || !r.retrieved);
-        if (lost.length > 0) io.err(`not stored and retrieved intact: ${lost.map((r) => r.failure_id ?? r.trace_id ?? r.scenario).join(', ')}`);
+        const notKept = summary.runs - summary.retrieved - summary.lab_errors;
+        if (lost.length > 0) io.err(`not stored and retrieved intact: ${lost.join(', ')}${notKept > lost.length ? ` and ${notKept - lost.length} more` : ''}`);
+        if (manifest) io.out(`shard ${shardLabel(manifest.shard)}: ${manifest.plan.runs} of the build's ${manifest.plan.total_runs} runs, manifest ${manifest.manifest_id}. Once every shard is done: npm run lab -- merge --build-id ${buildId} --store ${store}`);
       }
       return summary.exit_code;
     } finally {
@@ -116,6 +151,8 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
     await telemetry.forceFlush().catch(() => {});
     await telemetry.shutdown().catch(() => {});
     await model.close?.();
+    // Worker threads, if any worker run started them, end with the capture.
+    if (workerPoolsLoaded()) await (await import('../execute/worker-pool.ts')).workerPools.close();
     stopSurviving();
   }
 }

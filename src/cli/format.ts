@@ -28,6 +28,7 @@ export function formatSummary(s: CaptureSummary, storeName: string): string {
   lines.push(`${s.runs} runs: ${verdict}; ${s.retrieved}/${s.runs} stored in ${storeName} and retrieved intact${s.lab_errors ? `; ${s.lab_errors} lab error${s.lab_errors === 1 ? '' : 's'}` : ''}; ${(s.duration_ms / 1000).toFixed(2)} s`);
   lines.push(`build ${s.build_id}`);
   if (s.ledger) lines.push(...ledgerLines(s.ledger));
+  if (s.ledger_error) lines.push(`ledger: the build's failures were not recorded (the runs are stored): ${s.ledger_error}`);
   lines.push(s.exit_code === 0 ? 'OK' : `FAILED (exit ${s.exit_code})`);
   return lines.join('\n');
 }

@@ -16,6 +16,7 @@ interface Command {
 /** The CLI's commands, by name. */
 export const CommandsMap = {
   capture: { summary: 'run every scenario, detect, store, retrieve and print summaries', load: async () => (await import('./capture-command.ts')).captureCommand },
+  merge: { summary: 'check a sharded capture (capture --shard) and record it as one build', load: async () => (await import('./merge-command.ts')).mergeCommand },
   scenarios: { summary: 'check and list the scenario files', load: async () => (await import('./scenarios-command.ts')).scenariosCommand },
   subjects: { summary: 'list the subjects, their tools and their input and output schemas', load: async () => (await import('./subjects-command.ts')).subjectsCommand },
   export: { summary: 'write every stored record as NDJSON to stdout, for analyzers', load: async () => (await import('./export-command.ts')).exportCommand },

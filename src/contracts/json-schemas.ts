@@ -6,6 +6,7 @@ import { FailureTrace } from './failure-trace.ts';
 import { FallbackRecord } from './fallback-record.ts';
 import { RecoveryTrace } from './recovery-trace.ts';
 import { Scenario } from './scenario.ts';
+import { ShardManifest } from './shard-manifest.ts';
 import { TraceRecord } from './trace-record.ts';
 import { FailureEventV1 } from './v1/failure-event.ts';
 import { TraceRecordV1 } from './v1/trace-record.ts';
@@ -19,6 +20,8 @@ export const JSON_SCHEMAS = {
   'recovery-trace': RecoveryTrace,
   'fallback-record': FallbackRecord,
   'failure-record': FailureRecord,
+  // What each shard of a sharded capture ran (capture --shard), read by merge.
+  'shard-manifest': ShardManifest,
   // The failure ledger's analytics files (failures/analytics/*.json).
   'failure-trends': FailureTrends,
   'failure-by-category': FailureByCategory,

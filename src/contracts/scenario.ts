@@ -118,7 +118,7 @@ export const Scenario = z.strictObject({
     .enum(['inline', 'worker'])
     .optional()
     .describe('worker: run in a worker thread, terminated at the deadline. Set it for subjects that block the thread, exhaust memory, call process.exit or leave rejections unhandled; such a scenario always runs in a worker. Unset: capture --isolation decides (default inline).'),
-  memory_limit_mb: z.int().min(8).max(4096).optional().describe('Worker isolation: the heap limit of the worker (default 128).'),
+  memory_limit_mb: z.int().min(8).max(4096).optional().describe('Worker isolation: the heap the subject may use in its thread, in MB (default 128); the thread gets 32 MB more for the lab\'s own machinery.'),
   input: z.unknown(),
   model: z
     .strictObject({

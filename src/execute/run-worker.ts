@@ -35,7 +35,11 @@ export function runInWorker<I>(req: RunRequest<I> & { subjectFile: string }, poo
 
   return new Promise<RunOutcome>((resolve, reject) => {
     let settled = false;
-    const startGuard = setTimeout(() => fail(new LabError({ message: `scenario ${req.scenario.id}: the worker did not start its subject within ${START_TIMEOUT_MS} ms` })), START_TIMEOUT_MS);
+    const startGuard = setTimeout(() => {
+      // A pool whose threads cannot start serves nobody again: the next run gets a new one.
+      pools.discard(heapMb);
+      fail(new LabError({ message: `scenario ${req.scenario.id}: the worker did not start its subject within ${START_TIMEOUT_MS} ms` }));
+    }, START_TIMEOUT_MS);
     const drain = () => {
       for (let m = receiveMessageOnPort(messages); m; m = receiveMessageOnPort(messages)) handle(m.message as WorkerMessage);
     };

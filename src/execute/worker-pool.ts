@@ -10,6 +10,14 @@ const TASK_FILE = new URL('./pool-bootstrap.ts', import.meta.url);
 export const DEFAULT_WORKER_HEAP_MB = 128;
 
 /**
+ * The heap a pooled thread needs for the lab's own machinery (the run's recorder, openai, zod:
+ * about 25 MB once loaded), given on top of a scenario's memory_limit_mb, which is the subject's.
+ * A thread whose limit the machinery alone reaches dies while it starts, and piscina then stops
+ * replacing the pool's threads.
+ */
+export const MACHINERY_HEAP_MB = 32;
+
+/**
  * Warm worker threads for worker isolation, kept by piscina: a thread keeps the lab's machinery,
  * openai and zod loaded between runs, so a worker run costs milliseconds instead of a thread
  * start. One pool per heap limit (resource limits are a thread's). A thread that a run ended
@@ -44,7 +52,7 @@ export class WorkerPools {
         maxThreads: this.#threads,
         idleTimeout: Number.POSITIVE_INFINITY,
         concurrentTasksPerWorker: 1,
-        resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: Math.min(32, Math.max(4, heapMb / 4)) },
+        resourceLimits: { maxOldGenerationSizeMb: heapMb + MACHINERY_HEAP_MB, maxYoungGenerationSizeMb: Math.min(32, Math.max(4, heapMb / 4)) },
         closeTimeout: 1_000,
       });
       // A thread that ends itself (a retired one) or dies is replaced by piscina; errors of a task reach its caller.
@@ -52,6 +60,13 @@ export class WorkerPools {
       this.#pools.set(heapMb, pool);
     }
     return pool;
+  }
+
+  /** Ends a pool that stopped serving (its threads could not start), so the next run gets a new one. */
+  discard(heapMb: number): void {
+    const pool = this.#pools.get(heapMb);
+    this.#pools.delete(heapMb);
+    void pool?.destroy().catch(() => {});
   }
 
   /** Ends every thread; the pools can be made again afterwards. */

@@ -1,43 +1,10 @@
 import type { FailureKind } from '../contracts/failure-kind.ts';
-import type { FailureType } from '../contracts/failure-trace.ts';
+import type { CaptureFailure, FailureSignals } from '../contracts/failure-occurrence.ts';
 import type { TraceRecord } from '../contracts/trace-record.ts';
 import type { RunRecords } from '../derive/derive-run-records.ts';
 import { failureTypeOf } from '../classify/failure-type.ts';
 
-/** How a capture itself failed, besides the runs' own failures. */
-export type CaptureFailure = 'mismatch' | 'not_stored' | 'not_retrieved' | 'lab_error';
-
-/**
- * What the ledger reads of a failure to categorize it and to fingerprint it: only stable facts
- * (kinds, sources, classes, statuses, components), never ids, times or values that change
- * between runs of one scenario.
- */
-export interface FailureSignals {
-  source: 'run' | 'capture';
-  capture: CaptureFailure | null;
-  subject_id: string | null;
-  scenario_id: string | null;
-  /** The kind detected (null: a pass). */
-  kind: FailureKind | null;
-  /** The kind the scenario expected (null: it must pass). */
-  expected: FailureKind | null;
-  timeout_source: string | null;
-  validation_source: string | null;
-  /** The validation issues' paths (generalized: indices dropped) and codes. */
-  validation_issues: { path: string; code: string }[];
-  /** The grounding checks that flagged, with their paths. */
-  grounding: { check: string; path: string }[];
-  error_class: string | null;
-  error_code: string | null;
-  http_status: number | null;
-  failure_type: FailureType | null;
-  /** Where the failure began: the primary of the run's failure trace ("tool:get_forecast"), else the agent. */
-  component: string;
-  /** The failure's one-line message (ids and values are normalized away by the fingerprint). */
-  message: string;
-  /** A lab error's exit code (2: the scenario's fault; 1: the lab's). */
-  lab_exit_code: number | null;
-}
+export type { CaptureFailure, FailureSignals } from '../contracts/failure-occurrence.ts';
 
 /** The signals of a run's own failure (a run that passed has none). */
 export function runSignals(trace: TraceRecord, related: RunRecords): FailureSignals | null {

@@ -1,31 +1,13 @@
 import { createHash } from 'node:crypto';
+import type { FailureOccurrence } from '../contracts/failure-occurrence.ts';
 import type { Scenario, Triage } from '../contracts/scenario.ts';
 import type { TraceRecord } from '../contracts/trace-record.ts';
 import type { RunRecords } from '../derive/derive-run-records.ts';
-import { captureSignals, type CaptureFailure, type FailureSignals, runSignals } from './failure-signals.ts';
+import { captureSignals, type CaptureFailure, runSignals } from './failure-signals.ts';
 import { fingerprint } from './fingerprint.ts';
 
-/** One failure seen in a build, with what its FailureRecord needs. */
-export interface Occurrence {
-  signals: FailureSignals;
-  fingerprint: string;
-  /** The run's own failure_id, or null for a failure of the capture (an id is derived then). */
-  failure_id: string | null;
-  trace_id: string | null;
-  failure_trace_ids: string[];
-  /** When the run started, to pick the first occurrence of a fingerprint deterministically. */
-  started_at: string;
-  /** The scenario file, relative to the project. */
-  file: string | null;
-  triage: Triage;
-  tags: string[];
-  summary: string;
-  details: string;
-  error_message: string;
-  stack_trace: string | null;
-  root_cause_summary: string | null;
-  contributing_factors: string[];
-}
+/** One failure seen in a build, with what its FailureRecord needs (its contract: FailureOccurrence). */
+export type Occurrence = FailureOccurrence;
 
 /** The occurrence of a run's own failure; null for a run that passed. */
 export function runOccurrence(trace: TraceRecord, related: RunRecords, scenario: Pick<Scenario, 'tags' | 'triage'> & { file: string | null }): Occurrence | null {

@@ -1,3 +1,4 @@
+import type { OccurrenceGroup } from '../contracts/failure-occurrence.ts';
 import { type Escalation, FailureRecord, FINGERPRINT_VERSION } from '../contracts/failure-record.ts';
 import { ConflictError } from '../errors/conflict-error.ts';
 import type { FailureLedger } from '../ledger-store/failure-ledger.ts';
@@ -44,6 +45,11 @@ export interface LedgerSummary {
 }
 
 const MAX_TRACE_IDS = 100;
+
+/** The first by start time (then trace id) stands for a group, whatever order runs finished in. */
+function isEarlier(a: Occurrence, b: Occurrence): boolean {
+  return a.started_at < b.started_at || (a.started_at === b.started_at && (a.trace_id ?? '') < (b.trace_id ?? ''));
+}
 const DAY_MS = 86_400_000;
 
 /**
@@ -64,9 +70,26 @@ export class BuildRecorder {
     group.count++;
     if (occurrence.trace_id && group.traceIds.length < MAX_TRACE_IDS) group.traceIds.push(occurrence.trace_id);
     if (occurrence.signals.scenario_id && group.scenarioIds.size < MAX_TRACE_IDS) group.scenarioIds.add(occurrence.signals.scenario_id);
-    // The first by start time (then trace id) stands for the group, whatever order runs finished in.
-    const earlier = occurrence.started_at < group.first.started_at || (occurrence.started_at === group.first.started_at && (occurrence.trace_id ?? '') < (group.first.trace_id ?? ''));
-    if (earlier) group.first = occurrence;
+    if (isEarlier(occurrence, group.first)) group.first = occurrence;
+  }
+
+  /** Adds the groups another recorder collected (a shard's, read from its manifest by merge). */
+  absorb(snapshot: OccurrenceGroup): void {
+    const group = this.#groups.get(snapshot.first.fingerprint);
+    if (!group) {
+      this.#groups.set(snapshot.first.fingerprint, { first: snapshot.first, count: snapshot.count, traceIds: snapshot.trace_ids.slice(0, MAX_TRACE_IDS), scenarioIds: new Set(snapshot.scenario_ids.slice(0, MAX_TRACE_IDS)) });
+      return;
+    }
+    group.count += snapshot.count;
+    // Whichever order the shards are read in, the same ids are kept: the smallest.
+    group.traceIds = [...new Set([...group.traceIds, ...snapshot.trace_ids])].sort().slice(0, MAX_TRACE_IDS);
+    group.scenarioIds = new Set([...group.scenarioIds, ...snapshot.scenario_ids].sort().slice(0, MAX_TRACE_IDS));
+    if (isEarlier(snapshot.first, group.first)) group.first = snapshot.first;
+  }
+
+  /** The groups collected, in fingerprint order, as a shard manifest keeps them. */
+  snapshot(): OccurrenceGroup[] {
+    return [...this.#groups.values()].sort((a, b) => (a.first.fingerprint < b.first.fingerprint ? -1 : 1)).map((g) => ({ first: g.first, count: g.count, trace_ids: [...g.traceIds].sort(), scenario_ids: [...g.scenarioIds].sort() }));
   }
 
   get size(): number {

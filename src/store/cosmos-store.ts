@@ -110,7 +110,7 @@ export class CosmosStore implements TraceStore {
         const doc = pending[i]!;
         const status = result && 'response' in result && result.response ? result.response.statusCode : statusOf(result?.error);
         if (status !== undefined && status >= 200 && status < 300) return void outcomes.set(doc.id, { key: doc.id, stored: true });
-        const error = `upsert failed with ${status ?? 'no answer'}: ${errorText(result?.error ?? 'unknown')}`;
+        const error = `upsert failed with ${status ?? 'no answer'}: ${operationError(result?.error)}`;
         if (status === undefined || TRANSIENT.has(status)) {
           retry.push(doc);
           outcomes.set(doc.id, { key: doc.id, stored: false, error });
@@ -236,4 +236,12 @@ export function statusOf(error: unknown): number | undefined {
 function retryAfterOf(error: unknown): number | undefined {
   const ms = (error as { retryAfterInMs?: unknown } | null)?.retryAfterInMs;
   return typeof ms === 'number' ? ms : undefined;
+}
+
+/** A bulk operation's error in one line: the SDK hands back a plain object with a message and diagnostics, not an Error. */
+function operationError(error: unknown): string {
+  if (error === undefined || error === null) return 'no error given';
+  if (error instanceof Error) return errorText(error);
+  const message = (error as { message?: unknown }).message;
+  return typeof message === 'string' ? (message.split('\n', 1)[0] ?? '') : errorText(error);
 }

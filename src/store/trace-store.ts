@@ -3,16 +3,16 @@ import type { LabRecord, RecordOf, RecordType } from '../contracts/lab-record.ts
 
 /** Which records a query selects; every field narrows it. */
 export interface TraceQuery<T extends RecordType | 'all' = RecordType | 'all'> {
-  /** Which contract: runs (trace_record, the default), failure_trace, recovery_trace, fallback, or all of them. */
+  /** Which contract: runs (trace_record, the default), failure_trace, recovery_trace, fallback, shard_manifest, or all of them. */
   record_type?: T;
   /** Records that name this failure id (a run's failure_id, a failure in a cascade, a recovery's or fallback's trigger). */
   failure_id?: string;
   /** A failure kind, or "pass" for runs with none. */
   kind?: FailureKind | 'pass';
-  // kind, subject_id, scenario_id and build_id describe runs: with any of them, only runs match.
+  // kind, subject_id and scenario_id describe runs: with any of them, only runs match.
   subject_id?: string;
   scenario_id?: string;
-  /** Runs of one capture (build). */
+  /** Runs (or, with record_type shard_manifest, shard manifests) of one capture (build). */
   build_id?: string;
   /** started_at at or after this ISO time. */
   since?: string;

@@ -59,7 +59,7 @@ describe('capture --store files', () => {
 
   it('LAB_STORE=files with LAB_DIR chooses the store', async () => {
     const dir = await tempDir('files-env-');
-    const run = await runCli(['capture', '--filter', 'planner', '--json'], { env: { LAB_STORE: 'files', LAB_DIR: dir } });
+    const run = await runCli(['capture', '--filter', 'planner-', '--json'], { env: { LAB_STORE: 'files', LAB_DIR: dir } });
     expect(run.code).toBe(0);
     expect(jsonLines((await runCli(['export', '--store', 'files', '--dir', dir, '--type', 'trace_record'])).stdout)).toHaveLength(3);
   });
@@ -92,13 +92,16 @@ describe('capture --store cosmos', () => {
     const proxy = await startFaultProxy(cosmos.endpoint, { throttle: 0, unavailable: 1, resetBefore: 0, resetAfter: 0, slow: 0 }, { only: (req) => req.method === 'POST' && /\/docs$/.test(req.url ?? '') });
     proxy.state.enabled = true;
     try {
-      const run = await runCli(['capture', '--store', 'cosmos', '--filter', 'planner', '--json'], { env: cosmosEnv(proxy.endpoint) });
-      expect(run.code).toBe(1);
+      const run = await runCli(['capture', '--store', 'cosmos', '--filter', 'planner-', '--json'], { env: cosmosEnv(proxy.endpoint) });
+      expect(run.code, run.stderr).toBe(1);
       const lines = jsonLines(run.stdout);
       const summary = lines.pop().summary;
-      expect(summary).toMatchObject({ runs: 3, stored: 0, exit_code: 1 });
+      expect(summary, run.stdout + run.stderr).toMatchObject({ runs: 3, stored: 0, exit_code: 1 });
+      // The ledger lives in the same failing account: the summary says it was not written, and why.
+      expect(summary.ledger).toBeNull();
+      expect(summary.ledger_error).toMatch(/503/);
       for (const line of lines) expect(line.lab_error).toMatchObject({ name: 'NotStored', message: expect.stringContaining(line.failure_id ?? line.trace_id) });
-      const human = await runCli(['capture', '--store', 'cosmos', '--filter', 'planner'], { env: cosmosEnv(proxy.endpoint) });
+      const human = await runCli(['capture', '--store', 'cosmos', '--filter', 'planner-'], { env: cosmosEnv(proxy.endpoint) });
       expect(human.code).toBe(1);
       expect(human.stderr).toMatch(/not stored and retrieved intact: ([0-9a-f-]{36}(, )?){3}/);
     } finally {
@@ -108,7 +111,7 @@ describe('capture --store cosmos', () => {
 
   it('never prints the Cosmos key, even when the endpoint fails', async () => {
     const key = 'c2VjcmV0LWNvc21vcy1rZXktY2FuYXJ5LTAxMjM0NTY3ODk=';
-    const run = await runCli(['capture', '--store', 'cosmos', '--filter', 'planner'], { env: cosmosEnv('http://127.0.0.1:9', { COSMOS_KEY: key, COSMOS_MAX_RETRIES: '0' }) });
+    const run = await runCli(['capture', '--store', 'cosmos', '--filter', 'planner-'], { env: cosmosEnv('http://127.0.0.1:9', { COSMOS_KEY: key, COSMOS_MAX_RETRIES: '0' }) });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('cannot open database');
     expect(run.stdout + run.stderr).not.toContain(key);
@@ -125,9 +128,9 @@ describe('cosmos over HTTPS with a generated certificate', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const endpoint = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
     try {
-      const trusted = await runCli(['capture', '--store', 'cosmos', '--filter', 'planner', '--json'], { env: cosmosEnv(endpoint, { COSMOS_CA_CERT: certFile }) });
+      const trusted = await runCli(['capture', '--store', 'cosmos', '--filter', 'planner-', '--json'], { env: cosmosEnv(endpoint, { COSMOS_CA_CERT: certFile }) });
       expect(trusted.code, trusted.stderr).toBe(0);
-      const untrusted = await runCli(['capture', '--store', 'cosmos', '--filter', 'planner'], { env: cosmosEnv(endpoint, { COSMOS_MAX_RETRIES: '0' }) });
+      const untrusted = await runCli(['capture', '--store', 'cosmos', '--filter', 'planner-'], { env: cosmosEnv(endpoint, { COSMOS_MAX_RETRIES: '0' }) });
       expect(untrusted.code).toBe(1);
       expect(untrusted.stderr).toMatch(/cannot open database.*(self-signed|certificate)/i);
     } finally {

@@ -4,7 +4,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { recordTypeOf, type RecordType } from '../../src/contracts/lab-record.ts';
 import { ROOT } from './run-cli.ts';
 
-const FILES: Record<RecordType, string> = { trace_record: 'trace-record', failure_trace: 'failure-trace', recovery_trace: 'recovery-trace', fallback: 'fallback-record' };
+const FILES: Record<RecordType, string> = { trace_record: 'trace-record', failure_trace: 'failure-trace', recovery_trace: 'recovery-trace', fallback: 'fallback-record', shard_manifest: 'shard-manifest' };
 
 /** Validates any stored record against its committed JSON Schema (chosen by trace_type / record_type); returns the errors, or null when valid. */
 export async function committedSchemaValidator(): Promise<(record: unknown) => { type: RecordType; errors: string | null }> {

@@ -43,7 +43,7 @@ describe('files store under SIGKILL', () => {
     }
     const store = await FilesStore.open(dir);
     try {
-      for (const key of acked) expect((await store.get(key))?.trace_id, key).toBeDefined();
+      for (const key of acked) expect(((await store.get(key)) as TraceRecord | undefined)?.trace_id, key).toBeDefined();
       // The index, reconciled on open, finds every record on disk, acknowledged or not.
       expect((await queryAll(store, { limit: 1000 })).length).toBe(files.length);
     } finally {
