@@ -19,15 +19,22 @@ export function isScenarioFile(name: string): boolean {
 }
 
 /**
- * Parses a scenario file, JSON or YAML (by extension). JSON is read by JSON.parse; both are also
- * read by the yaml package (JSON is YAML), which knows where every value starts and where a
- * syntax error is, so a problem at a path, or a syntax error, can name its line. YAML duplicate keys and tabs used
- * for indentation are errors, with their lines.
+ * Parses a scenario file, JSON or YAML (by extension). JSON is read by JSON.parse; lines come from
+ * the yaml package (JSON is YAML), which knows where every value starts, and is run only when a
+ * line is asked for: loading a valid JSON file never pays for it. YAML duplicate keys and tabs
+ * used for indentation are errors, with their lines.
  */
 export function parseScenarioFile(name: string, text: string): ScenarioFile {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  let parsed: { doc: ReturnType<typeof parseDocument>; lines: LineCounter } | undefined;
+  const yaml = () => {
+    if (!parsed) {
+      const lines = new LineCounter();
+      parsed = { doc: parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true }), lines };
+    }
+    return parsed;
+  };
   const lineOf = (at: readonly PropertyKey[]): number | null => {
+    const { doc, lines } = yaml();
     const node = at.length === 0 ? doc.contents : doc.getIn(at as unknown[], true);
     const offset = isNode(node) && node.range ? node.range[0] : null;
     return offset === null ? null : lines.linePos(offset).line;
@@ -37,14 +44,22 @@ export function parseScenarioFile(name: string, text: string): ScenarioFile {
       return { value: JSON.parse(text), errors: [], lineOf };
     } catch (error) {
       const offset = jsonErrorOffset(text, (error as Error).message);
-      const line = offset === null ? null : lines.linePos(offset).line;
+      const line = offset === null ? null : lineAt(text, offset);
       return { value: undefined, errors: [{ line, message: `not valid JSON: ${(error as Error).message.replace(/\s+/g, ' ')}` }], lineOf };
     }
   }
+  const { doc, lines } = yaml();
   if (doc.errors.length > 0) {
     return { value: undefined, errors: doc.errors.map((e) => ({ line: lines.linePos(e.pos[0]).line, message: `not valid YAML: ${e.message.split('\n', 1)[0]} (${e.code})` })), lineOf };
   }
   return { value: doc.toJS({ maxAliasCount: 100 }), errors: [], lineOf };
+}
+
+/** The line (1-based) of an offset in a text. */
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) line++;
+  return line;
 }
 
 /**
