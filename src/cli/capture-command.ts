@@ -7,7 +7,7 @@ import { LiveEndpoint } from '../model/live-endpoint.ts';
 import type { ModelEndpoint } from '../model/model-endpoint.ts';
 import { ScriptedModelServer } from '../model/scripted-server.ts';
 import { loadScenarios } from '../scenario/load-scenarios.ts';
-import { loadSubjects } from '../scenario/load-subjects.ts';
+import { SubjectCatalog } from '../scenario/load-subjects.ts';
 import { BUILD_ID, newBuildId } from '../ledger/build-id.ts';
 import { ledgerNow, ledgerSettingsFromEnv } from '../ledger/ledger-settings.ts';
 import { parseShard, shardLabel } from '../shard/shard-slice.ts';
@@ -80,14 +80,14 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
     throw new UsageError({ message: `--report: the folder ${path.dirname(path.resolve(io.cwd, values.report))} does not exist` });
   }
 
-  const subjects = await loadSubjects(path.join(PROJECT_ROOT, 'subjects'));
+  // Every scenario file is read and checked up to its subject; only the selected scenarios'
+  // subjects are imported (a framework subject takes a while) and checked against them.
+  const catalog = await SubjectCatalog.open(path.join(PROJECT_ROOT, 'subjects'));
   const scenarioDir = path.resolve(io.cwd, String(values.scenarios));
-  let scenarios = await loadScenarios(scenarioDir, subjects);
-  if (typeof values.filter === 'string') {
-    const filter = values.filter;
-    scenarios = scenarios.filter(({ scenario }) => scenario.id.includes(filter) || scenario.subject.includes(filter));
-    if (scenarios.length === 0) throw new UsageError({ message: `--filter "${filter}" matches no scenario id or subject in ${scenarioDir}` });
-  }
+  const filter = typeof values.filter === 'string' ? values.filter : null;
+  const scenarios = await loadScenarios(scenarioDir, catalog, filter === null ? {} : { select: (s) => s.id.includes(filter) || s.subject.includes(filter) });
+  if (scenarios.length === 0) throw new UsageError({ message: `--filter "${filter}" matches no scenario id or subject in ${scenarioDir}` });
+  const subjects = await catalog.load(new Set(scenarios.map(({ scenario }) => scenario.subject)));
 
   const secrets = secretsFromEnv(io.env);
   const stopSurviving = surviveSubjects(io.err, createRedactor(secrets));

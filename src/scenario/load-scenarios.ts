@@ -6,7 +6,8 @@ import { formatPath } from '../internal/format-path.ts';
 import { errorText } from '../internal/to-error.ts';
 import type { Subject } from '../subject/subject.ts';
 import { checkScenario } from './check-scenario.ts';
-import { isScenarioFile, parseScenarioFile, SCENARIO_EXTENSIONS } from './scenario-file.ts';
+import { SubjectCatalog } from './load-subjects.ts';
+import { isScenarioFile, parseScenarioFile, SCENARIO_EXTENSIONS, type ScenarioFile } from './scenario-file.ts';
 
 /** A validated scenario and the file it came from. */
 export interface LoadedScenario {
@@ -14,13 +15,20 @@ export interface LoadedScenario {
   scenario: Scenario;
 }
 
+/** Which scenarios a load returns; the others are read and checked up to their subject (see loadScenarios). */
+export interface LoadScenariosOptions {
+  select?: (scenario: Scenario) => boolean;
+}
+
 /**
- * Loads every scenario file in a folder (JSON or YAML) and checks it all: syntax, the contract,
- * the subject and its input, tool fixtures, grounding paths, the model script (see
- * checkScenario), duplicate ids. Anything else in the folder is reported, never skipped. Every
- * problem is reported together, and nothing is returned unless the whole set is valid.
+ * Loads every scenario file in a folder (JSON or YAML) and checks it: syntax, the contract, that
+ * its subject exists, duplicate ids, and (for the scenarios selected, all by default) what needs
+ * the subject itself: its input, tool fixtures, grounding paths, the model script (see
+ * checkScenario). Anything else in the folder is reported, never skipped. Every problem is reported
+ * together, and nothing is returned unless the whole set is valid. Given a SubjectCatalog, only
+ * the selected scenarios' subjects are imported.
  */
-export async function loadScenarios(dir: string, subjects: ReadonlyMap<string, Subject>): Promise<LoadedScenario[]> {
+export async function loadScenarios(dir: string, subjects: ReadonlyMap<string, Subject> | SubjectCatalog, options: LoadScenariosOptions = {}): Promise<LoadedScenario[]> {
   let entries: { name: string; isFile: boolean }[];
   try {
     entries = (await readdir(dir, { withFileTypes: true })).map((e) => ({ name: e.name, isFile: e.isFile() })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -33,27 +41,57 @@ export async function loadScenarios(dir: string, subjects: ReadonlyMap<string, S
   }
   const names = entries.filter((e) => e.isFile && isScenarioFile(e.name)).map((e) => e.name);
   if (names.length === 0 && problems.length === 0) throw new ScenarioSetError({ problems: [{ file: dir, path: '', message: `no scenario files (${SCENARIO_EXTENSIONS.join(', ')}) in this folder` }] });
-  const loaded: LoadedScenario[] = [];
+  const known = subjects instanceof SubjectCatalog ? subjects.ids : [...subjects.keys()];
+  const read: ReadScenario[] = [];
   const seen = new Map<string, string>();
   for (const name of names) {
     const file = path.join(dir, name);
     const before = problems.length;
-    const scenario = parseScenario(file, await readFile(file, 'utf8'), subjects, problems);
-    if (!scenario || problems.length > before) continue;
-    const other = seen.get(scenario.id);
+    const one = readScenario(file, await readFile(file, 'utf8'), known, problems);
+    if (!one || problems.length > before) continue;
+    const other = seen.get(one.scenario.id);
     if (other) {
-      problems.push({ file, path: 'id', message: `duplicate scenario id "${scenario.id}", also used by ${other}` });
+      problems.push({ file, path: 'id', message: `duplicate scenario id "${one.scenario.id}", also used by ${other}` });
       continue;
     }
-    seen.set(scenario.id, file);
-    loaded.push({ file, scenario });
+    seen.set(one.scenario.id, file);
+    read.push(one);
+  }
+  const selected = options.select ? read.filter((one) => options.select!(one.scenario)) : read;
+  let loaded: ReadonlyMap<string, Subject> = subjects instanceof SubjectCatalog ? new Map() : subjects;
+  if (subjects instanceof SubjectCatalog) {
+    try {
+      loaded = await subjects.load(new Set(selected.map((one) => one.scenario.subject)));
+    } catch (error) {
+      if (!(error instanceof ScenarioSetError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  for (const one of selected) {
+    const subject = loaded.get(one.scenario.subject);
+    if (subject) checkAgainstSubject(one, subject, problems);
   }
   if (problems.length > 0) throw new ScenarioSetError({ problems });
-  return loaded;
+  return selected.map(({ file, scenario }) => ({ file, scenario }));
 }
 
 /** Parses and checks one scenario file's text; problems are appended, and null returned when it is unusable. */
 export function parseScenario(file: string, text: string, subjects: ReadonlyMap<string, Subject>, problems: ScenarioProblem[]): Scenario | null {
+  const one = readScenario(file, text, [...subjects.keys()], problems);
+  if (!one) return null;
+  const subject = subjects.get(one.scenario.subject);
+  if (subject) checkAgainstSubject(one, subject, problems);
+  return one.scenario;
+}
+
+interface ReadScenario {
+  file: string;
+  scenario: Scenario;
+  lineOf: ScenarioFile['lineOf'];
+}
+
+/** Syntax, the contract and a known subject: what is checked without importing the subject. */
+function readScenario(file: string, text: string, subjectIds: readonly string[], problems: ScenarioProblem[]): ReadScenario | null {
   const parsedFile = parseScenarioFile(file, text);
   if (parsedFile.errors.length > 0) {
     for (const error of parsedFile.errors) problems.push({ file, path: '', line: error.line, message: error.message });
@@ -65,13 +103,14 @@ export function parseScenario(file: string, text: string, subjects: ReadonlyMap<
     return null;
   }
   const scenario = parsed.data;
-  const subject = subjects.get(scenario.subject);
-  if (!subject) {
-    problems.push({ file, path: 'subject', line: parsedFile.lineOf(['subject']), message: `unknown subject "${scenario.subject}". Available subjects: ${[...subjects.keys()].join(', ')}` });
-    return scenario;
+  if (!subjectIds.includes(scenario.subject)) {
+    problems.push({ file, path: 'subject', line: parsedFile.lineOf(['subject']), message: `unknown subject "${scenario.subject}". Available subjects: ${subjectIds.join(', ')}` });
   }
-  for (const problem of checkScenario(scenario, subject)) problems.push({ file, path: formatPath(problem.path), line: parsedFile.lineOf(problem.path), message: problem.message });
-  return scenario;
+  return { file, scenario, lineOf: parsedFile.lineOf };
+}
+
+function checkAgainstSubject(one: ReadScenario, subject: Subject, problems: ScenarioProblem[]): void {
+  for (const problem of checkScenario(one.scenario, subject)) problems.push({ file: one.file, path: formatPath(problem.path), line: one.lineOf(problem.path), message: problem.message });
 }
 
 function describeIssue(issue: { code: string; message: string; keys?: string[]; values?: unknown[] }): string {

@@ -11,26 +11,53 @@ export function subjectFile(subject: Subject<any, any>): string | undefined {
   return files.get(subject);
 }
 
-/** Every subject in a folder: each .ts file default-exports one (see defineSubject). */
-export async function loadSubjects(dir: string): Promise<Map<string, Subject>> {
-  const names = (await readdir(dir)).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();
-  const subjects = new Map<string, Subject>();
-  const problems: ScenarioProblem[] = [];
-  for (const file of names) {
-    const where = path.join(dir, file);
-    const mod = (await import(pathToFileURL(path.resolve(where)).href)) as { default?: Partial<Subject> };
-    const subject = mod.default;
-    if (!subject || typeof subject.id !== 'string' || typeof subject.run !== 'function' || !subject.inputSchema || !subject.outputSchema) {
-      problems.push({ file: where, path: 'default export', message: 'expected a subject: export default defineSubject({ id, description, inputSchema, outputSchema, run })' });
-      continue;
-    }
-    if (subjects.has(subject.id)) {
-      problems.push({ file: where, path: 'id', message: `subject id "${subject.id}" is already used by another file in ${dir}` });
-      continue;
-    }
-    subjects.set(subject.id, subject as Subject);
-    files.set(subject as Subject, path.resolve(where));
+/**
+ * The subjects in a folder, known by their file names before any is imported: `my-agent.ts`
+ * default-exports the subject whose id is `my-agent`. Importing a subject can be slow (a framework
+ * subject loads its framework), so a capture of a few scenarios imports only their subjects.
+ */
+export class SubjectCatalog {
+  readonly dir: string;
+  /** Subject ids, sorted: the file names without `.ts`. */
+  readonly ids: readonly string[];
+
+  private constructor(dir: string, ids: readonly string[]) {
+    this.dir = dir;
+    this.ids = ids;
   }
-  if (problems.length > 0) throw new ScenarioSetError({ problems });
-  return subjects;
+
+  static async open(dir: string): Promise<SubjectCatalog> {
+    const names = (await readdir(dir)).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();
+    return new SubjectCatalog(dir, names.map((f) => f.slice(0, -'.ts'.length)));
+  }
+
+  /** Imports the named subjects (all when none are named) and checks each file's default export. */
+  async load(only?: Iterable<string>): Promise<Map<string, Subject>> {
+    const wanted = only ? new Set(only) : null;
+    const subjects = new Map<string, Subject>();
+    const problems: ScenarioProblem[] = [];
+    for (const id of this.ids) {
+      if (wanted && !wanted.has(id)) continue;
+      const where = path.join(this.dir, `${id}.ts`);
+      const mod = (await import(pathToFileURL(path.resolve(where)).href)) as { default?: Partial<Subject> };
+      const subject = mod.default;
+      if (!subject || typeof subject.id !== 'string' || typeof subject.run !== 'function' || !subject.inputSchema || !subject.outputSchema) {
+        problems.push({ file: where, path: 'default export', message: 'expected a subject: export default defineSubject({ id, description, inputSchema, outputSchema, run })' });
+        continue;
+      }
+      if (subject.id !== id) {
+        problems.push({ file: where, path: 'id', message: `the subject's id "${subject.id}" is not its file's name: rename the file to ${subject.id}.ts or the id to "${id}"` });
+        continue;
+      }
+      subjects.set(subject.id, subject as Subject);
+      files.set(subject as Subject, path.resolve(where));
+    }
+    if (problems.length > 0) throw new ScenarioSetError({ problems });
+    return subjects;
+  }
+}
+
+/** Every subject in a folder: each .ts file default-exports one (see defineSubject), its id the file's name. */
+export async function loadSubjects(dir: string): Promise<Map<string, Subject>> {
+  return (await SubjectCatalog.open(dir)).load();
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ScenarioSetError } from '../../src/errors/scenario-set-error.ts';
 import { loadScenarios } from '../../src/scenario/load-scenarios.ts';
-import { loadSubjects } from '../../src/scenario/load-subjects.ts';
+import { loadSubjects, SubjectCatalog } from '../../src/scenario/load-subjects.ts';
 import { ROOT } from '../helpers/run-cli.ts';
 
 const subjects = await loadSubjects(path.join(ROOT, 'subjects'));
@@ -134,5 +134,38 @@ describe('what npm run lab -- scenarios finds without running', () => {
     ]);
     const forecast = JSON.stringify({ id: 'f', subject: 'forecast-agent', description: 'd', expected: null, input: { city: 'Oslo' }, tools: { get_forecast: [{ result: { temp_c: 1, conditions: 'x' } }] } });
     expect(await problemsOf({ 'f.json': forecast })).toEqual([]);
+  });
+
+  it('a selection (capture --filter) imports only its subjects and checks only its scenarios against them; every file is still read', async () => {
+    const dir = await folder({
+      'a.json': valid('a'),
+      'b-bad-input.json': valid('b', { input: { question: 'q' } }),
+      'c-weather.json': JSON.stringify({ id: 'c', subject: 'weather-agent', description: 'd', expected: null, input: { question: 'q' }, model: { replies: [{ content: 'hi' }] } }),
+    });
+    const catalog = await SubjectCatalog.open(path.join(ROOT, 'subjects'));
+    const loaded = await loadScenarios(dir, catalog, { select: (s) => s.id === 'a' || s.id === 'c' });
+    expect(loaded.map((l) => l.scenario.id)).toEqual(['a', 'c']);
+    // Without a selection, b's input is checked against cited-qa's schema.
+    const all = (await loadScenarios(dir, catalog).catch((e: unknown) => e)) as ScenarioSetError;
+    expect(all.problems.map((p) => p.file.endsWith('b-bad-input.json') && p.path)).toEqual(['input.documents']);
+    // A file that breaks the contract is reported whatever is selected.
+    await writeFile(path.join(dir, 'd.json'), valid('d', { deadline: 5 }));
+    const broken = (await loadScenarios(dir, catalog, { select: (s) => s.id === 'a' }).catch((e: unknown) => e)) as ScenarioSetError;
+    expect(broken.problems.map((p) => p.path)).toEqual(['']);
+    expect(broken.problems[0]!.file).toMatch(/d\.json$/);
+  });
+
+  it('a subject file is named after its id', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'subjects-'));
+    const api = new URL('../../src/subject/index.ts', import.meta.url).href;
+    const subject = (id: string) => `import { z } from 'zod';\nimport { defineSubject } from '${api}';\nexport default defineSubject({ id: '${id}', description: 'd', inputSchema: z.object({}), outputSchema: z.object({}), async run() { return {}; } });\n`;
+    await writeFile(path.join(dir, 'right-name.ts'), subject('right-name'));
+    await writeFile(path.join(dir, 'wrong-name.ts'), subject('another-id'));
+    const catalog = await SubjectCatalog.open(dir);
+    expect(catalog.ids).toEqual(['right-name', 'wrong-name']);
+    expect([...(await catalog.load(['right-name'])).keys()]).toEqual(['right-name']);
+    const error = (await catalog.load().catch((e: unknown) => e)) as ScenarioSetError;
+    expect(error).toBeInstanceOf(ScenarioSetError);
+    expect(error.problems).toEqual([expect.objectContaining({ path: 'id', message: expect.stringContaining('rename the file to another-id.ts') })]);
   });
 });
