@@ -6,7 +6,8 @@ import { errorText } from '../internal/to-error.ts';
  * Groups records written by concurrent runs into putMany batches (bulk operations for Cosmos,
  * one folder sync for files). A batch is sent when it is full or when the linger has passed;
  * batches may be in flight together. Cosmos's executeBulkOperations waits about a second before
- * sending a partial batch, so runs must not wait for their write: capture hands a record over
+ * sending a partial batch (so the cosmos store writes a small batch as point upserts), and runs
+ * must not wait for their write: capture hands a record over
  * and goes on with the next run.
  */
 export class BatchWriter {

@@ -53,6 +53,20 @@ describe('CosmosStore against @vercel/cosmosdb-server', () => {
     await store.close();
   });
 
+  it('puts a small batch as point upserts and a large one in bulk, with an outcome per record either way', async () => {
+    const store = await CosmosStore.open(cosmosConfigFromEnv(cosmosEnv(cosmos.endpoint)));
+    for (const size of [3, 150]) {
+      const records = Array.from({ length: size }, () => makeRecord({ kind: 'timeout' }));
+      const broken = { ...makeRecord({ kind: 'exception' }), schema_version: 99 } as unknown as ReturnType<typeof makeRecord>;
+      const outcomes = await store.putMany([...records, broken]);
+      expect(outcomes.slice(0, size), `batch of ${size}`).toEqual(records.map((r) => ({ key: recordKey(r), stored: true })));
+      expect(outcomes[size], `batch of ${size}`).toMatchObject({ key: recordKey(broken), stored: false, error: expect.any(String) });
+      for (const r of [records[0]!, records.at(-1)!]) expect(await store.get(recordKey(r))).toEqual(r);
+      expect(await store.get(recordKey(broken))).toBeUndefined();
+    }
+    await store.close();
+  });
+
   it('pages queries with continuation tokens', async () => {
     const store = await CosmosStore.open(cosmosConfigFromEnv(cosmosEnv(cosmos.endpoint)));
     await store.putMany(Array.from({ length: 30 }, (_, i) => makeRecord({ kind: 'timeout', startedAt: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString() })));
