@@ -57,10 +57,22 @@ export interface TraceStore {
 /** The default page size of a query. */
 export const DEFAULT_PAGE_SIZE = 100;
 
-/** putMany for backends without a native bulk write: one put after another, outcomes collected. */
+/** How long putEach works before it lets timers and I/O run (a deadline that fires meanwhile is late by at most this). */
+const PUT_EACH_SLICE_MS = 2;
+
+/**
+ * putMany for backends without a native bulk write: one put after another, outcomes collected.
+ * A put that completes at once (the memory store's) would otherwise hold the event loop for the
+ * whole batch, so every few milliseconds it yields to the timers and I/O of runs in flight.
+ */
 export async function putEach(store: Pick<TraceStore, 'put'>, records: readonly LabRecord[], keyOf: (r: LabRecord) => string, describe: (e: unknown) => string): Promise<PutOutcome[]> {
   const outcomes: PutOutcome[] = [];
+  let sliceStart = performance.now();
   for (const record of records) {
+    if (performance.now() - sliceStart > PUT_EACH_SLICE_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      sliceStart = performance.now();
+    }
     try {
       await store.put(record);
       outcomes.push({ key: keyOf(record), stored: true });
