@@ -7,13 +7,14 @@ import { benchCapture } from './bench/capture.ts';
 import { type BenchContext, markdownTable } from './bench/common.ts';
 import { benchFrameworks } from './bench/frameworks.ts';
 import { benchIsolation } from './bench/isolation.ts';
+import { benchLedger } from './bench/ledger.ts';
 import { benchReport } from './bench/report.ts';
 import { benchScale } from './bench/scale.ts';
 import { benchStartup } from './bench/startup.ts';
 import { benchStores } from './bench/stores.ts';
 import { benchWrapper } from './bench/wrapper.ts';
 
-const PARTS = { wrapper: benchWrapper, capture: benchCapture, startup: benchStartup, isolation: benchIsolation, stores: benchStores, scale: benchScale, report: benchReport, frameworks: benchFrameworks };
+const PARTS = { wrapper: benchWrapper, capture: benchCapture, ledger: benchLedger, startup: benchStartup, isolation: benchIsolation, stores: benchStores, scale: benchScale, report: benchReport, frameworks: benchFrameworks };
 
 const USAGE = `Usage: npm run bench [-- --quick] [-- --only PART[,PART]] [-- --json]
 
@@ -48,12 +49,13 @@ if (flags.help) {
       ctx.progress(`${name}…`);
       const before = ctx.rows.length;
       await run(ctx, server);
+      // With --json each row is printed as soon as it is measured: a part that fails later loses nothing.
+      if (flags.json) for (const r of ctx.rows.slice(before)) console.log(JSON.stringify(r));
       for (const r of ctx.rows.slice(before)) ctx.progress(`  ${r.name}: ${r.lab} ${r.unit}${r.ratio === null ? '' : `, ratio ${r.ratio}`}${r.met === null ? '' : r.met ? ' (met)' : ' (NOT met)'}`);
     }
   } finally {
     await server.close();
   }
-  if (flags.json) for (const r of ctx.rows) console.log(JSON.stringify(r));
-  else console.log(`Node ${process.version}, ${cpus().length} cores${ctx.quick ? ', --quick' : ''}\n\n${markdownTable(ctx.rows)}`);
+  if (!flags.json) console.log(`Node ${process.version}, ${cpus().length} cores${ctx.quick ? ', --quick' : ''}\n\n${markdownTable(ctx.rows)}`);
   if (ctx.rows.some((r) => r.met === false)) process.exitCode = 1;
 }

@@ -96,16 +96,22 @@ export async function benchStores({ quick, rows }: BenchContext, server: Scripte
     // Capture into Cosmos: bulk (executeBulkOperations through the batch writer) against one upsert at a time.
     const subjects = await loadSubjects(path.join(ROOT, 'subjects'));
     const scenarios = (await loadScenarios(path.join(ROOT, 'scenarios'), subjects)).filter(({ scenario }) => !waitsOnPurpose(scenario) && scenario.subject !== 'hostile-agent');
-    const repeat = quick ? 20 : 120;
+    // Each capture writes into a container of its own, deleted after it: the Cosmos-protocol
+    // server holds every document in this process's memory.
+    const repeat = quick ? 20 : 40;
     const captureInto = async (oneAtATime: boolean) => {
-      const bulk = await CosmosStore.open(cosmosConfigFromEnv(cosmosEnv(cosmos.endpoint)));
+      const config = cosmosConfigFromEnv(cosmosEnv(cosmos.endpoint));
+      const bulk = await CosmosStore.open(config);
       const target: TraceStore = oneAtATime
         ? { name: 'cosmos', put: (r) => bulk.put(r), putMany: (rs) => putEach(bulk, rs, storeKey, String), get: (k) => bulk.get(k), query: (q) => bulk.query(q), close: () => bulk.close() }
         : bulk;
       const t = performance.now();
-      const { summary } = await runCapture({ scenarios, subjects, store: target, model: server, concurrency: 16, repeat });
+      const { summary } = await runCapture({ scenarios, subjects, store: target, model: server, concurrency: 16, repeat, keepResults: false });
       const seconds = (performance.now() - t) / 1000;
       await bulk.close();
+      const admin = new CosmosClient(await clientOptions(config));
+      await admin.database(config.database).container(config.container).delete();
+      admin.dispose();
       if (summary.exit_code !== 0) throw new Error(`bench capture into cosmos failed: ${JSON.stringify(summary)}`);
       return summary.runs / seconds;
     };
@@ -115,7 +121,7 @@ export async function benchStores({ quick, rows }: BenchContext, server: Scripte
       single = Math.max(single, await captureInto(true));
       bulkRate = Math.max(bulkRate, await captureInto(false));
     }
-    rows.push(row({ name: `capture into cosmos, concurrency 16 (${scenarios.length * repeat} runs): bulk writes against one upsert at a time (best of ${rounds})`, unit: 'runs/s', baseline: single, lab: bulkRate, target: { on: 'ratio', op: '>=', value: 1 } }));
+    rows.push(row({ name: `capture into cosmos, concurrency 16 (${scenarios.length * repeat} runs): batched writes (bulk, or concurrent point upserts for a batch of up to 100) against one upsert at a time (best of ${rounds})`, unit: 'runs/s', baseline: single, lab: bulkRate, target: { on: 'ratio', op: '>=', value: 1 } }));
   } finally {
     await cosmos.close();
   }

@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import type { OccurrenceGroup } from '../contracts/failure-occurrence.ts';
 import { type Escalation, FailureRecord, FINGERPRINT_VERSION } from '../contracts/failure-record.ts';
 import { ConflictError } from '../errors/conflict-error.ts';
@@ -45,6 +46,23 @@ export interface LedgerSummary {
 }
 
 const MAX_TRACE_IDS = 100;
+const GROUPS_AT_ONCE = 8;
+
+function emptySummary(buildId: string): LedgerSummary {
+  return { build_id: buildId, recorded: 0, occurrences: 0, repeats: 0, regressions: 0, escalations: { build_owner: 0, escalation_contact: 0, list: [] }, by_severity: {}, already_recorded: 0 };
+}
+
+function addSummary(into: LedgerSummary, part: LedgerSummary): void {
+  into.recorded += part.recorded;
+  into.occurrences += part.occurrences;
+  into.repeats += part.repeats;
+  into.regressions += part.regressions;
+  into.already_recorded += part.already_recorded;
+  for (const [severity, n] of Object.entries(part.by_severity)) into.by_severity[severity] = (into.by_severity[severity] ?? 0) + n;
+  into.escalations.build_owner += part.escalations.build_owner;
+  into.escalations.escalation_contact += part.escalations.escalation_contact;
+  into.escalations.list.push(...part.escalations.list);
+}
 
 /** The first by start time (then trace id) stands for a group, whatever order runs finished in. */
 function isEarlier(a: Occurrence, b: Occurrence): boolean {
@@ -98,9 +116,18 @@ export class BuildRecorder {
 
   /** Records every group; the single writer of this build's records (shards leave it to merge). */
   async commit(ledger: FailureLedger, settings: LedgerSettings): Promise<LedgerSummary> {
-    const summary: LedgerSummary = { build_id: settings.buildId, recorded: 0, occurrences: 0, repeats: 0, regressions: 0, escalations: { build_owner: 0, escalation_contact: 0, list: [] }, by_severity: {}, already_recorded: 0 };
     const groups = [...this.#groups.values()].sort((a, b) => (a.first.fingerprint < b.first.fingerprint ? -1 : 1));
-    for (const group of groups) await recordGroup(ledger, group, settings, summary);
+    // Groups touch disjoint records (a group's repeats and regressions share its fingerprint), so
+    // several are recorded at once: each is a few round trips to a remote ledger. Each writes its
+    // own summary, and they are added up in fingerprint order, so the summary reads the same.
+    const limit = pLimit(GROUPS_AT_ONCE);
+    const parts = await Promise.all(groups.map((group) => limit(async () => {
+      const part = emptySummary(settings.buildId);
+      await recordGroup(ledger, group, settings, part);
+      return part;
+    })));
+    const summary = emptySummary(settings.buildId);
+    for (const part of parts) addSummary(summary, part);
     return summary;
   }
 }
