@@ -11,7 +11,6 @@ const MUTATE_FOLDERS = [
   'src/detect', // what is left of the detection wrapper
   'src/classify', // classification: which kind a run gets
   'src/grounding', // grounding checks (hallucination_flag)
-  'src/checks', // (not there yet)
   'src/contracts', // the record schemas
   'src/store', // where records are kept
   'src/capture', // run, persist, read back
