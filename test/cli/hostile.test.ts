@@ -1,36 +1,20 @@
 import { spawn } from 'node:child_process';
-import { createServer, type IncomingMessage } from 'node:http';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expectWithin, watchLoop } from '../helpers/timing.ts';
 import { describe, expect, it } from 'vitest';
+import { readTree, startOtlpReceiver } from '../helpers/secret-canary.ts';
 import { ROOT, runCli } from '../helpers/run-cli.ts';
-
-/** Every file under a folder, as text. */
-async function readTree(dir: string): Promise<string> {
-  let text = '';
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) text += await readFile(path.join(entry.parentPath, entry.name), 'latin1');
-  }
-  return text;
-}
 
 describe('the lab survives hostile subjects', () => {
   it('never writes a secret: not to a stored trace, a span, the output or an error message', async () => {
     const canaries = { OPENAI_API_KEY: 'sk-canary-openai-5f2ed1b0b1a6', COSMOS_KEY: 'canary-cosmos-key-23eaa6ea0128', LAB_REDACT: 'canary-listed-one-643622cf,canary-listed-two-a19474' };
-    const received: string[] = [];
-    const otlp = createServer(async (req: IncomingMessage, res) => {
-      let body = '';
-      for await (const chunk of req) body += chunk;
-      received.push(body);
-      res.writeHead(200).end('{}');
-    });
-    await new Promise<void>((resolve) => otlp.listen(0, '127.0.0.1', resolve));
+    const otlp = await startOtlpReceiver();
+    const received = otlp.bodies;
     const dir = await mkdtemp(path.join(tmpdir(), 'canary-'));
     try {
-      const env = { ...canaries, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(otlp.address() as AddressInfo).port}` };
+      const env = { ...canaries, OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint };
       const run = await runCli(['capture', '--store', 'files', '--dir', dir, '--filter', 'leak'], { env });
       expect(run.code, run.stderr).toBe(0);
       const exported = await runCli(['export', '--store', 'files', '--dir', dir], { env });
@@ -40,8 +24,7 @@ describe('the lab survives hostile subjects', () => {
       expect(everything).toContain('[REDACTED]');
       for (const secret of [canaries.OPENAI_API_KEY, canaries.COSMOS_KEY, ...canaries.LAB_REDACT.split(',')]) expect(everything).not.toContain(secret);
     } finally {
-      otlp.closeAllConnections();
-      await new Promise<void>((resolve) => otlp.close(() => resolve()));
+      await otlp.close();
     }
   });
 

@@ -1,9 +1,8 @@
-import { createServer, type IncomingMessage } from 'node:http';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import type { AddressInfo } from 'node:net';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readTree, startOtlpReceiver } from '../helpers/secret-canary.ts';
 import { runCli } from '../helpers/run-cli.ts';
 
 const CANARIES = { OPENAI_API_KEY: 'sk-canary-fw-openai-77c1d0e5a9', COSMOS_KEY: 'canary-fw-cosmos-key-4be01c', LAB_REDACT: 'canary-fw-listed-one-9d2e11,canary-fw-listed-two-50aa3f' };
@@ -39,27 +38,16 @@ const SCENARIOS = [
   },
 ];
 
-async function readTree(dir: string): Promise<string> {
-  let text = '';
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) if (entry.isFile()) text += await readFile(path.join(entry.parentPath, entry.name), 'latin1');
-  return text;
-}
 
 describe('the secrets canary holds for framework subjects', () => {
   it('no secret reaches a stored record, an exported line (NDJSON or TRAIL), an OTLP body (framework spans included) or the output', async () => {
-    const received: string[] = [];
-    const otlp = createServer(async (req: IncomingMessage, res) => {
-      let body = '';
-      for await (const chunk of req) body += chunk;
-      received.push(body);
-      res.writeHead(200).end('{}');
-    });
-    await new Promise<void>((resolve) => otlp.listen(0, '127.0.0.1', resolve));
+    const otlp = await startOtlpReceiver();
+    const received = otlp.bodies;
     try {
       const scenarios = await mkdtemp(path.join(tmpdir(), 'fw-canary-scenarios-'));
       for (const s of SCENARIOS) await writeFile(path.join(scenarios, `${s.id}.json`), JSON.stringify(s));
       const dir = await mkdtemp(path.join(tmpdir(), 'fw-canary-store-'));
-      const env = { ...CANARIES, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(otlp.address() as AddressInfo).port}` };
+      const env = { ...CANARIES, OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint };
       const capture = await runCli(['capture', '--store', 'files', '--dir', dir, '--scenarios', scenarios, '--no-ledger'], { env });
       expect(capture.code, capture.stdout + capture.stderr).toBe(0);
       const ndjson = await runCli(['export', '--store', 'files', '--dir', dir], { env });
@@ -72,8 +60,7 @@ describe('the secrets canary holds for framework subjects', () => {
       expect(everything).toContain('[REDACTED]');
       for (const secret of [CANARIES.OPENAI_API_KEY, CANARIES.COSMOS_KEY, LISTED_ONE, LISTED_TWO]) expect(everything).not.toContain(secret);
     } finally {
-      otlp.closeAllConnections();
-      await new Promise<void>((resolve) => otlp.close(() => resolve()));
+      await otlp.close();
     }
   }, 60_000);
 });
