@@ -14,7 +14,17 @@ import { benchStartup } from './bench/startup.ts';
 import { benchStores } from './bench/stores.ts';
 import { benchWrapper } from './bench/wrapper.ts';
 
-const PARTS = { wrapper: benchWrapper, capture: benchCapture, ledger: benchLedger, startup: benchStartup, isolation: benchIsolation, stores: benchStores, scale: benchScale, report: benchReport, frameworks: benchFrameworks };
+const PARTS = {
+  wrapper: benchWrapper,
+  capture: benchCapture,
+  ledger: benchLedger,
+  startup: benchStartup,
+  isolation: benchIsolation,
+  stores: benchStores,
+  scale: benchScale,
+  report: benchReport,
+  frameworks: benchFrameworks,
+};
 
 const USAGE = `Usage: npm run bench [-- --quick] [-- --only PART[,PART]] [-- --json]
 
@@ -27,7 +37,14 @@ Progress goes to stderr. Exit code 0 when every row with a target met it, 1 othe
 
 let flags;
 try {
-  flags = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }).values;
+  flags = parseArgs({
+    options: {
+      quick: { type: 'boolean' },
+      only: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }).values;
 } catch (error) {
   console.error(`${(error as Error).message}\n\n${USAGE}`);
   process.exit(2);
@@ -37,11 +54,18 @@ const unknown = only?.filter((p) => !(p in PARTS)) ?? [];
 if (flags.help) {
   console.log(USAGE);
 } else if (unknown.length > 0) {
-  console.error(`--only: unknown part${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; the parts are ${Object.keys(PARTS).join(', ')}`);
+  console.error(
+    `--only: unknown part${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; the parts are ${Object.keys(PARTS).join(', ')}`,
+  );
   process.exitCode = 2;
 } else {
   const started = performance.now();
-  const ctx: BenchContext = { quick: flags.quick === true, rows: [], progress: (message) => process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`) };
+  const ctx: BenchContext = {
+    quick: flags.quick === true,
+    rows: [],
+    progress: (message) =>
+      process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`),
+  };
   const server = await ScriptedModelServer.start();
   try {
     for (const [name, run] of Object.entries(PARTS)) {
@@ -51,11 +75,17 @@ if (flags.help) {
       await run(ctx, server);
       // With --json each row is printed as soon as it is measured: a part that fails later loses nothing.
       if (flags.json) for (const r of ctx.rows.slice(before)) console.log(JSON.stringify(r));
-      for (const r of ctx.rows.slice(before)) ctx.progress(`  ${r.name}: ${r.lab} ${r.unit}${r.ratio === null ? '' : `, ratio ${r.ratio}`}${r.met === null ? '' : r.met ? ' (met)' : ' (NOT met)'}`);
+      for (const r of ctx.rows.slice(before))
+        ctx.progress(
+          `  ${r.name}: ${r.lab} ${r.unit}${r.ratio === null ? '' : `, ratio ${r.ratio}`}${r.met === null ? '' : r.met ? ' (met)' : ' (NOT met)'}`,
+        );
     }
   } finally {
     await server.close();
   }
-  if (!flags.json) console.log(`Node ${process.version}, ${cpus().length} cores${ctx.quick ? ', --quick' : ''}\n\n${markdownTable(ctx.rows)}`);
+  if (!flags.json)
+    console.log(
+      `Node ${process.version}, ${cpus().length} cores${ctx.quick ? ', --quick' : ''}\n\n${markdownTable(ctx.rows)}`,
+    );
   if (ctx.rows.some((r) => r.met === false)) process.exitCode = 1;
 }

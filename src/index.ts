@@ -1,20 +1,57 @@
 // The public API of the failure lab. Everything a user or an analyzer needs is named here;
 // files under src/internal are not part of it.
 
-export { type CaptureOptions, type CaptureResult, type CaptureSummary, runCapture, summarize } from './capture/run-capture.ts';
+export {
+  type CaptureOptions,
+  type CaptureResult,
+  type CaptureSummary,
+  runCapture,
+  summarize,
+} from './capture/run-capture.ts';
 export { ErrorInfo, IsoTime, OtelRef, Preview, PREVIEW_MAX_CHARS, Uuid } from './contracts/common.ts';
-export { ExceptionFailure, FailureEvent, FailureLocation, GroundingFlag, HallucinationFailure, TaxonomyRefs, TimeoutFailure, ValidationFailure, ValidationIssue } from './contracts/failure-event.ts';
+export {
+  ExceptionFailure,
+  FailureEvent,
+  FailureLocation,
+  GroundingFlag,
+  HallucinationFailure,
+  TaxonomyRefs,
+  TimeoutFailure,
+  ValidationFailure,
+  ValidationIssue,
+} from './contracts/failure-event.ts';
 export { FAILURE_KINDS, FailureKind, KIND_PRECEDENCE, Outcome } from './contracts/failure-kind.ts';
 export { CascadeEntry, FailureTrace, FailureType } from './contracts/failure-trace.ts';
 export { FallbackRecord } from './contracts/fallback-record.ts';
 export { RecoveryAction, RecoveryTrace } from './contracts/recovery-trace.ts';
 export { JSON_SCHEMAS } from './contracts/json-schemas.ts';
-export { GroundingCheck, ReplyFault, Scenario, type ScenarioInput, ScriptedReply, ToolFixture } from './contracts/scenario.ts';
-export { type LabRecord, RECORD_CONTRACTS, RECORD_TYPES, type RecordType, recordTypeOf, storeKey } from './contracts/lab-record.ts';
+export {
+  GroundingCheck,
+  ReplyFault,
+  Scenario,
+  type ScenarioInput,
+  ScriptedReply,
+  ToolFixture,
+} from './contracts/scenario.ts';
+export {
+  type LabRecord,
+  RECORD_CONTRACTS,
+  RECORD_TYPES,
+  type RecordType,
+  recordTypeOf,
+  storeKey,
+} from './contracts/lab-record.ts';
 export { upgradeTraceRecordV1 } from './contracts/migrate-v1.ts';
 export { Replay, ReplayExchange, ReplayToolResult } from './contracts/replay.ts';
 export { recordKey, TRACE_RECORD_VERSION, TraceRecord } from './contracts/trace-record.ts';
-export { CheckStep, isFailedStep, ModelCallStep, RecoveryStep, ToolCallStep, TraceStep } from './contracts/trace-step.ts';
+export {
+  CheckStep,
+  isFailedStep,
+  ModelCallStep,
+  RecoveryStep,
+  ToolCallStep,
+  TraceStep,
+} from './contracts/trace-step.ts';
 export { FailureEventV1 } from './contracts/v1/failure-event.ts';
 export { TraceRecordV1 } from './contracts/v1/trace-record.ts';
 export { classifyRun, HELD_THREAD_MS } from './classify/classify-run.ts';
@@ -26,7 +63,12 @@ export { TAXONOMY_VERSION, taxonomyOf } from './classify/taxonomy.ts';
 export { isTimeoutError } from './classify/timeouts.ts';
 export { cascadeDepth, deriveRunRecords, recoveryOutcome, type RunRecords } from './derive/derive-run-records.ts';
 export { type Episode, episodesOf } from './derive/episodes.ts';
-export { type DetectionOptions, type DetectionResult, type Isolation, runWithFailureDetection } from './detect/run-with-failure-detection.ts';
+export {
+  type DetectionOptions,
+  type DetectionResult,
+  type Isolation,
+  runWithFailureDetection,
+} from './detect/run-with-failure-detection.ts';
 export { RunDeadlineError } from './execute/run-inline.ts';
 export type { StepObserver } from './execute/step-observer.ts';
 export { runGroundingCheck } from './grounding/grounding-check.ts';
@@ -69,9 +111,22 @@ export { CosmosStore, toDocument, type TraceDocument } from './store/cosmos-stor
 export { type CosmosConfig, cosmosConfigFromEnv } from './store/cosmos-config.ts';
 export { recordsOfFailure } from './store/related-records.ts';
 export { type BuiltinStore, openStore, STORE_NAMES, type StoreOptions, StoresMap } from './store/stores.ts';
-export { DEFAULT_PAGE_SIZE, type PutOutcome, type TracePage, type TraceQuery, type TraceStore } from './store/trace-store.ts';
+export {
+  DEFAULT_PAGE_SIZE,
+  type PutOutcome,
+  type TracePage,
+  type TraceQuery,
+  type TraceStore,
+} from './store/trace-store.ts';
 export { defineSubject, type Subject, type SubjectContext, type ToolBox } from './subject/subject.ts';
-export { type ActionMetadata, type CircuitBreaker, CircuitOpenError, type FallbackOptions, type Recovery, type RetryPolicy } from './subject/recovery.ts';
+export {
+  type ActionMetadata,
+  type CircuitBreaker,
+  CircuitOpenError,
+  type FallbackOptions,
+  type Recovery,
+  type RetryPolicy,
+} from './subject/recovery.ts';
 export { defineTool, type ToolSpec, UnknownToolError } from './subject/tool.ts';
 export { IdTracer, localTracer } from './telemetry/id-tracer.ts';
 export { startTelemetry, type Telemetry, TRACER_NAME } from './telemetry/telemetry.ts';

@@ -11,8 +11,20 @@ const NOTES = [
 const searchNotes = defineTool<{ query: string }>({
   name: 'search_notes',
   description: 'Research notes that mention every word of the query.',
-  parameters: { type: 'object', properties: { query: { type: 'string' } }, required: ['query'], additionalProperties: false },
-  run: ({ query }) => ({ results: NOTES.filter((n) => query.toLowerCase().split(/\s+/).every((w) => n.text.toLowerCase().includes(w))) }),
+  parameters: {
+    type: 'object',
+    properties: { query: { type: 'string' } },
+    required: ['query'],
+    additionalProperties: false,
+  },
+  run: ({ query }) => ({
+    results: NOTES.filter((n) =>
+      query
+        .toLowerCase()
+        .split(/\s+/)
+        .every((w) => n.text.toLowerCase().includes(w)),
+    ),
+  }),
 });
 
 const Answer = z.object({ answer: z.string(), sources: z.array(z.string()) });
@@ -20,8 +32,13 @@ const Answer = z.object({ answer: z.string(), sources: z.array(z.string()) });
 /** A researcher on the AI SDK (Chat Completions): a tool loop that ends in a structured answer. */
 export default defineSubject({
   id: 'aisdk-researcher',
-  description: 'AI SDK generateText over Chat Completions: search_notes in a loop of at most max_steps steps, ending in Output.object {answer, sources}; on_invalid_tool_call says whether an unknown tool or bad arguments go back to the model (report) or fail the run (throw).',
-  inputSchema: z.strictObject({ question: z.string().min(1), max_steps: z.int().positive().default(4), on_invalid_tool_call: z.enum(['report', 'throw']).default('report') }),
+  description:
+    'AI SDK generateText over Chat Completions: search_notes in a loop of at most max_steps steps, ending in Output.object {answer, sources}; on_invalid_tool_call says whether an unknown tool or bad arguments go back to the model (report) or fail the run (throw).',
+  inputSchema: z.strictObject({
+    question: z.string().min(1),
+    max_steps: z.int().positive().default(4),
+    on_invalid_tool_call: z.enum(['report', 'throw']).default('report'),
+  }),
   outputSchema: z.strictObject({ answer: z.string().min(1), sources: z.array(z.string()) }),
   tools: [searchNotes],
   async run(ctx) {

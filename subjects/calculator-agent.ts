@@ -44,7 +44,12 @@ export function evaluate(expression: string): number {
 const calculate = defineTool<{ expression: string }>({
   name: 'calculate',
   description: 'Evaluates an arithmetic expression with + - * / and parentheses.',
-  parameters: { type: 'object', properties: { expression: { type: 'string' } }, required: ['expression'], additionalProperties: false },
+  parameters: {
+    type: 'object',
+    properties: { expression: { type: 'string' } },
+    required: ['expression'],
+    additionalProperties: false,
+  },
   run: ({ expression }) => ({ expression, value: evaluate(expression) }),
 });
 
@@ -57,11 +62,17 @@ export default defineSubject({
   tools: [calculate],
   async run({ client, model, input, tools, signal }) {
     const messages: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [
-      { role: 'system', content: 'Use calculate for every computation. Finish with JSON {"result": number, "explanation": string}.' },
+      {
+        role: 'system',
+        content: 'Use calculate for every computation. Finish with JSON {"result": number, "explanation": string}.',
+      },
       { role: 'user', content: input.problem },
     ];
     for (let turn = 0; turn < MAX_TURNS; turn++) {
-      const completion = await client.chat.completions.create({ model, messages, tools: tools.definitions }, { signal });
+      const completion = await client.chat.completions.create(
+        { model, messages, tools: tools.definitions },
+        { signal },
+      );
       const message = completion.choices[0]?.message;
       if (!message) throw new Error('the model returned no choices');
       const calls = (message.tool_calls ?? []).filter((c) => c.type === 'function');

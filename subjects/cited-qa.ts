@@ -18,7 +18,11 @@ export default defineSubject({
       {
         model,
         messages: [
-          { role: 'system', content: 'Answer only from the documents. Reply as JSON: {"answer": string, "citations": [document ids]}. Quote in double quotes.' },
+          {
+            role: 'system',
+            content:
+              'Answer only from the documents. Reply as JSON: {"answer": string, "citations": [document ids]}. Quote in double quotes.',
+          },
           { role: 'user', content: `${context}\n\nQuestion: ${input.question}` },
         ],
         response_format: { type: 'json_object' },

@@ -10,7 +10,12 @@ const FORECASTS: Record<string, { temp_c: number; conditions: string }> = {
 const getForecast = defineTool<{ city: string }>({
   name: 'get_forecast',
   description: "Tomorrow's forecast for a city.",
-  parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false },
+  parameters: {
+    type: 'object',
+    properties: { city: { type: 'string' } },
+    required: ['city'],
+    additionalProperties: false,
+  },
   run({ city }) {
     const forecast = FORECASTS[city.toLowerCase()];
     if (!forecast) throw new Error(`no forecast for "${city}"`);
@@ -27,7 +32,9 @@ const Input = z.strictObject({
   source: z.enum(['tool', 'model']).default('tool'),
   /** Cut a tool call short after this long (AbortSignal.timeout). */
   tool_timeout_ms: z.int().positive().optional(),
-  retry: z.strictObject({ attempts: z.int().min(1), delays_ms: z.array(z.int().nonnegative()).min(1).optional() }).optional(),
+  retry: z
+    .strictObject({ attempts: z.int().min(1), delays_ms: z.array(z.int().nonnegative()).min(1).optional() })
+    .optional(),
   breaker: z.strictObject({ failure_threshold: z.int().min(1), reset_after_ms: z.int().nonnegative() }).optional(),
   fallback: z
     .strictObject({
@@ -46,7 +53,14 @@ const Input = z.strictObject({
 type Input = z.infer<typeof Input>;
 
 const Output = z.discriminatedUnion('status', [
-  z.strictObject({ status: z.literal('answered'), city: z.string(), temp_c: z.number(), conditions: z.string(), source: z.string(), summary: z.string() }),
+  z.strictObject({
+    status: z.literal('answered'),
+    city: z.string(),
+    temp_c: z.number(),
+    conditions: z.string(),
+    source: z.string(),
+    summary: z.string(),
+  }),
   z.strictObject({ status: z.literal('needs_review'), city: z.string(), reason: z.string() }),
   z.strictObject({ status: z.literal('rejected'), city: z.string(), reason: z.string() }),
 ]);
@@ -58,7 +72,8 @@ const Output = z.discriminatedUnion('status', [
  */
 export default defineSubject({
   id: 'forecast-agent',
-  description: "Answers tomorrow's forecast for a city from a tool or the model, recovering with retry, a circuit breaker and fallbacks as its input configures.",
+  description:
+    "Answers tomorrow's forecast for a city from a tool or the model, recovering with retry, a circuit breaker and fallbacks as its input configures.",
   inputSchema: Input,
   outputSchema: Output,
   tools: [getForecast],
@@ -67,28 +82,52 @@ export default defineSubject({
     const { input, recovery } = ctx;
     const target = input.source === 'tool' ? 'get_forecast' : `model:${ctx.model}`;
     const once = () => (input.source === 'tool' ? fromTool(ctx) : fromModel(ctx));
-    const breaker = input.breaker && recovery.breaker(target, { failureThreshold: input.breaker.failure_threshold, resetAfterMs: input.breaker.reset_after_ms });
+    const breaker =
+      input.breaker &&
+      recovery.breaker(target, {
+        failureThreshold: input.breaker.failure_threshold,
+        resetAfterMs: input.breaker.reset_after_ms,
+      });
     const guarded = breaker ? () => breaker.call(once) : once;
     const retry = input.retry;
-    const fetch = retry ? () => recovery.retry(target, guarded, { attempts: retry.attempts, ...(retry.delays_ms ? { delaysMs: retry.delays_ms } : {}) }) : guarded;
+    const fetch = retry
+      ? () =>
+          recovery.retry(target, guarded, {
+            attempts: retry.attempts,
+            ...(retry.delays_ms ? { delaysMs: retry.delays_ms } : {}),
+          })
+      : guarded;
 
     let forecast: Forecast | null;
     let source = 'primary';
     const fallback = input.fallback;
     try {
       if (fallback) {
-        const options: FallbackOptions = { primary: target, type: fallback.type, name: fallback.name ?? fallback.type, ...(fallback.confidence_impact ? { confidenceImpact: fallback.confidence_impact } : {}) };
+        const options: FallbackOptions = {
+          primary: target,
+          type: fallback.type,
+          name: fallback.name ?? fallback.type,
+          ...(fallback.confidence_impact ? { confidenceImpact: fallback.confidence_impact } : {}),
+        };
         const answer = await recovery.fallback<Forecast | 'needs_review' | 'rejected'>(options, fetch, (error) => {
           source = fallback.type;
           if (fallback.type === 'human_review') {
-            recovery.escalate('human:forecast-desk', `no usable forecast for ${input.city} (${error instanceof Error ? error.name : typeof error})`);
+            recovery.escalate(
+              'human:forecast-desk',
+              `no usable forecast for ${input.city} (${error instanceof Error ? error.name : typeof error})`,
+            );
             return 'needs_review';
           }
           if (fallback.type === 'reject') return 'rejected';
           if (!fallback.value) throw new Error(`fallback ${fallback.type} has no value to answer with`);
           return fallback.value;
         });
-        if (answer === 'needs_review') return { status: 'needs_review', city: input.city, reason: 'the forecast could not be read; a forecaster will answer' };
+        if (answer === 'needs_review')
+          return {
+            status: 'needs_review',
+            city: input.city,
+            reason: 'the forecast could not be read; a forecaster will answer',
+          };
         if (answer === 'rejected') return { status: 'rejected', city: input.city, reason: 'no forecast available' };
         forecast = answer;
       } else forecast = await fetch();
@@ -96,21 +135,43 @@ export default defineSubject({
       if (input.on_error === 'throw' || ctx.signal.aborted) throw error;
       forecast = null;
     }
-    if (!forecast) return { status: 'answered', city: input.city, temp_c: null, conditions: 'unknown', source, summary: `${input.city}: no forecast` };
-    const summary = input.summary_from_model ? await summarize(ctx, forecast) : `${input.city}: ${forecast.temp_c}°C, ${forecast.conditions}`;
+    if (!forecast)
+      return {
+        status: 'answered',
+        city: input.city,
+        temp_c: null,
+        conditions: 'unknown',
+        source,
+        summary: `${input.city}: no forecast`,
+      };
+    const summary = input.summary_from_model
+      ? await summarize(ctx, forecast)
+      : `${input.city}: ${forecast.temp_c}°C, ${forecast.conditions}`;
     return { status: 'answered', city: input.city, ...forecast, source, summary };
   },
 });
 
 async function fromTool({ tools, input }: SubjectContext<Input>): Promise<Forecast> {
   const signal = input.tool_timeout_ms ? AbortSignal.timeout(input.tool_timeout_ms) : undefined;
-  const result = (await tools.call('get_forecast', { city: input.city }, undefined, signal ? { signal } : {})) as { temp_c: number; conditions: string };
+  const result = (await tools.call('get_forecast', { city: input.city }, undefined, signal ? { signal } : {})) as {
+    temp_c: number;
+    conditions: string;
+  };
   return { temp_c: result.temp_c, conditions: result.conditions };
 }
 
 async function fromModel({ client, model, input, signal, parseModelOutput }: SubjectContext<Input>): Promise<Forecast> {
   const completion = await client.chat.completions.create(
-    { model, messages: [{ role: 'user', content: `Forecast for ${input.city} tomorrow as JSON {"temp_c": number, "conditions": string}.` }], response_format: { type: 'json_object' } },
+    {
+      model,
+      messages: [
+        {
+          role: 'user',
+          content: `Forecast for ${input.city} tomorrow as JSON {"temp_c": number, "conditions": string}.`,
+        },
+      ],
+      response_format: { type: 'json_object' },
+    },
     { signal },
   );
   // Throws a ZodError for a reply of the wrong shape: the model broke its output contract.
@@ -118,6 +179,9 @@ async function fromModel({ client, model, input, signal, parseModelOutput }: Sub
 }
 
 async function summarize({ client, model, input, signal }: SubjectContext<Input>, forecast: Forecast): Promise<string> {
-  const completion = await client.chat.completions.create({ model, messages: [{ role: 'user', content: `One line for ${input.city}: ${JSON.stringify(forecast)}` }] }, { signal });
+  const completion = await client.chat.completions.create(
+    { model, messages: [{ role: 'user', content: `One line for ${input.city}: ${JSON.stringify(forecast)}` }] },
+    { signal },
+  );
   return completion.choices[0]?.message.content ?? '';
 }

@@ -21,7 +21,12 @@ const Behavior = z.enum([
 const echo = defineTool<{ text: string }>({
   name: 'echo',
   description: 'Returns its text.',
-  parameters: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'], additionalProperties: false },
+  parameters: {
+    type: 'object',
+    properties: { text: { type: 'string' } },
+    required: ['text'],
+    additionalProperties: false,
+  },
   run: ({ text }) => ({ text }),
 });
 
@@ -38,7 +43,8 @@ function plantedSecrets(): string[] {
  */
 export default defineSubject({
   id: 'hostile-agent',
-  description: 'Misbehaves on purpose as its input says: non-Error throws, infinite loops, heap exhaustion, process.exit, leaked secrets.',
+  description:
+    'Misbehaves on purpose as its input says: non-Error throws, infinite loops, heap exhaustion, process.exit, leaked secrets.',
   inputSchema: z.strictObject({ behavior: Behavior, delay_ms: z.int().nonnegative().optional() }),
   outputSchema: z.object({ kind: z.string(), value: z.unknown(), count: z.number().optional() }),
   tools: [echo],
@@ -81,7 +87,10 @@ export default defineSubject({
       case 'leak-secrets': {
         // Plants every known secret in a model request, a tool argument, and the error it throws.
         const secrets = plantedSecrets().join(' ') || 'no-secret-configured';
-        await client.chat.completions.create({ model, messages: [{ role: 'user', content: `my credentials are ${secrets}` }] }, { signal });
+        await client.chat.completions.create(
+          { model, messages: [{ role: 'user', content: `my credentials are ${secrets}` }] },
+          { signal },
+        );
         await tools.call('echo', { text: secrets }, 'call_leak');
         throw new Error(`request failed: Authorization: Bearer ${secrets}`);
       }

@@ -9,7 +9,12 @@ const TEMPERATURES_C: Record<string, number> = { paris: 18, oslo: 7, cairo: 31, 
 const getWeather = defineTool<{ city: string }>({
   name: 'get_weather',
   description: 'Current temperature in Celsius for a city.',
-  parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'], additionalProperties: false },
+  parameters: {
+    type: 'object',
+    properties: { city: { type: 'string' } },
+    required: ['city'],
+    additionalProperties: false,
+  },
   run({ city }) {
     const celsius = TEMPERATURES_C[city.toLowerCase()];
     if (celsius === undefined) throw new Error(`no weather station for "${city}"`);
@@ -20,14 +25,20 @@ const getWeather = defineTool<{ city: string }>({
 const toFahrenheit = defineTool<{ celsius: number }>({
   name: 'to_fahrenheit',
   description: 'Converts Celsius to Fahrenheit.',
-  parameters: { type: 'object', properties: { celsius: { type: 'number' } }, required: ['celsius'], additionalProperties: false },
+  parameters: {
+    type: 'object',
+    properties: { celsius: { type: 'number' } },
+    required: ['celsius'],
+    additionalProperties: false,
+  },
   run: ({ celsius }) => ({ fahrenheit: Math.round((celsius * 9) / 5 + 32) }),
 });
 
 /** A tool-calling loop: the model asks for tools until it answers; tool errors go back to the model. */
 export default defineSubject({
   id: 'weather-agent',
-  description: 'Answers weather questions with a chat.completions tool loop (get_weather, to_fahrenheit), at most 4 turns.',
+  description:
+    'Answers weather questions with a chat.completions tool loop (get_weather, to_fahrenheit), at most 4 turns.',
   inputSchema: z.strictObject({ question: z.string().min(1) }),
   outputSchema: z.strictObject({ answer: z.string().min(1), tools_used: z.array(z.string()) }),
   tools: [getWeather, toFahrenheit],
@@ -38,7 +49,10 @@ export default defineSubject({
     ];
     const used: string[] = [];
     for (let turn = 0; turn < MAX_TURNS; turn++) {
-      const completion = await client.chat.completions.create({ model, messages, tools: tools.definitions }, { signal });
+      const completion = await client.chat.completions.create(
+        { model, messages, tools: tools.definitions },
+        { signal },
+      );
       const message = completion.choices[0]?.message;
       if (!message) throw new Error('the model returned no choices');
       const calls = (message.tool_calls ?? []).filter((c) => c.type === 'function');

@@ -13,8 +13,17 @@ describe('the public API (src/index.ts) exports what the README advertises', () 
         outputSchema: (await import('zod')).z.strictObject({ n: (await import('zod')).z.number() }),
         run: async () => ({ n: 'not a number' }),
       });
-      const scenario = lab.Scenario.parse({ id: 'api', subject: 'api-echo', description: 'd', expected: 'validation_error', input: {} });
-      const { event, trace, related } = await lab.runWithFailureDetection(subject, scenario, { model: server, buildId: 'b-api' });
+      const scenario = lab.Scenario.parse({
+        id: 'api',
+        subject: 'api-echo',
+        description: 'd',
+        expected: 'validation_error',
+        input: {},
+      });
+      const { event, trace, related } = await lab.runWithFailureDetection(subject, scenario, {
+        model: server,
+        buildId: 'b-api',
+      });
       expect(event?.kind).toBe('validation_error');
       expect(lab.TraceRecord.parse(trace)).toEqual(trace);
       expect(trace.build_id).toBe('b-api');
@@ -25,7 +34,18 @@ describe('the public API (src/index.ts) exports what the README advertises', () 
       const found = await lab.recordsOfFailure(store, trace.failure_id!);
       expect(found.map(lab.recordTypeOf).sort()).toEqual(['failure_trace', 'trace_record']);
       expect(lab.upgradeTraceRecordV1).toBeTypeOf('function');
-      expect(lab.classifyRun({ deadlineMs: 1, elapsedMs: 0, cutOff: null, thrown: null, died: null, unhandled: null, checks: null, degraded: null })).toBeNull();
+      expect(
+        lab.classifyRun({
+          deadlineMs: 1,
+          elapsedMs: 0,
+          cutOff: null,
+          thrown: null,
+          died: null,
+          unhandled: null,
+          checks: null,
+          degraded: null,
+        }),
+      ).toBeNull();
       expect(Object.keys(lab.JSON_SCHEMAS)).toContain('trace-record');
     } finally {
       await store.close();

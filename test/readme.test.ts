@@ -29,12 +29,39 @@ function tableRows(text: string): string[][] {
   const rows: string[][] = [];
   for (const line of lines.slice(start + 2)) {
     if (!line.startsWith('|')) break;
-    rows.push(line.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim()));
+    rows.push(
+      line
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((c) => c.trim()),
+    );
   }
   return rows;
 }
 
-const NUMBER_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen', 'twenty'];
+const NUMBER_WORDS = [
+  'zero',
+  'one',
+  'two',
+  'three',
+  'four',
+  'five',
+  'six',
+  'seven',
+  'eight',
+  'nine',
+  'ten',
+  'eleven',
+  'twelve',
+  'thirteen',
+  'fourteen',
+  'fifteen',
+  'sixteen',
+  'seventeen',
+  'eighteen',
+  'nineteen',
+  'twenty',
+];
 
 describe('the README cannot drift from the code', () => {
   it('lists every subject that ships, says how many, and describes each in "The subjects"', async () => {
@@ -59,14 +86,24 @@ describe('the README cannot drift from the code', () => {
 
   it('shows the number table the tests use, row for row', () => {
     const rows = tableRows(section('#### What counts as a number'));
-    expect(rows.map((r) => [r[0], r[1], r[2]])).toEqual(EQUIVALENT.map((c) => [c.form, c.source.startsWith('{') ? `\`${c.source}\`` : c.source, c.output.replace(/\.$/, '.') + (c.reverse ? '' : ' (one way only)')]));
+    expect(rows.map((r) => [r[0], r[1], r[2]])).toEqual(
+      EQUIVALENT.map((c) => [
+        c.form,
+        c.source.startsWith('{') ? `\`${c.source}\`` : c.source,
+        c.output.replace(/\.$/, '.') + (c.reverse ? '' : ' (one way only)'),
+      ]),
+    );
   });
 
   it('shows the categorization and prevention tables as the code has them', () => {
     const categories = tableRows(section('### Categorization'));
-    expect(categories.map((r) => [r[0]!.replace(/`/g, ''), r[2], r[3]])).toEqual(CATEGORY_RULES.map((r) => [r.id, `${r.category} / ${r.subcategory}`, r.severity]));
+    expect(categories.map((r) => [r[0]!.replace(/`/g, ''), r[2], r[3]])).toEqual(
+      CATEGORY_RULES.map((r) => [r.id, `${r.category} / ${r.subcategory}`, r.severity]),
+    );
     const prevention = tableRows(section('### Root cause and suggested prevention'));
-    expect(prevention.map((r) => [r[0]!.replace(/`/g, ''), r[2]])).toEqual(PREVENTION_RULES.map((r) => [r.id, r.suggestion]));
+    expect(prevention.map((r) => [r[0]!.replace(/`/g, ''), r[2]])).toEqual(
+      PREVENTION_RULES.map((r) => [r.id, r.suggestion]),
+    );
   });
 
   it('counts the shipped scenarios as they are', async () => {
@@ -82,14 +119,21 @@ describe('the README cannot drift from the code', () => {
       for (const entry of await readdir(dir, { withFileTypes: true })) {
         const file = path.join(dir, entry.name);
         if (entry.isDirectory()) await walk(file);
-        else if (entry.name.endsWith('.ts')) for (const m of (await readFile(file, 'utf8')).matchAll(/\benv(?:\??\.)\s*([A-Z][A-Z0-9_]{2,})\b|env\[['"]([A-Z][A-Z0-9_]{2,})['"]\]|\benv: '([A-Z][A-Z0-9_]{2,})'/g)) read.add((m[1] ?? m[2] ?? m[3])!);
+        else if (entry.name.endsWith('.ts'))
+          for (const m of (await readFile(file, 'utf8')).matchAll(
+            /\benv(?:\??\.)\s*([A-Z][A-Z0-9_]{2,})\b|env\[['"]([A-Z][A-Z0-9_]{2,})['"]\]|\benv: '([A-Z][A-Z0-9_]{2,})'/g,
+          ))
+            read.add((m[1] ?? m[2] ?? m[3])!);
       }
     };
     await walk(path.join(ROOT, 'src'));
     const example = await readFile(path.join(ROOT, '.env.example'), 'utf8');
     const documented = new Set([...example.matchAll(/^([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!));
     const ignored = new Set(['CI', 'NODE_ENV', 'HOME', 'PATH']);
-    expect([...read].filter((v) => !ignored.has(v) && !documented.has(v)).sort(), 'read by the code, missing from .env.example').toEqual([]);
+    expect(
+      [...read].filter((v) => !ignored.has(v) && !documented.has(v)).sort(),
+      'read by the code, missing from .env.example',
+    ).toEqual([]);
     for (const v of documented) expect(readme, `${v} is in .env.example but the README never names it`).toContain(v);
   });
 });

@@ -46,7 +46,23 @@ export interface BenchRow {
 export type Target = { on: 'ratio' | 'lab' | 'added'; op: '<=' | '>='; value: number; unit?: string };
 
 /** Builds a row; the ratio defaults to lab ÷ baseline, and met is decided by the target. */
-export function row({ name, unit, baseline = null, lab, ratio, target, note }: { name: string; unit: string; baseline?: number | null; lab: number; ratio?: number | null; target?: Target; note?: string }): BenchRow {
+export function row({
+  name,
+  unit,
+  baseline = null,
+  lab,
+  ratio,
+  target,
+  note,
+}: {
+  name: string;
+  unit: string;
+  baseline?: number | null;
+  lab: number;
+  ratio?: number | null;
+  target?: Target;
+  note?: string;
+}): BenchRow {
   const r = ratio !== undefined ? ratio : baseline ? lab / baseline : null;
   let met: boolean | null = null;
   let text: string | null = null;
@@ -55,7 +71,16 @@ export function row({ name, unit, baseline = null, lab, ratio, target, note }: {
     met = value === null ? null : target.op === '<=' ? value <= target.value : value >= target.value;
     text = `${target.on === 'added' ? 'lab − baseline' : target.on} ${target.op === '<=' ? '≤' : '≥'} ${target.value}${target.unit ? ` ${target.unit}` : ''}`;
   }
-  return { name, unit, baseline: round(baseline), lab: round(lab)!, ratio: round(r), target: text, met, ...(note ? { note } : {}) };
+  return {
+    name,
+    unit,
+    baseline: round(baseline),
+    lab: round(lab)!,
+    ratio: round(r),
+    target: text,
+    met,
+    ...(note ? { note } : {}),
+  };
 }
 
 /** Four significant digits: enough for a table, stable in JSON. */
@@ -72,11 +97,14 @@ export interface BenchContext {
 
 /** The rows as a Markdown table. */
 export function markdownTable(rows: readonly BenchRow[]): string {
-  const num = (v: number | null, unit: string) => (v === null ? '' : `${v.toLocaleString('en-US', { maximumFractionDigits: 3 })} ${unit}`);
+  const num = (v: number | null, unit: string) =>
+    v === null ? '' : `${v.toLocaleString('en-US', { maximumFractionDigits: 3 })} ${unit}`;
   const lines = ['| measurement | baseline | lab | ratio | target | met |', '| --- | --- | --- | --- | --- | --- |'];
   for (const r of rows) {
     const name = r.note ? `${r.name}<br><small>${r.note}</small>` : r.name;
-    lines.push(`| ${name} | ${num(r.baseline, r.unit)} | ${num(r.lab, r.unit)} | ${r.ratio === null ? '' : r.ratio.toFixed(2)} | ${r.target ?? ''} | ${r.met === null ? '' : r.met ? 'met' : '**not met**'} |`);
+    lines.push(
+      `| ${name} | ${num(r.baseline, r.unit)} | ${num(r.lab, r.unit)} | ${r.ratio === null ? '' : r.ratio.toFixed(2)} | ${r.target ?? ''} | ${r.met === null ? '' : r.met ? 'met' : '**not met**'} |`,
+    );
   }
   return lines.join('\n');
 }

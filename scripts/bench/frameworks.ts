@@ -24,11 +24,16 @@ const ms = (v: number) => `${v.toFixed(2)} ms`;
 
 export async function benchFrameworks({ quick, rows }: BenchContext, server: ScriptedModelServer): Promise<void> {
   const subjects = await loadSubjects(path.join(ROOT, 'subjects'));
-  const scenarios = new Map((await loadScenarios(path.join(ROOT, 'scenarios'), subjects)).map((l) => [l.scenario.id, l.scenario]));
+  const scenarios = new Map(
+    (await loadScenarios(path.join(ROOT, 'scenarios'), subjects)).map((l) => [l.scenario.id, l.scenario]),
+  );
   const n = quick ? 30 : 300;
 
   /** Interleaved rounds, so drift hits both sides alike; returns the medians. */
-  async function compare(direct: () => Promise<unknown>, wrapped: () => Promise<unknown>): Promise<{ direct: number; wrapped: number }> {
+  async function compare(
+    direct: () => Promise<unknown>,
+    wrapped: () => Promise<unknown>,
+  ): Promise<{ direct: number; wrapped: number }> {
     for (let i = 0; i < 20; i++) await Promise.all([direct(), wrapped()]);
     const d: number[] = [];
     const w: number[] = [];
@@ -51,18 +56,51 @@ export async function benchFrameworks({ quick, rows }: BenchContext, server: Scr
     const scenario = scenarios.get('fw-agents-handoff-control')!;
     const subject = subjects.get('agents-support-desk')!;
     const specs = new Map((subject.tools ?? []).map((t) => [t.name, t] as [string, ToolSpec]));
-    const noCards: InputGuardrail = { name: 'no_card_numbers', runInParallel: false, execute: async ({ input }) => ({ tripwireTriggered: /\b(?:\d[ -]?){13,16}\b/.test(String(input)), outputInfo: null }) };
-    const noPromises: OutputGuardrail = { name: 'no_promises', execute: async ({ agentOutput }) => ({ tripwireTriggered: /\bguarantee/i.test(String(agentOutput)), outputInfo: null }) };
+    const noCards: InputGuardrail = {
+      name: 'no_card_numbers',
+      runInParallel: false,
+      execute: async ({ input }) => ({
+        tripwireTriggered: /\b(?:\d[ -]?){13,16}\b/.test(String(input)),
+        outputInfo: null,
+      }),
+    };
+    const noPromises: OutputGuardrail = {
+      name: 'no_promises',
+      execute: async ({ agentOutput }) => ({
+        tripwireTriggered: /\bguarantee/i.test(String(agentOutput)),
+        outputInfo: null,
+      }),
+    };
     const direct = async () => {
       const s = session(scenario);
       try {
         const client = new OpenAI({ baseURL: s.baseURL, apiKey: s.apiKey, maxRetries: 0 });
-        const runner = new Runner({ modelProvider: new OpenAIProvider({ openAIClient: client }), model: s.model, traceIncludeSensitiveData: false });
+        const runner = new Runner({
+          modelProvider: new OpenAIProvider({ openAIClient: client }),
+          model: s.model,
+          traceIncludeSensitiveData: false,
+        });
         const tools = [...specs.values()].map((spec) =>
-          agentsTool({ name: spec.name, description: spec.description, parameters: spec.parameters as any, strict: false, execute: (args) => spec.run(args, { signal: new AbortController().signal }) as any }),
+          agentsTool({
+            name: spec.name,
+            description: spec.description,
+            parameters: spec.parameters as any,
+            strict: false,
+            execute: (args) => spec.run(args, { signal: new AbortController().signal }) as any,
+          }),
         );
-        const billing = new Agent({ name: 'Billing', instructions: 'Answer invoice and refund questions with your tools.', tools, outputGuardrails: [noPromises] });
-        const triage = new Agent({ name: 'Triage', instructions: 'Hand billing questions to Billing.', handoffs: [billing], inputGuardrails: [noCards] });
+        const billing = new Agent({
+          name: 'Billing',
+          instructions: 'Answer invoice and refund questions with your tools.',
+          tools,
+          outputGuardrails: [noPromises],
+        });
+        const triage = new Agent({
+          name: 'Triage',
+          instructions: 'Hand billing questions to Billing.',
+          handoffs: [billing],
+          inputGuardrails: [noCards],
+        });
         const result = await runner.run(triage, (scenario.input as { message: string }).message, { maxTurns: 6 });
         if (!result.finalOutput) throw new Error('no answer');
       } finally {
@@ -71,7 +109,15 @@ export async function benchFrameworks({ quick, rows }: BenchContext, server: Scr
     };
     const wrapped = () => runWithFailureDetection(subject, scenario, { model: server });
     const r = await compare(direct, wrapped);
-    rows.push(row({ name: `framework wrapper, OpenAI Agents SDK: hand-off, 1 tool call, 3 model calls (median, n=${n})`, unit: 'ms', baseline: r.direct, lab: r.wrapped, note: `added ${ms(r.wrapped - r.direct)} a run` }));
+    rows.push(
+      row({
+        name: `framework wrapper, OpenAI Agents SDK: hand-off, 1 tool call, 3 model calls (median, n=${n})`,
+        unit: 'ms',
+        baseline: r.direct,
+        lab: r.wrapped,
+        note: `added ${ms(r.wrapped - r.direct)} a run`,
+      }),
+    );
   }
 
   // 5b. AI SDK: generateText over Chat Completions, 1 tool call, 2 model calls, Output.object.
@@ -88,7 +134,13 @@ export async function benchFrameworks({ quick, rows }: BenchContext, server: Scr
           model: provider.chat(s.model),
           system: 'Answer from the notes; cite the ids of the notes you used.',
           prompt: (scenario.input as { question: string }).question,
-          tools: { [search.name]: aiTool({ description: search.description, inputSchema: jsonSchema(search.parameters as any), execute: (input: unknown) => search.run(input, { signal: new AbortController().signal }) as any }) },
+          tools: {
+            [search.name]: aiTool({
+              description: search.description,
+              inputSchema: jsonSchema(search.parameters as any),
+              execute: (input: unknown) => search.run(input, { signal: new AbortController().signal }) as any,
+            }),
+          },
           output: Output.object({ schema: Answer }),
           stopWhen: stepCountIs(4),
           maxRetries: 0,
@@ -100,14 +152,26 @@ export async function benchFrameworks({ quick, rows }: BenchContext, server: Scr
     };
     const wrapped = () => runWithFailureDetection(subject, scenario, { model: server });
     const r = await compare(direct, wrapped);
-    rows.push(row({ name: `framework wrapper, AI SDK: 1 tool call, 2 model calls, Output.object (median, n=${n})`, unit: 'ms', baseline: r.direct, lab: r.wrapped, note: `added ${ms(r.wrapped - r.direct)} a run` }));
+    rows.push(
+      row({
+        name: `framework wrapper, AI SDK: 1 tool call, 2 model calls, Output.object (median, n=${n})`,
+        unit: 'ms',
+        baseline: r.direct,
+        lab: r.wrapped,
+        note: `added ${ms(r.wrapped - r.direct)} a run`,
+      }),
+    );
   }
 
   // 5c. Worker isolation for a framework subject: a warm pooled thread per run, against inline.
-  for (const [id, label] of [['fw-agents-handoff-control', 'OpenAI Agents SDK'], ['fw-aisdk-control', 'AI SDK']] as const) {
+  for (const [id, label] of [
+    ['fw-agents-handoff-control', 'OpenAI Agents SDK'],
+    ['fw-aisdk-control', 'AI SDK'],
+  ] as const) {
     const scenario = scenarios.get(id)!;
     const subject = subjects.get(scenario.subject)! as Subject<any, any>;
-    const run = (isolation: 'inline' | 'worker') => runWithFailureDetection(subject, scenario, { model: server, isolation });
+    const run = (isolation: 'inline' | 'worker') =>
+      runWithFailureDetection(subject, scenario, { model: server, isolation });
     const m = quick ? 20 : 100;
     for (let i = 0; i < 5; i++) await run('worker');
     const inline: number[] = [];
@@ -120,7 +184,15 @@ export async function benchFrameworks({ quick, rows }: BenchContext, server: Scr
       await run('worker');
       worker.push(performance.now() - t);
     }
-    rows.push(row({ name: `framework subject, ${label}: worker on a warm pooled thread against inline (median, n=${m})`, unit: 'ms', baseline: median(inline), lab: median(worker), note: `added ${ms(median(worker) - median(inline))} a run` }));
+    rows.push(
+      row({
+        name: `framework subject, ${label}: worker on a warm pooled thread against inline (median, n=${m})`,
+        unit: 'ms',
+        baseline: median(inline),
+        lab: median(worker),
+        note: `added ${ms(median(worker) - median(inline))} a run`,
+      }),
+    );
   }
 
   // 5d. A new thread that loads a subject file: what a thread the pool starts or replaces pays once.
@@ -143,7 +215,15 @@ export async function benchFrameworks({ quick, rows }: BenchContext, server: Scr
       cold[file] = median(times);
     }
     for (const file of ['agents-support-desk.ts', 'aisdk-researcher.ts']) {
-      rows.push(row({ name: `a new worker thread loading ${file} against trip-planner.ts (openai and zod only) (median, n=${k})`, unit: 'ms', baseline: cold['trip-planner.ts']!, lab: cold[file]!, note: 'paid once per pooled thread, and again by each thread the pool replaces' }));
+      rows.push(
+        row({
+          name: `a new worker thread loading ${file} against trip-planner.ts (openai and zod only) (median, n=${k})`,
+          unit: 'ms',
+          baseline: cold['trip-planner.ts']!,
+          lab: cold[file]!,
+          note: 'paid once per pooled thread, and again by each thread the pool replaces',
+        }),
+      );
     }
   }
 }

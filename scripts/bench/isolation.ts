@@ -17,8 +17,11 @@ const ROOT = path.resolve(import.meta.dirname, '..', '..');
 
 export async function benchIsolation({ quick, rows }: BenchContext, server: ScriptedModelServer): Promise<void> {
   const subjects = await loadSubjects(path.join(ROOT, 'subjects'));
-  const scenarios = new Map((await loadScenarios(path.join(ROOT, 'scenarios'), subjects)).map((l) => [l.scenario.id, l.scenario]));
-  const run = (scenario: Scenario, isolation?: 'inline' | 'worker') => runWithFailureDetection(subjects.get(scenario.subject)!, scenario, { model: server, isolation });
+  const scenarios = new Map(
+    (await loadScenarios(path.join(ROOT, 'scenarios'), subjects)).map((l) => [l.scenario.id, l.scenario]),
+  );
+  const run = (scenario: Scenario, isolation?: 'inline' | 'worker') =>
+    runWithFailureDetection(subjects.get(scenario.subject)!, scenario, { model: server, isolation });
 
   // Worker against inline, on a scenario with one model call and nothing hostile.
   {
@@ -35,7 +38,16 @@ export async function benchIsolation({ quick, rows }: BenchContext, server: Scri
       await run(scenario, 'worker');
       worker.push(performance.now() - t);
     }
-    rows.push(row({ name: `worker isolation against inline, one model call, warm pooled thread (median, n=${n})`, unit: 'ms', baseline: median(inline), lab: median(worker), target: { on: 'added', op: '<=', value: 15, unit: 'ms' }, note: `added ${(median(worker) - median(inline)).toFixed(1)} ms a run: the hand-off to the thread, a fresh import of the subject file, the steps posted back, the checks that the thread is clean` }));
+    rows.push(
+      row({
+        name: `worker isolation against inline, one model call, warm pooled thread (median, n=${n})`,
+        unit: 'ms',
+        baseline: median(inline),
+        lab: median(worker),
+        target: { on: 'added', op: '<=', value: 15, unit: 'ms' },
+        note: `added ${(median(worker) - median(inline)).toFixed(1)} ms a run: the hand-off to the thread, a fresh import of the subject file, the steps posted back, the checks that the thread is clean`,
+      }),
+    );
   }
 
   // Lateness: from the deadline to the classified result, inline (an async hang, while 16 other
@@ -45,7 +57,9 @@ export async function benchIsolation({ quick, rows }: BenchContext, server: Scri
     const hang = Scenario.parse({ ...scenarios.get('qa-model-hangs')!, deadline_ms: 50 });
     const loop = Scenario.parse({ ...scenarios.get('hostile-sync-infinite-loop')!, deadline_ms: 50 });
     // Sixteen runs of fast scenarios kept in flight the whole time.
-    const busy = [...scenarios.values()].filter((s) => !waitsOnPurpose(s) && s.subject !== 'hostile-agent' && s.isolation !== 'worker');
+    const busy = [...scenarios.values()].filter(
+      (s) => !waitsOnPurpose(s) && s.subject !== 'hostile-agent' && s.isolation !== 'worker',
+    );
     let stop = false;
     let background = 0;
     const lanes = Array.from({ length: 16 }, async (_, lane) => {
@@ -68,7 +82,15 @@ export async function benchIsolation({ quick, rows }: BenchContext, server: Scri
     }
     stop = true;
     await Promise.all(lanes);
-    rows.push(row({ name: `timeout lateness p99, inline async hang (deadline 50 ms), while 16 other runs are in flight (n=${n}; ${background} runs beside them)`, unit: 'ms', lab: percentile(inlineLate, 99), target: { on: 'lab', op: '<=', value: 5, unit: 'ms' }, note: `from the deadline to the abort, as recorded; p50 ${percentile(inlineLate, 50).toFixed(2)} ms. The whole call past the deadline: p50 ${percentile(wholeLate, 50).toFixed(1)} ms, p99 ${percentile(wholeLate, 99).toFixed(1)} ms` }));
+    rows.push(
+      row({
+        name: `timeout lateness p99, inline async hang (deadline 50 ms), while 16 other runs are in flight (n=${n}; ${background} runs beside them)`,
+        unit: 'ms',
+        lab: percentile(inlineLate, 99),
+        target: { on: 'lab', op: '<=', value: 5, unit: 'ms' },
+        note: `from the deadline to the abort, as recorded; p50 ${percentile(inlineLate, 50).toFixed(2)} ms. The whole call past the deadline: p50 ${percentile(wholeLate, 50).toFixed(1)} ms, p99 ${percentile(wholeLate, 99).toFixed(1)} ms`,
+      }),
+    );
     // Worker: the deadline starts when the subject starts (after the thread is up), so lateness
     // is measured from that point: elapsed past the deadline as the worker's clock saw it.
     const workerLate: number[] = [];
@@ -80,14 +102,24 @@ export async function benchIsolation({ quick, rows }: BenchContext, server: Scri
     // terminate() of a thread spinning in a loop, the step that follows the deadline timer.
     const kills: number[] = [];
     for (let i = 0; i < (quick ? 10 : 30); i++) {
-      const spinning = new Worker('require("node:worker_threads").parentPort.postMessage("up"); for (;;) {}', { eval: true });
+      const spinning = new Worker('require("node:worker_threads").parentPort.postMessage("up"); for (;;) {}', {
+        eval: true,
+      });
       await new Promise((resolve) => spinning.once('message', resolve));
       const t = performance.now();
       await spinning.terminate();
       kills.push(performance.now() - t);
     }
     const worst = percentile(workerLate, 99) + percentile(kills, 99);
-    rows.push(row({ name: `worker kill, synchronous infinite loop (deadline 50 ms): deadline to thread gone, p99 (n=${workerLate.length})`, unit: 'ms', lab: worst, target: { on: 'lab', op: '<=', value: 50, unit: 'ms' }, note: `elapsed past the deadline as recorded: p99 ${percentile(workerLate, 99).toFixed(2)} ms; terminate() of a spinning thread: p99 ${percentile(kills, 99).toFixed(2)} ms` }));
+    rows.push(
+      row({
+        name: `worker kill, synchronous infinite loop (deadline 50 ms): deadline to thread gone, p99 (n=${workerLate.length})`,
+        unit: 'ms',
+        lab: worst,
+        target: { on: 'lab', op: '<=', value: 50, unit: 'ms' },
+        note: `elapsed past the deadline as recorded: p99 ${percentile(workerLate, 99).toFixed(2)} ms; terminate() of a spinning thread: p99 ${percentile(kills, 99).toFixed(2)} ms`,
+      }),
+    );
   }
 
   // Memory over 10,000 runs into the memory store, measured by letting go: the heap with the
@@ -110,17 +142,49 @@ export async function benchIsolation({ quick, rows }: BenchContext, server: Scri
       gc();
       return process.memoryUsage().heapUsed;
     };
-    await runCapture({ scenarios: loaded, subjects, store: new MemoryStore(), model: server, concurrency: 16, repeat: 5, keepResults: false });
+    await runCapture({
+      scenarios: loaded,
+      subjects,
+      store: new MemoryStore(),
+      model: server,
+      concurrency: 16,
+      repeat: 5,
+      keepResults: false,
+    });
     const before = await settled();
     let store: MemoryStore | null = new MemoryStore();
-    const { summary } = await runCapture({ scenarios: loaded, subjects, store, model: server, concurrency: 16, repeat: Math.ceil(runs / loaded.length), keepResults: false });
+    const { summary } = await runCapture({
+      scenarios: loaded,
+      subjects,
+      store,
+      model: server,
+      concurrency: 16,
+      repeat: Math.ceil(runs / loaded.length),
+      keepResults: false,
+    });
     const bytes = await storedBytes(store);
     const records = store.size;
     const held = await settled();
     store = null;
     const after = await settled();
-    rows.push(row({ name: `memory over ${summary.runs} runs into the memory store: what the store holds against the bytes of the records it stored (runs and derived records)`, unit: 'MiB', baseline: bytes / 1048576, lab: (held - after) / 1048576, target: { on: 'ratio', op: '<=', value: 1.05 }, note: `${records} records, ${(bytes / records / 1024).toFixed(2)} KiB each; ${((held - after - bytes) / records).toFixed(0)} bytes a record besides its JSON` }));
-    rows.push(row({ name: `memory over ${summary.runs} runs: heap growth besides the store, a run`, unit: 'B', lab: (after - before) / summary.runs, note: 'nothing is kept per run: what is left is compiled code and caches' }));
+    rows.push(
+      row({
+        name: `memory over ${summary.runs} runs into the memory store: what the store holds against the bytes of the records it stored (runs and derived records)`,
+        unit: 'MiB',
+        baseline: bytes / 1048576,
+        lab: (held - after) / 1048576,
+        target: { on: 'ratio', op: '<=', value: 1.05 },
+        note: `${records} records, ${(bytes / records / 1024).toFixed(2)} KiB each; ${((held - after - bytes) / records).toFixed(0)} bytes a record besides its JSON`,
+      }),
+    );
+    rows.push(
+      row({
+        name: `memory over ${summary.runs} runs: heap growth besides the store, a run`,
+        unit: 'B',
+        lab: (after - before) / summary.runs,
+        note: 'nothing is kept per run: what is left is compiled code and caches',
+      }),
+    );
   }
 }
 

@@ -26,12 +26,24 @@ export async function benchLedger({ quick, rows, progress }: BenchContext, serve
   // 1. Capture of the shipped scenarios with the ledger against without it, rounds alternating.
   {
     const subjects = await loadSubjects(path.join(ROOT, 'subjects'));
-    const scenarios = (await loadScenarios(path.join(ROOT, 'scenarios'), subjects)).filter((l) => !waitsOnPurpose(l.scenario) && l.scenario.subject !== 'hostile-agent' && l.scenario.isolation !== 'worker');
+    const scenarios = (await loadScenarios(path.join(ROOT, 'scenarios'), subjects)).filter(
+      (l) => !waitsOnPurpose(l.scenario) && l.scenario.subject !== 'hostile-agent' && l.scenario.isolation !== 'worker',
+    );
     const repeat = quick ? 5 : 20;
     const settings = ledgerSettingsFromEnv({ LAB_NOW: '2026-11-23T00:00:00Z' });
     const capture = async (withLedger: boolean, build: number) => {
       const t = performance.now();
-      await runCapture({ scenarios, subjects, store: new MemoryStore(), model: server, concurrency: 16, repeat, keepResults: false, buildId: `bench-${build}`, ledger: withLedger ? { store: new MemoryLedger(), settings } : null });
+      await runCapture({
+        scenarios,
+        subjects,
+        store: new MemoryStore(),
+        model: server,
+        concurrency: 16,
+        repeat,
+        keepResults: false,
+        buildId: `bench-${build}`,
+        ledger: withLedger ? { store: new MemoryLedger(), settings } : null,
+      });
       return performance.now() - t;
     };
     await capture(true, 0);
@@ -42,7 +54,16 @@ export async function benchLedger({ quick, rows, progress }: BenchContext, serve
       withLedger.push(await capture(true, i));
     }
     const runs = scenarios.length * repeat;
-    rows.push(row({ name: `capture with the failure ledger against without it (${runs} runs of the shipped scenarios, concurrency 16, memory store and ledger; median of ${without.length})`, unit: 'ms', baseline: median(without), lab: median(withLedger), target: { on: 'ratio', op: '<=', value: 1.1 }, note: 'the ledger: one FailureRecord per fingerprint, repeats and escalations, written when the capture ends' }));
+    rows.push(
+      row({
+        name: `capture with the failure ledger against without it (${runs} runs of the shipped scenarios, concurrency 16, memory store and ledger; median of ${without.length})`,
+        unit: 'ms',
+        baseline: median(without),
+        lab: median(withLedger),
+        target: { on: 'ratio', op: '<=', value: 1.1 },
+        note: 'the ledger: one FailureRecord per fingerprint, repeats and escalations, written when the capture ends',
+      }),
+    );
   }
 
   // 2. Analytics over failure records in the files store against one plain pass reading them all.
@@ -56,10 +77,14 @@ export async function benchLedger({ quick, rows, progress }: BenchContext, serve
       const folder = path.join(dir, 'failures');
       await FilesLedger.open(dir).then((l) => l.close());
       const limit = pLimit(32);
-      await Promise.all(Array.from({ length: count }, (_, i) => limit(() => {
-        const record = recordAt(i, count);
-        return writeFile(path.join(folder, `${record.failure_id}.json`), JSON.stringify(record));
-      })));
+      await Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          limit(() => {
+            const record = recordAt(i, count);
+            return writeFile(path.join(folder, `${record.failure_id}.json`), JSON.stringify(record));
+          }),
+        ),
+      );
       const ledger = await FilesLedger.open(dir);
       const asOf = '2026-01-15T00:00:00.000Z';
       const plain = async () => {
@@ -81,14 +106,28 @@ export async function benchLedger({ quick, rows, progress }: BenchContext, serve
         analyticsMs.push(performance.now() - t);
       }
       await ledger.close();
-      rows.push(row({ name: `analytics over ${read} failure records in the files store against one plain pass reading them all (pages of 1,000; median of ${plainMs.length})`, unit: 'ms', baseline: median(plainMs), lab: median(analyticsMs), target: { on: 'ratio', op: '<=', value: 2 }, note: 'the four analytics files in one streaming pass; memory held by the result only (test/analytics/memory.test.ts proves it on 100,000 records)' }));
+      rows.push(
+        row({
+          name: `analytics over ${read} failure records in the files store against one plain pass reading them all (pages of 1,000; median of ${plainMs.length})`,
+          unit: 'ms',
+          baseline: median(plainMs),
+          lab: median(analyticsMs),
+          target: { on: 'ratio', op: '<=', value: 2 },
+          note: 'the four analytics files in one streaming pass; memory held by the result only (test/analytics/memory.test.ts proves it on 100,000 records)',
+        }),
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   }
 }
 
-const CATEGORIES = [['INFRA', 'INFRA_NETWORK'], ['QA', 'QA_TEST_DEBT'], ['INTEGRATION', 'INTEGRATION_TIMING'], ['SCOPE', 'SCOPE_CREEP']] as const;
+const CATEGORIES = [
+  ['INFRA', 'INFRA_NETWORK'],
+  ['QA', 'QA_TEST_DEBT'],
+  ['INTEGRATION', 'INTEGRATION_TIMING'],
+  ['SCOPE', 'SCOPE_CREEP'],
+] as const;
 const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const;
 
 /** Failure record i of count: a hundred days of failures, 200 fingerprints, two in three resolved. */
@@ -96,11 +135,27 @@ function recordAt(i: number, count: number): FailureRecord {
   const ms = Date.parse('2025-10-01T00:00:00.000Z') + Math.floor((i * 100 * DAY) / count);
   const at = new Date(ms).toISOString();
   const [category, subcategory] = CATEGORIES[i % CATEGORIES.length]!;
-  const record = makeFailureRecord({ failure_id: `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`, timestamp: at, category, subcategory, severity: SEVERITIES[(i >> 2) % 4]! });
+  const record = makeFailureRecord({
+    failure_id: `00000000-0000-4000-8000-${i.toString(16).padStart(12, '0')}`,
+    timestamp: at,
+    category,
+    subcategory,
+    severity: SEVERITIES[(i >> 2) % 4]!,
+  });
   record.lab.fingerprint = fingerprintOf(`bench-${i % 200}`);
   record.repetition_tracking.is_repeat = i >= 200;
-  const history: FailureRecord['lab']['status_history'] = [{ from: null, to: 'OPEN', at, actor: 'lab', note: null, build_id: `b${i}` }];
-  if (i % 3 !== 0) history.push({ from: 'OPEN', to: 'RESOLVED', at: new Date(ms + (1 + (i % 97)) * 3_600_000).toISOString(), actor: 'alice', note: null, build_id: null });
+  const history: FailureRecord['lab']['status_history'] = [
+    { from: null, to: 'OPEN', at, actor: 'lab', note: null, build_id: `b${i}` },
+  ];
+  if (i % 3 !== 0)
+    history.push({
+      from: 'OPEN',
+      to: 'RESOLVED',
+      at: new Date(ms + (1 + (i % 97)) * 3_600_000).toISOString(),
+      actor: 'alice',
+      note: null,
+      build_id: null,
+    });
   record.lab.status_history = history;
   record.status = history.at(-1)!.to;
   return record;

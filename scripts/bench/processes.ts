@@ -15,10 +15,17 @@ export interface ProcessRun {
 }
 
 /** Runs `node args` (the Node that runs the bench) with its output discarded but for stderr's end. */
-export function runNode(args: string[], { env = {}, cwd = ROOT }: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<ProcessRun> {
+export function runNode(
+  args: string[],
+  { env = {}, cwd = ROOT }: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<ProcessRun> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, args, {
+      cwd,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     let peak: number | null = null;
     child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-4000)));

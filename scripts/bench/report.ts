@@ -26,7 +26,11 @@ async function everyRecord(store: TraceStore): Promise<LabRecord[]> {
   const out: LabRecord[] = [];
   let cursor: string | null = null;
   do {
-    const page: { records: LabRecord[]; cursor: string | null } = await store.query({ record_type: 'all', limit: 500, cursor });
+    const page: { records: LabRecord[]; cursor: string | null } = await store.query({
+      record_type: 'all',
+      limit: 500,
+      cursor,
+    });
     out.push(...page.records);
     cursor = page.cursor;
   } while (cursor);
@@ -50,13 +54,29 @@ export async function benchReport({ quick, rows, progress }: BenchContext, serve
   const scenarios = await loadScenarios(path.join(ROOT, 'scenarios'), subjects);
   const source = new MemoryStore();
   const ledger = new MemoryLedger();
-  const { summary } = await runCapture({ scenarios, subjects, store: source, model: server, concurrency: 8, buildId: 'bench-source', ledger: { store: ledger, settings: ledgerSettingsFromEnv({}) } });
-  if (summary.exit_code !== 0) throw new Error(`bench report: the source capture did not pass: ${JSON.stringify(summary)}`);
+  const { summary } = await runCapture({
+    scenarios,
+    subjects,
+    store: source,
+    model: server,
+    concurrency: 8,
+    buildId: 'bench-source',
+    ledger: { store: ledger, settings: ledgerSettingsFromEnv({}) },
+  });
+  if (summary.exit_code !== 0)
+    throw new Error(`bench report: the source capture did not pass: ${JSON.stringify(summary)}`);
   const records = await everyRecord(source);
 
   // One pass of the shipped scenarios: every run different, nothing for the page to share between runs.
   const distinct = await buildHtmlReport({ store: source, ledger, buildId: 'bench-source' });
-  rows.push(row({ name: `report: file size, ${summary.runs} distinct runs (one capture of every shipped scenario)`, unit: 'KB', lab: distinct.bytes / 1024, note: `embedded run data ${kb(dataBytes(distinct.html) / summary.runs)} a run` }));
+  rows.push(
+    row({
+      name: `report: file size, ${summary.runs} distinct runs (one capture of every shipped scenario)`,
+      unit: 'KB',
+      lab: distinct.bytes / 1024,
+      note: `embedded run data ${kb(dataBytes(distinct.html) / summary.runs)} a run`,
+    }),
+  );
 
   const store = new MemoryStore();
   await store.putMany(cloneRuns(records, runs));
@@ -71,8 +91,17 @@ export async function benchReport({ quick, rows, progress }: BenchContext, serve
   const bytes = Buffer.byteLength(html);
   const label = runs.toLocaleString('en-US');
   rows.push(
-    row({ name: `report: write the HTML report of ${label} runs (gather from a memory store, render; ${quick ? '1 run' : 'median of 3'})`, unit: 's', lab: median(writeMs) / 1000 }),
-    row({ name: `report: file size, ${label} runs`, unit: 'MB', lab: bytes / 1e6, note: `${kb(bytes / runs)} a run, of which embedded run data ${kb(dataBytes(html) / runs)}` }),
+    row({
+      name: `report: write the HTML report of ${label} runs (gather from a memory store, render; ${quick ? '1 run' : 'median of 3'})`,
+      unit: 's',
+      lab: median(writeMs) / 1000,
+    }),
+    row({
+      name: `report: file size, ${label} runs`,
+      unit: 'MB',
+      lab: bytes / 1e6,
+      note: `${kb(bytes / runs)} a run, of which embedded run data ${kb(dataBytes(html) / runs)}`,
+    }),
   );
 
   const chromium = chromiumPath();
@@ -103,9 +132,17 @@ export async function benchReport({ quick, rows, progress }: BenchContext, serve
       await page.close();
     }
     rows.push(
-      row({ name: `report: time to interactive in headless Chromium, ${label} runs (navigation to the script's mark; median of ${interactive.length})`, unit: 'ms', lab: median(interactive) }),
+      row({
+        name: `report: time to interactive in headless Chromium, ${label} runs (navigation to the script's mark; median of ${interactive.length})`,
+        unit: 'ms',
+        lab: median(interactive),
+      }),
       row({ name: `report: filter ${label} runs by kind in Chromium (median)`, unit: 'ms', lab: median(filter) }),
-      row({ name: "report: open the first run's view in Chromium (parses the run details; median)", unit: 'ms', lab: median(firstRun) }),
+      row({
+        name: "report: open the first run's view in Chromium (parses the run details; median)",
+        unit: 'ms',
+        lab: median(firstRun),
+      }),
     );
   } finally {
     await browser.close();

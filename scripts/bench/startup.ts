@@ -6,7 +6,10 @@ import { cosmosEnv, startCosmos } from '../../test/helpers/cosmos-server.ts';
 import { type BenchContext, median, row } from './common.ts';
 import { CLI, runNode } from './processes.ts';
 
-export async function benchStartup({ quick, rows, progress }: BenchContext, _server: ScriptedModelServer): Promise<void> {
+export async function benchStartup(
+  { quick, rows, progress }: BenchContext,
+  _server: ScriptedModelServer,
+): Promise<void> {
   const n = quick ? 3 : 10;
   // Interleaved, after one warm-up each (the compile cache is written on the first run).
   const time = async (args: string[][], env: NodeJS.ProcessEnv = {}) => {
@@ -21,10 +24,26 @@ export async function benchStartup({ quick, rows, progress }: BenchContext, _ser
     }
     return runs.map(median);
   };
-  const [node, help, one] = await time([['-e', '0'], [CLI, '--help'], [CLI, 'capture', '--filter', 'calculator-correct', '--store', 'memory', '--no-ledger']]);
+  const [node, help, one] = await time([
+    ['-e', '0'],
+    [CLI, '--help'],
+    [CLI, 'capture', '--filter', 'calculator-correct', '--store', 'memory', '--no-ledger'],
+  ]);
   rows.push(
-    row({ name: `\`lab --help\`, whole process, against \`node -e 0\` (median, n=${n})`, unit: 'ms', baseline: node!, lab: help!, target: { on: 'ratio', op: '<=', value: 3 } }),
-    row({ name: `a capture of one scenario (\`capture --filter calculator-correct\`), whole process, against \`node -e 0\` (median, n=${n})`, unit: 'ms', baseline: node!, lab: one!, target: { on: 'ratio', op: '<=', value: 5 } }),
+    row({
+      name: `\`lab --help\`, whole process, against \`node -e 0\` (median, n=${n})`,
+      unit: 'ms',
+      baseline: node!,
+      lab: help!,
+      target: { on: 'ratio', op: '<=', value: 3 },
+    }),
+    row({
+      name: `a capture of one scenario (\`capture --filter calculator-correct\`), whole process, against \`node -e 0\` (median, n=${n})`,
+      unit: 'ms',
+      baseline: node!,
+      lab: one!,
+      target: { on: 'ratio', op: '<=', value: 5 },
+    }),
   );
 
   // Every shipped scenario, into Cosmos (a Cosmos-protocol server on loopback, in this process) and into memory.
@@ -36,12 +55,23 @@ export async function benchStartup({ quick, rows, progress }: BenchContext, _ser
     const intoCosmos: number[] = [];
     for (let i = 0; i < k; i++) {
       const m = await runNode([CLI, 'capture', '--store', 'memory', '--concurrency', '16']);
-      const c = await runNode([CLI, 'capture', '--store', 'cosmos', '--concurrency', '16'], { env: cosmosEnv(cosmos.endpoint) });
+      const c = await runNode([CLI, 'capture', '--store', 'cosmos', '--concurrency', '16'], {
+        env: cosmosEnv(cosmos.endpoint),
+      });
       for (const r of [m, c]) if (r.code !== 0) throw new Error(`capture exited ${r.code}: ${r.stderr}`);
       memory.push(m.ms);
       intoCosmos.push(c.ms);
     }
-    rows.push(row({ name: `capture of every shipped scenario into cosmos against into memory, concurrency 16, whole process (median of ${k})`, unit: 'ms', baseline: median(memory), lab: median(intoCosmos), target: { on: 'ratio', op: '<=', value: 1.2 }, note: 'cosmos: @vercel/cosmosdb-server on loopback' }));
+    rows.push(
+      row({
+        name: `capture of every shipped scenario into cosmos against into memory, concurrency 16, whole process (median of ${k})`,
+        unit: 'ms',
+        baseline: median(memory),
+        lab: median(intoCosmos),
+        target: { on: 'ratio', op: '<=', value: 1.2 },
+        note: 'cosmos: @vercel/cosmosdb-server on loopback',
+      }),
+    );
   } finally {
     await cosmos.close();
   }

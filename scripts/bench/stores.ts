@@ -33,14 +33,38 @@ async function rate<T>(items: readonly T[], fn: (item: T) => Promise<unknown>): 
 }
 
 function records(n: number): TraceRecord[] {
-  return Array.from({ length: n }, (_, i) => makeRecord({ kind: KINDS[i % KINDS.length], subject: `subject-${i % 6}`, scenario: `scenario-${i % 25}`, startedAt: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString() }));
+  return Array.from({ length: n }, (_, i) =>
+    makeRecord({
+      kind: KINDS[i % KINDS.length],
+      subject: `subject-${i % 6}`,
+      scenario: `scenario-${i % 25}`,
+      startedAt: new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString(),
+    }),
+  );
 }
 
 /** Alternates baseline and store runs and keeps the best of each, so drift hits both alike. */
-async function compare(label: string, rounds: number, baseline: () => Promise<number>, store: () => Promise<number>, rows: BenchRow[], { target = true, note }: { target?: boolean; note?: string } = {}): Promise<void> {
+async function compare(
+  label: string,
+  rounds: number,
+  baseline: () => Promise<number>,
+  store: () => Promise<number>,
+  rows: BenchRow[],
+  { target = true, note }: { target?: boolean; note?: string } = {},
+): Promise<void> {
   let best = { base: 0, lab: 0 };
-  for (let i = 0; i < rounds; i++) best = { base: Math.max(best.base, await baseline()), lab: Math.max(best.lab, await store()) };
-  rows.push(row({ name: `${label} against the raw baseline (best of ${rounds})`, unit: 'ops/s', baseline: best.base, lab: best.lab, ...(target ? { target: { on: 'ratio', op: '>=', value: 0.8 } } : {}), ...(note ? { note } : {}) }));
+  for (let i = 0; i < rounds; i++)
+    best = { base: Math.max(best.base, await baseline()), lab: Math.max(best.lab, await store()) };
+  rows.push(
+    row({
+      name: `${label} against the raw baseline (best of ${rounds})`,
+      unit: 'ops/s',
+      baseline: best.base,
+      lab: best.lab,
+      ...(target ? { target: { on: 'ratio', op: '>=', value: 0.8 } } : {}),
+      ...(note ? { note } : {}),
+    }),
+  );
 }
 
 export async function benchStores({ quick, rows }: BenchContext, server: ScriptedModelServer): Promise<void> {
@@ -51,8 +75,21 @@ export async function benchStores({ quick, rows }: BenchContext, server: Scripte
     const batch = records(quick ? 2_000 : 20_000);
     const map = new Map<string, string>();
     const memory = new MemoryStore();
-    await compare('memory put (n=' + batch.length + ')', rounds, () => rate(batch, async (r) => void map.set(recordKey(r), JSON.stringify(r))), () => rate(batch, (r) => memory.put(r)), rows, { target: false, note: 'no target: the contract check on the way in is the point of the memory store' });
-    await compare('memory get', rounds, () => rate(batch, async (r) => JSON.parse(map.get(recordKey(r))!)), () => rate(batch, (r) => memory.get(recordKey(r))), rows);
+    await compare(
+      'memory put (n=' + batch.length + ')',
+      rounds,
+      () => rate(batch, async (r) => void map.set(recordKey(r), JSON.stringify(r))),
+      () => rate(batch, (r) => memory.put(r)),
+      rows,
+      { target: false, note: 'no target: the contract check on the way in is the point of the memory store' },
+    );
+    await compare(
+      'memory get',
+      rounds,
+      () => rate(batch, async (r) => JSON.parse(map.get(recordKey(r))!)),
+      () => rate(batch, (r) => memory.get(recordKey(r))),
+      rows,
+    );
   }
 
   // Files: the raw baseline writes a temporary file, fsyncs it, renames it and fsyncs the folder,
@@ -73,8 +110,20 @@ export async function benchStores({ quick, rows }: BenchContext, server: Scripte
       await dir.sync();
       await dir.close();
     };
-    await compare(`files put, one at a time (n=${batch.length})`, rounds, () => rate(batch, rawPut), () => rate(batch, (r) => store.put(r)), rows);
-    await compare('files get', rounds, () => rate(batch, async (r) => JSON.parse(await readFile(path.join(rawDir, `${recordKey(r)}.json`), 'utf8'))), () => rate(batch, (r) => store.get(recordKey(r))), rows);
+    await compare(
+      `files put, one at a time (n=${batch.length})`,
+      rounds,
+      () => rate(batch, rawPut),
+      () => rate(batch, (r) => store.put(r)),
+      rows,
+    );
+    await compare(
+      'files get',
+      rounds,
+      () => rate(batch, async (r) => JSON.parse(await readFile(path.join(rawDir, `${recordKey(r)}.json`), 'utf8'))),
+      () => rate(batch, (r) => store.get(recordKey(r))),
+      rows,
+    );
     await store.close();
     await rm(rawDir, { recursive: true, force: true });
     await rm(storeDir, { recursive: true, force: true });
@@ -88,14 +137,28 @@ export async function benchStores({ quick, rows }: BenchContext, server: Scripte
     const client = new CosmosClient(await clientOptions(cosmosConfigFromEnv(env)));
     const container = client.database(env.COSMOS_DATABASE!).container(env.COSMOS_CONTAINER_TRACES!);
     const batch = records(quick ? 300 : 2_000);
-    await compare(`cosmos put (upsert, n=${batch.length})`, rounds, () => rate(batch, (r) => container.items.upsert(toDocument(r))), () => rate(batch, (r) => store.put(r)), rows);
-    await compare('cosmos get (point read)', rounds, () => rate(batch, (r) => container.item(recordKey(r), recordKey(r)).read()), () => rate(batch, (r) => store.get(recordKey(r))), rows);
+    await compare(
+      `cosmos put (upsert, n=${batch.length})`,
+      rounds,
+      () => rate(batch, (r) => container.items.upsert(toDocument(r))),
+      () => rate(batch, (r) => store.put(r)),
+      rows,
+    );
+    await compare(
+      'cosmos get (point read)',
+      rounds,
+      () => rate(batch, (r) => container.item(recordKey(r), recordKey(r)).read()),
+      () => rate(batch, (r) => store.get(recordKey(r))),
+      rows,
+    );
     client.dispose();
     await store.close();
 
     // Capture into Cosmos: bulk (executeBulkOperations through the batch writer) against one upsert at a time.
     const subjects = await loadSubjects(path.join(ROOT, 'subjects'));
-    const scenarios = (await loadScenarios(path.join(ROOT, 'scenarios'), subjects)).filter(({ scenario }) => !waitsOnPurpose(scenario) && scenario.subject !== 'hostile-agent');
+    const scenarios = (await loadScenarios(path.join(ROOT, 'scenarios'), subjects)).filter(
+      ({ scenario }) => !waitsOnPurpose(scenario) && scenario.subject !== 'hostile-agent',
+    );
     // Each capture writes into a container of its own, deleted after it: the Cosmos-protocol
     // server holds every document in this process's memory.
     const repeat = quick ? 20 : 40;
@@ -103,10 +166,25 @@ export async function benchStores({ quick, rows }: BenchContext, server: Scripte
       const config = cosmosConfigFromEnv(cosmosEnv(cosmos.endpoint));
       const bulk = await CosmosStore.open(config);
       const target: TraceStore = oneAtATime
-        ? { name: 'cosmos', put: (r) => bulk.put(r), putMany: (rs) => putEach(bulk, rs, storeKey, String), get: (k) => bulk.get(k), query: (q) => bulk.query(q), close: () => bulk.close() }
+        ? {
+            name: 'cosmos',
+            put: (r) => bulk.put(r),
+            putMany: (rs) => putEach(bulk, rs, storeKey, String),
+            get: (k) => bulk.get(k),
+            query: (q) => bulk.query(q),
+            close: () => bulk.close(),
+          }
         : bulk;
       const t = performance.now();
-      const { summary } = await runCapture({ scenarios, subjects, store: target, model: server, concurrency: 16, repeat, keepResults: false });
+      const { summary } = await runCapture({
+        scenarios,
+        subjects,
+        store: target,
+        model: server,
+        concurrency: 16,
+        repeat,
+        keepResults: false,
+      });
       const seconds = (performance.now() - t) / 1000;
       await bulk.close();
       const admin = new CosmosClient(await clientOptions(config));
@@ -121,7 +199,15 @@ export async function benchStores({ quick, rows }: BenchContext, server: Scripte
       single = Math.max(single, await captureInto(true));
       bulkRate = Math.max(bulkRate, await captureInto(false));
     }
-    rows.push(row({ name: `capture into cosmos, concurrency 16 (${scenarios.length * repeat} runs): batched writes (bulk, or concurrent point upserts for a batch of up to 100) against one upsert at a time (best of ${rounds})`, unit: 'runs/s', baseline: single, lab: bulkRate, target: { on: 'ratio', op: '>=', value: 1 } }));
+    rows.push(
+      row({
+        name: `capture into cosmos, concurrency 16 (${scenarios.length * repeat} runs): batched writes (bulk, or concurrent point upserts for a batch of up to 100) against one upsert at a time (best of ${rounds})`,
+        unit: 'runs/s',
+        baseline: single,
+        lab: bulkRate,
+        target: { on: 'ratio', op: '>=', value: 1 },
+      }),
+    );
   } finally {
     await cosmos.close();
   }
@@ -133,7 +219,11 @@ export async function benchStores({ quick, rows }: BenchContext, server: Scripte
     await (await FilesStore.open(dir)).close();
     const all = records(n);
     for (let i = 0; i < all.length; i += 1000) {
-      await Promise.all(all.slice(i, i + 1000).map((r) => writeFile(path.join(dir, 'records', `${recordKey(r)}.json`), JSON.stringify(r))));
+      await Promise.all(
+        all
+          .slice(i, i + 1000)
+          .map((r) => writeFile(path.join(dir, 'records', `${recordKey(r)}.json`), JSON.stringify(r))),
+      );
     }
     let t = performance.now();
     let store = await FilesStore.open(dir);
@@ -148,7 +238,14 @@ export async function benchStores({ quick, rows }: BenchContext, server: Scripte
       return performance.now() - s;
     };
     const byKind = await time(() => store.query({ kind: 'timeout', limit: 100 }));
-    const bySubjectWindow = await time(() => store.query({ subject_id: 'subject-3', since: all[n / 2]!.started_at, until: all[Math.min(n - 1, n / 2 + 5000)]!.started_at, limit: 100 }));
+    const bySubjectWindow = await time(() =>
+      store.query({
+        subject_id: 'subject-3',
+        since: all[n / 2]!.started_at,
+        until: all[Math.min(n - 1, n / 2 + 5000)]!.started_at,
+        limit: 100,
+      }),
+    );
     const byScenario = await time(() => store.query({ scenario_id: 'scenario-7', limit: 100 }));
     let pages = 0;
     const walk = await time(async () => {
@@ -162,9 +259,23 @@ export async function benchStores({ quick, rows }: BenchContext, server: Scripte
     await store.close();
     await rm(dir, { recursive: true, force: true });
     rows.push(
-      row({ name: `files store at ${n} records: reopen with the index current, against opening with the index built from the files`, unit: 'ms', baseline: build, lab: reopen }),
-      row({ name: `files store at ${n} records: first page of 100 by kind / subject and time window / scenario`, unit: 'ms', lab: Math.max(byKind, bySubjectWindow, byScenario), note: `the slowest of the three: ${byKind.toFixed(1)}, ${bySubjectWindow.toFixed(1)} and ${byScenario.toFixed(1)} ms` }),
-      row({ name: `files store at ${n} records: every exception (${n / 5} records, ${pages} pages of 500)`, unit: 'ms', lab: walk }),
+      row({
+        name: `files store at ${n} records: reopen with the index current, against opening with the index built from the files`,
+        unit: 'ms',
+        baseline: build,
+        lab: reopen,
+      }),
+      row({
+        name: `files store at ${n} records: first page of 100 by kind / subject and time window / scenario`,
+        unit: 'ms',
+        lab: Math.max(byKind, bySubjectWindow, byScenario),
+        note: `the slowest of the three: ${byKind.toFixed(1)}, ${bySubjectWindow.toFixed(1)} and ${byScenario.toFixed(1)} ms`,
+      }),
+      row({
+        name: `files store at ${n} records: every exception (${n / 5} records, ${pages} pages of 500)`,
+        unit: 'ms',
+        lab: walk,
+      }),
     );
   }
 }

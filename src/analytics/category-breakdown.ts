@@ -1,5 +1,10 @@
 import type { CountsBySeverity, CountsByStatus, FailureByCategory } from '../contracts/failure-analytics.ts';
-import { FAILURE_CATEGORIES, type FailureCategory, type FailureRecord, SUBCATEGORIES } from '../contracts/failure-record.ts';
+import {
+  FAILURE_CATEGORIES,
+  type FailureCategory,
+  type FailureRecord,
+  SUBCATEGORIES,
+} from '../contracts/failure-record.ts';
 import { inOrder, zeroBySeverity, zeroByStatus } from './counts.ts';
 import type { RecordTimeline } from './record-timeline.ts';
 
@@ -42,7 +47,10 @@ export class CategoryAccumulator {
       categories: inOrder(this.#categories, FAILURE_CATEGORIES).map(([category, { subcategories, ...counts }]) => ({
         category,
         ...counts,
-        subcategories: inOrder(subcategories, SUBCATEGORIES[category]).map(([subcategory, c]) => ({ subcategory: subcategory as FailureRecord['subcategory'], ...c })),
+        subcategories: inOrder(subcategories, SUBCATEGORIES[category]).map(([subcategory, c]) => ({
+          subcategory: subcategory as FailureRecord['subcategory'],
+          ...c,
+        })),
       })),
     };
   }

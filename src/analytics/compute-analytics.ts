@@ -26,7 +26,10 @@ export interface AnalyticsOptions {
  * what the files hold (days, categories, fingerprints), never with the number of records: each
  * record is folded into counters and dropped. The same records and asOf give byte-identical files.
  */
-export async function computeAnalytics(records: AsyncIterable<FailureRecord> | Iterable<FailureRecord>, { asOf }: AnalyticsOptions): Promise<FailureAnalytics> {
+export async function computeAnalytics(
+  records: AsyncIterable<FailureRecord> | Iterable<FailureRecord>,
+  { asOf }: AnalyticsOptions,
+): Promise<FailureAnalytics> {
   const asOfMs = parseAsOf(asOf);
   const canonical = new Date(asOfMs).toISOString();
   const trends = new TrendsAccumulator();
@@ -41,5 +44,10 @@ export async function computeAnalytics(records: AsyncIterable<FailureRecord> | I
     repeats.add(record, timeline);
     mttr.add(record, timeline);
   }
-  return { trends: trends.result(canonical), byCategory: categories.result(canonical), repeats: repeats.result(canonical), mttr: mttr.result(canonical) };
+  return {
+    trends: trends.result(canonical),
+    byCategory: categories.result(canonical),
+    repeats: repeats.result(canonical),
+    mttr: mttr.result(canonical),
+  };
 }

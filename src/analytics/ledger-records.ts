@@ -14,7 +14,11 @@ export async function* ledgerRecords(ledger: FailureLedger, query: FailureQuery 
     yield* page.records;
     if (page.cursor === null) return;
     // A backend that hands back the cursor it was given would page forever.
-    if (page.cursor === cursor) throw new StoreError({ store: ledger.name, message: `query returned the cursor it was given (${cursor}); paging stopped instead of looping` });
+    if (page.cursor === cursor)
+      throw new StoreError({
+        store: ledger.name,
+        message: `query returned the cursor it was given (${cursor}); paging stopped instead of looping`,
+      });
     cursor = page.cursor;
   }
 }

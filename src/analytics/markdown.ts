@@ -7,11 +7,18 @@ import { DAY_MS, HOUR_MS } from './utc-calendar.ts';
 
 /** A cell's text, with what would break a table row escaped. */
 export function cell(text: string | number): string {
-  return String(text).replaceAll('\\', '\\\\').replaceAll('|', '\\|').replace(/\s*\n\s*/g, ' ');
+  return String(text)
+    .replaceAll('\\', '\\\\')
+    .replaceAll('|', '\\|')
+    .replace(/\s*\n\s*/g, ' ');
 }
 
 /** A Markdown table; `right` names the columns aligned right (numbers). */
-export function table(header: readonly string[], rows: readonly (readonly (string | number)[])[], right: readonly number[] = []): string {
+export function table(
+  header: readonly string[],
+  rows: readonly (readonly (string | number)[])[],
+  right: readonly number[] = [],
+): string {
   const line = (cells: readonly (string | number)[]) => `| ${cells.map(cell).join(' | ')} |`;
   const rule = `|${header.map((_, i) => (right.includes(i) ? '---:' : '---')).join('|')}|`;
   return [line(header), rule, ...rows.map(line)].join('\n');

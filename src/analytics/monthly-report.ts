@@ -1,5 +1,15 @@
 import type { FailureRecord } from '../contracts/failure-record.ts';
-import { formatDuration, formatPeriod, formatTime, formatWindow, percent, plural, shortFingerprint, table, truncate } from './markdown.ts';
+import {
+  formatDuration,
+  formatPeriod,
+  formatTime,
+  formatWindow,
+  percent,
+  plural,
+  shortFingerprint,
+  table,
+  truncate,
+} from './markdown.ts';
 import { breachSection, governanceTable, preventionTable, repeatTable, topFingerprints } from './report-sections.ts';
 import { gatherWindow, SEVERITY_WEIGHT } from './report-window.ts';
 import { parseAsOf } from './utc-calendar.ts';
@@ -15,7 +25,10 @@ const PRIORITY_ROWS = 5;
  * most costly (runs weighted by severity) and most preventable (a measure exists but the failure is
  * not prevented yet).
  */
-export async function monthlyReport(records: AsyncIterable<FailureRecord> | Iterable<FailureRecord>, { asOf }: ReportOptions): Promise<string> {
+export async function monthlyReport(
+  records: AsyncIterable<FailureRecord> | Iterable<FailureRecord>,
+  { asOf }: ReportOptions,
+): Promise<string> {
   const asOfMs = parseAsOf(asOf);
   const w = await gatherWindow(records, { asOfMs, days: 30, sliceDays: 7 });
   const sections: string[] = [];
@@ -43,7 +56,21 @@ export async function monthlyReport(records: AsyncIterable<FailureRecord> | Iter
     `## 1. Failure trends over time\n\n` +
       `${plural(w.recorded, 'failure')} in these 30 days, in ${plural(w.runs, 'run')}: ${latest.recorded} in the latest week${before ? `, ${before.recorded} in the week before` : ''}. ` +
       'Weeks are counted back from the as-of time; the oldest row is what remains of the 30 days. "Resolved" counts failures resolved for the first time, and "Mean to resolve" is their mean time from creation.\n\n' +
-      table(['Week', 'Failures', 'Runs', 'Critical or high', 'Repeats', 'Resolved', 'Mean to resolve', 'Prevented', 'Reopened'], trendRows, [1, 2, 3, 4, 5, 6, 7, 8]),
+      table(
+        [
+          'Week',
+          'Failures',
+          'Runs',
+          'Critical or high',
+          'Repeats',
+          'Resolved',
+          'Mean to resolve',
+          'Prevented',
+          'Reopened',
+        ],
+        trendRows,
+        [1, 2, 3, 4, 5, 6, 7, 8],
+      ),
   );
 
   const categories = [...w.categories()].sort((a, b) => b.records - a.records || b.runs - a.runs);
@@ -53,7 +80,13 @@ export async function monthlyReport(records: AsyncIterable<FailureRecord> | Iter
         ? 'None in these 30 days.'
         : `Most failures first.\n\n${table(
             ['Category', 'Failures', 'Share', 'Runs', 'Most common subcategory'],
-            categories.map((c) => [c.category, c.records, percent(c.records, w.recorded), c.runs, `${c.subcategories[0]![0]} (${c.subcategories[0]![1]})`]),
+            categories.map((c) => [
+              c.category,
+              c.records,
+              percent(c.records, w.recorded),
+              c.runs,
+              `${c.subcategories[0]![0]} (${c.subcategories[0]![1]})`,
+            ]),
             [1, 2, 3],
           )}`),
   );
@@ -64,7 +97,9 @@ export async function monthlyReport(records: AsyncIterable<FailureRecord> | Iter
       (w.recorded === 0
         ? 'No failures in these 30 days, so no repeats.'
         : `**${percent(w.repeats, w.recorded)}** of the failures were repeats: ${w.repeats} of ${w.recorded} repeated a failure seen before, and ${w.regressions} of those came back after being resolved or prevented.` +
-          (repeats.count === 0 ? '' : `\n\n${plural(repeats.count, 'fingerprint')} (shortened here) had more than one failure; most failures in these 30 days first:\n\n${repeats.text}`)),
+          (repeats.count === 0
+            ? ''
+            : `\n\n${plural(repeats.count, 'fingerprint')} (shortened here) had more than one failure; most failures in these 30 days first:\n\n${repeats.text}`)),
   );
 
   const held = w.everPrevented - w.cameBackAfterPrevention;
@@ -109,12 +144,24 @@ export async function monthlyReport(records: AsyncIterable<FailureRecord> | Iter
           `Cost weighs each run by its severity: CRITICAL ${SEVERITY_WEIGHT.CRITICAL}, HIGH ${SEVERITY_WEIGHT.HIGH}, MEDIUM ${SEVERITY_WEIGHT.MEDIUM}, LOW ${SEVERITY_WEIGHT.LOW}.\n\n` +
           `### Most common\n\n${table(
             ['Fingerprint', 'Category', 'Component', 'Failures', 'Runs'],
-            common.map((f) => [fp(f), `${f.latest.category} / ${f.latest.subcategory}`, f.latest.component, f.windowRecords, f.windowRuns]),
+            common.map((f) => [
+              fp(f),
+              `${f.latest.category} / ${f.latest.subcategory}`,
+              f.latest.component,
+              f.windowRecords,
+              f.windowRuns,
+            ]),
             [3, 4],
           )}\n\n` +
           `### Most costly\n\n${table(
             ['Fingerprint', 'Category', 'Worst severity', 'Runs', 'Cost'],
-            costly.map((f) => [fp(f), `${f.latest.category} / ${f.latest.subcategory}`, f.worstSeverity, f.windowRuns, f.windowCost]),
+            costly.map((f) => [
+              fp(f),
+              `${f.latest.category} / ${f.latest.subcategory}`,
+              f.worstSeverity,
+              f.windowRuns,
+              f.windowCost,
+            ]),
             [3, 4],
           )}\n\n` +
           `### Most preventable\n\nFingerprints with a prevention measure, adopted or suggested, whose latest failure is not prevented yet; most costly first.\n\n` +
@@ -122,7 +169,13 @@ export async function monthlyReport(records: AsyncIterable<FailureRecord> | Iter
             ? 'None: every fingerprint with a measure is already prevented.'
             : table(
                 ['Fingerprint', 'Category', 'Cost', 'Measure', 'Adopted'],
-                preventable.map((f) => [fp(f), `${f.latest.category} / ${f.latest.subcategory}`, f.windowCost, truncate(f.measure!.text), f.measure!.adopted ? 'yes' : 'no, suggested']),
+                preventable.map((f) => [
+                  fp(f),
+                  `${f.latest.category} / ${f.latest.subcategory}`,
+                  f.windowCost,
+                  truncate(f.measure!.text),
+                  f.measure!.adopted ? 'yes' : 'no, suggested',
+                ]),
                 [2],
               ))),
   );

@@ -1,5 +1,16 @@
-import { HISTOGRAM_BUCKET_RATIO, type MttrGroup, type MttrMetrics, type SlaCounts } from '../contracts/failure-analytics.ts';
-import { FAILURE_CATEGORIES, type FailureCategory, type FailureRecord, SEVERITIES, type Severity } from '../contracts/failure-record.ts';
+import {
+  HISTOGRAM_BUCKET_RATIO,
+  type MttrGroup,
+  type MttrMetrics,
+  type SlaCounts,
+} from '../contracts/failure-analytics.ts';
+import {
+  FAILURE_CATEGORIES,
+  type FailureCategory,
+  type FailureRecord,
+  SEVERITIES,
+  type Severity,
+} from '../contracts/failure-record.ts';
 import { inOrder } from './counts.ts';
 import { DurationHistogram, HISTOGRAM_MAX_RELATIVE_ERROR } from './duration-histogram.ts';
 import { isOpen, type RecordTimeline } from './record-timeline.ts';
@@ -26,7 +37,12 @@ export class MttrGroupAccumulator {
   }
 
   result(): MttrGroup {
-    return { records: this.records, resolution: this.resolution.stats(), prevention: this.prevention.stats(), sla: { ...this.sla } };
+    return {
+      records: this.records,
+      resolution: this.resolution.stats(),
+      prevention: this.prevention.stats(),
+      sla: { ...this.sla },
+    };
   }
 }
 
@@ -51,9 +67,16 @@ export class MttrAccumulator {
     return {
       schema_version: 1,
       as_of: asOf,
-      percentiles: { method: 'log-histogram', bucket_ratio: HISTOGRAM_BUCKET_RATIO, max_relative_error: HISTOGRAM_MAX_RELATIVE_ERROR },
+      percentiles: {
+        method: 'log-histogram',
+        bucket_ratio: HISTOGRAM_BUCKET_RATIO,
+        max_relative_error: HISTOGRAM_MAX_RELATIVE_ERROR,
+      },
       overall: this.#overall.result(),
-      by_category: inOrder(this.#byCategory, FAILURE_CATEGORIES).map(([category, group]) => ({ category, ...group.result() })),
+      by_category: inOrder(this.#byCategory, FAILURE_CATEGORIES).map(([category, group]) => ({
+        category,
+        ...group.result(),
+      })),
       by_severity: inOrder(this.#bySeverity, SEVERITIES).map(([severity, group]) => ({ severity, ...group.result() })),
     };
   }

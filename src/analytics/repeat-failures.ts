@@ -20,7 +20,12 @@ interface FingerprintState {
   firstMs: number;
   lastMs: number;
   ids: BoundedList<RecordKey>;
-  latest: RecordKey & { category: FailureRecord['category']; subcategory: FailureRecord['subcategory']; component: string; status: FailureStatus };
+  latest: RecordKey & {
+    category: FailureRecord['category'];
+    subcategory: FailureRecord['subcategory'];
+    component: string;
+    status: FailureStatus;
+  };
   openRecords: number;
   escalations: number;
   regressions: number;
@@ -34,10 +39,26 @@ export class RepeatAccumulator {
   add(record: FailureRecord, timeline: RecordTimeline): void {
     this.#records++;
     const key = { ms: timeline.recordedMs, id: record.failure_id };
-    const latest = { ...key, category: record.category, subcategory: record.subcategory, component: record.context.component, status: timeline.status };
+    const latest = {
+      ...key,
+      category: record.category,
+      subcategory: record.subcategory,
+      component: record.context.component,
+      status: timeline.status,
+    };
     let state = this.#fingerprints.get(record.lab.fingerprint);
     if (!state) {
-      state = { records: 0, runs: 0, firstMs: key.ms, lastMs: key.ms, ids: new BoundedList(REPEAT_FAILURE_IDS_MAX, compareRecordKeys), latest, openRecords: 0, escalations: 0, regressions: 0 };
+      state = {
+        records: 0,
+        runs: 0,
+        firstMs: key.ms,
+        lastMs: key.ms,
+        ids: new BoundedList(REPEAT_FAILURE_IDS_MAX, compareRecordKeys),
+        latest,
+        openRecords: 0,
+        escalations: 0,
+        regressions: 0,
+      };
       this.#fingerprints.set(record.lab.fingerprint, state);
     }
     state.records++;

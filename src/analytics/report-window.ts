@@ -1,4 +1,11 @@
-import { FAILURE_CATEGORIES, type FailureCategory, type FailureRecord, type FailureStatus, SEVERITIES, type Severity } from '../contracts/failure-record.ts';
+import {
+  FAILURE_CATEGORIES,
+  type FailureCategory,
+  type FailureRecord,
+  type FailureStatus,
+  SEVERITIES,
+  type Severity,
+} from '../contracts/failure-record.ts';
 import { BoundedList, compareText } from './bounded-list.ts';
 import { inOrder } from './counts.ts';
 import { DurationHistogram } from './duration-histogram.ts';
@@ -135,13 +142,23 @@ export class ReportWindow {
   repeats = 0;
   regressions = 0;
   escalations = 0;
-  readonly byCategory = new Map<FailureCategory, { records: number; runs: number; subcategories: Map<string, number> }>();
+  readonly byCategory = new Map<
+    FailureCategory,
+    { records: number; runs: number; subcategories: Map<string, number> }
+  >();
   readonly bySeverity = new Map<Severity, { records: number; runs: number; open: number; overdue: number }>();
   readonly resolved = newResolution();
   readonly resolvedBySeverity = new Map<Severity, ResolutionSummary>();
-  readonly breaches = new BoundedList<Breach>(REPORT_ROWS, (a, b) => b.overdueMs - a.overdueMs || compareText(a.fingerprint, b.fingerprint) || compareText(a.failureId, b.failureId));
+  readonly breaches = new BoundedList<Breach>(
+    REPORT_ROWS,
+    (a, b) =>
+      b.overdueMs - a.overdueMs || compareText(a.fingerprint, b.fingerprint) || compareText(a.failureId, b.failureId),
+  );
   openBreaches = 0;
-  readonly prevented = new BoundedList<PreventionRow>(REPORT_ROWS, (a, b) => a.atMs - b.atMs || compareText(a.fingerprint, b.fingerprint) || compareText(a.failureId, b.failureId));
+  readonly prevented = new BoundedList<PreventionRow>(
+    REPORT_ROWS,
+    (a, b) => a.atMs - b.atMs || compareText(a.fingerprint, b.fingerprint) || compareText(a.failureId, b.failureId),
+  );
   verifiedPrevented = 0;
   /** Records recorded in the window whose only measures are machine suggestions. */
   suggestionsOnly = 0;
@@ -150,7 +167,14 @@ export class ReportWindow {
   /** Up to as-of: records ever prevented, and those of them reopened after it. */
   everPrevented = 0;
   cameBackAfterPrevention = 0;
-  readonly governance = new BoundedList<GovernanceRow>(REPORT_ROWS, (a, b) => a.atMs - b.atMs || compareText(a.fingerprint, b.fingerprint) || compareText(a.failureId, b.failureId) || compareText(a.text, b.text));
+  readonly governance = new BoundedList<GovernanceRow>(
+    REPORT_ROWS,
+    (a, b) =>
+      a.atMs - b.atMs ||
+      compareText(a.fingerprint, b.fingerprint) ||
+      compareText(a.failureId, b.failureId) ||
+      compareText(a.text, b.text),
+  );
   readonly governanceByCategory = new Map<FailureCategory, number>();
   governanceImplications = 0;
   propagationRequired = 0;
@@ -165,7 +189,17 @@ export class ReportWindow {
     const slices: SliceCounts[] = [];
     for (let toMs = asOfMs; toMs > trendFromMs; toMs -= sliceDays * DAY_MS) {
       const fromMs = Math.max(trendFromMs, toMs - sliceDays * DAY_MS);
-      slices.unshift({ fromMs, toMs, recorded: 0, runs: 0, severe: 0, repeats: 0, resolution: new DurationHistogram(), prevented: 0, reopened: 0 });
+      slices.unshift({
+        fromMs,
+        toMs,
+        recorded: 0,
+        runs: 0,
+        severe: 0,
+        repeats: 0,
+        resolution: new DurationHistogram(),
+        prevented: 0,
+        reopened: 0,
+      });
     }
     this.slices = slices;
   }
@@ -198,7 +232,10 @@ export class ReportWindow {
 
   /** Every severity, CRITICAL first, with its records in the window. */
   severities(): { severity: Severity; records: number; runs: number; open: number; overdue: number }[] {
-    return SEVERITIES.map((severity) => ({ severity, ...(this.bySeverity.get(severity) ?? { records: 0, runs: 0, open: 0, overdue: 0 }) }));
+    return SEVERITIES.map((severity) => ({
+      severity,
+      ...(this.bySeverity.get(severity) ?? { records: 0, runs: 0, open: 0, overdue: 0 }),
+    }));
   }
 
   #recorded(record: FailureRecord, timeline: RecordTimeline): void {
@@ -207,7 +244,11 @@ export class ReportWindow {
     this.runs += runs;
     if (record.repetition_tracking.is_repeat) this.repeats++;
     if (record.lab.regression !== null) this.regressions++;
-    const category = mapEntry(this.byCategory, record.category, () => ({ records: 0, runs: 0, subcategories: new Map<string, number>() }));
+    const category = mapEntry(this.byCategory, record.category, () => ({
+      records: 0,
+      runs: 0,
+      subcategories: new Map<string, number>(),
+    }));
     category.records++;
     category.runs += runs;
     category.subcategories.set(record.subcategory, (category.subcategories.get(record.subcategory) ?? 0) + 1);
@@ -229,7 +270,13 @@ export class ReportWindow {
 
   #fingerprint(record: FailureRecord, timeline: RecordTimeline, inWindow: boolean): void {
     const key = { ms: timeline.recordedMs, id: record.failure_id };
-    const latest = { ...key, category: record.category, subcategory: record.subcategory, component: record.context.component, status: timeline.status };
+    const latest = {
+      ...key,
+      category: record.category,
+      subcategory: record.subcategory,
+      component: record.context.component,
+      status: timeline.status,
+    };
     const f = mapEntry(this.#fingerprints, record.lab.fingerprint, () => ({
       fingerprint: record.lab.fingerprint,
       totalRecords: 0,
@@ -242,7 +289,13 @@ export class ReportWindow {
       measure: null,
     }));
     const measure = measureOf(record, key);
-    if (measure && (f.measure === null || Number(measure.adopted) - Number(f.measure.adopted) > 0 || (measure.adopted === f.measure.adopted && compareRecordKeys(measure, f.measure) > 0))) f.measure = measure;
+    if (
+      measure &&
+      (f.measure === null ||
+        Number(measure.adopted) - Number(f.measure.adopted) > 0 ||
+        (measure.adopted === f.measure.adopted && compareRecordKeys(measure, f.measure) > 0))
+    )
+      f.measure = measure;
     f.totalRecords++;
     if (compareRecordKeys(latest, f.latest) > 0) f.latest = latest;
     if (!inWindow) return;
@@ -261,7 +314,8 @@ export class ReportWindow {
         if (record.severity === 'CRITICAL' || record.severity === 'HIGH') slice.severe++;
         if (record.repetition_tracking.is_repeat) slice.repeats++;
       }
-      if (timeline.firstResolvedMs !== null && within(timeline.firstResolvedMs, slice)) slice.resolution.add(timeline.firstResolvedMs - timeline.createdMs);
+      if (timeline.firstResolvedMs !== null && within(timeline.firstResolvedMs, slice))
+        slice.resolution.add(timeline.firstResolvedMs - timeline.createdMs);
       if (timeline.firstPreventedMs !== null && within(timeline.firstPreventedMs, slice)) slice.prevented++;
       slice.reopened += timeline.transitions.filter((t) => isReopen(t) && within(t.atMs, slice)).length;
     }
@@ -278,7 +332,13 @@ export class ReportWindow {
         else group.withinSla++;
       }
     }
-    const base = { failureId: record.failure_id, fingerprint: record.lab.fingerprint, severity: record.severity, targetMs: timeline.targetMs, status: timeline.status };
+    const base = {
+      failureId: record.failure_id,
+      fingerprint: record.lab.fingerprint,
+      severity: record.severity,
+      targetMs: timeline.targetMs,
+      status: timeline.status,
+    };
     if (isOpen(timeline.status) && timeline.targetMs < this.asOfMs) {
       this.openBreaches++;
       this.breaches.add({ ...base, overdueMs: this.asOfMs - timeline.targetMs, open: true });
@@ -297,7 +357,9 @@ export class ReportWindow {
     if (preventedMs === null) return;
     this.everPrevented++;
     if (timeline.transitions.some((t) => t.from === 'PREVENTED' && isReopen(t))) this.cameBackAfterPrevention++;
-    const preventedHere = timeline.transitions.find((t) => t.to === 'PREVENTED' && t.from !== 'PREVENTED' && within(t.atMs, this.window));
+    const preventedHere = timeline.transitions.find(
+      (t) => t.to === 'PREVENTED' && t.from !== 'PREVENTED' && within(t.atMs, this.window),
+    );
     if (!preventedHere) return;
     const verification = record.lab.verification;
     const verifiedMs = verification ? Date.parse(verification.verified_at) : null;
@@ -319,14 +381,23 @@ export class ReportWindow {
     const atMs = timeline.firstPreventedMs ?? timeline.firstResolvedMs;
     if (atMs === null || !within(atMs, this.window)) return;
     for (const text of record.prevention.governance_updates) {
-      this.governance.add({ text, failureId: record.failure_id, fingerprint: record.lab.fingerprint, category: record.category, atMs });
+      this.governance.add({
+        text,
+        failureId: record.failure_id,
+        fingerprint: record.lab.fingerprint,
+        category: record.category,
+        atMs,
+      });
       this.governanceByCategory.set(record.category, (this.governanceByCategory.get(record.category) ?? 0) + 1);
     }
   }
 }
 
 /** Gathers a report window from a stream of records (records at or after as-of are left out). */
-export async function gatherWindow(records: AsyncIterable<FailureRecord> | Iterable<FailureRecord>, options: WindowOptions): Promise<ReportWindow> {
+export async function gatherWindow(
+  records: AsyncIterable<FailureRecord> | Iterable<FailureRecord>,
+  options: WindowOptions,
+): Promise<ReportWindow> {
   const window = new ReportWindow(options);
   const { asOfMs } = options;
   for await (const record of records) {

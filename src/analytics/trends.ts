@@ -6,7 +6,18 @@ import { isReopen, type RecordTimeline } from './record-timeline.ts';
 import { DAY_MS, isoWeek, utcDay } from './utc-calendar.ts';
 
 function zeroTrend(): TrendCounts {
-  return { recorded: 0, runs: 0, repeats: 0, regressions: 0, by_category: zeroByCategory(), by_severity: zeroBySeverity(), resolved: 0, prevented: 0, reopened: 0, escalations: 0 };
+  return {
+    recorded: 0,
+    runs: 0,
+    repeats: 0,
+    regressions: 0,
+    by_category: zeroByCategory(),
+    by_severity: zeroBySeverity(),
+    resolved: 0,
+    prevented: 0,
+    reopened: 0,
+    escalations: 0,
+  };
 }
 
 type Event = 'resolved' | 'prevented' | 'reopened' | 'escalations';

@@ -9,7 +9,9 @@ export const DAY_MS = 24 * HOUR_MS;
 /** The instant an analysis describes, in ms; a UsageError names the expected form when it is not an ISO UTC time. */
 export function parseAsOf(asOf: string): number {
   if (!IsoTime.safeParse(asOf).success) {
-    throw new UsageError({ message: `as-of time ${JSON.stringify(asOf)} is not an ISO 8601 UTC time; give one such as 2026-01-15T00:00:00.000Z` });
+    throw new UsageError({
+      message: `as-of time ${JSON.stringify(asOf)} is not an ISO 8601 UTC time; give one such as 2026-01-15T00:00:00.000Z`,
+    });
   }
   return Date.parse(asOf);
 }

@@ -16,7 +16,10 @@ export interface ReportOptions {
  * contents as numbered sections. It reads every record up to asOf in one pass (an old failure can
  * be overdue or repeat this week), and depends on nothing but the records and asOf.
  */
-export async function weeklyReport(records: AsyncIterable<FailureRecord> | Iterable<FailureRecord>, { asOf }: ReportOptions): Promise<string> {
+export async function weeklyReport(
+  records: AsyncIterable<FailureRecord> | Iterable<FailureRecord>,
+  { asOf }: ReportOptions,
+): Promise<string> {
   const asOfMs = parseAsOf(asOf);
   const w = await gatherWindow(records, { asOfMs, days: 7, sliceDays: 7, trendDays: 14 });
   const previous = w.slices.length > 1 ? w.slices[w.slices.length - 2]! : null;
@@ -51,7 +54,13 @@ export async function weeklyReport(records: AsyncIterable<FailureRecord> | Itera
         : 'Most failures first.\n\n' +
           table(
             ['Category', 'Failures', 'Share', 'Runs', 'Subcategories'],
-            categories.map((c) => [c.category, c.records, percent(c.records, w.recorded), c.runs, c.subcategories.map(([s, n]) => `${s} (${n})`).join(', ')]),
+            categories.map((c) => [
+              c.category,
+              c.records,
+              percent(c.records, w.recorded),
+              c.runs,
+              c.subcategories.map(([s, n]) => `${s} (${n})`).join(', '),
+            ]),
             [1, 2, 3],
           )),
   );
@@ -74,23 +83,43 @@ export async function weeklyReport(records: AsyncIterable<FailureRecord> | Itera
         : `${plural(repeats.count, 'fingerprint')} seen before came back this week. A fingerprint groups the records of one recurring failure (shortened here). Most failures this week first.\n\n${repeats.text}`),
   );
 
-  const resolvedRows = inOrder(w.resolvedBySeverity, SEVERITIES).map(([severity, r]) => [severity, slaText(severity), r.durations.count, ...durationCells(r.durations), r.withinSla, r.late]);
+  const resolvedRows = inOrder(w.resolvedBySeverity, SEVERITIES).map(([severity, r]) => [
+    severity,
+    slaText(severity),
+    r.durations.count,
+    ...durationCells(r.durations),
+    r.withinSla,
+    r.late,
+  ]);
   sections.push(
     `## 5. Mean time to resolution (MTTR)\n\n` +
       (w.resolved.durations.count === 0
         ? 'No failure was resolved this week.'
         : `${plural(w.resolved.durations.count, 'failure was', 'failures were')} resolved for the first time this week. ` +
-          'Time to resolution runs from the record\'s creation to its first RESOLVED or PREVENTED. The mean is exact; the median and p90 are within 2%.\n\n' +
+          "Time to resolution runs from the record's creation to its first RESOLVED or PREVENTED. The mean is exact; the median and p90 are within 2%.\n\n" +
           table(
             ['Severity', 'SLA', 'Resolved', 'Mean', 'Median', 'p90', 'Within SLA', 'Late'],
-            [...resolvedRows, ['All', '-', w.resolved.durations.count, ...durationCells(w.resolved.durations), w.resolved.withinSla, w.resolved.late]],
+            [
+              ...resolvedRows,
+              [
+                'All',
+                '-',
+                w.resolved.durations.count,
+                ...durationCells(w.resolved.durations),
+                w.resolved.withinSla,
+                w.resolved.late,
+              ],
+            ],
             [2, 3, 4, 5, 6, 7],
           )) +
       `\n\n### SLA breaches\n\n${breachSection(w, 'this week')}`,
   );
 
   const preventedCount = w.prevented.offered;
-  const suggestions = w.suggestionsOnly === 0 ? '' : `\n\n${plural(w.suggestionsOnly, 'failure')} recorded this week ${w.suggestionsOnly === 1 ? 'has' : 'have'} only machine suggestions, not yet adopted by a person.`;
+  const suggestions =
+    w.suggestionsOnly === 0
+      ? ''
+      : `\n\n${plural(w.suggestionsOnly, 'failure')} recorded this week ${w.suggestionsOnly === 1 ? 'has' : 'have'} only machine suggestions, not yet adopted by a person.`;
   sections.push(
     `## 6. Prevention measures implemented\n\n` +
       (preventedCount === 0

@@ -30,8 +30,13 @@ export async function writeAnalytics(dir: string, analytics: FailureAnalytics): 
     const { file, contract } = ANALYTICS_FILES[key];
     const parsed = contract.safeParse(analytics[key]);
     if (!parsed.success) {
-      const text = parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
-      throw new ContractViolationError({ recordKey: file, message: `analytics file breaks its contract, nothing was written: ${text}` });
+      const text = parsed.error.issues
+        .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`)
+        .join('; ');
+      throw new ContractViolationError({
+        recordKey: file,
+        message: `analytics file breaks its contract, nothing was written: ${text}`,
+      });
     }
     return { file: path.join(dir, file), text: `${JSON.stringify(parsed.data, null, 2)}\n` };
   });

@@ -40,7 +40,8 @@ export class BatchWriter {
     if (batch.length === 0) return;
     this.#store.putMany(batch.map((b) => b.record)).then(
       (outcomes) => batch.forEach((b, i) => b.resolve(outcomes[i]!)),
-      (error: unknown) => batch.forEach((b) => b.resolve({ key: storeKey(b.record), stored: false, error: errorText(error) })),
+      (error: unknown) =>
+        batch.forEach((b) => b.resolve({ key: storeKey(b.record), stored: false, error: errorText(error) })),
     );
   }
 }

@@ -68,7 +68,9 @@ export class SummaryCounter {
   #notKept = 0;
   readonly byKind: CaptureSummary['by_kind'] = Object.fromEntries(KINDS.map((k) => [k, { expected: 0, detected: 0 }]));
 
-  add(r: Pick<CaptureResult, 'expected' | 'detected' | 'matched' | 'trace_id' | 'stored' | 'retrieved' | 'lab_error'>): void {
+  add(
+    r: Pick<CaptureResult, 'expected' | 'detected' | 'matched' | 'trace_id' | 'stored' | 'retrieved' | 'lab_error'>,
+  ): void {
     this.runs++;
     this.byKind[r.expected ?? 'pass']!.expected++;
     if (r.trace_id !== null) this.byKind[r.detected ?? 'pass']!.detected++;
@@ -83,10 +85,19 @@ export class SummaryCounter {
   }
 
   /** The summary so far: 2 for a run the scenario or the configuration kept from running, else 1 for any run not as expected, kept or classified, or a ledger not written. */
-  summary(live: boolean, durationMs: number, { buildId = 'none', ledger = null, ledgerError = null }: { buildId?: string; ledger?: LedgerSummary | null; ledgerError?: string | null } = {}): CaptureSummary {
+  summary(
+    live: boolean,
+    durationMs: number,
+    {
+      buildId = 'none',
+      ledger = null,
+      ledgerError = null,
+    }: { buildId?: string; ledger?: LedgerSummary | null; ledgerError?: string | null } = {},
+  ): CaptureSummary {
     let exitCode = 0;
     if (this.#usageErrors > 0) exitCode = 2;
-    else if (this.#notKept > 0 || (!live && this.mismatched > 0) || this.labErrors > 0 || ledgerError !== null) exitCode = 1;
+    else if (this.#notKept > 0 || (!live && this.mismatched > 0) || this.labErrors > 0 || ledgerError !== null)
+      exitCode = 1;
     return {
       runs: this.runs,
       matched: this.matched,
@@ -106,7 +117,12 @@ export class SummaryCounter {
 }
 
 /** Counts by outcome and the exit code a capture ends with. */
-export function summarize(results: readonly CaptureResult[], live: boolean, durationMs: number, options: { buildId?: string; ledger?: LedgerSummary | null; ledgerError?: string | null } = {}): CaptureSummary {
+export function summarize(
+  results: readonly CaptureResult[],
+  live: boolean,
+  durationMs: number,
+  options: { buildId?: string; ledger?: LedgerSummary | null; ledgerError?: string | null } = {},
+): CaptureSummary {
   const counter = new SummaryCounter();
   for (const r of results) counter.add(r);
   return counter.summary(live, durationMs, options);

@@ -29,12 +29,20 @@ export class JobPlan {
   /** Runs of the whole plan, every shard's. */
   readonly planTotal: number;
 
-  constructor(scenarios: readonly LoadedScenario[], { repeat = 1, isolation, shard = null }: { repeat?: number; isolation?: Isolation; shard?: Shard | null } = {}) {
+  constructor(
+    scenarios: readonly LoadedScenario[],
+    { repeat = 1, isolation, shard = null }: { repeat?: number; isolation?: Isolation; shard?: Shard | null } = {},
+  ) {
     this.repeat = repeat;
     this.shard = shard;
     this.#shared = scenarios.filter((l) => !blocksThread(l.scenario, isolation));
     this.#holding = scenarios.filter((l) => blocksThread(l.scenario, isolation));
-    this.#slices = shard ? new ShardSlices(scenarios.map((l) => l.scenario.id), shard.count) : null;
+    this.#slices = shard
+      ? new ShardSlices(
+          scenarios.map((l) => l.scenario.id),
+          shard.count,
+        )
+      : null;
     this.planTotal = scenarios.length * repeat;
     this.sharedTotal = count(this.#walk(this.#shared));
     this.total = this.sharedTotal + count(this.#walk(this.#holding));
@@ -53,7 +61,8 @@ export class JobPlan {
   *#walk(scenarios: readonly LoadedScenario[]): Generator<Job> {
     for (let repeat = 0; repeat < this.repeat; repeat++) {
       for (const loaded of scenarios) {
-        if (!this.#slices || this.#slices.shardOf(loaded.scenario.id, repeat) === this.shard!.index) yield { loaded, repeat };
+        if (!this.#slices || this.#slices.shardOf(loaded.scenario.id, repeat) === this.shard!.index)
+          yield { loaded, repeat };
       }
     }
   }
@@ -65,7 +74,10 @@ export class JobPlan {
  * after the others.
  */
 export function blocksThread(scenario: Scenario, isolation: Isolation | undefined): boolean {
-  return effectiveIsolation(scenario, isolation) === 'inline' && Object.values(scenario.tools).some((fixtures) => fixtures.some((f) => (f.busy_ms ?? 0) > 0));
+  return (
+    effectiveIsolation(scenario, isolation) === 'inline' &&
+    Object.values(scenario.tools).some((fixtures) => fixtures.some((f) => (f.busy_ms ?? 0) > 0))
+  );
 }
 
 function count(jobs: Iterable<unknown>): number {
@@ -80,6 +92,7 @@ function count(jobs: Iterable<unknown>): number {
  */
 export function scenarioDigest(scenarios: readonly LoadedScenario[]): string {
   const hash = createHash('sha256');
-  for (const { scenario } of [...scenarios].sort((a, b) => (a.scenario.id < b.scenario.id ? -1 : 1))) hash.update(JSON.stringify(scenario)).update('\u0000');
+  for (const { scenario } of [...scenarios].sort((a, b) => (a.scenario.id < b.scenario.id ? -1 : 1)))
+    hash.update(JSON.stringify(scenario)).update('\u0000');
   return hash.digest('hex');
 }

@@ -20,14 +20,17 @@ export const HELD_THREAD_MS = 100;
  * failure that started it; otherwise it passes (null).
  */
 export function classifyRun(end: RunEnd): Detection | null {
-  if (end.cutOff) return { kind: 'timeout', source: end.cutOff.heldMs >= HELD_THREAD_MS ? 'overrun' : 'deadline', error: null };
+  if (end.cutOff)
+    return { kind: 'timeout', source: end.cutOff.heldMs >= HELD_THREAD_MS ? 'overrun' : 'deadline', error: null };
   // p-timeout cannot interrupt synchronous work: a run that came back late is still a timeout.
-  if (end.elapsedMs > end.deadlineMs) return { kind: 'timeout', source: 'overrun', error: end.thrown?.error ?? end.died ?? null };
+  if (end.elapsedMs > end.deadlineMs)
+    return { kind: 'timeout', source: 'overrun', error: end.thrown?.error ?? end.died ?? null };
   if (end.thrown) return end.thrown;
   if (end.died) return { kind: 'exception', error: end.died };
   if (end.unhandled) return { kind: 'exception', error: end.unhandled };
   if (end.checks) {
-    if (!end.checks.schema.passed) return { kind: 'validation_error', source: 'output_schema', issues: end.checks.schema.issues, error: null };
+    if (!end.checks.schema.passed)
+      return { kind: 'validation_error', source: 'output_schema', issues: end.checks.schema.issues, error: null };
     if (end.checks.flags.length > 0) return { kind: 'hallucination_flag', flags: end.checks.flags };
   }
   if (end.degraded) return { ...end.degraded.verdict, note: end.degraded.note };

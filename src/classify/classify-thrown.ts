@@ -11,7 +11,13 @@ import { isTimeoutError } from './timeouts.ts';
 /** What a thrown value is, as plain data: classified where the value lives (inline, or in the worker). */
 export type ThrownVerdict =
   | { kind: 'timeout'; source: 'request_timeout'; error: ErrorInfo }
-  | { kind: 'validation_error'; source: Exclude<ValidationSource, 'output_schema'>; issues: ValidationIssue[]; error: ErrorInfo; where: string }
+  | {
+      kind: 'validation_error';
+      source: Exclude<ValidationSource, 'output_schema'>;
+      issues: ValidationIssue[];
+      error: ErrorInfo;
+      where: string;
+    }
   | { kind: 'exception'; error: ErrorInfo };
 
 /**
@@ -33,9 +39,29 @@ export function classifyThrown(error: unknown, redact: Redact): ThrownVerdict {
   if (issues) {
     const origin = originOf(error);
     const redacted = issues.map((i) => ({ ...i, message: redact(i.message) }));
-    if (origin?.from === 'model_output') return { kind: 'validation_error', source: 'model_output_schema', issues: redacted, error: info, where: "the model's structured output" };
-    if (origin?.from === 'tool') return { kind: 'validation_error', source: 'tool_schema', issues: redacted, error: info, where: `a value inside the tool ${origin.tool}` };
-    return { kind: 'validation_error', source: 'subject_schema', issues: redacted, error: info, where: "a value the subject's own code checked (not the model's structured output)" };
+    if (origin?.from === 'model_output')
+      return {
+        kind: 'validation_error',
+        source: 'model_output_schema',
+        issues: redacted,
+        error: info,
+        where: "the model's structured output",
+      };
+    if (origin?.from === 'tool')
+      return {
+        kind: 'validation_error',
+        source: 'tool_schema',
+        issues: redacted,
+        error: info,
+        where: `a value inside the tool ${origin.tool}`,
+      };
+    return {
+      kind: 'validation_error',
+      source: 'subject_schema',
+      issues: redacted,
+      error: info,
+      where: "a value the subject's own code checked (not the model's structured output)",
+    };
   }
   return { kind: 'exception', error: info };
 }

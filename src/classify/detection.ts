@@ -15,7 +15,13 @@ export type ValidationSource = 'output_schema' | 'model_output_schema' | 'tool_s
 export type Detection = (
   | { kind: 'timeout'; source: TimeoutSource; error: ErrorInfo | null }
   | { kind: 'exception'; error: ErrorInfo }
-  | { kind: 'validation_error'; source: ValidationSource; issues: ValidationIssue[]; error: ErrorInfo | null; /** Which value broke which schema, in words, for the message. */ where?: string }
+  | {
+      kind: 'validation_error';
+      source: ValidationSource;
+      issues: ValidationIssue[];
+      error: ErrorInfo | null /** Which value broke which schema, in words, for the message. */;
+      where?: string;
+    }
   | { kind: 'hallucination_flag'; flags: GroundingFlag[] }
 ) & {
   /** Added to the event's message: why a run that returned a valid answer still failed (it was degraded). */

@@ -33,7 +33,8 @@ export function stepFailureType(step: TraceStep): FailureType {
   if (step.type === 'check') return 'violation';
   if (step.status === 'aborted') return 'timeout';
   if (isTimeoutErrorInfo(step.error)) return 'timeout';
-  if (step.type === 'model_call' && step.http_status !== null && RESOURCE_STATUSES.has(step.http_status)) return 'resource';
+  if (step.type === 'model_call' && step.http_status !== null && RESOURCE_STATUSES.has(step.http_status))
+    return 'resource';
   if (step.error?.code === 'ERR_WORKER_OUT_OF_MEMORY') return 'resource';
   return 'error';
 }

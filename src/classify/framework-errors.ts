@@ -33,13 +33,13 @@ export const FRAMEWORK_ERROR_RULES: readonly FrameworkErrorRule[] = [
     framework: 'ai',
     errorClass: 'NoObjectGeneratedError',
     kind: 'validation_error',
-    why: 'Output.object could not parse or validate the reply: the model\'s structured output broke its schema',
+    why: "Output.object could not parse or validate the reply: the model's structured output broke its schema",
   },
   {
     framework: '@openai/agents',
     errorClass: 'ToolTimeoutError',
     kind: 'timeout',
-    why: "a function tool ran past its own timeoutMs, as an AbortSignal.timeout() that fired",
+    why: 'a function tool ran past its own timeoutMs, as an AbortSignal.timeout() that fired',
   },
 ];
 
@@ -61,7 +61,13 @@ export function frameworkVerdict(error: unknown, info: ErrorInfo, redact: Redact
   if (!rule) return null;
   if (rule.kind === 'timeout') return { kind: 'timeout', source: 'request_timeout', error: info };
   const issues = issuesOf(error as Error).map((i) => ({ ...i, message: redact(i.message) }));
-  return { kind: 'validation_error', source: 'model_output_schema', issues, error: info, where: "the model's structured output" };
+  return {
+    kind: 'validation_error',
+    source: 'model_output_schema',
+    issues,
+    error: info,
+    where: "the model's structured output",
+  };
 }
 
 /** What broke, read from the cause chain: zod issues, standard-schema issues, or a reply that is not JSON. */
@@ -69,13 +75,16 @@ function issuesOf(error: Error): ValidationIssue[] {
   for (let cause: unknown = error.cause, depth = 0; cause instanceof Error && depth < 4; cause = cause.cause, depth++) {
     const raw = (cause as { issues?: unknown }).issues;
     if (Array.isArray(raw) && raw.length > 0) {
-      return raw.map((issue: { path?: readonly (PropertyKey | { key: PropertyKey })[]; code?: unknown; message?: unknown }) => ({
-        path: formatPath((issue.path ?? []).map((p) => (typeof p === 'object' && p !== null ? p.key : p))),
-        code: String(issue.code ?? 'custom'),
-        message: String(issue.message ?? ''),
-      }));
+      return raw.map(
+        (issue: { path?: readonly (PropertyKey | { key: PropertyKey })[]; code?: unknown; message?: unknown }) => ({
+          path: formatPath((issue.path ?? []).map((p) => (typeof p === 'object' && p !== null ? p.key : p))),
+          code: String(issue.code ?? 'custom'),
+          message: String(issue.message ?? ''),
+        }),
+      );
     }
-    if (cause instanceof SyntaxError || cause.name === 'AI_JSONParseError') return [{ path: '', code: 'invalid_json', message: `the reply is not JSON: ${cause.message.split('\n', 1)[0]}` }];
+    if (cause instanceof SyntaxError || cause.name === 'AI_JSONParseError')
+      return [{ path: '', code: 'invalid_json', message: `the reply is not JSON: ${cause.message.split('\n', 1)[0]}` }];
   }
   return [{ path: '', code: 'custom', message: error.message.split('\n', 1)[0] ?? '' }];
 }

@@ -14,12 +14,21 @@ import type { Detection } from './detection.ts';
  * - no such step (the subject's own code threw, a loop that never yielded): null, and the span is
  *   the run's. The agent is the one running at that step, else the subject.
  */
-export function locate(detection: Detection, steps: readonly TraceStep[], { runSpanId, subjectId, markLast }: { runSpanId: string; subjectId: string; markLast: boolean }): FailureLocation {
+export function locate(
+  detection: Detection,
+  steps: readonly TraceStep[],
+  { runSpanId, subjectId, markLast }: { runSpanId: string; subjectId: string; markLast: boolean },
+): FailureLocation {
   const at = (step: TraceStep | undefined): FailureLocation =>
-    step ? { step_index: step.index, span_id: step.span_id ?? runSpanId, agent: step.agent ?? subjectId } : { step_index: null, span_id: runSpanId, agent: subjectId };
+    step
+      ? { step_index: step.index, span_id: step.span_id ?? runSpanId, agent: step.agent ?? subjectId }
+      : { step_index: null, span_id: runSpanId, agent: subjectId };
   const modelCalls = steps.filter((s) => s.type === 'model_call');
-  const fromOutput = detection.kind === 'hallucination_flag' || (detection.kind === 'validation_error' && detection.source === 'output_schema');
-  if (fromOutput) return at(modelCalls.findLast((s) => s.status === 'ok') ?? steps.find((s) => s.type === 'check' && !s.passed));
+  const fromOutput =
+    detection.kind === 'hallucination_flag' ||
+    (detection.kind === 'validation_error' && detection.source === 'output_schema');
+  if (fromOutput)
+    return at(modelCalls.findLast((s) => s.status === 'ok') ?? steps.find((s) => s.type === 'check' && !s.passed));
   if (detection.kind === 'validation_error' && detection.source === 'model_output_schema') return at(modelCalls.at(-1));
   const recovered = new Set<number>();
   const thrown = 'error' in detection ? detection.error : null;

@@ -64,26 +64,39 @@ export function taxonomyOf(detection: Detection, steps: readonly TraceStep[]): T
       // The output, the model's structured output or a tool's arguments broke their declared form.
       return refs(FORMATTING, DISOBEY_TASK);
     case 'hallucination_flag':
-      return detection.flags.every((f) => f.check === 'declared_tools_only') ? refs(TOOL_HALLUCINATION) : refs(LANGUAGE_HALLUCINATION);
+      return detection.flags.every((f) => f.check === 'declared_tools_only')
+        ? refs(TOOL_HALLUCINATION)
+        : refs(LANGUAGE_HALLUCINATION);
     case 'exception':
       return exceptionRefs(detection.error, steps, refs);
   }
 }
 
-function exceptionRefs(error: ErrorInfo, steps: readonly TraceStep[], refs: (trail: Trail | null, mast?: Mast | null, markLast?: boolean) => TaxonomyMatch): TaxonomyMatch {
+function exceptionRefs(
+  error: ErrorInfo,
+  steps: readonly TraceStep[],
+  refs: (trail: Trail | null, mast?: Mast | null, markLast?: boolean) => TaxonomyMatch,
+): TaxonomyMatch {
   const status = error.status ?? lastFailedStatus(steps);
-  if (TURN_LIMIT_CLASSES.has(error.class) || /\bdid not finish within \d+ (turns|steps)\b/.test(error.message)) return refs(RESOURCE_ABUSE, UNAWARE_OF_TERMINATION, true);
+  if (TURN_LIMIT_CLASSES.has(error.class) || /\bdid not finish within \d+ (turns|steps)\b/.test(error.message))
+    return refs(RESOURCE_ABUSE, UNAWARE_OF_TERMINATION, true);
   if (retryLoop(steps) && status !== 429) return refs(RESOURCE_ABUSE, STEP_REPETITION, true);
   if (status === 429) return refs(RATE_LIMITING);
   if (status === 401 || status === 403) return refs(AUTHENTICATION);
   if (status === 404) return refs(NOT_FOUND);
   if (status !== null && status >= 500) return refs(SERVICE);
   if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') return refs(EXHAUSTION);
-  if (UNKNOWN_TOOL_CLASSES.has(error.class) || steps.some((s) => s.type === 'tool_call' && !s.declared)) return refs(TOOL_SELECTION);
+  if (UNKNOWN_TOOL_CLASSES.has(error.class) || steps.some((s) => s.type === 'tool_call' && !s.declared))
+    return refs(TOOL_SELECTION);
   if (GUARDRAIL_CLASSES.has(error.class)) return refs(NON_COMPLIANCE, DISOBEY_TASK);
   if (error.class === 'ToolCallError' || error.class === 'InvalidToolInputError') return refs(TOOL_DEFINITION);
   // The endpoint broke the connection or the protocol: a cut stream, a malformed body, no answer.
-  if (['APIConnectionError', 'APICallError', 'MalformedBodyError'].includes(error.class) || /\bterminated\b/.test(error.message) || steps.some((s) => s.type === 'model_call' && s.error?.class === 'MalformedBodyError')) return refs(SERVICE);
+  if (
+    ['APIConnectionError', 'APICallError', 'MalformedBodyError'].includes(error.class) ||
+    /\bterminated\b/.test(error.message) ||
+    steps.some((s) => s.type === 'model_call' && s.error?.class === 'MalformedBodyError')
+  )
+    return refs(SERVICE);
   return refs(null);
 }
 

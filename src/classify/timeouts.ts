@@ -2,7 +2,12 @@ import { APIConnectionTimeoutError } from 'openai';
 import type { ErrorInfo } from '../contracts/common.ts';
 
 /** Error codes of requests that gave up waiting: Node's sockets and undici's phases. */
-const TIMEOUT_CODES = new Set(['ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT']);
+const TIMEOUT_CODES = new Set([
+  'ETIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+]);
 
 /**
  * The one rule for "this error is a timeout": the openai client's own request timeout
@@ -20,5 +25,9 @@ export function isTimeoutError(error: unknown): boolean {
 /** The same rule on an error as the lab recorded it (a step's error, or one from a worker). */
 export function isTimeoutErrorInfo(error: ErrorInfo | null): boolean {
   if (!error) return false;
-  return error.class === 'APIConnectionTimeoutError' || error.name === 'TimeoutError' || (error.code !== null && TIMEOUT_CODES.has(error.code));
+  return (
+    error.class === 'APIConnectionTimeoutError' ||
+    error.name === 'TimeoutError' ||
+    (error.code !== null && TIMEOUT_CODES.has(error.code))
+  );
 }

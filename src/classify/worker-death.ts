@@ -9,7 +9,16 @@ export function workerErrorInfo(error: unknown, redact: Redact): ErrorInfo {
 
 /** A worker that exited before finishing its run: the subject called process.exit (or the thread ended by itself). */
 export function workerExitInfo(code: number): ErrorInfo {
-  return { class: 'WorkerExit', name: 'WorkerExit', message: `the subject ended its worker thread with exit code ${code} (process.exit) before finishing its run`, stack: null, thrown: 'error', code: 'ERR_WORKER_EXIT', status: null, cause: null };
+  return {
+    class: 'WorkerExit',
+    name: 'WorkerExit',
+    message: `the subject ended its worker thread with exit code ${code} (process.exit) before finishing its run`,
+    stack: null,
+    thrown: 'error',
+    code: 'ERR_WORKER_EXIT',
+    status: null,
+    cause: null,
+  };
 }
 
 /** A rejection the run left unhandled, in its worker. */

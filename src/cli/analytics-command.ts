@@ -12,11 +12,20 @@ import { storeName, storeOptions } from './store-options.ts';
 /** The analytics command's flags. */
 export const analyticsSpec: CommandSpec = {
   name: 'analytics',
-  summary: "Writes the failure ledger's four analytics files (failure-trends.json, failure-by-category.json, repeat-failures.json, mttr-metrics.json), each valid against its schema in schemas/, in one pass over the records.",
+  summary:
+    "Writes the failure ledger's four analytics files (failure-trends.json, failure-by-category.json, repeat-failures.json, mttr-metrics.json), each valid against its schema in schemas/, in one pass over the records.",
   options: {
     ...storeOptions,
-    out: { type: 'string', value: 'DIR', help: 'where to write them (default DIR/failures/analytics of the files store; required for memory and cosmos)' },
-    'as-of': { type: 'string', value: 'TIME', help: 'count the ledger as it stood at this ISO 8601 UTC time (default LAB_NOW, else now); the same records and time give the same bytes' },
+    out: {
+      type: 'string',
+      value: 'DIR',
+      help: 'where to write them (default DIR/failures/analytics of the files store; required for memory and cosmos)',
+    },
+    'as-of': {
+      type: 'string',
+      value: 'TIME',
+      help: 'count the ledger as it stood at this ISO 8601 UTC time (default LAB_NOW, else now); the same records and time give the same bytes',
+    },
     json: { type: 'boolean', help: 'print {"files": [...]} instead of a line per file' },
     help: { type: 'boolean', short: 'h', help: 'show this help' },
   },
@@ -26,12 +35,17 @@ export const analyticsSpec: CommandSpec = {
 export async function analyticsCommand(argv: string[], io: CliIo): Promise<number> {
   const values = parseCommand(analyticsSpec, argv, io.env);
   if (values.help) {
-    io.out(helpText(analyticsSpec, 'Usage: npm run lab -- analytics [--store NAME] [--dir DIR] [--out DIR] [--as-of TIME]'));
+    io.out(
+      helpText(analyticsSpec, 'Usage: npm run lab -- analytics [--store NAME] [--dir DIR] [--out DIR] [--as-of TIME]'),
+    );
     return 0;
   }
   const name = storeName(values);
   const dir = path.resolve(io.cwd, String(values.dir));
-  if (typeof values.out !== 'string' && name !== 'files') throw new UsageError({ message: `analytics from the ${name} store needs --out DIR (the files store writes beside its records by default)` });
+  if (typeof values.out !== 'string' && name !== 'files')
+    throw new UsageError({
+      message: `analytics from the ${name} store needs --out DIR (the files store writes beside its records by default)`,
+    });
   const out = typeof values.out === 'string' ? path.resolve(io.cwd, values.out) : analyticsDir(dir);
   const asOf = asOfTime(values['as-of'], io.env);
   const ledger = await openLedger(name, { env: io.env, dir });
@@ -52,6 +66,8 @@ export function asOfTime(flag: unknown, env: NodeJS.ProcessEnv): string {
   try {
     return ledgerNow({ LAB_NOW: flag });
   } catch {
-    throw new UsageError({ message: `--as-of must be an ISO 8601 UTC time such as 2026-11-22T00:00:00Z, got "${flag}"` });
+    throw new UsageError({
+      message: `--as-of must be an ISO 8601 UTC time such as 2026-11-22T00:00:00Z, got "${flag}"`,
+    });
   }
 }

@@ -33,19 +33,55 @@ export const captureSpec: CommandSpec = {
   summary: 'Runs every scenario: run, detect, persist, retrieve by failure_id, compare, print.',
   options: {
     ...storeOptions,
-    scenarios: { type: 'string', value: 'DIR', help: 'folder of scenario files', env: 'LAB_SCENARIOS', default: 'scenarios' },
+    scenarios: {
+      type: 'string',
+      value: 'DIR',
+      help: 'folder of scenario files',
+      env: 'LAB_SCENARIOS',
+      default: 'scenarios',
+    },
     filter: { type: 'string', value: 'TEXT', help: 'only scenarios whose id or subject contains TEXT' },
     concurrency: { type: 'string', value: 'N', help: 'runs at once', env: 'LAB_CONCURRENCY', default: '4' },
     repeat: { type: 'string', value: 'N', help: 'run each scenario N times', default: '1' },
     'timeout-ms': { type: 'string', value: 'MS', help: "override every scenario's deadline_ms" },
-    workers: { type: 'string', value: 'N', help: 'worker runs at once (default: one fewer than the cores, at least one)' },
-    isolation: { type: 'string', value: 'MODE', help: 'inline or worker, for scenarios that do not set isolation (a scenario that sets worker always gets one)', env: 'LAB_ISOLATION', default: 'inline' },
-    live: { type: 'boolean', help: 'talk to OPENAI_BASE_URL with OPENAI_API_KEY instead of the scripted server; expected outcomes are reported, not enforced' },
-    'build-id': { type: 'string', value: 'ID', help: "this capture's id, recorded on every run and failure (default: a new one, printed in the summary)", env: 'LAB_BUILD_ID' },
-    'record-replies': { type: 'boolean', help: 'keep every model exchange and tool result whole in the records (redacted), so `failures reproduce` can replay a run; costs the size of every body' },
+    workers: {
+      type: 'string',
+      value: 'N',
+      help: 'worker runs at once (default: one fewer than the cores, at least one)',
+    },
+    isolation: {
+      type: 'string',
+      value: 'MODE',
+      help: 'inline or worker, for scenarios that do not set isolation (a scenario that sets worker always gets one)',
+      env: 'LAB_ISOLATION',
+      default: 'inline',
+    },
+    live: {
+      type: 'boolean',
+      help: 'talk to OPENAI_BASE_URL with OPENAI_API_KEY instead of the scripted server; expected outcomes are reported, not enforced',
+    },
+    'build-id': {
+      type: 'string',
+      value: 'ID',
+      help: "this capture's id, recorded on every run and failure (default: a new one, printed in the summary)",
+      env: 'LAB_BUILD_ID',
+    },
+    'record-replies': {
+      type: 'boolean',
+      help: 'keep every model exchange and tool result whole in the records (redacted), so `failures reproduce` can replay a run; costs the size of every body',
+    },
     'no-ledger': { type: 'boolean', help: "do not record the build's failures in the failure ledger" },
-    shard: { type: 'string', value: 'I/N', help: 'run only the i-th of n shards of the runs (1-based), for captures spread over machines: every shard needs the same --build-id and a shared store; then `merge --build-id ID` checks and records the build (see the README, "Capture across machines")', env: 'LAB_SHARD' },
-    report: { type: 'string', value: 'FILE', help: "after the capture, write the build's HTML report (as `report --format html --build-id ID`) to FILE, from the same store and ledger (with --store memory, the capture's own)" },
+    shard: {
+      type: 'string',
+      value: 'I/N',
+      help: 'run only the i-th of n shards of the runs (1-based), for captures spread over machines: every shard needs the same --build-id and a shared store; then `merge --build-id ID` checks and records the build (see the README, "Capture across machines")',
+      env: 'LAB_SHARD',
+    },
+    report: {
+      type: 'string',
+      value: 'FILE',
+      help: "after the capture, write the build's HTML report (as `report --format html --build-id ID`) to FILE, from the same store and ledger (with --store memory, the capture's own)",
+    },
     json: { type: 'boolean', help: 'one JSON object per run, then {"summary": ...}' },
     help: { type: 'boolean', short: 'h', help: 'show this help' },
   },
@@ -64,20 +100,37 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
   const timeoutMs = intOption(values, 'timeout-ms', { max: 3_600_000 });
   const maxWorkers = intOption(values, 'workers', { max: 256 });
   const isolation = String(values.isolation);
-  if (isolation !== 'inline' && isolation !== 'worker') throw new UsageError({ message: `--isolation must be inline or worker, got "${isolation}"` });
+  if (isolation !== 'inline' && isolation !== 'worker')
+    throw new UsageError({ message: `--isolation must be inline or worker, got "${isolation}"` });
   const buildId = typeof values['build-id'] === 'string' ? values['build-id'] : newBuildId();
-  if (!BUILD_ID.test(buildId)) throw new UsageError({ message: `--build-id must be letters, digits, ".", "_", "-" or ":" (at most 128), got "${buildId}"` });
+  if (!BUILD_ID.test(buildId))
+    throw new UsageError({
+      message: `--build-id must be letters, digits, ".", "_", "-" or ":" (at most 128), got "${buildId}"`,
+    });
   const shard = typeof values.shard === 'string' ? parseShard(values.shard) : null;
   if (shard) {
-    if (typeof values['build-id'] !== 'string') throw new UsageError({ message: `--shard ${values.shard} needs --build-id ID (or LAB_BUILD_ID), the same for every shard of the build, such as your CI run's id` });
-    if (store === 'memory') throw new UsageError({ message: '--shard needs a store every shard writes to and merge reads: --store files (one machine) or --store cosmos; the memory store dies with its process' });
-    if (typeof values.report === 'string') throw new UsageError({ message: '--report does not go with --shard: a shard holds part of the build. Write the report after `merge --build-id ID` (merge --report FILE)' });
+    if (typeof values['build-id'] !== 'string')
+      throw new UsageError({
+        message: `--shard ${values.shard} needs --build-id ID (or LAB_BUILD_ID), the same for every shard of the build, such as your CI run's id`,
+      });
+    if (store === 'memory')
+      throw new UsageError({
+        message:
+          '--shard needs a store every shard writes to and merge reads: --store files (one machine) or --store cosmos; the memory store dies with its process',
+      });
+    if (typeof values.report === 'string')
+      throw new UsageError({
+        message:
+          '--report does not go with --shard: a shard holds part of the build. Write the report after `merge --build-id ID` (merge --report FILE)',
+      });
   }
   // A shard leaves the ledger to merge, which records the whole build once.
   const ledgerSettings = values['no-ledger'] || shard ? null : ledgerSettingsFromEnv(io.env);
   // A report that cannot be written should fail before the capture runs, not after.
   if (typeof values.report === 'string' && !existsSync(path.dirname(path.resolve(io.cwd, values.report)))) {
-    throw new UsageError({ message: `--report: the folder ${path.dirname(path.resolve(io.cwd, values.report))} does not exist` });
+    throw new UsageError({
+      message: `--report: the folder ${path.dirname(path.resolve(io.cwd, values.report))} does not exist`,
+    });
   }
 
   // Every scenario file is read and checked up to its subject; only the selected scenarios'
@@ -85,20 +138,31 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
   const catalog = await SubjectCatalog.open(path.join(PROJECT_ROOT, 'subjects'));
   const scenarioDir = path.resolve(io.cwd, String(values.scenarios));
   const filter = typeof values.filter === 'string' ? values.filter : null;
-  const scenarios = await loadScenarios(scenarioDir, catalog, filter === null ? {} : { select: (s) => s.id.includes(filter) || s.subject.includes(filter) });
-  if (scenarios.length === 0) throw new UsageError({ message: `--filter "${filter}" matches no scenario id or subject in ${scenarioDir}` });
+  const scenarios = await loadScenarios(
+    scenarioDir,
+    catalog,
+    filter === null ? {} : { select: (s) => s.id.includes(filter) || s.subject.includes(filter) },
+  );
+  if (scenarios.length === 0)
+    throw new UsageError({ message: `--filter "${filter}" matches no scenario id or subject in ${scenarioDir}` });
   const subjects = await catalog.load(new Set(scenarios.map(({ scenario }) => scenario.subject)));
 
   const secrets = secretsFromEnv(io.env);
   const stopSurviving = surviveSubjects(io.err, createRedactor(secrets));
-  const model: ModelEndpoint & { close?: () => Promise<void> } = values.live ? new LiveEndpoint(io.env) : await ScriptedModelServer.start();
+  const model: ModelEndpoint & { close?: () => Promise<void> } = values.live
+    ? new LiveEndpoint(io.env)
+    : await ScriptedModelServer.start();
   const telemetry = await startTelemetryFromEnv(io.env);
   try {
     const traces = await openStore(store, { env: io.env, dir: path.resolve(io.cwd, String(values.dir)) });
-    const ledger = ledgerSettings ? await openLedger(store, { env: io.env, dir: path.resolve(io.cwd, String(values.dir)) }).catch(async (error: unknown) => {
-      await traces.close();
-      throw error;
-    }) : null;
+    const ledger = ledgerSettings
+      ? await openLedger(store, { env: io.env, dir: path.resolve(io.cwd, String(values.dir)) }).catch(
+          async (error: unknown) => {
+            await traces.close();
+            throw error;
+          },
+        )
+      : null;
     try {
       const live = model.mode === 'live';
       const lost: string[] = [];
@@ -122,7 +186,8 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
         // Nothing is kept per run: a capture of any size holds its counts and what it printed.
         keepResults: false,
         onResult: (r, done, total) => {
-          if ((!r.stored || !r.retrieved) && lost.length < MAX_LOST_LISTED) lost.push(r.failure_id ?? r.trace_id ?? r.scenario);
+          if ((!r.stored || !r.retrieved) && lost.length < MAX_LOST_LISTED)
+            lost.push(r.failure_id ?? r.trace_id ?? r.scenario);
           io.out(values.json ? jsonResultLine(r) : formatResultLine(r, done, total, live));
         },
       });
@@ -132,15 +197,37 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
         const asOf = io.env.LAB_NOW ? { time: ledgerNow(io.env), source: 'env' as const } : undefined;
         const { writeHtmlReport } = await import('../report/write-report.ts');
         const report = await writeHtmlReport(out, { store: traces, ledger, buildId, asOf });
-        io.err(`wrote the HTML report of build ${buildId} (${report.data.runs.length} runs, ${Math.round(report.bytes / 1024)} KB) to ${path.relative(io.cwd, out)}`);
+        io.err(
+          `wrote the HTML report of build ${buildId} (${report.data.runs.length} runs, ${Math.round(report.bytes / 1024)} KB) to ${path.relative(io.cwd, out)}`,
+        );
       }
       if (values.json) {
-        io.out(JSON.stringify(manifest ? { summary, shard: { shard: shardLabel(manifest.shard), manifest_id: manifest.manifest_id, runs: manifest.plan.runs, total_runs: manifest.plan.total_runs } } : { summary }));
+        io.out(
+          JSON.stringify(
+            manifest
+              ? {
+                  summary,
+                  shard: {
+                    shard: shardLabel(manifest.shard),
+                    manifest_id: manifest.manifest_id,
+                    runs: manifest.plan.runs,
+                    total_runs: manifest.plan.total_runs,
+                  },
+                }
+              : { summary },
+          ),
+        );
       } else {
         io.out(formatSummary(summary, traces.name));
         const notKept = summary.runs - summary.retrieved - summary.lab_errors;
-        if (lost.length > 0) io.err(`not stored and retrieved intact: ${lost.join(', ')}${notKept > lost.length ? ` and ${notKept - lost.length} more` : ''}`);
-        if (manifest) io.out(`shard ${shardLabel(manifest.shard)}: ${manifest.plan.runs} of the build's ${manifest.plan.total_runs} runs, manifest ${manifest.manifest_id}. Once every shard is done: npm run lab -- merge --build-id ${buildId} --store ${store}`);
+        if (lost.length > 0)
+          io.err(
+            `not stored and retrieved intact: ${lost.join(', ')}${notKept > lost.length ? ` and ${notKept - lost.length} more` : ''}`,
+          );
+        if (manifest)
+          io.out(
+            `shard ${shardLabel(manifest.shard)}: ${manifest.plan.runs} of the build's ${manifest.plan.total_runs} runs, manifest ${manifest.manifest_id}. Once every shard is done: npm run lab -- merge --build-id ${buildId} --store ${store}`,
+          );
       }
       return summary.exit_code;
     } finally {

@@ -21,15 +21,32 @@ const FORMATS = ['ndjson', 'trail'] as const;
 /** The export command's flags. */
 export const exportSpec: CommandSpec = {
   name: 'export',
-  summary: 'Writes stored records as NDJSON to stdout, one per line: runs (TraceRecord) and the failure traces, recovery traces and fallback records derived from them, each valid against its schema in schemas/.',
+  summary:
+    'Writes stored records as NDJSON to stdout, one per line: runs (TraceRecord) and the failure traces, recovery traces and fallback records derived from them, each valid against its schema in schemas/.',
   options: {
     ...storeOptions,
-    type: { type: 'string', value: 'TYPE', help: `only records of this type: ${[...RECORD_TYPES, 'all'].join(', ')} (default all)` },
-    'failure-id': { type: 'string', value: 'ID', help: 'only what is stored about this failure: its run, its failure traces, and the recovery traces and fallback records they triggered' },
-    kind: { type: 'string', value: 'KIND', help: `only runs detected as KIND: ${[...FAILURE_KINDS, 'pass'].join(', ')} (--kind, --subject and --scenario select runs only)` },
+    type: {
+      type: 'string',
+      value: 'TYPE',
+      help: `only records of this type: ${[...RECORD_TYPES, 'all'].join(', ')} (default all)`,
+    },
+    'failure-id': {
+      type: 'string',
+      value: 'ID',
+      help: 'only what is stored about this failure: its run, its failure traces, and the recovery traces and fallback records they triggered',
+    },
+    kind: {
+      type: 'string',
+      value: 'KIND',
+      help: `only runs detected as KIND: ${[...FAILURE_KINDS, 'pass'].join(', ')} (--kind, --subject and --scenario select runs only)`,
+    },
     subject: { type: 'string', value: 'ID', help: 'only runs of this subject' },
     scenario: { type: 'string', value: 'ID', help: 'only runs of this scenario' },
-    since: { type: 'string', value: 'TIME', help: 'only records started at or after this ISO 8601 UTC time, e.g. 2026-11-22T00:00:00Z' },
+    since: {
+      type: 'string',
+      value: 'TIME',
+      help: 'only records started at or after this ISO 8601 UTC time, e.g. 2026-11-22T00:00:00Z',
+    },
     format: {
       type: 'string',
       value: 'FORMAT',
@@ -44,26 +61,42 @@ export const exportSpec: CommandSpec = {
 export async function exportCommand(argv: string[], io: CliIo): Promise<number> {
   const values = parseCommand(exportSpec, argv, io.env);
   if (values.help) {
-    io.out(`${helpText(exportSpec, 'Usage: npm run lab -- export --store NAME [--dir DIR] [--format ndjson|trail] [--type TYPE] [--failure-id ID] [--kind KIND] [--since TIME]')}\nExit codes: 0 exported; 1 a stored record could not be read (its key is named); 2 bad input or configuration.\n`);
+    io.out(
+      `${helpText(exportSpec, 'Usage: npm run lab -- export --store NAME [--dir DIR] [--format ndjson|trail] [--type TYPE] [--failure-id ID] [--kind KIND] [--since TIME]')}\nExit codes: 0 exported; 1 a stored record could not be read (its key is named); 2 bad input or configuration.\n`,
+    );
     return 0;
   }
   const name = storeName(values);
   const format = String(values.format);
-  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError({ message: `--format must be one of ${FORMATS.join(', ')}, got "${format}"` });
+  if (!(FORMATS as readonly string[]).includes(format))
+    throw new UsageError({ message: `--format must be one of ${FORMATS.join(', ')}, got "${format}"` });
   const trail = format === 'trail';
   const query: TraceQuery = { limit: EXPORT_PAGE, record_type: trail ? 'trace_record' : 'all' };
   if (typeof values.type === 'string') {
-    if (![...RECORD_TYPES, 'all'].includes(values.type)) throw new UsageError({ message: `--type must be one of ${[...RECORD_TYPES, 'all'].join(', ')}, got "${values.type}"` });
-    if (trail && !['trace_record', 'all'].includes(values.type)) throw new UsageError({ message: `--format trail writes runs only: --type must be trace_record or all, got "${values.type}"` });
+    if (![...RECORD_TYPES, 'all'].includes(values.type))
+      throw new UsageError({
+        message: `--type must be one of ${[...RECORD_TYPES, 'all'].join(', ')}, got "${values.type}"`,
+      });
+    if (trail && !['trace_record', 'all'].includes(values.type))
+      throw new UsageError({
+        message: `--format trail writes runs only: --type must be trace_record or all, got "${values.type}"`,
+      });
     query.record_type = trail ? 'trace_record' : (values.type as TraceQuery['record_type']);
   }
   if (typeof values.kind === 'string') {
-    if (![...FAILURE_KINDS, 'pass'].includes(values.kind)) throw new UsageError({ message: `--kind must be one of ${[...FAILURE_KINDS, 'pass'].join(', ')}, got "${values.kind}"` });
+    if (![...FAILURE_KINDS, 'pass'].includes(values.kind))
+      throw new UsageError({
+        message: `--kind must be one of ${[...FAILURE_KINDS, 'pass'].join(', ')}, got "${values.kind}"`,
+      });
     query.kind = values.kind as TraceQuery['kind'];
   }
   if (typeof values.since === 'string') {
-    const since = values.since.endsWith('Z') && !values.since.includes('.') ? values.since.replace('Z', '.000Z') : values.since;
-    if (!IsoTime.safeParse(since).success) throw new UsageError({ message: `--since must be an ISO 8601 UTC time such as 2026-11-22T00:00:00Z, got "${values.since}"` });
+    const since =
+      values.since.endsWith('Z') && !values.since.includes('.') ? values.since.replace('Z', '.000Z') : values.since;
+    if (!IsoTime.safeParse(since).success)
+      throw new UsageError({
+        message: `--since must be an ISO 8601 UTC time such as 2026-11-22T00:00:00Z, got "${values.since}"`,
+      });
     query.since = new Date(since).toISOString();
   }
   if (typeof values.subject === 'string') query.subject_id = values.subject;
@@ -90,7 +123,11 @@ export async function exportCommand(argv: string[], io: CliIo): Promise<number> 
   try {
     const failureId = values['failure-id'];
     if (typeof failureId === 'string') {
-      write((await recordsOfFailure(store, failureId)).filter((r) => query.record_type === 'all' || recordTypeOf(r) === query.record_type));
+      write(
+        (await recordsOfFailure(store, failureId)).filter(
+          (r) => query.record_type === 'all' || recordTypeOf(r) === query.record_type,
+        ),
+      );
     } else {
       let cursor: string | null = null;
       do {
@@ -103,7 +140,9 @@ export async function exportCommand(argv: string[], io: CliIo): Promise<number> 
     await store.close();
   }
   if (trail) {
-    io.err(`exported ${count} run${count === 1 ? '' : 's'} in TRAIL's shape from the ${name} store; left out ${skipped.mismatched} whose detection differs from the scenario's expectation and ${skipped.unmapped} whose failure has no TRAIL category`);
+    io.err(
+      `exported ${count} run${count === 1 ? '' : 's'} in TRAIL's shape from the ${name} store; left out ${skipped.mismatched} whose detection differs from the scenario's expectation and ${skipped.unmapped} whose failure has no TRAIL category`,
+    );
   } else io.err(`exported ${count} record${count === 1 ? '' : 's'} from the ${name} store`);
   return 0;
 }

@@ -1,7 +1,13 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { FAILURE_CATEGORIES, type FailureRecord, RESOLUTION_TYPES, SEVERITIES, STATUSES } from '../contracts/failure-record.ts';
+import {
+  FAILURE_CATEGORIES,
+  type FailureRecord,
+  RESOLUTION_TYPES,
+  SEVERITIES,
+  STATUSES,
+} from '../contracts/failure-record.ts';
 import type { TraceRecord } from '../contracts/trace-record.ts';
 import { ConflictError } from '../errors/conflict-error.ts';
 import { UsageError } from '../errors/usage-error.ts';
@@ -33,7 +39,11 @@ const idArg = [{ name: 'ID', help: 'the failure_id of the record' }];
 const change: Record<string, OptionSpec> = {
   actor: { type: 'string', value: 'NAME', help: 'who makes the change (default LAB_ACTOR, else your user name)' },
   note: { type: 'string', value: 'TEXT', help: 'a note kept with the change in the status history' },
-  'if-revision': { type: 'string', value: 'N', help: 'write only if the record is still at this revision (as you last read it); else exit 3' },
+  'if-revision': {
+    type: 'string',
+    value: 'N',
+    help: 'write only if the record is still at this revision (as you last read it); else exit 3',
+  },
 };
 
 /** The failures subcommands, declared as data so --help and parsing cannot drift apart. */
@@ -41,31 +51,47 @@ export const FailuresMap = {
   list: {
     spec: {
       name: 'failures list',
-      summary: 'Lists failure records, oldest first: id, status, severity, category, occurrences, scenario and summary.',
+      summary:
+        'Lists failure records, oldest first: id, status, severity, category, occurrences, scenario and summary.',
       options: {
         ...common,
         status: { type: 'string', value: 'S[,S]', help: `only these statuses: ${STATUSES.join(', ')}` },
         category: { type: 'string', value: 'C', help: `only this category: ${FAILURE_CATEGORIES.join(', ')}` },
         severity: { type: 'string', value: 'V', help: `only this severity: ${SEVERITIES.join(', ')}` },
-        overdue: { type: 'boolean', help: 'only records past their SLA and not yet RESOLVED or PREVENTED (at LAB_NOW, else now)' },
+        overdue: {
+          type: 'boolean',
+          help: 'only records past their SLA and not yet RESOLVED or PREVENTED (at LAB_NOW, else now)',
+        },
         'build-id': { type: 'string', value: 'ID', help: 'only records of this build' },
         fingerprint: { type: 'string', value: 'FP', help: 'only occurrences of this failure' },
       },
     },
     run: listFailures,
   },
-  show: { spec: { name: 'failures show', summary: 'Shows one failure record whole.', options: common, positionals: idArg }, run: showFailure },
+  show: {
+    spec: { name: 'failures show', summary: 'Shows one failure record whole.', options: common, positionals: idArg },
+    run: showFailure,
+  },
   update: {
     spec: {
       name: 'failures update',
-      summary: 'Changes a failure record (one compare-and-swap): its status (OPEN, INVESTIGATING; RESOLVED through `resolve`, PREVENTED through `prevent`), owner, root cause, prevention, lessons, tags.',
+      summary:
+        'Changes a failure record (one compare-and-swap): its status (OPEN, INVESTIGATING; RESOLVED through `resolve`, PREVENTED through `prevent`), owner, root cause, prevention, lessons, tags.',
       positionals: idArg,
       options: {
         ...common,
         ...change,
-        status: { type: 'string', value: 'S', help: 'the new status (the allowed moves are in the README\'s lifecycle)' },
+        status: {
+          type: 'string',
+          value: 'S',
+          help: "the new status (the allowed moves are in the README's lifecycle)",
+        },
         owner: { type: 'string', value: 'NAME', help: 'who owns it' },
-        'analysis-status': { type: 'string', value: 'S', help: 'root_cause.analysis_status: PENDING, IN_PROGRESS, COMPLETE' },
+        'analysis-status': {
+          type: 'string',
+          value: 'S',
+          help: 'root_cause.analysis_status: PENDING, IN_PROGRESS, COMPLETE',
+        },
         'root-cause': { type: 'string', value: 'TEXT', help: 'root_cause.root_cause_summary' },
         factor: { type: 'string', value: 'TEXT', multiple: true, help: 'add a contributing factor' },
         'why-not-prevented': { type: 'string', value: 'TEXT', help: 'root_cause.why_not_prevented' },
@@ -95,12 +121,17 @@ export const FailuresMap = {
   prevent: {
     spec: {
       name: 'failures prevent',
-      summary: 'Verifies a prevention and marks a RESOLVED failure PREVENTED: the regression scenario (the known-bad case) must be detected with the failure\'s fingerprint, and the control scenario must pass. The two runs are stored as evidence.',
+      summary:
+        "Verifies a prevention and marks a RESOLVED failure PREVENTED: the regression scenario (the known-bad case) must be detected with the failure's fingerprint, and the control scenario must pass. The two runs are stored as evidence.",
       positionals: idArg,
       options: {
         ...common,
         ...change,
-        regression: { type: 'string', value: 'FILE', help: 'a scenario file that reproduces the failure (see `failures reproduce`)' },
+        regression: {
+          type: 'string',
+          value: 'FILE',
+          help: 'a scenario file that reproduces the failure (see `failures reproduce`)',
+        },
         control: { type: 'string', value: 'FILE', help: 'a compliant scenario file that must pass' },
       },
     },
@@ -109,7 +140,8 @@ export const FailuresMap = {
   reproduce: {
     spec: {
       name: 'failures reproduce',
-      summary: 'Writes a scenario file that replays the failed run (captured with --record-replies): its model replies and tool results as fixtures, its detected kind as the expected one.',
+      summary:
+        'Writes a scenario file that replays the failed run (captured with --record-replies): its model replies and tool results as fixtures, its detected kind as the expected one.',
       positionals: idArg,
       options: {
         ...common,
@@ -119,7 +151,10 @@ export const FailuresMap = {
     },
     run: reproduceFailure,
   },
-} satisfies Record<string, { spec: CommandSpec; run: (values: OptionValues & { _: string[] }, io: CliIo) => Promise<number> }>;
+} satisfies Record<
+  string,
+  { spec: CommandSpec; run: (values: OptionValues & { _: string[] }, io: CliIo) => Promise<number> }
+>;
 
 const USAGE = `Usage: npm run lab -- failures <command> [options]
 
@@ -142,11 +177,22 @@ export async function failuresCommand(argv: string[], io: CliIo): Promise<number
     io.out(USAGE);
     return sub === undefined ? 2 : 0;
   }
-  if (!Object.hasOwn(FailuresMap, sub)) throw new UsageError({ message: `unknown failures command "${sub}". Available: ${Object.keys(FailuresMap).join(', ')}` });
-  const { spec, run } = FailuresMap[sub as keyof typeof FailuresMap] as { spec: CommandSpec; run: (values: OptionValues & { _: string[] }, io: CliIo) => Promise<number> };
+  if (!Object.hasOwn(FailuresMap, sub))
+    throw new UsageError({
+      message: `unknown failures command "${sub}". Available: ${Object.keys(FailuresMap).join(', ')}`,
+    });
+  const { spec, run } = FailuresMap[sub as keyof typeof FailuresMap] as {
+    spec: CommandSpec;
+    run: (values: OptionValues & { _: string[] }, io: CliIo) => Promise<number>;
+  };
   const values = parseCommand<OptionValues>(spec, rest, io.env);
   if (values.help) {
-    io.out(helpText(spec, `Usage: npm run lab -- ${spec.name}${spec.positionals ? ` ${spec.positionals.map((p) => p.name).join(' ')}` : ''} [options]`));
+    io.out(
+      helpText(
+        spec,
+        `Usage: npm run lab -- ${spec.name}${spec.positionals ? ` ${spec.positionals.map((p) => p.name).join(' ')}` : ''} [options]`,
+      ),
+    );
     return 0;
   }
   return run(values, io);
@@ -170,19 +216,24 @@ function requireId(values: { _: string[] }, name: string): string {
 
 async function existing(ledger: FailureLedger, id: string): Promise<FailureRecord> {
   const record = await ledger.get(id);
-  if (!record) throw new UsageError({ message: `no failure record ${id} in the ${ledger.name} ledger (see failures list${ledger.name === 'memory' ? '; the memory ledger lives only as long as its process: use --store files or cosmos' : ''})` });
+  if (!record)
+    throw new UsageError({
+      message: `no failure record ${id} in the ${ledger.name} ledger (see failures list${ledger.name === 'memory' ? '; the memory ledger lives only as long as its process: use --store files or cosmos' : ''})`,
+    });
   return record;
 }
 
 function oneOf<T extends string>(value: unknown, allowed: readonly T[], flag: string): T | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || !allowed.includes(value as T)) throw new UsageError({ message: `--${flag} must be one of ${allowed.join(', ')}, got "${String(value)}"` });
+  if (typeof value !== 'string' || !allowed.includes(value as T))
+    throw new UsageError({ message: `--${flag} must be one of ${allowed.join(', ')}, got "${String(value)}"` });
   return value as T;
 }
 
 async function listFailures(values: OptionValues, io: CliIo): Promise<number> {
   const query: FailureQuery = { limit: 500 };
-  if (typeof values.status === 'string') query.status = values.status.split(',').map((s) => oneOf(s.trim(), STATUSES, 'status')!);
+  if (typeof values.status === 'string')
+    query.status = values.status.split(',').map((s) => oneOf(s.trim(), STATUSES, 'status')!);
   query.category = oneOf(values.category, FAILURE_CATEGORIES, 'category');
   query.severity = oneOf(values.severity, SEVERITIES, 'severity');
   if (values.overdue) query.overdue_at = ledgerNow(io.env);
@@ -235,14 +286,23 @@ function showText(r: FailureRecord): string {
 }
 
 /** Applies a change by hand: one compare-and-swap, on the revision read (or --if-revision). A lost race exits 3. */
-async function changeRecord(values: OptionValues & { _: string[] }, io: CliIo, name: string, apply: (record: FailureRecord, at: string, actor: string) => FailureRecord): Promise<number> {
+async function changeRecord(
+  values: OptionValues & { _: string[] },
+  io: CliIo,
+  name: string,
+  apply: (record: FailureRecord, at: string, actor: string) => FailureRecord,
+): Promise<number> {
   const id = requireId(values, name);
   const ifRevision = intOption(values, 'if-revision', { min: 1 });
   const at = ledgerNow(io.env);
   const actor = actorOf(typeof values.actor === 'string' ? values.actor : undefined, io.env);
   const stored = await withLedger(values, io, async (ledger) => {
     const current = await existing(ledger, id);
-    if (ifRevision !== undefined && current.lab.revision !== ifRevision) throw new ConflictError({ recordKey: id, message: `it is at revision ${current.lab.revision}, not ${ifRevision}: someone changed it since you read it; read it again (failures show ${id})` });
+    if (ifRevision !== undefined && current.lab.revision !== ifRevision)
+      throw new ConflictError({
+        recordKey: id,
+        message: `it is at revision ${current.lab.revision}, not ${ifRevision}: someone changed it since you read it; read it again (failures show ${id})`,
+      });
     const changed = apply(structuredClone(current), at, actor);
     const next = { ...changed, lab: { ...changed.lab, revision: current.lab.revision + 1 } };
     await ledger.replace(next, current.lab.revision);
@@ -256,29 +316,67 @@ async function updateFailureCommand(values: OptionValues & { _: string[] }, io: 
   const status = oneOf(values.status, STATUSES, 'status');
   const analysis = oneOf(values['analysis-status'], ['PENDING', 'IN_PROGRESS', 'COMPLETE'] as const, 'analysis-status');
   const list = (flag: string) => (Array.isArray(values[flag]) ? (values[flag] as string[]) : []);
-  const changes = [status, values.owner, analysis, values['root-cause'], values['why-not-prevented'], ...list('factor'), ...list('prevention'), ...list('lesson'), ...list('tag'), values.note].filter((v) => v !== undefined);
-  if (changes.length === 0) throw new UsageError({ message: 'failures update: nothing to change; give --status, --owner, --root-cause, --factor, --prevention, --lesson, --tag or --note (see --help)' });
+  const changes = [
+    status,
+    values.owner,
+    analysis,
+    values['root-cause'],
+    values['why-not-prevented'],
+    ...list('factor'),
+    ...list('prevention'),
+    ...list('lesson'),
+    ...list('tag'),
+    values.note,
+  ].filter((v) => v !== undefined);
+  if (changes.length === 0)
+    throw new UsageError({
+      message:
+        'failures update: nothing to change; give --status, --owner, --root-cause, --factor, --prevention, --lesson, --tag or --note (see --help)',
+    });
   return changeRecord(values, io, 'failures update', (r, at, actor) => {
     const note = typeof values.note === 'string' ? values.note : null;
     let next: FailureRecord = {
       ...r,
-      metadata: { ...r.metadata, owner: typeof values.owner === 'string' ? values.owner : r.metadata.owner, tags: [...new Set([...r.metadata.tags, ...list('tag')])] },
+      metadata: {
+        ...r.metadata,
+        owner: typeof values.owner === 'string' ? values.owner : r.metadata.owner,
+        tags: [...new Set([...r.metadata.tags, ...list('tag')])],
+      },
       root_cause: {
         ...r.root_cause,
         analysis_status: analysis ?? r.root_cause.analysis_status,
-        root_cause_summary: typeof values['root-cause'] === 'string' ? values['root-cause'] : r.root_cause.root_cause_summary,
+        root_cause_summary:
+          typeof values['root-cause'] === 'string' ? values['root-cause'] : r.root_cause.root_cause_summary,
         contributing_factors: [...r.root_cause.contributing_factors, ...list('factor')],
-        why_not_prevented: typeof values['why-not-prevented'] === 'string' ? values['why-not-prevented'] : r.root_cause.why_not_prevented,
+        why_not_prevented:
+          typeof values['why-not-prevented'] === 'string'
+            ? values['why-not-prevented']
+            : r.root_cause.why_not_prevented,
       },
-      prevention: { ...r.prevention, prevention_measures: [...r.prevention.prevention_measures, ...list('prevention')] },
+      prevention: {
+        ...r.prevention,
+        prevention_measures: [...r.prevention.prevention_measures, ...list('prevention')],
+      },
       learning: { ...r.learning, lessons_learned: [...r.learning.lessons_learned, ...list('lesson')] },
     };
     if (status === r.status) throw new UsageError({ message: `failure ${r.failure_id} is already ${r.status}` });
     if (status) {
-      if (status === 'RESOLVED') throw new UsageError({ message: `failure ${r.failure_id}: use \`failures resolve ${r.failure_id} --type TYPE --description TEXT\` to resolve it (a resolution needs its type and description)` });
+      if (status === 'RESOLVED')
+        throw new UsageError({
+          message: `failure ${r.failure_id}: use \`failures resolve ${r.failure_id} --type TYPE --description TEXT\` to resolve it (a resolution needs its type and description)`,
+        });
       next = transition(next, status, { at, actor, note });
     } else if (note) {
-      next = { ...next, lab: { ...next.lab, status_history: [...next.lab.status_history, { from: r.status, to: r.status, at, actor, note, build_id: null }] } };
+      next = {
+        ...next,
+        lab: {
+          ...next.lab,
+          status_history: [
+            ...next.lab.status_history,
+            { from: r.status, to: r.status, at, actor, note, build_id: null },
+          ],
+        },
+      };
     }
     return next;
   });
@@ -286,9 +384,14 @@ async function updateFailureCommand(values: OptionValues & { _: string[] }, io: 
 
 async function resolveFailure(values: OptionValues & { _: string[] }, io: CliIo): Promise<number> {
   const type = oneOf(values.type, RESOLUTION_TYPES, 'type');
-  if (!type || typeof values.description !== 'string') throw new UsageError({ message: 'failures resolve needs --type TYPE and --description TEXT' });
+  if (!type || typeof values.description !== 'string')
+    throw new UsageError({ message: 'failures resolve needs --type TYPE and --description TEXT' });
   return changeRecord(values, io, 'failures resolve', (r, at, actor) => {
-    const resolved = transition(r, 'RESOLVED', { at, actor, note: typeof values.note === 'string' ? values.note : null });
+    const resolved = transition(r, 'RESOLVED', {
+      at,
+      actor,
+      note: typeof values.note === 'string' ? values.note : null,
+    });
     return {
       ...resolved,
       resolution: {
@@ -304,7 +407,10 @@ async function resolveFailure(values: OptionValues & { _: string[] }, io: CliIo)
 }
 
 /** Loads one scenario file, checked like every scenario (syntax, contract, subject, static checks). */
-async function loadScenarioFile(file: string, subjects: Awaited<ReturnType<typeof loadSubjects>>): Promise<LoadedScenario> {
+async function loadScenarioFile(
+  file: string,
+  subjects: Awaited<ReturnType<typeof loadSubjects>>,
+): Promise<LoadedScenario> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -319,7 +425,10 @@ async function loadScenarioFile(file: string, subjects: Awaited<ReturnType<typeo
 
 async function preventFailure(values: OptionValues & { _: string[] }, io: CliIo): Promise<number> {
   const id = requireId(values, 'failures prevent');
-  if (typeof values.regression !== 'string' || typeof values.control !== 'string') throw new UsageError({ message: 'failures prevent needs --regression FILE (the known-bad case) and --control FILE (a compliant case)' });
+  if (typeof values.regression !== 'string' || typeof values.control !== 'string')
+    throw new UsageError({
+      message: 'failures prevent needs --regression FILE (the known-bad case) and --control FILE (a compliant case)',
+    });
   const subjects = await loadSubjects(path.join(PROJECT_ROOT, 'subjects'));
   const regression = await loadScenarioFile(path.resolve(io.cwd, values.regression), subjects);
   const control = await loadScenarioFile(path.resolve(io.cwd, values.control), subjects);
@@ -333,21 +442,57 @@ async function preventFailure(values: OptionValues & { _: string[] }, io: CliIo)
     return await withLedger(values, io, async (ledger) => {
       const record = await existing(ledger, id);
       if (record.status !== 'RESOLVED') transition(record, 'PREVENTED', { at, actor, verified: true }); // Throws naming the allowed moves.
-      const result = await verifyPrevention({ record, regression, control, subjects, model: server, store, secrets: secretsFromEnv(io.env), at, actor, projectRoot: io.cwd });
+      const result = await verifyPrevention({
+        record,
+        regression,
+        control,
+        subjects,
+        model: server,
+        store,
+        secrets: secretsFromEnv(io.env),
+        at,
+        actor,
+        projectRoot: io.cwd,
+      });
       if (!result.ok) {
         io.err(`failure ${id} is not prevented yet:\n${result.problems.map((p) => `  - ${p}`).join('\n')}`);
         return 1;
       }
       const ifRevision = intOption(values, 'if-revision', { min: 1 });
-      if (ifRevision !== undefined && record.lab.revision !== ifRevision) throw new ConflictError({ recordKey: id, message: `it is at revision ${record.lab.revision}, not ${ifRevision}` });
-      const prevented = transition(record, 'PREVENTED', { at, actor, note: typeof values.note === 'string' ? values.note : `verified: ${regression.scenario.id} detected with the same fingerprint, ${control.scenario.id} passed`, verified: true });
+      if (ifRevision !== undefined && record.lab.revision !== ifRevision)
+        throw new ConflictError({
+          recordKey: id,
+          message: `it is at revision ${record.lab.revision}, not ${ifRevision}`,
+        });
+      const prevented = transition(record, 'PREVENTED', {
+        at,
+        actor,
+        note:
+          typeof values.note === 'string'
+            ? values.note
+            : `verified: ${regression.scenario.id} detected with the same fingerprint, ${control.scenario.id} passed`,
+        verified: true,
+      });
       const next: FailureRecord = {
         ...prevented,
-        prevention: { ...prevented.prevention, test_additions: [...new Set([...prevented.prevention.test_additions, result.verification.regression.file, result.verification.control.file])] },
+        prevention: {
+          ...prevented.prevention,
+          test_additions: [
+            ...new Set([
+              ...prevented.prevention.test_additions,
+              result.verification.regression.file,
+              result.verification.control.file,
+            ]),
+          ],
+        },
         lab: { ...prevented.lab, verification: result.verification, revision: record.lab.revision + 1 },
       };
       await ledger.replace(next, record.lab.revision);
-      io.out(values.json ? JSON.stringify(next) : `failure ${id}: PREVENTED, verified by ${regression.scenario.id} (trace ${result.verification.regression.trace_id}) and ${control.scenario.id} (trace ${result.verification.control.trace_id})`);
+      io.out(
+        values.json
+          ? JSON.stringify(next)
+          : `failure ${id}: PREVENTED, verified by ${regression.scenario.id} (trace ${result.verification.regression.trace_id}) and ${control.scenario.id} (trace ${result.verification.control.trace_id})`,
+      );
       return 0;
     });
   } finally {
@@ -362,30 +507,47 @@ async function reproduceFailure(values: OptionValues & { _: string[] }, io: CliI
   const name = storeName(values);
   const dir = path.resolve(io.cwd, String(values.dir));
   const record = await withLedger(values, io, (ledger) => existing(ledger, id));
-  if (!record.lab.trace_id) throw new UsageError({ message: `failure ${id} has no run to replay (it is a failure of the capture itself: ${record.failure_description.summary})` });
+  if (!record.lab.trace_id)
+    throw new UsageError({
+      message: `failure ${id} has no run to replay (it is a failure of the capture itself: ${record.failure_description.summary})`,
+    });
   const store = await openStore(name, { env: io.env, dir });
   let trace: TraceRecord | undefined;
   try {
     const runKey = record.lab.source === 'run' ? record.failure_id : undefined;
-    trace = (runKey ? ((await store.get(runKey)) as TraceRecord | undefined) : undefined) ?? (await findRun(store, record.lab.trace_id));
+    trace =
+      (runKey ? ((await store.get(runKey)) as TraceRecord | undefined) : undefined) ??
+      (await findRun(store, record.lab.trace_id));
   } finally {
     await store.close();
   }
-  if (!trace) throw new UsageError({ message: `the run ${record.lab.trace_id} of failure ${id} is not in the ${name} store` });
+  if (!trace)
+    throw new UsageError({ message: `the run ${record.lab.trace_id} of failure ${id} is not in the ${name} store` });
   const scenario = reproduceScenario(record, trace);
   const subjects = await loadSubjects(path.join(PROJECT_ROOT, 'subjects'));
   const problems: ScenarioProblem[] = [];
-  const out = path.resolve(io.cwd, typeof values.out === 'string' ? values.out : path.join('scenarios', `${scenario.id}.json`));
+  const out = path.resolve(
+    io.cwd,
+    typeof values.out === 'string' ? values.out : path.join('scenarios', `${scenario.id}.json`),
+  );
   parseScenario(out, JSON.stringify(scenario), subjects, problems);
   if (problems.length > 0) throw new ScenarioSetError({ problems });
-  if (existsSync(out) && !values.force) throw new UsageError({ message: `${out} exists; pass --force to overwrite it, or --out FILE` });
+  if (existsSync(out) && !values.force)
+    throw new UsageError({ message: `${out} exists; pass --force to overwrite it, or --out FILE` });
   await writeFile(out, `${JSON.stringify(scenario, null, 2)}\n`);
-  io.out(values.json ? JSON.stringify({ file: out, id: scenario.id, expected: scenario.expected }) : `wrote ${path.relative(io.cwd, out)} (scenario ${scenario.id}, expected ${scenario.expected ?? 'pass'})`);
+  io.out(
+    values.json
+      ? JSON.stringify({ file: out, id: scenario.id, expected: scenario.expected })
+      : `wrote ${path.relative(io.cwd, out)} (scenario ${scenario.id}, expected ${scenario.expected ?? 'pass'})`,
+  );
   return 0;
 }
 
 /** A run by trace id (for a failure of the capture, whose record key is not the run's). */
-async function findRun(store: Awaited<ReturnType<typeof openStore>>, traceId: string): Promise<TraceRecord | undefined> {
+async function findRun(
+  store: Awaited<ReturnType<typeof openStore>>,
+  traceId: string,
+): Promise<TraceRecord | undefined> {
   const direct = (await store.get(traceId)) as TraceRecord | undefined;
   if (direct) return direct;
   let cursor: string | null = null;

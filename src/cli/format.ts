@@ -24,11 +24,16 @@ export function formatSummary(s: CaptureSummary, storeName: string): string {
     lines.push(`${kind.padEnd(20)}${String(row.expected).padStart(10)}${String(row.detected).padStart(10)}`);
   }
   lines.push('');
-  const verdict = s.live ? `${s.matched} matched the expected outcome (live mode: reported, not enforced)` : `${s.matched} as expected, ${s.mismatched} mismatched`;
-  lines.push(`${s.runs} runs: ${verdict}; ${s.retrieved}/${s.runs} stored in ${storeName} and retrieved intact${s.lab_errors ? `; ${s.lab_errors} lab error${s.lab_errors === 1 ? '' : 's'}` : ''}; ${(s.duration_ms / 1000).toFixed(2)} s`);
+  const verdict = s.live
+    ? `${s.matched} matched the expected outcome (live mode: reported, not enforced)`
+    : `${s.matched} as expected, ${s.mismatched} mismatched`;
+  lines.push(
+    `${s.runs} runs: ${verdict}; ${s.retrieved}/${s.runs} stored in ${storeName} and retrieved intact${s.lab_errors ? `; ${s.lab_errors} lab error${s.lab_errors === 1 ? '' : 's'}` : ''}; ${(s.duration_ms / 1000).toFixed(2)} s`,
+  );
   lines.push(`build ${s.build_id}`);
   if (s.ledger) lines.push(...ledgerLines(s.ledger));
-  if (s.ledger_error) lines.push(`ledger: the build's failures were not recorded (the runs are stored): ${s.ledger_error}`);
+  if (s.ledger_error)
+    lines.push(`ledger: the build's failures were not recorded (the runs are stored): ${s.ledger_error}`);
   lines.push(s.exit_code === 0 ? 'OK' : `FAILED (exit ${s.exit_code})`);
   return lines.join('\n');
 }
@@ -58,11 +63,20 @@ export function jsonResultLine(r: CaptureResult): string {
 /** What recording the build did in the failure ledger, in a few lines. */
 function ledgerLines(l: NonNullable<CaptureSummary['ledger']>): string[] {
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-  const severities = Object.entries(l.by_severity).map(([severity, n]) => `${n} ${severity}`).join(', ');
-  const lines = [`ledger: ${plural(l.recorded, 'failure')} recorded (${plural(l.occurrences, 'run')}${severities ? `; ${severities}` : ''}), ${plural(l.repeats, 'repeat')}, ${plural(l.regressions, 'regression')}${l.already_recorded ? `, ${l.already_recorded} already recorded` : ''}`];
+  const severities = Object.entries(l.by_severity)
+    .map(([severity, n]) => `${n} ${severity}`)
+    .join(', ');
+  const lines = [
+    `ledger: ${plural(l.recorded, 'failure')} recorded (${plural(l.occurrences, 'run')}${severities ? `; ${severities}` : ''}), ${plural(l.repeats, 'repeat')}, ${plural(l.regressions, 'regression')}${l.already_recorded ? `, ${l.already_recorded} already recorded` : ''}`,
+  ];
   if (l.escalations.list.length > 0) {
-    lines.push(`escalated: ${l.escalations.build_owner} to the build owner, ${l.escalations.escalation_contact} to the escalation contact`);
-    for (const e of l.escalations.list) lines.push(`  ${e.failure_id} occurrence ${e.occurrence} -> ${e.level === 'build_owner' ? 'build owner' : 'escalation contact'} ${e.to ?? '(not configured)'}`);
+    lines.push(
+      `escalated: ${l.escalations.build_owner} to the build owner, ${l.escalations.escalation_contact} to the escalation contact`,
+    );
+    for (const e of l.escalations.list)
+      lines.push(
+        `  ${e.failure_id} occurrence ${e.occurrence} -> ${e.level === 'build_owner' ? 'build owner' : 'escalation contact'} ${e.to ?? '(not configured)'}`,
+      );
   }
   return lines;
 }

@@ -15,14 +15,38 @@ interface Command {
 
 /** The CLI's commands, by name. */
 export const CommandsMap = {
-  capture: { summary: 'run every scenario, detect, store, retrieve and print summaries', load: async () => (await import('./capture-command.ts')).captureCommand },
-  merge: { summary: 'check a sharded capture (capture --shard) and record it as one build', load: async () => (await import('./merge-command.ts')).mergeCommand },
-  scenarios: { summary: 'check and list the scenario files', load: async () => (await import('./scenarios-command.ts')).scenariosCommand },
-  subjects: { summary: 'list the subjects, their tools and their input and output schemas', load: async () => (await import('./subjects-command.ts')).subjectsCommand },
-  export: { summary: 'write every stored record as NDJSON to stdout, for analyzers', load: async () => (await import('./export-command.ts')).exportCommand },
-  failures: { summary: 'the failure ledger: list, show, update, resolve, prevent, reproduce', load: async () => (await import('./failures-command.ts')).failuresCommand },
-  analytics: { summary: "write the failure ledger's analytics files", load: async () => (await import('./analytics-command.ts')).analyticsCommand },
-  report: { summary: 'write a report: the build as one HTML file, or the weekly or monthly failure report (Markdown)', load: async () => (await import('./report-command.ts')).reportCommand },
+  capture: {
+    summary: 'run every scenario, detect, store, retrieve and print summaries',
+    load: async () => (await import('./capture-command.ts')).captureCommand,
+  },
+  merge: {
+    summary: 'check a sharded capture (capture --shard) and record it as one build',
+    load: async () => (await import('./merge-command.ts')).mergeCommand,
+  },
+  scenarios: {
+    summary: 'check and list the scenario files',
+    load: async () => (await import('./scenarios-command.ts')).scenariosCommand,
+  },
+  subjects: {
+    summary: 'list the subjects, their tools and their input and output schemas',
+    load: async () => (await import('./subjects-command.ts')).subjectsCommand,
+  },
+  export: {
+    summary: 'write every stored record as NDJSON to stdout, for analyzers',
+    load: async () => (await import('./export-command.ts')).exportCommand,
+  },
+  failures: {
+    summary: 'the failure ledger: list, show, update, resolve, prevent, reproduce',
+    load: async () => (await import('./failures-command.ts')).failuresCommand,
+  },
+  analytics: {
+    summary: "write the failure ledger's analytics files",
+    load: async () => (await import('./analytics-command.ts')).analyticsCommand,
+  },
+  report: {
+    summary: 'write a report: the build as one HTML file, or the weekly or monthly failure report (Markdown)',
+    load: async () => (await import('./report-command.ts')).reportCommand,
+  },
 } satisfies Record<string, Command>;
 
 const USAGE = `Usage: npm run lab -- <command> [options]
@@ -44,7 +68,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       io.out(USAGE);
       return command === undefined ? 2 : 0;
     }
-    if (!Object.hasOwn(CommandsMap, command)) throw new UsageError({ message: `unknown command "${command}". Available commands: ${Object.keys(CommandsMap).join(', ')}` });
+    if (!Object.hasOwn(CommandsMap, command))
+      throw new UsageError({
+        message: `unknown command "${command}". Available commands: ${Object.keys(CommandsMap).join(', ')}`,
+      });
     const run = await CommandsMap[command as keyof typeof CommandsMap].load();
     return await run(rest, io);
   } catch (error) {
@@ -52,10 +79,15 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     const redact = createRedactor(secretsFromEnv(io.env));
     if (LabError.isInstance(error)) {
       io.err(`error: ${redact(error.message)}`);
-      if (error instanceof UsageError) io.err(`Run 'npm run lab -- ${command && Object.hasOwn(CommandsMap, command) ? `${command} ` : ''}--help' for usage.`);
+      if (error instanceof UsageError)
+        io.err(
+          `Run 'npm run lab -- ${command && Object.hasOwn(CommandsMap, command) ? `${command} ` : ''}--help' for usage.`,
+        );
       return error.exitCode;
     }
-    io.err(`internal error (a bug in the lab): ${redact(error instanceof Error ? (error.stack ?? error.message) : String(error))}`);
+    io.err(
+      `internal error (a bug in the lab): ${redact(error instanceof Error ? (error.stack ?? error.message) : String(error))}`,
+    );
     return 1;
   }
 }

@@ -21,7 +21,11 @@ export const mergeSpec: CommandSpec = {
     ...storeOptions,
     'build-id': { type: 'string', value: 'ID', help: 'the build the shards shared (required)', env: 'LAB_BUILD_ID' },
     'no-ledger': { type: 'boolean', help: "do not record the build's failures in the failure ledger" },
-    report: { type: 'string', value: 'FILE', help: "then write the build's HTML report to FILE (as `report --format html --build-id ID`)" },
+    report: {
+      type: 'string',
+      value: 'FILE',
+      help: "then write the build's HTML report to FILE (as `report --format html --build-id ID`)",
+    },
     json: { type: 'boolean', help: 'print one JSON object: {"summary", "shards", "problems", "ledger_skipped"}' },
     help: { type: 'boolean', short: 'h', help: 'show this help' },
   },
@@ -38,30 +42,51 @@ export async function mergeCommand(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   const name = storeName(values);
-  if (name === 'memory') throw new UsageError({ message: 'merge reads what the shards stored, and the memory store dies with its process: give the store the shards wrote to, --store files (with --dir) or --store cosmos' });
+  if (name === 'memory')
+    throw new UsageError({
+      message:
+        'merge reads what the shards stored, and the memory store dies with its process: give the store the shards wrote to, --store files (with --dir) or --store cosmos',
+    });
   const buildId = values['build-id'];
-  if (typeof buildId !== 'string') throw new UsageError({ message: 'merge needs --build-id ID (or LAB_BUILD_ID): the id every shard of the build was run with' });
-  if (!BUILD_ID.test(buildId)) throw new UsageError({ message: `--build-id must be letters, digits, ".", "_", "-" or ":" (at most 128), got "${buildId}"` });
+  if (typeof buildId !== 'string')
+    throw new UsageError({
+      message: 'merge needs --build-id ID (or LAB_BUILD_ID): the id every shard of the build was run with',
+    });
+  if (!BUILD_ID.test(buildId))
+    throw new UsageError({
+      message: `--build-id must be letters, digits, ".", "_", "-" or ":" (at most 128), got "${buildId}"`,
+    });
   const settings = values['no-ledger'] ? null : ledgerSettingsFromEnv(io.env);
   const reportFile = typeof values.report === 'string' ? path.resolve(io.cwd, values.report) : null;
-  if (reportFile && !existsSync(path.dirname(reportFile))) throw new UsageError({ message: `--report: the folder ${path.dirname(reportFile)} does not exist` });
+  if (reportFile && !existsSync(path.dirname(reportFile)))
+    throw new UsageError({ message: `--report: the folder ${path.dirname(reportFile)} does not exist` });
   const dir = path.resolve(io.cwd, String(values.dir));
   const store = await openStore(name, { env: io.env, dir });
   try {
     const ledger = settings ? await openLedger(name, { env: io.env, dir }) : null;
     try {
-      const result = await mergeBuild({ store, buildId, ledger: ledger && settings ? { store: ledger, settings: { ...settings, reporter: 'agent-failure-lab merge' } } : null });
+      const result = await mergeBuild({
+        store,
+        buildId,
+        ledger:
+          ledger && settings ? { store: ledger, settings: { ...settings, reporter: 'agent-failure-lab merge' } } : null,
+      });
       if (reportFile) {
         const { writeHtmlReport } = await import('../report/write-report.ts');
         const asOf = io.env.LAB_NOW ? { time: ledgerNow(io.env), source: 'env' as const } : undefined;
         const report = await writeHtmlReport(reportFile, { store, ledger, buildId, asOf });
-        io.err(`wrote the HTML report of build ${buildId} (${report.data.runs.length} runs, ${Math.round(report.bytes / 1024)} KB) to ${path.relative(io.cwd, reportFile)}`);
+        io.err(
+          `wrote the HTML report of build ${buildId} (${report.data.runs.length} runs, ${Math.round(report.bytes / 1024)} KB) to ${path.relative(io.cwd, reportFile)}`,
+        );
       }
       if (values.json) {
         out(JSON.stringify(result));
         return result.summary.exit_code;
       }
-      for (const s of result.shards) out(`shard ${s.shard.padEnd(7)} ${String(s.runs).padStart(7)} runs  exit ${s.exit_code}  ${s.started_at} → ${s.ended_at}  ${s.manifest_id}`);
+      for (const s of result.shards)
+        out(
+          `shard ${s.shard.padEnd(7)} ${String(s.runs).padStart(7)} runs  exit ${s.exit_code}  ${s.started_at} → ${s.ended_at}  ${s.manifest_id}`,
+        );
       for (const p of result.problems) out(`✗ ${p.message}`);
       if (result.ledger_skipped) out(`ledger: ${result.ledger_skipped}`);
       out(formatSummary(result.summary, store.name));

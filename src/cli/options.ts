@@ -27,18 +27,29 @@ export interface CommandSpec {
 export type OptionValues = Record<string, string | boolean | string[] | undefined>;
 
 /** Parses argv against a command's table: flags, then environment, then defaults. Bad flags are a UsageError. */
-export function parseCommand<V extends OptionValues = Record<string, string | boolean | undefined>>(spec: CommandSpec, argv: string[], env: NodeJS.ProcessEnv): V & { _: string[] } {
+export function parseCommand<V extends OptionValues = Record<string, string | boolean | undefined>>(
+  spec: CommandSpec,
+  argv: string[],
+  env: NodeJS.ProcessEnv,
+): V & { _: string[] } {
   let values: OptionValues;
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
       args: argv,
-      options: Object.fromEntries(Object.entries(spec.options).map(([name, o]) => [name, { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) }])),
+      options: Object.fromEntries(
+        Object.entries(spec.options).map(([name, o]) => [
+          name,
+          { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) },
+        ]),
+      ),
       strict: true,
       allowPositionals: (spec.positionals?.length ?? 0) > 0,
     }) as { values: OptionValues; positionals: string[] });
   } catch (error) {
-    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '').replace(/^Unknown option/, 'unknown flag');
+    const message = (error as Error).message
+      .replace(/\. To specify a positional argument.*$/s, '')
+      .replace(/^Unknown option/, 'unknown flag');
     throw new UsageError({ message: `${spec.name}: ${message}` });
   }
   for (const [name, o] of Object.entries(spec.options)) {
@@ -46,12 +57,19 @@ export function parseCommand<V extends OptionValues = Record<string, string | bo
     if (values[name] === undefined && o.default !== undefined) values[name] = o.default;
   }
   const expected = spec.positionals ?? [];
-  if (positionals.length > expected.length) throw new UsageError({ message: `${spec.name}: unexpected argument "${positionals[expected.length]}"${expected.length ? ` (it takes ${expected.map((p) => p.name).join(' ')})` : ''}` });
+  if (positionals.length > expected.length)
+    throw new UsageError({
+      message: `${spec.name}: unexpected argument "${positionals[expected.length]}"${expected.length ? ` (it takes ${expected.map((p) => p.name).join(' ')})` : ''}`,
+    });
   return Object.assign(values, { _: positionals }) as V & { _: string[] };
 }
 
 /** Reads a positive integer option, or fails naming the flag. */
-export function intOption(values: OptionValues, name: string, { min = 1, max = Number.MAX_SAFE_INTEGER } = {}): number | undefined {
+export function intOption(
+  values: OptionValues,
+  name: string,
+  { min = 1, max = Number.MAX_SAFE_INTEGER } = {},
+): number | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
   const n = Number(raw);
@@ -65,7 +83,13 @@ export function intOption(values: OptionValues, name: string, { min = 1, max = N
 export function helpText(spec: CommandSpec, usage: string): string {
   const rows = Object.entries(spec.options).map(([name, o]) => {
     const flag = `${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''}`;
-    const extra = [o.env ? `env ${o.env}` : '', o.default !== undefined ? `default ${o.default}` : '', o.multiple ? 'may be repeated' : ''].filter(Boolean).join('; ');
+    const extra = [
+      o.env ? `env ${o.env}` : '',
+      o.default !== undefined ? `default ${o.default}` : '',
+      o.multiple ? 'may be repeated' : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
     return `  ${flag.padEnd(30)} ${o.help}${extra ? ` (${extra})` : ''}`;
   });
   const args = (spec.positionals ?? []).map((p) => `  ${p.name.padEnd(30)} ${p.help}`);

@@ -19,11 +19,33 @@ export const reportSpec: CommandSpec = {
     "Writes a report. --format md: the failure ledger's weekly failure report or monthly trends report, in Markdown. --format html: one self-contained HTML page of the runs in the store (one build or all), their failures, cascades and recoveries, the ledger's analytics, and with --baseline what changed between two builds; open it in any browser, no network needed. The same records and --as-of give the same bytes.",
   options: {
     ...storeOptions,
-    format: { type: 'string', value: 'F', help: 'md (Markdown, the ledger report of --period) or html (the whole report in one file)', default: 'md' },
-    period: { type: 'string', value: 'P', help: 'md: weekly (the 7 days before --as-of) or monthly (the 30 days before it)', default: 'weekly' },
-    'build-id': { type: 'string', value: 'ID', help: 'html: only the runs of this build (default: every run in the store)' },
-    baseline: { type: 'string', value: 'ID', help: 'html: compare --build-id with this earlier build (new failures, failures gone, changed kinds, scenarios added or removed)' },
-    'as-of': { type: 'string', value: 'TIME', help: 'read the ledger as of this ISO 8601 UTC time (md: the end of the period, default LAB_NOW, else now; html: default LAB_NOW, else just after the newest record, never the clock)' },
+    format: {
+      type: 'string',
+      value: 'F',
+      help: 'md (Markdown, the ledger report of --period) or html (the whole report in one file)',
+      default: 'md',
+    },
+    period: {
+      type: 'string',
+      value: 'P',
+      help: 'md: weekly (the 7 days before --as-of) or monthly (the 30 days before it)',
+      default: 'weekly',
+    },
+    'build-id': {
+      type: 'string',
+      value: 'ID',
+      help: 'html: only the runs of this build (default: every run in the store)',
+    },
+    baseline: {
+      type: 'string',
+      value: 'ID',
+      help: 'html: compare --build-id with this earlier build (new failures, failures gone, changed kinds, scenarios added or removed)',
+    },
+    'as-of': {
+      type: 'string',
+      value: 'TIME',
+      help: 'read the ledger as of this ISO 8601 UTC time (md: the end of the period, default LAB_NOW, else now; html: default LAB_NOW, else just after the newest record, never the clock)',
+    },
     out: { type: 'string', value: 'FILE', help: 'write to FILE instead of stdout' },
     help: { type: 'boolean', short: 'h', help: 'show this help' },
   },
@@ -33,14 +55,22 @@ export const reportSpec: CommandSpec = {
 export async function reportCommand(argv: string[], io: CliIo): Promise<number> {
   const values = parseCommand(reportSpec, argv, io.env);
   if (values.help) {
-    io.out(helpText(reportSpec, 'Usage: npm run lab -- report [--period weekly|monthly] [--as-of TIME] [--out FILE]\n       npm run lab -- report --format html [--build-id ID [--baseline ID]] [--as-of TIME] [--out FILE]'));
+    io.out(
+      helpText(
+        reportSpec,
+        'Usage: npm run lab -- report [--period weekly|monthly] [--as-of TIME] [--out FILE]\n       npm run lab -- report --format html [--build-id ID [--baseline ID]] [--as-of TIME] [--out FILE]',
+      ),
+    );
     return 0;
   }
   const period = String(values.period);
-  if (period !== 'weekly' && period !== 'monthly') throw new UsageError({ message: `--period must be weekly or monthly, got "${period}"` });
-  if (values.format !== 'md' && values.format !== 'html') throw new UsageError({ message: `--format must be md or html, got "${String(values.format)}"` });
+  if (period !== 'weekly' && period !== 'monthly')
+    throw new UsageError({ message: `--period must be weekly or monthly, got "${period}"` });
+  if (values.format !== 'md' && values.format !== 'html')
+    throw new UsageError({ message: `--format must be md or html, got "${String(values.format)}"` });
   if (values.format === 'html') return htmlReport(values, io);
-  for (const flag of ['build-id', 'baseline'] as const) if (values[flag] !== undefined) throw new UsageError({ message: `--${flag} applies to --format html only` });
+  for (const flag of ['build-id', 'baseline'] as const)
+    if (values[flag] !== undefined) throw new UsageError({ message: `--${flag} applies to --format html only` });
   const asOf = asOfTime(values['as-of'], io.env);
   const ledger = await openLedger(storeName(values), { env: io.env, dir: path.resolve(io.cwd, String(values.dir)) });
   let text: string;
@@ -61,13 +91,26 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
 async function htmlReport(values: Record<string, string | boolean | undefined>, io: CliIo): Promise<number> {
   const buildId = typeof values['build-id'] === 'string' ? values['build-id'] : undefined;
   const baselineId = typeof values.baseline === 'string' ? values.baseline : undefined;
-  for (const [flag, id] of [['build-id', buildId], ['baseline', baselineId]] as const) {
-    if (id !== undefined && !BUILD_ID.test(id)) throw new UsageError({ message: `--${flag} must be letters, digits, ".", "_", "-" or ":" (at most 128), got "${id}"` });
+  for (const [flag, id] of [
+    ['build-id', buildId],
+    ['baseline', baselineId],
+  ] as const) {
+    if (id !== undefined && !BUILD_ID.test(id))
+      throw new UsageError({
+        message: `--${flag} must be letters, digits, ".", "_", "-" or ":" (at most 128), got "${id}"`,
+      });
   }
-  if (baselineId !== undefined && buildId === undefined) throw new UsageError({ message: '--baseline needs --build-id: the build to compare with the baseline' });
-  if (baselineId !== undefined && baselineId === buildId) throw new UsageError({ message: '--baseline must name another build than --build-id' });
+  if (baselineId !== undefined && buildId === undefined)
+    throw new UsageError({ message: '--baseline needs --build-id: the build to compare with the baseline' });
+  if (baselineId !== undefined && baselineId === buildId)
+    throw new UsageError({ message: '--baseline must name another build than --build-id' });
   // Never the clock: a report written twice from the same records is the same file.
-  const asOf = typeof values['as-of'] === 'string' ? { time: asOfTime(values['as-of'], io.env), source: 'flag' as const } : io.env.LAB_NOW ? { time: asOfTime(undefined, io.env), source: 'env' as const } : undefined;
+  const asOf =
+    typeof values['as-of'] === 'string'
+      ? { time: asOfTime(values['as-of'], io.env), source: 'flag' as const }
+      : io.env.LAB_NOW
+        ? { time: asOfTime(undefined, io.env), source: 'env' as const }
+        : undefined;
   const name = storeName(values);
   const dir = path.resolve(io.cwd, String(values.dir));
   const store = await openStore(name, { env: io.env, dir });
@@ -85,13 +128,20 @@ async function htmlReport(values: Record<string, string | boolean | undefined>, 
     await store.close();
   }
   const { data } = report;
-  if (name === 'memory') io.err('note: the memory store lives only as long as its process, so this report is empty; use --store files (or capture --report FILE)');
-  else if (data.runs.length === 0) io.err(`note: the ${name} store holds no runs${buildId ? ` of build ${buildId}` : ''}`);
-  if (baselineId !== undefined && data.compare?.baseline_runs === 0) io.err(`note: the ${name} store holds no runs of the baseline build ${baselineId}`);
+  if (name === 'memory')
+    io.err(
+      'note: the memory store lives only as long as its process, so this report is empty; use --store files (or capture --report FILE)',
+    );
+  else if (data.runs.length === 0)
+    io.err(`note: the ${name} store holds no runs${buildId ? ` of build ${buildId}` : ''}`);
+  if (baselineId !== undefined && data.compare?.baseline_runs === 0)
+    io.err(`note: the ${name} store holds no runs of the baseline build ${baselineId}`);
   if (typeof values.out === 'string') {
     const out = path.resolve(io.cwd, values.out);
     await writeFile(out, report.html);
-    io.err(`wrote the HTML report of ${data.runs.length} run${data.runs.length === 1 ? '' : 's'} (${Math.round(report.bytes / 1024)} KB) to ${path.relative(io.cwd, out)}`);
+    io.err(
+      `wrote the HTML report of ${data.runs.length} run${data.runs.length === 1 ? '' : 's'} (${Math.round(report.bytes / 1024)} KB) to ${path.relative(io.cwd, out)}`,
+    );
   } else io.out(report.html.replace(/\n$/, ''));
   return 0;
 }

@@ -10,7 +10,13 @@ export const scenariosSpec: CommandSpec = {
   name: 'scenarios',
   summary: 'Checks every scenario file and lists the scenarios with their subject and expected outcome.',
   options: {
-    scenarios: { type: 'string', value: 'DIR', help: 'folder of scenario files', env: 'LAB_SCENARIOS', default: 'scenarios' },
+    scenarios: {
+      type: 'string',
+      value: 'DIR',
+      help: 'folder of scenario files',
+      env: 'LAB_SCENARIOS',
+      default: 'scenarios',
+    },
     json: { type: 'boolean', help: 'one JSON object per scenario' },
     help: { type: 'boolean', short: 'h', help: 'show this help' },
   },
@@ -26,8 +32,19 @@ export async function scenariosCommand(argv: string[], io: CliIo): Promise<numbe
   const subjects = await loadSubjects(path.join(PROJECT_ROOT, 'subjects'));
   const loaded = await loadScenarios(path.resolve(io.cwd, String(values.scenarios)), subjects);
   for (const { file, scenario } of loaded) {
-    if (values.json) io.out(JSON.stringify({ id: scenario.id, subject: scenario.subject, expected: scenario.expected, file: path.relative(io.cwd, file) }));
-    else io.out(`${scenario.id.padEnd(36)} ${scenario.subject.padEnd(18)} ${(scenario.expected ?? 'pass').padEnd(18)} ${scenario.description}`);
+    if (values.json)
+      io.out(
+        JSON.stringify({
+          id: scenario.id,
+          subject: scenario.subject,
+          expected: scenario.expected,
+          file: path.relative(io.cwd, file),
+        }),
+      );
+    else
+      io.out(
+        `${scenario.id.padEnd(36)} ${scenario.subject.padEnd(18)} ${(scenario.expected ?? 'pass').padEnd(18)} ${scenario.description}`,
+      );
   }
   if (!values.json) io.out(`\n${loaded.length} scenarios, ${subjects.size} subjects: all valid`);
   return 0;

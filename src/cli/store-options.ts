@@ -5,13 +5,20 @@ import type { OptionSpec } from './options.ts';
 
 /** The flags every command that opens a store takes. */
 export const storeOptions: Record<'store' | 'dir', OptionSpec> = {
-  store: { type: 'string', value: 'NAME', help: `trace store: ${STORE_NAMES.join(', ')}`, env: 'LAB_STORE', default: 'memory' },
+  store: {
+    type: 'string',
+    value: 'NAME',
+    help: `trace store: ${STORE_NAMES.join(', ')}`,
+    env: 'LAB_STORE',
+    default: 'memory',
+  },
   dir: { type: 'string', value: 'DIR', help: 'folder of the files store', env: 'LAB_DIR', default: DEFAULT_FILES_DIR },
 };
 
 /** The --store value, checked before anything runs. */
 export function storeName(values: Record<string, unknown>): BuiltinStore {
   const name = String(values.store);
-  if (!isStoreName(name)) throw new UsageError({ message: `unknown store "${name}". Available stores: ${STORE_NAMES.join(', ')}` });
+  if (!isStoreName(name))
+    throw new UsageError({ message: `unknown store "${name}". Available stores: ${STORE_NAMES.join(', ')}` });
   return name;
 }

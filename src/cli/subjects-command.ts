@@ -8,9 +8,13 @@ import { type CommandSpec, helpText, parseCommand } from './options.ts';
 /** The subjects command's flags. */
 export const subjectsSpec: CommandSpec = {
   name: 'subjects',
-  summary: 'Lists the subjects in subjects/: what each does, its tools, and its input and output as JSON Schema (what a scenario author writes against).',
+  summary:
+    'Lists the subjects in subjects/: what each does, its tools, and its input and output as JSON Schema (what a scenario author writes against).',
   options: {
-    json: { type: 'boolean', help: 'one JSON object per subject: id, description, tools, tools_called_by, input_schema, output_schema' },
+    json: {
+      type: 'boolean',
+      help: 'one JSON object per subject: id, description, tools, tools_called_by, input_schema, output_schema',
+    },
     help: { type: 'boolean', short: 'h', help: 'show this help' },
   },
 };
@@ -37,7 +41,9 @@ export async function subjectsCommand(argv: string[], io: CliIo): Promise<number
       continue;
     }
     io.out(`${subject.id}\n  ${subject.description}`);
-    io.out(`  tools: ${info.tools.map((t) => t.name).join(', ') || '(none)'}${info.tools.length ? ` (called by the ${info.tools_called_by})` : ''}`);
+    io.out(
+      `  tools: ${info.tools.map((t) => t.name).join(', ') || '(none)'}${info.tools.length ? ` (called by the ${info.tools_called_by})` : ''}`,
+    );
     io.out(`  input:  ${JSON.stringify(info.input_schema)}`);
     io.out(`  output: ${JSON.stringify(info.output_schema)}\n`);
   }

@@ -12,7 +12,9 @@ export function surviveSubjects(warn: (text: string) => void, redact: Redact): (
   const report = (what: string) => (reason: unknown) => {
     count++;
     const text = reason instanceof Error ? `${reason.name}: ${errorText(reason)}` : errorText(reason);
-    warn(`warning: ${what} from an inline subject: ${redact(text)}. Inline runs cannot attribute it to a run; give the scenario "isolation": "worker" to have it classified.`);
+    warn(
+      `warning: ${what} from an inline subject: ${redact(text)}. Inline runs cannot attribute it to a run; give the scenario "isolation": "worker" to have it classified.`,
+    );
   };
   const onRejection = report('unhandled rejection');
   const onException = report('uncaught exception');

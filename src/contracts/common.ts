@@ -25,14 +25,19 @@ export const PREVIEW_MAX_CHARS = 2048;
  */
 export const Preview = z.strictObject({
   type: z.enum(['string', 'number', 'boolean', 'null', 'undefined', 'object', 'array', 'bigint', 'function', 'symbol']),
-  text: z.string().max(PREVIEW_MAX_CHARS).describe('Serialized value (strings as they are, the rest as JSON), cut to the limit, secrets redacted.'),
+  text: z
+    .string()
+    .max(PREVIEW_MAX_CHARS)
+    .describe('Serialized value (strings as they are, the rest as JSON), cut to the limit, secrets redacted.'),
   bytes: z.int().nonnegative().describe('UTF-8 size of the full serialized value.'),
   truncated: z.boolean(),
   sha256: z
     .string()
     .regex(/^[0-9a-f]{64}$/)
     .nullable()
-    .describe('SHA-256 of the full serialized value after redaction, when the text is truncated (otherwise the text is the whole value).'),
+    .describe(
+      'SHA-256 of the full serialized value after redaction, when the text is truncated (otherwise the text is the whole value).',
+    ),
 });
 export type Preview = z.infer<typeof Preview>;
 
@@ -42,7 +47,9 @@ export const ErrorInfo = z.strictObject({
   name: z.string().describe('The error.name property (openai SDK errors say "Error": use class).'),
   message: z.string(),
   stack: z.string().nullable(),
-  thrown: z.enum(['error', 'string', 'number', 'boolean', 'bigint', 'symbol', 'undefined', 'null', 'object', 'function']).describe('What kind of value was thrown.'),
+  thrown: z
+    .enum(['error', 'string', 'number', 'boolean', 'bigint', 'symbol', 'undefined', 'null', 'object', 'function'])
+    .describe('What kind of value was thrown.'),
   code: z.string().nullable().describe('error.code when present (e.g. ERR_WORKER_OUT_OF_MEMORY, ECONNRESET).'),
   status: z.int().nullable().describe('HTTP status for API errors.'),
   cause: z.strictObject({ class: z.string(), message: z.string() }).nullable(),

@@ -7,7 +7,10 @@ export const GroundingFlag = z.strictObject({
   path: z.string().describe('Where in the output (or "steps" for the model\'s tool calls) the claim was found.'),
   claim: z.string().describe('The unsupported value, as text.'),
   reason: z.string(),
-  known: z.array(z.string()).nullable().describe('The values that would have been supported (bounded), when the check has such a list.'),
+  known: z
+    .array(z.string())
+    .nullable()
+    .describe('The values that would have been supported (bounded), when the check has such a list.'),
   expected: z.string().nullable().describe('The ground truth, for ground_truth checks.'),
 });
 export type GroundingFlag = z.infer<typeof GroundingFlag>;
@@ -26,9 +29,24 @@ export type ValidationIssue = z.infer<typeof ValidationIssue>;
  * retry loop, the turn limit) the last occurrence is marked, as TRAIL does.
  */
 export const FailureLocation = z.strictObject({
-  step_index: z.int().nonnegative().nullable().describe('The step where the failure first shows (the last one, for resource abuse); null when no step shows it (a thrown error of the subject\'s own code).'),
-  span_id: z.string().regex(/^[0-9a-f]{16}$/).nullable().describe('That step\'s span, or the run span when no step shows it.'),
-  agent: z.string().nullable().describe('The agent responsible: the agent that was running at that step (multi-agent subjects), else the subject.'),
+  step_index: z
+    .int()
+    .nonnegative()
+    .nullable()
+    .describe(
+      "The step where the failure first shows (the last one, for resource abuse); null when no step shows it (a thrown error of the subject's own code).",
+    ),
+  span_id: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/)
+    .nullable()
+    .describe("That step's span, or the run span when no step shows it."),
+  agent: z
+    .string()
+    .nullable()
+    .describe(
+      'The agent responsible: the agent that was running at that step (multi-agent subjects), else the subject.',
+    ),
 });
 export type FailureLocation = z.infer<typeof FailureLocation>;
 
@@ -39,8 +57,16 @@ export type FailureLocation = z.infer<typeof FailureLocation>;
  */
 export const TaxonomyRefs = z.strictObject({
   version: z.string().min(1).describe('The rule table that gave these labels, e.g. "lab-taxonomy/1".'),
-  trail: z.strictObject({ path: z.array(z.string()).min(2) }).nullable().describe('The TRAIL category as its full path, e.g. ["System Execution Errors", "API Issues", "Rate Limiting"]; null when no TRAIL category applies.'),
-  mast: z.strictObject({ id: z.string(), name: z.string() }).nullable().describe('The MAST failure mode, e.g. {"id": "1.3", "name": "Step repetition"}; null when none applies.'),
+  trail: z
+    .strictObject({ path: z.array(z.string()).min(2) })
+    .nullable()
+    .describe(
+      'The TRAIL category as its full path, e.g. ["System Execution Errors", "API Issues", "Rate Limiting"]; null when no TRAIL category applies.',
+    ),
+  mast: z
+    .strictObject({ id: z.string(), name: z.string() })
+    .nullable()
+    .describe('The MAST failure mode, e.g. {"id": "1.3", "name": "Step repetition"}; null when none applies.'),
 });
 export type TaxonomyRefs = z.infer<typeof TaxonomyRefs>;
 
@@ -52,7 +78,11 @@ const base = {
   scenario_id: z.string(),
   occurred_at: IsoTime,
   message: z.string().describe('One line a person can read.'),
-  step_index: z.int().nonnegative().nullable().describe('The last failed step before the run ended (the step the failure showed in), when there is one.'),
+  step_index: z
+    .int()
+    .nonnegative()
+    .nullable()
+    .describe('The last failed step before the run ended (the step the failure showed in), when there is one.'),
   location: FailureLocation,
   taxonomy: TaxonomyRefs,
   otel: OtelRef,
@@ -63,9 +93,11 @@ export const TimeoutFailure = z.strictObject({
   ...base,
   kind: z.literal('timeout'),
   timeout: z.strictObject({
-    source: z.enum(['deadline', 'overrun', 'request_timeout']).describe(
-      'deadline: the run was cut off at its deadline; overrun: synchronous work held the thread past the deadline, so the run came back, or could be cut off, only after it (inline runs cannot interrupt synchronous work); request_timeout: a request of the run timed out (the openai client\'s own timeout, an AbortSignal.timeout, a socket timeout).',
-    ),
+    source: z
+      .enum(['deadline', 'overrun', 'request_timeout'])
+      .describe(
+        "deadline: the run was cut off at its deadline; overrun: synchronous work held the thread past the deadline, so the run came back, or could be cut off, only after it (inline runs cannot interrupt synchronous work); request_timeout: a request of the run timed out (the openai client's own timeout, an AbortSignal.timeout, a socket timeout).",
+      ),
     deadline_ms: z.number().positive(),
     elapsed_ms: z.number().nonnegative(),
   }),
@@ -84,9 +116,11 @@ export const ValidationFailure = z.strictObject({
   ...base,
   kind: z.literal('validation_error'),
   validation: z.strictObject({
-    source: z.enum(['output_schema', 'model_output_schema', 'tool_schema', 'subject_schema']).describe(
-      "output_schema: the subject's returned value failed the subject's output schema; model_output_schema: the model's structured output broke its schema (openai's zod helpers, or ctx.parseModelOutput); tool_schema: a schema inside a tool rejected a value; subject_schema: a schema in the subject's own code rejected something other than the model's structured output (its config, a tool result).",
-    ),
+    source: z
+      .enum(['output_schema', 'model_output_schema', 'tool_schema', 'subject_schema'])
+      .describe(
+        "output_schema: the subject's returned value failed the subject's output schema; model_output_schema: the model's structured output broke its schema (openai's zod helpers, or ctx.parseModelOutput); tool_schema: a schema inside a tool rejected a value; subject_schema: a schema in the subject's own code rejected something other than the model's structured output (its config, a tool result).",
+      ),
     issues: z.array(ValidationIssue).min(1),
   }),
   error: ErrorInfo.nullable(),
@@ -100,5 +134,10 @@ export const HallucinationFailure = z.strictObject({
 });
 
 /** A failure the detection wrapper found in a run, tagged by `kind`. */
-export const FailureEvent = z.discriminatedUnion('kind', [TimeoutFailure, ExceptionFailure, ValidationFailure, HallucinationFailure]);
+export const FailureEvent = z.discriminatedUnion('kind', [
+  TimeoutFailure,
+  ExceptionFailure,
+  ValidationFailure,
+  HallucinationFailure,
+]);
 export type FailureEvent = z.infer<typeof FailureEvent>;

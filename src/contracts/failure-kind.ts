@@ -14,7 +14,12 @@ export type FailureKind = z.infer<typeof FailureKind>;
  * result, a run that threw has no output to validate, and output that breaks its schema
  * cannot be grounded.
  */
-export const KIND_PRECEDENCE: readonly FailureKind[] = ['timeout', 'exception', 'validation_error', 'hallucination_flag'];
+export const KIND_PRECEDENCE: readonly FailureKind[] = [
+  'timeout',
+  'exception',
+  'validation_error',
+  'hallucination_flag',
+];
 
 /** An expected or detected outcome: a failure kind, or null for a pass. */
 export const Outcome = FailureKind.nullable();

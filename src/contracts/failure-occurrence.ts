@@ -21,14 +21,24 @@ export const FailureSignals = z.strictObject({
   expected: FailureKind.nullable().describe('The kind the scenario expected (null: it must pass).'),
   timeout_source: z.string().nullable(),
   validation_source: z.string().nullable(),
-  validation_issues: z.array(z.strictObject({ path: z.string(), code: z.string() })).describe("The validation issues' paths (generalized: indices dropped) and codes."),
-  grounding: z.array(z.strictObject({ check: z.string(), path: z.string() })).describe('The grounding checks that flagged, with their paths.'),
+  validation_issues: z
+    .array(z.strictObject({ path: z.string(), code: z.string() }))
+    .describe("The validation issues' paths (generalized: indices dropped) and codes."),
+  grounding: z
+    .array(z.strictObject({ check: z.string(), path: z.string() }))
+    .describe('The grounding checks that flagged, with their paths.'),
   error_class: z.string().nullable(),
   error_code: z.string().nullable(),
   http_status: z.int().nullable(),
   failure_type: FailureType.nullable(),
-  component: z.string().describe('Where the failure began: the primary of the run\'s failure trace ("tool:get_forecast"), else the agent.'),
-  message: z.string().describe("The failure's one-line message (ids and values are normalized away by the fingerprint)."),
+  component: z
+    .string()
+    .describe(
+      'Where the failure began: the primary of the run\'s failure trace ("tool:get_forecast"), else the agent.',
+    ),
+  message: z
+    .string()
+    .describe("The failure's one-line message (ids and values are normalized away by the fingerprint)."),
   lab_exit_code: z.int().nullable().describe("A lab error's exit code (2: the scenario's fault; 1: the lab's)."),
 });
 export type FailureSignals = z.infer<typeof FailureSignals>;
@@ -37,10 +47,15 @@ export type FailureSignals = z.infer<typeof FailureSignals>;
 export const FailureOccurrence = z.strictObject({
   signals: FailureSignals,
   fingerprint: z.string(),
-  failure_id: z.string().nullable().describe("The run's own failure_id, or null for a failure of the capture (an id is derived then)."),
+  failure_id: z
+    .string()
+    .nullable()
+    .describe("The run's own failure_id, or null for a failure of the capture (an id is derived then)."),
   trace_id: z.string().nullable(),
   failure_trace_ids: z.array(z.string()),
-  started_at: z.string().describe('When the run started, to pick the first occurrence of a fingerprint deterministically.'),
+  started_at: z
+    .string()
+    .describe('When the run started, to pick the first occurrence of a fingerprint deterministically.'),
   file: z.string().nullable().describe('The scenario file, relative to the project.'),
   triage: Triage,
   tags: z.array(z.string()),

@@ -13,10 +13,18 @@ export const RECORD_TYPES = ['trace_record', 'failure_trace', 'recovery_trace', 
 export type RecordType = (typeof RECORD_TYPES)[number];
 
 /** The record type of each contract. */
-export type RecordOf<T extends RecordType> = { trace_record: TraceRecord; failure_trace: FailureTrace; recovery_trace: RecoveryTrace; fallback: FallbackRecord; shard_manifest: ShardManifest }[T];
+export type RecordOf<T extends RecordType> = {
+  trace_record: TraceRecord;
+  failure_trace: FailureTrace;
+  recovery_trace: RecoveryTrace;
+  fallback: FallbackRecord;
+  shard_manifest: ShardManifest;
+}[T];
 
 /** Each record type's contract, its name in messages and schemas/, and the key it is stored under. */
-export const RECORD_CONTRACTS: { [T in RecordType]: { name: string; schema: z.ZodType<RecordOf<T>>; key: (record: RecordOf<T>) => string } } = {
+export const RECORD_CONTRACTS: {
+  [T in RecordType]: { name: string; schema: z.ZodType<RecordOf<T>>; key: (record: RecordOf<T>) => string };
+} = {
   trace_record: { name: 'TraceRecord', schema: TraceRecord, key: recordKey },
   failure_trace: { name: 'FailureTrace', schema: FailureTrace, key: (r) => r.trace_id },
   recovery_trace: { name: 'RecoveryTrace', schema: RecoveryTrace, key: (r) => r.trace_id },
@@ -30,7 +38,10 @@ export const RECORD_CONTRACTS: { [T in RecordType]: { name: string; schema: z.Zo
  * document as well as a typed record, so every store and the export use it alike.
  */
 export function recordTypeOf(value: unknown): RecordType {
-  const doc = (typeof value === 'object' && value !== null ? value : {}) as { trace_type?: unknown; record_type?: unknown };
+  const doc = (typeof value === 'object' && value !== null ? value : {}) as {
+    trace_type?: unknown;
+    record_type?: unknown;
+  };
   if (doc.trace_type === 'failure') return 'failure_trace';
   if (doc.trace_type === 'recovery') return 'recovery_trace';
   if (doc.record_type === 'fallback') return 'fallback';
@@ -64,23 +75,57 @@ export function recordMeta(record: LabRecord): RecordMeta {
   switch (recordTypeOf(record)) {
     case 'failure_trace': {
       const trace = record as FailureTrace;
-      return { key, record_type: 'failure_trace', started_at: trace.started_at, failure_ids: trace.cascade.map((e) => e.failure_id), ...none };
+      return {
+        key,
+        record_type: 'failure_trace',
+        started_at: trace.started_at,
+        failure_ids: trace.cascade.map((e) => e.failure_id),
+        ...none,
+      };
     }
     case 'recovery_trace': {
       const trace = record as RecoveryTrace;
-      return { key, record_type: 'recovery_trace', started_at: trace.started_at, failure_ids: [trace.trigger_ref], ...none };
+      return {
+        key,
+        record_type: 'recovery_trace',
+        started_at: trace.started_at,
+        failure_ids: [trace.trigger_ref],
+        ...none,
+      };
     }
     case 'fallback': {
       const fallback = record as FallbackRecord;
-      return { key, record_type: 'fallback', started_at: fallback.timestamp, failure_ids: [fallback.trigger_ref], ...none };
+      return {
+        key,
+        record_type: 'fallback',
+        started_at: fallback.timestamp,
+        failure_ids: [fallback.trigger_ref],
+        ...none,
+      };
     }
     case 'shard_manifest': {
       const manifest = record as ShardManifest;
-      return { key, record_type: 'shard_manifest', started_at: manifest.started_at, failure_ids: [], ...none, build_id: manifest.build_id };
+      return {
+        key,
+        record_type: 'shard_manifest',
+        started_at: manifest.started_at,
+        failure_ids: [],
+        ...none,
+        build_id: manifest.build_id,
+      };
     }
     case 'trace_record': {
       const run = record as TraceRecord;
-      return { key, record_type: 'trace_record', started_at: run.started_at, failure_ids: run.failure_id ? [run.failure_id] : [], kind: run.detected ?? 'pass', subject_id: run.subject_id, scenario_id: run.scenario_id, build_id: run.build_id };
+      return {
+        key,
+        record_type: 'trace_record',
+        started_at: run.started_at,
+        failure_ids: run.failure_id ? [run.failure_id] : [],
+        kind: run.detected ?? 'pass',
+        subject_id: run.subject_id,
+        scenario_id: run.scenario_id,
+        build_id: run.build_id,
+      };
     }
   }
 }

@@ -41,7 +41,11 @@ export function upgradeTraceRecordV1(record: TraceRecordV1): TraceRecord {
 function upgradeEvent(event: FailureEventV1, steps: readonly TraceStep[]): FailureEvent {
   const detection = detectionOf(event);
   const taxonomy = taxonomyOf(detection, steps);
-  const location = locate(detection, steps, { runSpanId: event.otel.span_id, subjectId: event.subject_id, markLast: taxonomy.markLast });
+  const location = locate(detection, steps, {
+    runSpanId: event.otel.span_id,
+    subjectId: event.subject_id,
+    markLast: taxonomy.markLast,
+  });
   return { ...event, schema_version: 2, location, taxonomy: taxonomy.refs } as FailureEvent;
 }
 
@@ -52,7 +56,12 @@ function detectionOf(event: FailureEventV1): Detection {
     case 'exception':
       return { kind: 'exception', error: event.error };
     case 'validation_error':
-      return { kind: 'validation_error', source: event.validation.source, issues: event.validation.issues, error: event.error };
+      return {
+        kind: 'validation_error',
+        source: event.validation.source,
+        issues: event.validation.issues,
+        error: event.error,
+      };
     case 'hallucination_flag':
       return { kind: 'hallucination_flag', flags: event.grounding.flags };
   }

@@ -32,7 +32,12 @@ export const RecoveryTrace = z
   .superRefine((trace, ctx) => {
     trace.actions.forEach((action, i) => {
       const prev = trace.actions[i - 1];
-      if (prev && action.sequence <= prev.sequence) ctx.addIssue({ code: 'custom', path: ['actions', i, 'sequence'], message: `ordering rule: action ${action.action_id} has sequence ${action.sequence}, not after ${prev.sequence}` });
+      if (prev && action.sequence <= prev.sequence)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['actions', i, 'sequence'],
+          message: `ordering rule: action ${action.action_id} has sequence ${action.sequence}, not after ${prev.sequence}`,
+        });
     });
   });
 export type RecoveryTrace = z.infer<typeof RecoveryTrace>;

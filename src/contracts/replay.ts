@@ -3,9 +3,17 @@ import { z } from 'zod';
 /** One HTTP exchange with the model endpoint, kept whole so the run can be replayed. */
 export const ReplayExchange = z.strictObject({
   step_index: z.int().nonnegative().describe('The model_call step of this exchange.'),
-  status: z.int().nullable().describe('HTTP status; null when no answer came (the request hung or the connection failed).'),
+  status: z
+    .int()
+    .nullable()
+    .describe('HTTP status; null when no answer came (the request hung or the connection failed).'),
   content_type: z.string().nullable(),
-  body: z.string().nullable().describe('The whole body as received, secrets redacted (for a stream: every event up to where it ended); null when none came.'),
+  body: z
+    .string()
+    .nullable()
+    .describe(
+      'The whole body as received, secrets redacted (for a stream: every event up to where it ended); null when none came.',
+    ),
   complete: z.boolean().describe('False when the body was cut short (a broken stream) or never came.'),
 });
 export type ReplayExchange = z.infer<typeof ReplayExchange>;
@@ -26,7 +34,9 @@ export type ReplayToolResult = z.infer<typeof ReplayToolResult>;
  * and redacted. It costs the size of every body (see "Turning a failure into a regression scenario").
  */
 export const Replay = z.strictObject({
-  scenario: z.record(z.string(), z.unknown()).describe('The scenario as it ran (its file\'s content with defaults applied).'),
+  scenario: z
+    .record(z.string(), z.unknown())
+    .describe("The scenario as it ran (its file's content with defaults applied)."),
   exchanges: z.array(ReplayExchange),
   tool_results: z.array(ReplayToolResult),
 });

@@ -6,10 +6,23 @@ import { ALL_SUBCATEGORIES, FAILURE_CATEGORIES, SEVERITIES, SUBCATEGORIES } from
 export const ReplyFault = z.strictObject({
   delay_ms: z.int().nonnegative().optional().describe('Wait this long before answering.'),
   hang: z.literal(true).optional().describe('Never answer; the request stays open until the client gives up.'),
-  status: z.int().min(400).max(599).optional().describe('Answer with this HTTP error status and an OpenAI-style error body.'),
-  retry_after_ms: z.int().nonnegative().optional().describe('Send retry-after-ms (and retry-after) with the error status.'),
+  status: z
+    .int()
+    .min(400)
+    .max(599)
+    .optional()
+    .describe('Answer with this HTTP error status and an OpenAI-style error body.'),
+  retry_after_ms: z
+    .int()
+    .nonnegative()
+    .optional()
+    .describe('Send retry-after-ms (and retry-after) with the error status.'),
   malformed: z.literal(true).optional().describe('Answer 200 with a body that is not JSON.'),
-  cut_after_chunks: z.int().nonnegative().optional().describe('Streaming only: send this many chunks, then destroy the connection.'),
+  cut_after_chunks: z
+    .int()
+    .nonnegative()
+    .optional()
+    .describe('Streaming only: send this many chunks, then destroy the connection.'),
   endless: z.literal(true).optional().describe('Streaming only: keep sending chunks until the client goes away.'),
 });
 export type ReplyFault = z.infer<typeof ReplyFault>;
@@ -18,7 +31,9 @@ export type ReplyFault = z.infer<typeof ReplyFault>;
 export const ScriptedToolCall = z.strictObject({
   id: z.string().optional().describe('Defaults to call_<reply>_<n>.'),
   name: z.string().min(1),
-  arguments: z.union([z.record(z.string(), z.unknown()), z.string()]).describe('An object (sent as JSON) or a raw string, which may be invalid JSON on purpose.'),
+  arguments: z
+    .union([z.record(z.string(), z.unknown()), z.string()])
+    .describe('An object (sent as JSON) or a raw string, which may be invalid JSON on purpose.'),
 });
 
 /** One reply of the scripted model: what it answers to one HTTP request, in order. */
@@ -39,47 +54,91 @@ export const ToolFixture = z.strictObject({
   error: z.string().optional().describe('Throw an Error with this message.'),
   hang: z.literal(true).optional().describe('Never settle (until the run is aborted).'),
   delay_ms: z.int().nonnegative().optional(),
-  busy_ms: z.int().nonnegative().optional().describe('Block the thread synchronously for this long (a CPU-bound tool).'),
+  busy_ms: z
+    .int()
+    .nonnegative()
+    .optional()
+    .describe('Block the thread synchronously for this long (a CPU-bound tool).'),
 });
 export type ToolFixture = z.infer<typeof ToolFixture>;
 
-const outputPath = z.string().describe('Path into the output: keys joined by dots, [n] indexes and [*] for every element; "" is the whole output. Checked against the subject\'s output schema when the scenarios load.');
-const allowEmpty = z.boolean().default(false).describe('Accept an output with nothing at output_path (by default that is flagged: the output states nothing the check could verify).');
-const match = z.enum(['exact', 'ignore_case', 'normalized']).default('normalized').describe('How strings are compared: exact (same characters), ignore_case, or normalized (Unicode NFKC, case, spacing, typographic quotes and dashes ignored). Default normalized.');
+const outputPath = z
+  .string()
+  .describe(
+    'Path into the output: keys joined by dots, [n] indexes and [*] for every element; "" is the whole output. Checked against the subject\'s output schema when the scenarios load.',
+  );
+const allowEmpty = z
+  .boolean()
+  .default(false)
+  .describe(
+    'Accept an output with nothing at output_path (by default that is flagged: the output states nothing the check could verify).',
+  );
+const match = z
+  .enum(['exact', 'ignore_case', 'normalized'])
+  .default('normalized')
+  .describe(
+    'How strings are compared: exact (same characters), ignore_case, or normalized (Unicode NFKC, case, spacing, typographic quotes and dashes ignored). Default normalized.',
+  );
 
 /** A deterministic check that flags output claims its sources do not support (see "Grounding checks" in the README). */
 export const GroundingCheck = z.discriminatedUnion('check', [
   z.strictObject({
     check: z.literal('cited_ids_exist'),
     output_path: outputPath,
-    context_path: z.string().describe('Path into the input selecting the ids that may be cited; it must select something in the scenario\'s input.'),
+    context_path: z
+      .string()
+      .describe(
+        "Path into the input selecting the ids that may be cited; it must select something in the scenario's input.",
+      ),
     match,
     allow_empty: allowEmpty,
   }),
   z.strictObject({
     check: z.literal('declared_tools_only'),
-    output_path: outputPath.optional().describe('Also check tool names the output says it used (compared by match; the model\'s own tool calls are compared exactly, as they are dispatched).'),
+    output_path: outputPath
+      .optional()
+      .describe(
+        "Also check tool names the output says it used (compared by match; the model's own tool calls are compared exactly, as they are dispatched).",
+      ),
     match,
     allow_empty: allowEmpty,
   }),
   z.strictObject({
     check: z.literal('numbers_in_sources'),
     output_path: outputPath,
-    source_paths: z.array(z.string()).default([]).describe('Paths into the input whose text counts as a source; each must select something in the scenario\'s input.'),
+    source_paths: z
+      .array(z.string())
+      .default([])
+      .describe(
+        "Paths into the input whose text counts as a source; each must select something in the scenario's input.",
+      ),
     tool_results: z.boolean().default(false).describe('Count the results of tool calls as sources too.'),
     allow_empty: allowEmpty,
   }),
   z.strictObject({
     check: z.literal('quotes_in_sources'),
     output_path: outputPath,
-    source_paths: z.array(z.string()).min(1).describe('Paths into the input whose text counts as a source; each must select something in the scenario\'s input.'),
+    source_paths: z
+      .array(z.string())
+      .min(1)
+      .describe(
+        "Paths into the input whose text counts as a source; each must select something in the scenario's input.",
+      ),
     allow_empty: allowEmpty,
   }),
   z.strictObject({
     check: z.literal('ground_truth'),
     output_path: outputPath,
-    equals: z.unknown().describe('The true value. Numbers match within tolerance; strings by match; anything else must be equal as JSON (key order aside).'),
-    tolerance: z.number().nonnegative().default(0).describe('Numbers: |output − equals| ≤ tolerance, for the decimals as written (inclusive).'),
+    equals: z
+      .unknown()
+      .describe(
+        'The true value. Numbers match within tolerance; strings by match; anything else must be equal as JSON (key order aside).',
+      ),
+    tolerance: z
+      .number()
+      .nonnegative()
+      .default(0)
+      .describe('Numbers: |output − equals| ≤ tolerance, for the decimals as written (inclusive).'),
     match,
     allow_empty: allowEmpty,
   }),
@@ -92,13 +151,22 @@ export const Triage = z
     category: z.enum(FAILURE_CATEGORIES).optional(),
     subcategory: z.enum(ALL_SUBCATEGORIES).optional(),
     severity: z.enum(SEVERITIES).optional(),
-    owner: z.string().min(1).optional().describe('Who owns this scenario\'s failures (else LAB_BUILD_OWNER).'),
-    tags: z.array(z.string()).optional().describe('Added to the failure record\'s metadata.tags.'),
+    owner: z.string().min(1).optional().describe("Who owns this scenario's failures (else LAB_BUILD_OWNER)."),
+    tags: z.array(z.string()).optional().describe("Added to the failure record's metadata.tags."),
   })
   .superRefine((t, ctx) => {
-    if (t.subcategory && !t.category) ctx.addIssue({ code: 'custom', path: ['category'], message: `give the category of subcategory ${t.subcategory} too` });
+    if (t.subcategory && !t.category)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['category'],
+        message: `give the category of subcategory ${t.subcategory} too`,
+      });
     if (t.subcategory && t.category && !(SUBCATEGORIES[t.category] as readonly string[]).includes(t.subcategory)) {
-      ctx.addIssue({ code: 'custom', path: ['subcategory'], message: `${t.subcategory} is not a subcategory of ${t.category}; choose one of ${SUBCATEGORIES[t.category].join(', ')}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['subcategory'],
+        message: `${t.subcategory} is not a subcategory of ${t.category}; choose one of ${SUBCATEGORIES[t.category].join(', ')}`,
+      });
     }
   });
 export type Triage = z.infer<typeof Triage>;
@@ -117,8 +185,17 @@ export const Scenario = z.strictObject({
   isolation: z
     .enum(['inline', 'worker'])
     .optional()
-    .describe('worker: run in a worker thread, terminated at the deadline. Set it for subjects that block the thread, exhaust memory, call process.exit or leave rejections unhandled; such a scenario always runs in a worker. Unset: capture --isolation decides (default inline).'),
-  memory_limit_mb: z.int().min(8).max(4096).optional().describe('Worker isolation: the heap the subject may use in its thread, in MB (default 128); the thread gets 32 MB more for the lab\'s own machinery.'),
+    .describe(
+      'worker: run in a worker thread, terminated at the deadline. Set it for subjects that block the thread, exhaust memory, call process.exit or leave rejections unhandled; such a scenario always runs in a worker. Unset: capture --isolation decides (default inline).',
+    ),
+  memory_limit_mb: z
+    .int()
+    .min(8)
+    .max(4096)
+    .optional()
+    .describe(
+      "Worker isolation: the heap the subject may use in its thread, in MB (default 128); the thread gets 32 MB more for the lab's own machinery.",
+    ),
   input: z.unknown(),
   model: z
     .strictObject({
@@ -128,14 +205,23 @@ export const Scenario = z.strictObject({
     .default({ name: 'lab-model', replies: [] }),
   client: z
     .strictObject({
-      max_retries: z.int().nonnegative().default(0).describe('openai client maxRetries (the SDK default is 2; scenarios say it outright).'),
+      max_retries: z
+        .int()
+        .nonnegative()
+        .default(0)
+        .describe('openai client maxRetries (the SDK default is 2; scenarios say it outright).'),
       timeout_ms: z.int().positive().optional().describe('openai client per-request timeout.'),
     })
     .default({ max_retries: 0 }),
-  tools: z.record(z.string(), z.array(ToolFixture)).default({}).describe('Per tool, fixtures for its 1st, 2nd, ... call; calls past the list run the real tool.'),
+  tools: z
+    .record(z.string(), z.array(ToolFixture))
+    .default({})
+    .describe('Per tool, fixtures for its 1st, 2nd, ... call; calls past the list run the real tool.'),
   grounding: z.array(GroundingCheck).default([]),
   tags: z.array(z.string()).default([]),
-  triage: Triage.optional().describe('Override the failure ledger\'s category, subcategory, severity, owner and tags for this scenario\'s failures.'),
+  triage: Triage.optional().describe(
+    "Override the failure ledger's category, subcategory, severity, owner and tags for this scenario's failures.",
+  ),
 });
 export type Scenario = z.infer<typeof Scenario>;
 /** A scenario as written in its file, before defaults. */

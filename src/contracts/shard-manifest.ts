@@ -18,15 +18,21 @@ export const ShardManifest = z.strictObject({
   manifest_id: z
     .string()
     .regex(/^shard-\d+-of-\d+-[0-9a-f]{32}$/)
-    .describe('The store key: shard-<i>-of-<n>-<32 hex digits>, new for every shard process, so a shard run twice leaves two manifests.'),
+    .describe(
+      'The store key: shard-<i>-of-<n>-<32 hex digits>, new for every shard process, so a shard run twice leaves two manifests.',
+    ),
   build_id: z.string().min(1),
   shard: z.strictObject({ index: z.int().positive().describe('1-based.'), count: z.int().positive() }),
   plan: z.strictObject({
-    scenarios: z.array(z.strictObject({ id: z.string(), expected: Outcome })).describe("Every scenario of the build (all shards' runs), by id, with its expected outcome."),
+    scenarios: z
+      .array(z.strictObject({ id: z.string(), expected: Outcome }))
+      .describe("Every scenario of the build (all shards' runs), by id, with its expected outcome."),
     scenario_digest: z
       .string()
       .regex(/^[0-9a-f]{64}$/)
-      .describe('SHA-256 over the scenarios themselves, as loaded: shards that ran different scenario files disagree here.'),
+      .describe(
+        'SHA-256 over the scenarios themselves, as loaded: shards that ran different scenario files disagree here.',
+      ),
     repeat: z.int().positive(),
     runs: z.int().nonnegative().describe('Runs this shard was dealt.'),
     total_runs: z.int().nonnegative().describe('Runs of the whole build.'),
@@ -34,13 +40,31 @@ export const ShardManifest = z.strictObject({
   started_at: IsoTime,
   ended_at: IsoTime,
   live: z.boolean(),
-  counts: z.strictObject({ runs: z.int().nonnegative(), matched: z.int().nonnegative(), mismatched: z.int().nonnegative(), stored: z.int().nonnegative(), retrieved: z.int().nonnegative(), lab_errors: z.int().nonnegative() }),
+  counts: z.strictObject({
+    runs: z.int().nonnegative(),
+    matched: z.int().nonnegative(),
+    mismatched: z.int().nonnegative(),
+    stored: z.int().nonnegative(),
+    retrieved: z.int().nonnegative(),
+    lab_errors: z.int().nonnegative(),
+  }),
   exit_code: z.int().min(0).max(2).describe("The shard's own exit code."),
   lab_errors: z
-    .array(z.strictObject({ scenario_id: z.string(), repeat_index: z.int().nonnegative(), expected: Outcome, name: z.string(), message: z.string(), exit_code: z.int() }))
+    .array(
+      z.strictObject({
+        scenario_id: z.string(),
+        repeat_index: z.int().nonnegative(),
+        expected: Outcome,
+        name: z.string(),
+        message: z.string(),
+        exit_code: z.int(),
+      }),
+    )
     .max(MANIFEST_MAX_LAB_ERRORS)
     .describe('Runs the lab could not run or classify (no run record exists for them), at most 200.'),
   lab_errors_omitted: z.int().nonnegative().describe('Lab errors beyond those listed.'),
-  failures: z.array(OccurrenceGroup).describe("The shard's failures by fingerprint, for the ledger, which merge alone writes."),
+  failures: z
+    .array(OccurrenceGroup)
+    .describe("The shard's failures by fingerprint, for the ledger, which merge alone writes."),
 });
 export type ShardManifest = z.infer<typeof ShardManifest>;

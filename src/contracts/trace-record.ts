@@ -12,16 +12,26 @@ export const TRACE_RECORD_VERSION = 2;
 export const TraceRecord = z.strictObject({
   schema_version: z.literal(TRACE_RECORD_VERSION),
   trace_id: Uuid,
-  build_id: z.string().min(1).nullable().describe('The capture (build) the run belongs to: --build-id, LAB_BUILD_ID or a new id; null for a run outside capture.'),
+  build_id: z
+    .string()
+    .min(1)
+    .nullable()
+    .describe(
+      'The capture (build) the run belongs to: --build-id, LAB_BUILD_ID or a new id; null for a run outside capture.',
+    ),
   subject_id: z.string(),
   scenario_id: z.string(),
-  expected: Outcome.describe('Ground-truth label from the scenario: the kind it fails with on purpose, or null for a control that must pass.'),
+  expected: Outcome.describe(
+    'Ground-truth label from the scenario: the kind it fails with on purpose, or null for a control that must pass.',
+  ),
   detected: Outcome.describe('What the detection wrapper classified the run as; null is a pass.'),
   failure_id: Uuid.nullable().describe('failure.failure_id, or null for a pass.'),
   failure: FailureEvent.nullable(),
   run: z.strictObject({
     mode: z.enum(['scripted', 'live']),
-    isolation: z.enum(['inline', 'worker']).describe('inline: in the lab\'s own thread; worker: in a worker thread with resource limits.'),
+    isolation: z
+      .enum(['inline', 'worker'])
+      .describe("inline: in the lab's own thread; worker: in a worker thread with resource limits."),
     deadline_ms: z.number().positive(),
     repeat_index: z.int().nonnegative(),
   }),
@@ -33,7 +43,9 @@ export const TraceRecord = z.strictObject({
   output: Preview.nullable().describe('The returned value; null when the run threw or was cut off.'),
   steps: z.array(TraceStep),
   otel: OtelRef.describe('The run span (invoke_agent).'),
-  replay: Replay.nullable().describe('The run\'s model exchanges and tool results in full, with capture --record-replies; null otherwise.'),
+  replay: Replay.nullable().describe(
+    "The run's model exchanges and tool results in full, with capture --record-replies; null otherwise.",
+  ),
 });
 export type TraceRecord = z.infer<typeof TraceRecord>;
 

@@ -8,10 +8,20 @@ const stepBase = {
   started_at: IsoTime,
   ended_at: IsoTime.nullable(),
   duration_ms: z.number().nonnegative().nullable(),
-  status: z.enum(['ok', 'error', 'aborted', 'unfinished']).describe('aborted: cancelled by the run deadline; unfinished: still open when the run ended.'),
+  status: z
+    .enum(['ok', 'error', 'aborted', 'unfinished'])
+    .describe('aborted: cancelled by the run deadline; unfinished: still open when the run ended.'),
   error: ErrorInfo.nullable(),
-  span_id: z.string().regex(/^[0-9a-f]{16}$/).nullable(),
-  agent: z.string().nullable().describe('The agent that was running when the step began (multi-agent subjects); null for a single-agent subject.'),
+  span_id: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/)
+    .nullable(),
+  agent: z
+    .string()
+    .nullable()
+    .describe(
+      'The agent that was running when the step began (multi-agent subjects); null for a single-agent subject.',
+    ),
 };
 
 /** One HTTP exchange with the model endpoint, as the openai client made it (retries are separate steps). */
@@ -70,17 +80,40 @@ export const RecoveryStep = z.strictObject({
   ...stepBase,
   type: z.literal('recovery'),
   action: z.enum(['retry', 'fallback', 'compensation', 'self_heal', 'escalate']),
-  target: z.string().min(1).describe('target_ref: the component, step or resource acted on (for a fallback, the primary path).'),
-  outcome: z.enum(['success', 'failure', 'partial']).nullable().describe('null while the action is still running (a run cut off in the middle of it).'),
-  episode: z.int().nonnegative().describe('Actions answering the same failure share an episode number (0, 1, ... in the order the failures happened).'),
+  target: z
+    .string()
+    .min(1)
+    .describe('target_ref: the component, step or resource acted on (for a fallback, the primary path).'),
+  outcome: z
+    .enum(['success', 'failure', 'partial'])
+    .nullable()
+    .describe('null while the action is still running (a run cut off in the middle of it).'),
+  episode: z
+    .int()
+    .nonnegative()
+    .describe(
+      'Actions answering the same failure share an episode number (0, 1, ... in the order the failures happened).',
+    ),
   trigger: z.strictObject({
-    step_index: z.int().nonnegative().nullable().describe('The failed step that started the episode; null when the error showed without a recorded step (the subject\'s own code threw), or for an action taken on policy.'),
+    step_index: z
+      .int()
+      .nonnegative()
+      .nullable()
+      .describe(
+        "The failed step that started the episode; null when the error showed without a recorded step (the subject's own code threw), or for an action taken on policy.",
+      ),
     message: z.string().nullable().describe('The error that started the episode, redacted.'),
-    failure_type: FailureType.nullable().describe('Its failure type (as in a FailureTrace); null for an action taken on policy, with no failure before it.'),
+    failure_type: FailureType.nullable().describe(
+      'Its failure type (as in a FailureTrace); null for an action taken on policy, with no failure before it.',
+    ),
   }),
-  inner_steps: z.array(z.int().nonnegative()).describe('The steps the action itself ran (a retry\'s model calls, a fallback\'s tool calls).'),
+  inner_steps: z
+    .array(z.int().nonnegative())
+    .describe("The steps the action itself ran (a retry's model calls, a fallback's tool calls)."),
   fallback: FallbackPath.nullable().describe('The path taken, for a fallback action.'),
-  metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).describe('Deterministic details: attempt number, backoff, reason.'),
+  metadata: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+    .describe('Deterministic details: attempt number, backoff, reason.'),
 });
 export type RecoveryStep = z.infer<typeof RecoveryStep>;
 

@@ -44,7 +44,8 @@ interface Node {
 export function deriveRunRecords(trace: TraceRecord, newId: () => string = randomUUID): RunRecords {
   const steps = trace.steps;
   // Most runs that pass have nothing to derive: no failure, no failed step, no recovery.
-  if (!trace.failure && !steps.some((s) => s.type === 'recovery' || isFailedStep(s))) return { failure_traces: [], recovery_traces: [], fallback_records: [] };
+  if (!trace.failure && !steps.some((s) => s.type === 'recovery' || isFailedStep(s)))
+    return { failure_traces: [], recovery_traces: [], fallback_records: [] };
   const episodes = episodesOf(steps);
   const inner = new Set(episodes.flatMap((e) => e.actions.flatMap((a) => a.inner_steps)));
   const triggers = new Set(episodes.map((e) => e.trigger.step_index).filter((i) => i !== null));
@@ -53,7 +54,10 @@ export function deriveRunRecords(trace: TraceRecord, newId: () => string = rando
     ref: stepRef(trace, step),
     type: stepFailureType(step),
     timestamp: step.ended_at ?? step.started_at,
-    message: step.type === 'check' ? step.detail : (step.error?.message ?? (step.status === 'aborted' ? 'cut off at the run deadline' : null)),
+    message:
+      step.type === 'check'
+        ? step.detail
+        : (step.error?.message ?? (step.status === 'aborted' ? 'cut off at the run deadline' : null)),
     component: componentOf(trace, step),
     order: step.index,
   });
@@ -64,10 +68,23 @@ export function deriveRunRecords(trace: TraceRecord, newId: () => string = rando
     const { step_index, message } = episode.trigger;
     const first = episode.actions[0]!;
     if (step_index !== null) episodeNodes.set(episode.episode, stepNode(steps[step_index]!));
-    else if (message !== null) episodeNodes.set(episode.episode, { failure_id: newId(), ref: first.target, type: episode.trigger.failure_type ?? 'error', timestamp: first.started_at, message, component: first.target, order: first.index - 0.5 });
+    else if (message !== null)
+      episodeNodes.set(episode.episode, {
+        failure_id: newId(),
+        ref: first.target,
+        type: episode.trigger.failure_type ?? 'error',
+        timestamp: first.started_at,
+        message,
+        component: first.target,
+        order: first.index - 0.5,
+      });
   }
-  const unhandled = steps.filter((s) => s.type !== 'check' && isFailedStep(s) && !inner.has(s.index) && !triggers.has(s.index)).map(stepNode);
-  const unrecovered = episodes.filter((e) => e.degraded || e.unresolved || propagatedOut(trace, e)).flatMap((e) => episodeNodes.get(e.episode) ?? []);
+  const unhandled = steps
+    .filter((s) => s.type !== 'check' && isFailedStep(s) && !inner.has(s.index) && !triggers.has(s.index))
+    .map(stepNode);
+  const unrecovered = episodes
+    .filter((e) => e.degraded || e.unresolved || propagatedOut(trace, e))
+    .flatMap((e) => episodeNodes.get(e.episode) ?? []);
   const chain = [...unhandled, ...unrecovered].sort((a, b) => a.order - b.order);
 
   const failure = trace.failure;
@@ -83,7 +100,11 @@ export function deriveRunRecords(trace: TraceRecord, newId: () => string = rando
     };
     chain.push(agent);
     const check = steps.find((s) => s.type === 'check' && !s.passed);
-    if (check && (failure.kind === 'hallucination_flag' || (failure.kind === 'validation_error' && failure.validation.source === 'output_schema'))) {
+    if (
+      check &&
+      (failure.kind === 'hallucination_flag' ||
+        (failure.kind === 'validation_error' && failure.validation.source === 'output_schema'))
+    ) {
       agent.timestamp = check.started_at;
       chain.push({ ...stepNode(check), order: Number.MAX_SAFE_INTEGER });
     }
@@ -96,16 +117,27 @@ export function deriveRunRecords(trace: TraceRecord, newId: () => string = rando
     const node = episodeNodes.get(episode.episode);
     if (node && !chain.includes(node)) failureTraces.push(failureTrace(trace, [node], newId()));
   }
-  failureTraces.sort((a, b) => (a.primary_timestamp < b.primary_timestamp ? -1 : a.primary_timestamp > b.primary_timestamp ? 1 : 0));
+  failureTraces.sort((a, b) =>
+    a.primary_timestamp < b.primary_timestamp ? -1 : a.primary_timestamp > b.primary_timestamp ? 1 : 0,
+  );
 
   const recoveryTraces: RecoveryTrace[] = [];
   const fallbackRecords: FallbackRecord[] = [];
   for (const episode of episodes) {
     const node = episodeNodes.get(episode.episode);
-    const triggerType: RecoveryTrace['trigger_type'] = !node ? 'policy' : node.type === 'timeout' ? 'timeout' : 'failure';
+    const triggerType: RecoveryTrace['trigger_type'] = !node
+      ? 'policy'
+      : node.type === 'timeout'
+        ? 'timeout'
+        : 'failure';
     const triggerRef = node?.failure_id ?? stepRef(trace, episode.actions[0]!);
     const actions: RecoveryAction[] = episode.actions.map((step, i) => {
-      const metadata: Record<string, unknown> = { ...step.metadata, step_index: step.index, span_id: step.span_id, inner_steps: step.inner_steps };
+      const metadata: Record<string, unknown> = {
+        ...step.metadata,
+        step_index: step.index,
+        span_id: step.span_id,
+        inner_steps: step.inner_steps,
+      };
       if (step.outcome === null) metadata.unfinished = true;
       if (step.fallback) {
         const fallbackId = newId();
@@ -128,7 +160,16 @@ export function deriveRunRecords(trace: TraceRecord, newId: () => string = rando
           confidence_impact: step.fallback.confidence_impact,
         });
       }
-      return { action_id: newId(), sequence: i + 1, timestamp: step.started_at, action_type: step.action, target_ref: step.target, outcome: step.outcome ?? 'failure', duration_ms: step.duration_ms, metadata };
+      return {
+        action_id: newId(),
+        sequence: i + 1,
+        timestamp: step.started_at,
+        action_type: step.action,
+        target_ref: step.target,
+        outcome: step.outcome ?? 'failure',
+        duration_ms: step.duration_ms,
+        metadata,
+      };
     });
     recoveryTraces.push({
       schema_version: 1,
@@ -159,7 +200,9 @@ function finalOutcome(trace: TraceRecord, episode: Episode, inChain: boolean): R
   const failure = trace.failure;
   // A run that returned and still failed, though no check caught its answer: its failure is the
   // one carried from a degraded episode (settleReturned).
-  const checked = failure?.kind === 'hallucination_flag' || (failure?.kind === 'validation_error' && failure.validation.source === 'output_schema');
+  const checked =
+    failure?.kind === 'hallucination_flag' ||
+    (failure?.kind === 'validation_error' && failure.validation.source === 'output_schema');
   const carried = failure !== null && trace.output !== null && !checked;
   if (!failure || (carried && inChain)) return 'degraded';
   return 'failed';
@@ -174,7 +217,9 @@ function propagatedOut(trace: TraceRecord, episode: Episode): boolean {
   if (!failure || trace.output !== null || episode.trigger.message === null) return false;
   if (failure.kind !== 'exception' && failure.kind !== 'timeout') return false;
   const error = failure.error;
-  return error !== null && (error.message === episode.trigger.message || error.cause?.message === episode.trigger.message);
+  return (
+    error !== null && (error.message === episode.trigger.message || error.cause?.message === episode.trigger.message)
+  );
 }
 
 function failureTrace(trace: TraceRecord, chain: Node[], traceId: string): FailureTrace {
@@ -237,5 +282,11 @@ export function cascadeDepth(records: RunRecords): number {
 /** The worst final outcome among a run's recovery traces (failed, then degraded, then recovered), or null without one. */
 export function recoveryOutcome(records: RunRecords): RecoveryTrace['final_outcome'] | null {
   const outcomes = new Set(records.recovery_traces.map((t) => t.final_outcome));
-  return outcomes.has('failed') ? 'failed' : outcomes.has('degraded') ? 'degraded' : outcomes.has('recovered') ? 'recovered' : null;
+  return outcomes.has('failed')
+    ? 'failed'
+    : outcomes.has('degraded')
+      ? 'degraded'
+      : outcomes.has('recovered')
+        ? 'recovered'
+        : null;
 }

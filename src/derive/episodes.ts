@@ -18,14 +18,21 @@ export function episodesOf(steps: readonly TraceStep[]): Episode[] {
   for (const step of steps) {
     if (step.type !== 'recovery') continue;
     let episode = byId.get(step.episode);
-    if (!episode) byId.set(step.episode, (episode = { episode: step.episode, trigger: step.trigger, actions: [], degraded: false, unresolved: false }));
+    if (!episode)
+      byId.set(
+        step.episode,
+        (episode = { episode: step.episode, trigger: step.trigger, actions: [], degraded: false, unresolved: false }),
+      );
     episode.actions.push(step);
   }
   for (const episode of byId.values()) {
     const last = episode.actions.at(-1)!;
     episode.unresolved = last.outcome === 'failure' || last.outcome === null;
     episode.degraded = episode.actions.some(
-      (a) => a.outcome === 'partial' || (a.action === 'escalate' && a.outcome === 'success') || (a.action === 'fallback' && a.outcome === 'success' && a.fallback?.confidence_impact !== 'none'),
+      (a) =>
+        a.outcome === 'partial' ||
+        (a.action === 'escalate' && a.outcome === 'success') ||
+        (a.action === 'fallback' && a.outcome === 'success' && a.fallback?.confidence_impact !== 'none'),
     );
   }
   return [...byId.values()].sort((a, b) => a.episode - b.episode);
@@ -33,5 +40,9 @@ export function episodesOf(steps: readonly TraceStep[]): Episode[] {
 
 /** The first episode the run did not recover from (degraded or unresolved) that started from a failure; null if none. */
 export function firstUnrecovered(steps: readonly TraceStep[]): Episode | null {
-  return episodesOf(steps).find((e) => (e.degraded || e.unresolved) && (e.trigger.step_index !== null || e.trigger.message !== null)) ?? null;
+  return (
+    episodesOf(steps).find(
+      (e) => (e.degraded || e.unresolved) && (e.trigger.step_index !== null || e.trigger.message !== null),
+    ) ?? null
+  );
 }

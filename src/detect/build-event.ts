@@ -43,20 +43,43 @@ export function buildEvent(detection: Detection, context: EventContext): Failure
         overrun: `synchronous work held the thread past the ${deadlineMs} ms deadline, so the run could only be stopped after it (inline runs cannot interrupt synchronous work)`,
         request_timeout: `a request of the run timed out${detection.error ? ` (${detection.error.class}: ${firstLine(detection.error.message)})` : ''}`,
       }[detection.source];
-      return { ...base, kind: 'timeout', message: `timeout: ${what}${note}`, timeout: { source: detection.source, deadline_ms: deadlineMs, elapsed_ms: elapsedMs }, error: detection.error };
+      return {
+        ...base,
+        kind: 'timeout',
+        message: `timeout: ${what}${note}`,
+        timeout: { source: detection.source, deadline_ms: deadlineMs, elapsed_ms: elapsedMs },
+        error: detection.error,
+      };
     }
     case 'exception':
-      return { ...base, kind: 'exception', message: `exception: ${detection.error.class}: ${firstLine(detection.error.message)}${note}`, error: detection.error };
+      return {
+        ...base,
+        kind: 'exception',
+        message: `exception: ${detection.error.class}: ${firstLine(detection.error.message)}${note}`,
+        error: detection.error,
+      };
     case 'validation_error': {
       const first = detection.issues[0]!;
-      const where = detection.where ?? (detection.source === 'output_schema' ? 'the output' : "the model's structured output");
+      const where =
+        detection.where ?? (detection.source === 'output_schema' ? 'the output' : "the model's structured output");
       const more = detection.issues.length > 1 ? ` (+${detection.issues.length - 1} more)` : '';
-      return { ...base, kind: 'validation_error', message: `validation_error: ${where} breaks its schema at ${first.path || '(root)'}: ${first.message}${more}${note}`, validation: { source: detection.source, issues: detection.issues }, error: detection.error };
+      return {
+        ...base,
+        kind: 'validation_error',
+        message: `validation_error: ${where} breaks its schema at ${first.path || '(root)'}: ${first.message}${more}${note}`,
+        validation: { source: detection.source, issues: detection.issues },
+        error: detection.error,
+      };
     }
     case 'hallucination_flag': {
       const first = detection.flags[0]!;
       const more = detection.flags.length > 1 ? ` (+${detection.flags.length - 1} more)` : '';
-      return { ...base, kind: 'hallucination_flag', message: `hallucination_flag: ${first.check}: ${first.reason}${more}${note}`, grounding: { flags: detection.flags } };
+      return {
+        ...base,
+        kind: 'hallucination_flag',
+        message: `hallucination_flag: ${first.check}: ${first.reason}${more}${note}`,
+        grounding: { flags: detection.flags },
+      };
     }
   }
 }

@@ -83,7 +83,11 @@ function redactorFor(secrets: readonly string[]): Redact {
  * hallucination_flag or a pass (precedence in that order, see KIND_PRECEDENCE). It never throws
  * for a failure of the subject; a fault of the lab or the scenario is thrown as a LabError.
  */
-export async function runWithFailureDetection<I, O>(subject: Subject<I, O>, scenario: Scenario, options: DetectionOptions): Promise<DetectionResult> {
+export async function runWithFailureDetection<I, O>(
+  subject: Subject<I, O>,
+  scenario: Scenario,
+  options: DetectionOptions,
+): Promise<DetectionResult> {
   const clock = options.clock ?? systemClock;
   const newId = options.newId ?? randomUUID;
   const secrets = options.secrets ?? NO_SECRETS;
@@ -95,18 +99,30 @@ export async function runWithFailureDetection<I, O>(subject: Subject<I, O>, scen
   const parsedInput = subject.inputSchema.safeParse(scenario.input);
   if (!parsedInput.success) {
     throw new ScenarioSetError({
-      problems: parsedInput.error.issues.map((i) => ({ file: `scenario ${scenario.id}`, path: formatPath(['input', ...i.path]), message: i.message })),
+      problems: parsedInput.error.issues.map((i) => ({
+        file: `scenario ${scenario.id}`,
+        path: formatPath(['input', ...i.path]),
+        message: i.message,
+      })),
     });
   }
   const file = isolation === 'worker' ? subjectFile(subject) : undefined;
   if (isolation === 'worker' && !file) {
-    throw new LabError({ message: `scenario ${scenario.id}: worker isolation loads the subject from its file, but ${subject.id} was not loaded with loadSubjects`, exitCode: 2 });
+    throw new LabError({
+      message: `scenario ${scenario.id}: worker isolation loads the subject from its file, but ${subject.id} was not loaded with loadSubjects`,
+      exitCode: 2,
+    });
   }
 
   const traceId = newId();
   const root = tracer.startSpan(`invoke_agent ${subject.id}`, {
     kind: SpanKind.INTERNAL,
-    attributes: { [attr.GEN_AI_OPERATION_NAME]: 'invoke_agent', [attr.GEN_AI_AGENT_NAME]: subject.id, [attr.GEN_AI_CONVERSATION_ID]: traceId, [attr.LAB_SCENARIO_ID]: scenario.id },
+    attributes: {
+      [attr.GEN_AI_OPERATION_NAME]: 'invoke_agent',
+      [attr.GEN_AI_AGENT_NAME]: subject.id,
+      [attr.GEN_AI_CONVERSATION_ID]: traceId,
+      [attr.LAB_SCENARIO_ID]: scenario.id,
+    },
   });
   const otelRef: OtelRef = { trace_id: root.spanContext().traceId, span_id: root.spanContext().spanId };
   const runContext = otel.setSpan(ROOT_CONTEXT, root);
@@ -127,16 +143,32 @@ export async function runWithFailureDetection<I, O>(subject: Subject<I, O>, scen
     };
     // The worker machinery (a thread pool) is loaded by the first worker run only.
     // Inline, the run span is the active span, so spans a framework opens itself nest under it.
-    const outcome = file ? await (await import('../execute/run-worker.ts')).runInWorker({ ...request, subjectFile: file }) : await context.with(runContext, () => runInline(request));
+    const outcome = file
+      ? await (await import('../execute/run-worker.ts')).runInWorker({ ...request, subjectFile: file })
+      : await context.with(runContext, () => runInline(request));
 
     const faults = session.labFaults();
-    if (faults.length > 0) throw new ModelScriptError({ scenarioId: scenario.id, message: `${faults.join('; ')}. Add replies to model.replies in the scenario file.` });
+    if (faults.length > 0)
+      throw new ModelScriptError({
+        scenarioId: scenario.id,
+        message: `${faults.join('; ')}. Add replies to model.replies in the scenario file.`,
+      });
 
     const elapsedMs = outcome.endMs - outcome.startMs;
     const failureId = outcome.detection ? newId() : null;
     const event =
       outcome.detection && failureId
-        ? buildEvent(outcome.detection, { failureId, traceId, subjectId: subject.id, scenarioId: scenario.id, otel: otelRef, deadlineMs, elapsedMs, occurredAt: isoTime(outcome.endMs), steps: outcome.steps })
+        ? buildEvent(outcome.detection, {
+            failureId,
+            traceId,
+            subjectId: subject.id,
+            scenarioId: scenario.id,
+            otel: otelRef,
+            deadlineMs,
+            elapsedMs,
+            occurredAt: isoTime(outcome.endMs),
+            steps: outcome.steps,
+          })
         : null;
     // Built by typed code and not parsed again here (that was a third of the wrapper's cost);
     // stores check every record against the contract, and the tests check every shipped scenario's.
@@ -164,7 +196,17 @@ export async function runWithFailureDetection<I, O>(subject: Subject<I, O>, scen
     root.setAttribute(attr.LAB_EXPECTED, scenario.expected ?? 'pass');
     root.setAttribute(attr.LAB_DETECTED, event?.kind ?? 'pass');
     if (event) root.setAttribute(attr.LAB_FAILURE_ID, event.failure_id);
-    endSpan(root, event ? { errorType: event.kind === 'exception' ? event.error.class : event.kind, error: 'error' in event ? event.error : null, message: event.message } : undefined, outcome.endMs);
+    endSpan(
+      root,
+      event
+        ? {
+            errorType: event.kind === 'exception' ? event.error.class : event.kind,
+            error: 'error' in event ? event.error : null,
+            message: event.message,
+          }
+        : undefined,
+      outcome.endMs,
+    );
     return { event, trace: record, related: deriveRunRecords(record, newId) };
   } catch (error) {
     if (root.isRecording()) endSpan(root, { errorType: 'lab_error', error: errorInfo(error, redact) });
@@ -184,4 +226,3 @@ function inputPreview(scenario: Scenario, redact: Redact): TraceRecord['input'] 
   if (!cached) byRedact.set(redact, (cached = preview(scenario.input, redact)));
   return { ...cached };
 }
-

@@ -16,7 +16,9 @@ export class ScenarioSetError extends LabError {
   readonly problems: readonly ScenarioProblem[];
 
   constructor({ problems }: { problems: readonly ScenarioProblem[] }) {
-    const lines = problems.map((p) => `  ${p.file}${p.line ? `:${p.line}` : ''}${p.path ? ` at ${p.path}` : ''}: ${p.message}`);
+    const lines = problems.map(
+      (p) => `  ${p.file}${p.line ? `:${p.line}` : ''}${p.path ? ` at ${p.path}` : ''}: ${p.message}`,
+    );
     super({
       message: `${problems.length} problem${problems.length === 1 ? '' : 's'} in the scenario files; nothing was run:\n${lines.join('\n')}`,
       exitCode: 2,

@@ -5,7 +5,12 @@ export class StoreError extends LabError {
   readonly store: string;
   readonly recordKey: string | null;
 
-  constructor({ store, recordKey = null, message, cause }: { store: string; recordKey?: string | null; message: string; cause?: unknown }) {
+  constructor({
+    store,
+    recordKey = null,
+    message,
+    cause,
+  }: { store: string; recordKey?: string | null; message: string; cause?: unknown }) {
     super({ message: `${store} store${recordKey ? `, record ${recordKey}` : ''}: ${message}`, cause });
     this.name = 'StoreError';
     this.store = store;

@@ -26,24 +26,42 @@ export function summarizeModelResponse(body: string, contentType: string): Model
     return null;
   }
   if (typeof json !== 'object' || json === null) return null;
-  const base = { text: body, type: 'object' as const, responseId: str(json.id), responseModel: str(json.model), errorMessage: str(json.error?.message) };
+  const base = {
+    text: body,
+    type: 'object' as const,
+    responseId: str(json.id),
+    responseModel: str(json.model),
+    errorMessage: str(json.error?.message),
+  };
   if (Array.isArray(json.choices)) {
     const choice = json.choices[0] ?? {};
     return {
       ...base,
       finishReason: str(choice.finish_reason),
-      usage: json.usage ? { input_tokens: json.usage.prompt_tokens ?? 0, output_tokens: json.usage.completion_tokens ?? 0 } : null,
-      toolCalls: (choice.message?.tool_calls ?? []).map((c: Json) => ({ id: String(c.id ?? ''), name: String(c.function?.name ?? ''), arguments: String(c.function?.arguments ?? '') })),
+      usage: json.usage
+        ? { input_tokens: json.usage.prompt_tokens ?? 0, output_tokens: json.usage.completion_tokens ?? 0 }
+        : null,
+      toolCalls: (choice.message?.tool_calls ?? []).map((c: Json) => ({
+        id: String(c.id ?? ''),
+        name: String(c.function?.name ?? ''),
+        arguments: String(c.function?.arguments ?? ''),
+      })),
     };
   }
   if (Array.isArray(json.output)) {
     return {
       ...base,
       finishReason: str(json.status),
-      usage: json.usage ? { input_tokens: json.usage.input_tokens ?? 0, output_tokens: json.usage.output_tokens ?? 0 } : null,
+      usage: json.usage
+        ? { input_tokens: json.usage.input_tokens ?? 0, output_tokens: json.usage.output_tokens ?? 0 }
+        : null,
       toolCalls: json.output
         .filter((item: Json) => item.type === 'function_call')
-        .map((c: Json) => ({ id: String(c.call_id ?? ''), name: String(c.name ?? ''), arguments: String(c.arguments ?? '') })),
+        .map((c: Json) => ({
+          id: String(c.call_id ?? ''),
+          name: String(c.name ?? ''),
+          arguments: String(c.arguments ?? ''),
+        })),
     };
   }
   return { ...base, finishReason: null, usage: null, toolCalls: [] };
@@ -68,7 +86,8 @@ function summarizeStream(body: string): ModelResponseSummary {
     }
     responseId ??= str(chunk.id);
     responseModel ??= str(chunk.model);
-    if (chunk.usage) usage = { input_tokens: chunk.usage.prompt_tokens ?? 0, output_tokens: chunk.usage.completion_tokens ?? 0 };
+    if (chunk.usage)
+      usage = { input_tokens: chunk.usage.prompt_tokens ?? 0, output_tokens: chunk.usage.completion_tokens ?? 0 };
     for (const choice of chunk.choices ?? []) {
       if (typeof choice.delta?.content === 'string') text += choice.delta.content;
       if (choice.finish_reason) finishReason = choice.finish_reason;
@@ -80,7 +99,16 @@ function summarizeStream(body: string): ModelResponseSummary {
       }
     }
   }
-  return { text, type: 'string', responseId, responseModel, finishReason, usage, toolCalls: calls.filter(Boolean), errorMessage: null };
+  return {
+    text,
+    type: 'string',
+    responseId,
+    responseModel,
+    finishReason,
+    usage,
+    toolCalls: calls.filter(Boolean),
+    errorMessage: null,
+  };
 }
 
 function str(value: unknown): string | null {

@@ -42,7 +42,8 @@ export default async function runTask(input: WorkerInput): Promise<void> {
   const post = (message: WorkerMessage) => input.port.postMessage(message);
   try {
     // A fresh copy of the subject's file for every run: state it keeps in its own module cannot reach the next run.
-    const subject = (await import(`${pathToFileURL(input.subjectFile).href}${freshCopyQuery(served)}`)).default as Subject;
+    const subject = (await import(`${pathToFileURL(input.subjectFile).href}${freshCopyQuery(served)}`))
+      .default as Subject;
     const redact = createRedactor(input.secrets);
     const recorder = new StepRecorder({
       clock,
@@ -51,13 +52,27 @@ export default async function runTask(input: WorkerInput): Promise<void> {
         begin: (step, startMs) => (post({ type: 'begin', step, startMs }), null),
         end: (step, endMs) => post({ type: 'end', step, endMs }),
       },
-      replay: input.keepReplay ? { exchange: (entry) => post({ type: 'replay-exchange', entry }), toolResult: (entry) => post({ type: 'replay-tool', entry }) } : null,
+      replay: input.keepReplay
+        ? {
+            exchange: (entry) => post({ type: 'replay-exchange', entry }),
+            toolResult: (entry) => post({ type: 'replay-tool', entry }),
+          }
+        : null,
     });
     const scenario = input.scenario;
     const parsed = subject.inputSchema.parse(scenario.input);
     const signal = new AbortController().signal;
     const recovery = new RecoveryKit({ log: input.recordRecovery ? recorder : null, signal });
-    const ctx = makeSubjectContext({ subject, scenario, input: parsed, session: input.session, deadlineMs: input.deadlineMs, recorder, recovery, signal });
+    const ctx = makeSubjectContext({
+      subject,
+      scenario,
+      input: parsed,
+      session: input.session,
+      deadlineMs: input.deadlineMs,
+      recorder,
+      recovery,
+      signal,
+    });
     post({ type: 'started', startMs: clock() });
     let result: { value: unknown } | { error: unknown };
     try {
@@ -83,7 +98,12 @@ export default async function runTask(input: WorkerInput): Promise<void> {
   } catch (error) {
     // A fault of the lab (an unloadable subject file, a grounding check with no sources), not of the run.
     const err = toError(error);
-    post({ type: 'lab-error', name: err.name, message: err.message, exitCode: LabError.isInstance(err) ? err.exitCode : 1 });
+    post({
+      type: 'lab-error',
+      name: err.name,
+      message: err.message,
+      exitCode: LabError.isInstance(err) ? err.exitCode : 1,
+    });
   }
   const dirty = await leftBehind(before);
   if (dirty || served >= RUNS_PER_THREAD) {
@@ -123,7 +143,11 @@ async function leftBehind(before: Snapshot): Promise<string | null> {
   let extra: string | null = null;
   for (let tries = 0; tries < 10; tries++) {
     const now = snapshot().resources;
-    extra = [...now].filter(([type, n]) => n > (before.resources.get(type) ?? 0)).map(([type]) => type).join(', ') || null;
+    extra =
+      [...now]
+        .filter(([type, n]) => n > (before.resources.get(type) ?? 0))
+        .map(([type]) => type)
+        .join(', ') || null;
     if (!extra) break;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }

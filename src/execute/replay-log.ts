@@ -25,10 +25,17 @@ export class ReplayLog implements ReplaySink {
   /** The replay of a finished run: a call still open at its end never answered (replayed as a hang). */
   toReplay(scenario: Scenario, steps: readonly TraceStep[]): Replay {
     for (const step of steps) {
-      if (step.type === 'model_call') this.exchange({ step_index: step.index, status: null, content_type: null, body: null, complete: false });
-      if (step.type === 'tool_call') this.toolResult({ step_index: step.index, tool: step.tool, result: null, error: null, settled: false });
+      if (step.type === 'model_call')
+        this.exchange({ step_index: step.index, status: null, content_type: null, body: null, complete: false });
+      if (step.type === 'tool_call')
+        this.toolResult({ step_index: step.index, tool: step.tool, result: null, error: null, settled: false });
     }
-    const byStep = <T extends { step_index: number }>(entries: Iterable<T>) => [...entries].sort((a, b) => a.step_index - b.step_index);
-    return { scenario: JSON.parse(JSON.stringify(scenario)) as Record<string, unknown>, exchanges: byStep(this.#exchanges.values()), tool_results: byStep(this.#toolResults.values()) };
+    const byStep = <T extends { step_index: number }>(entries: Iterable<T>) =>
+      [...entries].sort((a, b) => a.step_index - b.step_index);
+    return {
+      scenario: JSON.parse(JSON.stringify(scenario)) as Record<string, unknown>,
+      exchanges: byStep(this.#exchanges.values()),
+      tool_results: byStep(this.#toolResults.values()),
+    };
   }
 }

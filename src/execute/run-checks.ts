@@ -12,11 +12,28 @@ import type { StepRecorder } from './step-recorder.ts';
  * (when it holds) every grounding check the scenario declares. What the verdicts mean for the
  * run's kind is decided in src/classify, not here.
  */
-export function runChecks(output: unknown, { subject, scenario, recorder, redact }: { subject: Subject<any, any>; scenario: Scenario; recorder: StepRecorder; redact: Redact }): CheckVerdicts {
+export function runChecks(
+  output: unknown,
+  {
+    subject,
+    scenario,
+    recorder,
+    redact,
+  }: { subject: Subject<any, any>; scenario: Scenario; recorder: StepRecorder; redact: Redact },
+): CheckVerdicts {
   const parsed = subject.outputSchema.safeParse(output);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => ({ path: formatPath(i.path), code: i.code, message: redact(i.message) }));
-    recorder.check('output_schema', 'check output_schema', false, issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; '));
+    const issues = parsed.error.issues.map((i) => ({
+      path: formatPath(i.path),
+      code: i.code,
+      message: redact(i.message),
+    }));
+    recorder.check(
+      'output_schema',
+      'check output_schema',
+      false,
+      issues.map((i) => `${i.path || '(root)'}: ${i.message}`).join('; '),
+    );
     return { schema: { passed: false, issues }, flags: [] };
   }
   recorder.check('output_schema', 'check output_schema', true, null);
@@ -30,8 +47,21 @@ export function runChecks(output: unknown, { subject, scenario, recorder, redact
       declaredTools: (subject.tools ?? []).map((t) => t.name),
       toolResults: recorder.toolResults,
     });
-    recorder.check('grounding', `check ${check.check}`, found.length === 0, found.length ? found.map((f) => f.reason).join('; ') : null);
-    flags.push(...found.map((f) => ({ ...f, claim: redact(f.claim), reason: redact(f.reason), known: f.known?.map(redact) ?? null, expected: f.expected === null ? null : redact(f.expected) })));
+    recorder.check(
+      'grounding',
+      `check ${check.check}`,
+      found.length === 0,
+      found.length ? found.map((f) => f.reason).join('; ') : null,
+    );
+    flags.push(
+      ...found.map((f) => ({
+        ...f,
+        claim: redact(f.claim),
+        reason: redact(f.reason),
+        known: f.known?.map(redact) ?? null,
+        expected: f.expected === null ? null : redact(f.expected),
+      })),
+    );
   }
   return { schema: { passed: true }, flags };
 }

@@ -25,7 +25,12 @@ const CUT_OFF = Symbol('cut off');
  * only measured (a run that comes back after its deadline is still a timeout).
  */
 export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
-  const recorder = new StepRecorder({ clock: req.clock, redact: req.redact, observer: req.spans, replay: req.replay ?? null });
+  const recorder = new StepRecorder({
+    clock: req.clock,
+    redact: req.redact,
+    observer: req.spans,
+    replay: req.replay ?? null,
+  });
   const controller = new AbortController();
   const recovery = new RecoveryKit({ log: req.recordRecovery === false ? null : recorder, signal: controller.signal });
   const ctx = makeSubjectContext({ ...req, recorder, recovery, signal: controller.signal });
@@ -44,12 +49,26 @@ export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
   if (result === CUT_OFF) controller.abort(new RunDeadlineError(req.deadlineMs));
   recorder.finish(result === CUT_OFF);
 
-  const end: RunEnd = { deadlineMs: req.deadlineMs, elapsedMs: endMs - startMs, cutOff: null, thrown: null, died: null, unhandled: null, checks: null, degraded: null };
+  const end: RunEnd = {
+    deadlineMs: req.deadlineMs,
+    elapsedMs: endMs - startMs,
+    cutOff: null,
+    thrown: null,
+    died: null,
+    unhandled: null,
+    checks: null,
+    degraded: null,
+  };
   // The deadline timer fires late only when something held the thread: inline, that is the run.
   if (result === CUT_OFF) end.cutOff = { heldMs: Math.max(0, endMs - startMs - req.deadlineMs) };
   else if ('error' in result) end.thrown = classifyThrown(result.error, req.redact);
   else if (end.elapsedMs <= req.deadlineMs) {
-    end.checks = runChecks(result.value, { subject: req.subject, scenario: req.scenario, recorder, redact: req.redact });
+    end.checks = runChecks(result.value, {
+      subject: req.subject,
+      scenario: req.scenario,
+      recorder,
+      redact: req.redact,
+    });
     end.degraded = degradedVerdict(recorder.steps, (episode) => recovery.triggerErrorOf(episode), req.redact);
   }
   return {

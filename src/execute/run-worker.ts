@@ -19,11 +19,24 @@ const START_TIMEOUT_MS = 60_000;
  * terminated, which ends a synchronous loop; heap exhaustion and process.exit() end only the
  * thread. Steps are reported as they happen, so the record is as complete as inline.
  */
-export function runInWorker<I>(req: RunRequest<I> & { subjectFile: string }, pools: WorkerPools = workerPools): Promise<RunOutcome> {
+export function runInWorker<I>(
+  req: RunRequest<I> & { subjectFile: string },
+  pools: WorkerPools = workerPools,
+): Promise<RunOutcome> {
   // A channel of our own, so the messages a worker posted just before the deadline can be read
   // synchronously then (a busy main thread runs its deadline timer before it delivers them).
   const { port1: messages, port2 } = new MessageChannel();
-  const input: WorkerInput = { subjectFile: req.subjectFile, scenario: req.scenario, session: req.session, deadlineMs: req.deadlineMs, secrets: req.secrets, recordRecovery: req.recordRecovery !== false, keepReplay: Boolean(req.replay), epochOffsetMs: EPOCH_OFFSET_MS, port: port2 };
+  const input: WorkerInput = {
+    subjectFile: req.subjectFile,
+    scenario: req.scenario,
+    session: req.session,
+    deadlineMs: req.deadlineMs,
+    secrets: req.secrets,
+    recordRecovery: req.recordRecovery !== false,
+    keepReplay: Boolean(req.replay),
+    epochOffsetMs: EPOCH_OFFSET_MS,
+    port: port2,
+  };
   const heapMb = req.scenario.memory_limit_mb ?? DEFAULT_WORKER_HEAP_MB;
   // Aborting the task terminates its thread (the pool replaces it): that is how a run is cut off.
   const terminate = new AbortController();
@@ -38,12 +51,22 @@ export function runInWorker<I>(req: RunRequest<I> & { subjectFile: string }, poo
     const startGuard = setTimeout(() => {
       // A pool whose threads cannot start serves nobody again: the next run gets a new one.
       pools.discard(heapMb);
-      fail(new LabError({ message: `scenario ${req.scenario.id}: the worker did not start its subject within ${START_TIMEOUT_MS} ms` }));
+      fail(
+        new LabError({
+          message: `scenario ${req.scenario.id}: the worker did not start its subject within ${START_TIMEOUT_MS} ms`,
+        }),
+      );
     }, START_TIMEOUT_MS);
     const drain = () => {
-      for (let m = receiveMessageOnPort(messages); m; m = receiveMessageOnPort(messages)) handle(m.message as WorkerMessage);
+      for (let m = receiveMessageOnPort(messages); m; m = receiveMessageOnPort(messages))
+        handle(m.message as WorkerMessage);
     };
-    const end = (facts: Partial<RunEnd>, output: RunOutcome['output'], openStatus: TraceStep['status'], endMs = req.clock()) => {
+    const end = (
+      facts: Partial<RunEnd>,
+      output: RunOutcome['output'],
+      openStatus: TraceStep['status'],
+      endMs = req.clock(),
+    ) => {
       if (settled) return;
       drain();
       if (settled) return; // The drained messages may hold the worker's own 'done'.
@@ -56,7 +79,17 @@ export function runInWorker<I>(req: RunRequest<I> & { subjectFile: string }, poo
         closeStep(step, openStatus, null, starts.get(step.index) ?? endMs, endMs, isoTime);
       }
       req.spans.endAll(endMs);
-      const detection = classifyRun({ deadlineMs: req.deadlineMs, elapsedMs: endMs - startMs, cutOff: null, thrown: null, died: null, unhandled: null, checks: null, degraded: null, ...facts });
+      const detection = classifyRun({
+        deadlineMs: req.deadlineMs,
+        elapsedMs: endMs - startMs,
+        cutOff: null,
+        thrown: null,
+        died: null,
+        unhandled: null,
+        checks: null,
+        degraded: null,
+        ...facts,
+      });
       // A run that did not finish (cut off) has its thread terminated; a finished one leaves it to the pool.
       if (facts.cutOff) terminate.abort();
       resolve({ detection, output, steps, startMs, endMs });
@@ -80,7 +113,10 @@ export function runInWorker<I>(req: RunRequest<I> & { subjectFile: string }, poo
           startMs = message.startMs;
           // The deadline has passed when the timer fires, so the run never ends before it. The
           // subject cannot hold this thread, so a cut here is never late because of it (heldMs 0).
-          deadline = setTimeout(() => end({ cutOff: { heldMs: 0 } }, null, 'aborted', Math.max(req.clock(), startMs + req.deadlineMs)), Math.max(0, startMs + req.deadlineMs - req.clock()));
+          deadline = setTimeout(
+            () => end({ cutOff: { heldMs: 0 } }, null, 'aborted', Math.max(req.clock(), startMs + req.deadlineMs)),
+            Math.max(0, startMs + req.deadlineMs - req.clock()),
+          );
           break;
         case 'begin':
           message.step.span_id = req.spans.begin(message.step, message.startMs);
@@ -103,7 +139,11 @@ export function runInWorker<I>(req: RunRequest<I> & { subjectFile: string }, poo
           end(message.end, message.output, 'unfinished', message.endMs);
           break;
         case 'lab-error':
-          fail(Object.assign(new LabError({ message: message.message, exitCode: message.exitCode }), { name: message.name }));
+          fail(
+            Object.assign(new LabError({ message: message.message, exitCode: message.exitCode }), {
+              name: message.name,
+            }),
+          );
           break;
         case 'retired':
           // After done: the thread ends itself; the pool replaces it.
@@ -118,7 +158,11 @@ export function runInWorker<I>(req: RunRequest<I> & { subjectFile: string }, poo
       (error: unknown) => {
         if (terminate.signal.aborted) return;
         const exited = /worker exited with code: (-?\d+)/.exec(error instanceof Error ? error.message : '');
-        end({ died: exited ? workerExitInfo(Number(exited[1])) : workerErrorInfo(error, req.redact) }, null, 'unfinished');
+        end(
+          { died: exited ? workerExitInfo(Number(exited[1])) : workerErrorInfo(error, req.redact) },
+          null,
+          'unfinished',
+        );
       },
     );
   });

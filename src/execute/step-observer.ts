@@ -11,7 +11,14 @@ export interface StepObserver {
 }
 
 /** Ends a step: timings, status and error; an aborted model call keeps nothing timing-dependent. */
-export function closeStep(step: TraceStep, status: TraceStep['status'], error: TraceStep['error'], startMs: number, endMs: number, iso: (ms: number) => string): void {
+export function closeStep(
+  step: TraceStep,
+  status: TraceStep['status'],
+  error: TraceStep['error'],
+  startMs: number,
+  endMs: number,
+  iso: (ms: number) => string,
+): void {
   Object.assign(step, { ended_at: iso(endMs), duration_ms: endMs - startMs, status, error });
   if (status === 'aborted' && step.type === 'model_call') {
     // How far a call had got when the run was cut off depends on timing, not on the scenario: keep none of it.

@@ -17,7 +17,6 @@ const MAX_PARSED_BODY_BYTES = 1 << 20;
 
 type Draft = { step: TraceStep; startMs: number; open: boolean };
 
-
 /**
  * Records a run's steps as it goes (model calls, tool calls, checks) and tells its observer of
  * each (which makes the spans). Once the run is finished the record is frozen: late activity of a
@@ -35,7 +34,12 @@ export class StepRecorder implements RecoveryLog {
   #frozen = false;
   #agent: string | null = null;
 
-  constructor({ clock, redact, observer, replay = null }: { clock: Clock; redact: Redact; observer: StepObserver; replay?: ReplaySink | null }) {
+  constructor({
+    clock,
+    redact,
+    observer,
+    replay = null,
+  }: { clock: Clock; redact: Redact; observer: StepObserver; replay?: ReplaySink | null }) {
     this.#clock = clock;
     this.#redact = redact;
     this.#observer = observer;
@@ -52,7 +56,9 @@ export class StepRecorder implements RecoveryLog {
     return this.#drafts.map((d) => d.step);
   }
 
-  #begin<S extends TraceStep>(make: (base: Pick<TraceStep, 'index' | 'started_at' | 'span_id' | 'agent'>) => S): { step: S; draft: Draft } | null {
+  #begin<S extends TraceStep>(
+    make: (base: Pick<TraceStep, 'index' | 'started_at' | 'span_id' | 'agent'>) => S,
+  ): { step: S; draft: Draft } | null {
     if (this.#frozen) return null;
     const startMs = this.#clock();
     const step = make({ index: this.#drafts.length, started_at: isoTime(startMs), span_id: null, agent: this.#agent });
@@ -77,7 +83,11 @@ export class StepRecorder implements RecoveryLog {
       const body = typeof init?.body === 'string' ? init.body : '';
       const request = parseJson(body) as { model?: unknown; stream?: unknown } | undefined;
       const model = typeof request?.model === 'string' ? request.model : null;
-      const api: ModelCallStep['api'] = url.endsWith('/chat/completions') ? 'chat.completions' : url.endsWith('/responses') ? 'responses' : 'other';
+      const api: ModelCallStep['api'] = url.endsWith('/chat/completions')
+        ? 'chat.completions'
+        : url.endsWith('/responses')
+          ? 'responses'
+          : 'other';
       const begun = this.#begin<ModelCallStep>((base) => ({
         ...base,
         type: 'model_call',
@@ -114,21 +124,46 @@ export class StepRecorder implements RecoveryLog {
       const contentType = res.headers.get('content-type') ?? '';
       const isStream = contentType.includes('text/event-stream');
       const finish = (text: string, complete: boolean, failure?: unknown) => {
-        this.#keepExchange(step.index, res.status, contentType || null, text, complete && failure === undefined && !runSignal.aborted);
-        if (runSignal.aborted) return this.#end(draft, 'aborted', failure === undefined ? null : errorInfo(failure, this.#redact));
+        this.#keepExchange(
+          step.index,
+          res.status,
+          contentType || null,
+          text,
+          complete && failure === undefined && !runSignal.aborted,
+        );
+        if (runSignal.aborted)
+          return this.#end(draft, 'aborted', failure === undefined ? null : errorInfo(failure, this.#redact));
         // A stream cut short is still worth reading up to the cut; a JSON body only whole.
-        const summary = (complete || isStream) && text.length <= MAX_PARSED_BODY_BYTES ? summarizeModelResponse(text, contentType) : null;
+        const summary =
+          (complete || isStream) && text.length <= MAX_PARSED_BODY_BYTES
+            ? summarizeModelResponse(text, contentType)
+            : null;
         step.response = previewText(summary?.text ?? text, this.#redact, summary?.type ?? 'string');
         if (summary) {
           step.finish_reason = summary.finishReason;
           step.usage = summary.usage;
-          step.tool_calls = summary.toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: previewText(c.arguments, this.#redact, 'string') }));
+          step.tool_calls = summary.toolCalls.map((c) => ({
+            id: c.id,
+            name: c.name,
+            arguments: previewText(c.arguments, this.#redact, 'string'),
+          }));
         }
         if (failure !== undefined) return this.#end(draft, 'error', errorInfo(failure, this.#redact));
-        if (complete && !summary && !isStream && contentType.includes('application/json') && text.length <= MAX_PARSED_BODY_BYTES) {
+        if (
+          complete &&
+          !summary &&
+          !isStream &&
+          contentType.includes('application/json') &&
+          text.length <= MAX_PARSED_BODY_BYTES
+        ) {
           return this.#end(draft, 'error', malformedBody(this.#redact(text.slice(0, 200))));
         }
-        if (res.status >= 400) return this.#end(draft, 'error', httpError(res.status, this.#redact(summary?.errorMessage ?? text.slice(0, 200))));
+        if (res.status >= 400)
+          return this.#end(
+            draft,
+            'error',
+            httpError(res.status, this.#redact(summary?.errorMessage ?? text.slice(0, 200))),
+          );
         this.#end(draft, 'ok', null);
       };
       if (!res.body) {
@@ -147,12 +182,19 @@ export class StepRecorder implements RecoveryLog {
         finish(text, true);
         return new Response(text, { status: res.status, statusText: res.statusText, headers: res.headers });
       }
-      return new Response(tap(res.body, finish), { status: res.status, statusText: res.statusText, headers: res.headers });
+      return new Response(tap(res.body, finish), {
+        status: res.status,
+        statusText: res.statusText,
+        headers: res.headers,
+      });
     };
   }
 
   /** Runs a tool call as a tool_call step. */
-  async toolCall<T>(call: { tool: string; callId: string | null; declared: boolean; args: unknown }, run: () => Promise<T> | T): Promise<T> {
+  async toolCall<T>(
+    call: { tool: string; callId: string | null; declared: boolean; args: unknown },
+    run: () => Promise<T> | T,
+  ): Promise<T> {
     const begun = this.#begin<ToolCallStep>((base) => ({
       ...base,
       type: 'tool_call',
@@ -172,7 +214,14 @@ export class StepRecorder implements RecoveryLog {
       if (begun) {
         this.toolResults.push(result);
         begun.step.result = preview(result, this.#redact);
-        if (this.#replay && !this.#frozen) this.#replay.toolResult({ step_index: begun.step.index, tool: call.tool, result: jsonCopy(result, this.#redact), error: null, settled: true });
+        if (this.#replay && !this.#frozen)
+          this.#replay.toolResult({
+            step_index: begun.step.index,
+            tool: call.tool,
+            result: jsonCopy(result, this.#redact),
+            error: null,
+            settled: true,
+          });
         this.#end(begun.draft, 'ok', null);
       }
       return result;
@@ -181,7 +230,14 @@ export class StepRecorder implements RecoveryLog {
       markOrigin(error, { from: 'tool', tool: call.tool });
       if (begun) {
         const info = errorInfo(error, this.#redact);
-        if (this.#replay && !this.#frozen) this.#replay.toolResult({ step_index: begun.step.index, tool: call.tool, result: null, error: info.message, settled: true });
+        if (this.#replay && !this.#frozen)
+          this.#replay.toolResult({
+            step_index: begun.step.index,
+            tool: call.tool,
+            result: null,
+            error: info.message,
+            settled: true,
+          });
         this.#end(begun.draft, 'error', info);
       }
       throw error;
@@ -210,10 +266,20 @@ export class StepRecorder implements RecoveryLog {
       target: this.#redact(start.target),
       outcome: null,
       episode: start.episode,
-      trigger: { step_index: start.triggerStep, message, failure_type: trigger ? stepFailureType(trigger) : start.triggerError === null || start.triggerError === undefined ? null : errorFailureType(start.triggerError) },
+      trigger: {
+        step_index: start.triggerStep,
+        message,
+        failure_type: trigger
+          ? stepFailureType(trigger)
+          : start.triggerError === null || start.triggerError === undefined
+            ? null
+            : errorFailureType(start.triggerError),
+      },
       inner_steps: [],
       fallback: start.fallback,
-      metadata: Object.fromEntries(Object.entries(start.metadata).map(([k, v]) => [k, typeof v === 'string' ? this.#redact(v) : v])),
+      metadata: Object.fromEntries(
+        Object.entries(start.metadata).map(([k, v]) => [k, typeof v === 'string' ? this.#redact(v) : v]),
+      ),
     }));
     if (!begun) return null;
     return {
@@ -221,7 +287,11 @@ export class StepRecorder implements RecoveryLog {
         if (!begun.draft.open || this.#frozen) return;
         begun.step.outcome = outcome;
         for (let i = begun.step.index + 1; i < this.#drafts.length; i++) begun.step.inner_steps.push(i);
-        this.#end(begun.draft, outcome === 'failure' ? 'error' : 'ok', error === undefined ? null : errorInfo(error, this.#redact));
+        this.#end(
+          begun.draft,
+          outcome === 'failure' ? 'error' : 'ok',
+          error === undefined ? null : errorInfo(error, this.#redact),
+        );
       },
     };
   }
@@ -231,7 +301,21 @@ export class StepRecorder implements RecoveryLog {
     const nowMs = this.#clock();
     const now = isoTime(nowMs);
     const index = this.#drafts.length;
-    const step: CheckStep = { index, type: 'check', name, started_at: now, ended_at: now, duration_ms: 0, status: passed ? 'ok' : 'error', error: null, span_id: null, agent: this.#agent, check, passed, detail: detail === null ? null : this.#redact(detail) };
+    const step: CheckStep = {
+      index,
+      type: 'check',
+      name,
+      started_at: now,
+      ended_at: now,
+      duration_ms: 0,
+      status: passed ? 'ok' : 'error',
+      error: null,
+      span_id: null,
+      agent: this.#agent,
+      check,
+      passed,
+      detail: detail === null ? null : this.#redact(detail),
+    };
     this.#observer.begin(step, nowMs);
     this.#drafts.push({ step, startMs: nowMs, open: false });
     this.#observer.end(step, nowMs);
@@ -246,9 +330,21 @@ export class StepRecorder implements RecoveryLog {
   }
 
   /** Keeps one exchange whole for replay (once per step; the first account of it wins). */
-  #keepExchange(stepIndex: number, status: number | null, contentType: string | null, body: string | null, complete: boolean): void {
+  #keepExchange(
+    stepIndex: number,
+    status: number | null,
+    contentType: string | null,
+    body: string | null,
+    complete: boolean,
+  ): void {
     if (!this.#replay || this.#frozen) return;
-    this.#replay.exchange({ step_index: stepIndex, status, content_type: contentType, body: body === null ? null : this.#redact(body), complete });
+    this.#replay.exchange({
+      step_index: stepIndex,
+      status,
+      content_type: contentType,
+      body: body === null ? null : this.#redact(body),
+      complete,
+    });
   }
 }
 
@@ -271,18 +367,39 @@ function parseJson(text: string): unknown {
 }
 
 function malformedBody(start: string): ErrorInfo {
-  return { class: 'MalformedBodyError', name: 'MalformedBodyError', message: `the endpoint sent a JSON content-type but the body is not JSON: ${start}`, stack: null, thrown: 'error', code: null, status: null, cause: null };
+  return {
+    class: 'MalformedBodyError',
+    name: 'MalformedBodyError',
+    message: `the endpoint sent a JSON content-type but the body is not JSON: ${start}`,
+    stack: null,
+    thrown: 'error',
+    code: null,
+    status: null,
+    cause: null,
+  };
 }
 
 function httpError(status: number, message: string): ErrorInfo {
-  return { class: 'HTTPStatusError', name: 'HTTPStatusError', message: `HTTP ${status}: ${message}`, stack: null, thrown: 'error', code: null, status, cause: null };
+  return {
+    class: 'HTTPStatusError',
+    name: 'HTTPStatusError',
+    message: `HTTP ${status}: ${message}`,
+    stack: null,
+    thrown: 'error',
+    code: null,
+    status,
+    cause: null,
+  };
 }
 
 /**
  * Passes a body through unchanged while keeping its text, and reports once how it ended:
  * complete, failed (a stream cut mid-way) or cancelled by the reader.
  */
-function tap(body: ReadableStream<Uint8Array>, done: (text: string, complete: boolean, failure?: unknown) => void): ReadableStream<Uint8Array> {
+function tap(
+  body: ReadableStream<Uint8Array>,
+  done: (text: string, complete: boolean, failure?: unknown) => void,
+): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let text = '';

@@ -14,12 +14,25 @@ export class ToolRunner implements ToolBox {
   readonly #recorder: StepRecorder;
   readonly #signal: AbortSignal;
 
-  constructor({ specs, fixtures, recorder, signal }: { specs: readonly ToolSpec[]; fixtures: Record<string, ToolFixture[]>; recorder: StepRecorder; signal: AbortSignal }) {
+  constructor({
+    specs,
+    fixtures,
+    recorder,
+    signal,
+  }: {
+    specs: readonly ToolSpec[];
+    fixtures: Record<string, ToolFixture[]>;
+    recorder: StepRecorder;
+    signal: AbortSignal;
+  }) {
     this.#specs = new Map(specs.map((s) => [s.name, s]));
     this.#fixtures = fixtures;
     this.#recorder = recorder;
     this.#signal = signal;
-    this.definitions = specs.map((s) => ({ type: 'function', function: { name: s.name, description: s.description, parameters: s.parameters } }));
+    this.definitions = specs.map((s) => ({
+      type: 'function',
+      function: { name: s.name, description: s.description, parameters: s.parameters },
+    }));
   }
 
   call(name: string, args: unknown, callId?: string, options?: { signal?: AbortSignal }): Promise<unknown> {

@@ -52,7 +52,10 @@ export class WorkerPools {
         maxThreads: this.#threads,
         idleTimeout: Number.POSITIVE_INFINITY,
         concurrentTasksPerWorker: 1,
-        resourceLimits: { maxOldGenerationSizeMb: heapMb + MACHINERY_HEAP_MB, maxYoungGenerationSizeMb: Math.min(32, Math.max(4, heapMb / 4)) },
+        resourceLimits: {
+          maxOldGenerationSizeMb: heapMb + MACHINERY_HEAP_MB,
+          maxYoungGenerationSizeMb: Math.min(32, Math.max(4, heapMb / 4)),
+        },
         closeTimeout: 1_000,
       });
       // A thread that ends itself (a retired one) or dies is replaced by piscina; errors of a task reach its caller.

@@ -30,7 +30,12 @@ export type WorkerMessage =
   | { type: 'end'; step: TraceStep; endMs: number }
   | { type: 'replay-exchange'; entry: ReplayExchange }
   | { type: 'replay-tool'; entry: ReplayToolResult }
-  | { type: 'done'; end: Pick<RunEnd, 'thrown' | 'unhandled' | 'checks' | 'degraded'>; output: Preview | null; endMs: number }
+  | {
+      type: 'done';
+      end: Pick<RunEnd, 'thrown' | 'unhandled' | 'checks' | 'degraded'>;
+      output: Preview | null;
+      endMs: number;
+    }
   | { type: 'lab-error'; name: string; message: string; exitCode: number }
   /** After done: the run left the thread unclean (or it served its share of runs), so it ends instead of serving another. */
   | { type: 'retired'; reason: string };

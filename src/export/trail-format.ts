@@ -71,7 +71,15 @@ export function toTrailRow(record: TraceRecord): TrailRow | TrailSkip {
   if (failure && !category) return 'unmapped';
   const errors: TrailError[] =
     failure && category
-      ? [{ category, location: failure.location.span_id ?? record.otel.span_id, evidence: evidenceOf(failure), description: failure.message, impact: 'HIGH' }]
+      ? [
+          {
+            category,
+            location: failure.location.span_id ?? record.otel.span_id,
+            evidence: evidenceOf(failure),
+            description: failure.message,
+            impact: 'HIGH',
+          },
+        ]
       : [];
   return { trace: traceOf(record), labels: { errors, scores: [] } };
 }
@@ -79,7 +87,9 @@ export function toTrailRow(record: TraceRecord): TrailRow | TrailSkip {
 /** The run span, with one child span per step that has a span (checks have none: they become events of the run span). */
 function traceOf(record: TraceRecord): TrailTrace {
   const traceId = record.otel.trace_id;
-  const children = record.steps.flatMap((s) => (s.type !== 'check' && s.span_id !== null ? [stepSpan(s, traceId, record.otel.span_id)] : []));
+  const children = record.steps.flatMap((s) =>
+    s.type !== 'check' && s.span_id !== null ? [stepSpan(s, traceId, record.otel.span_id)] : [],
+  );
   const failure = record.failure;
   const root: TrailSpan = {
     timestamp: record.started_at,
@@ -103,11 +113,23 @@ function traceOf(record: TraceRecord): TrailTrace {
       'lab.trace_id': record.trace_id,
     },
     events: record.steps.flatMap((s) =>
-      s.type === 'check' ? [{ timestamp: s.started_at, name: s.name, attributes: { 'lab.check.passed': String(s.passed), ...(s.detail ? { 'lab.check.detail': s.detail } : {}) } }] : [],
+      s.type === 'check'
+        ? [
+            {
+              timestamp: s.started_at,
+              name: s.name,
+              attributes: {
+                'lab.check.passed': String(s.passed),
+                ...(s.detail ? { 'lab.check.detail': s.detail } : {}),
+              },
+            },
+          ]
+        : [],
     ),
     child_spans: children,
   };
-  if (failure && 'error' in failure && failure.error) root.events.push(exceptionEvent(failure.occurred_at, failure.error));
+  if (failure && 'error' in failure && failure.error)
+    root.events.push(exceptionEvent(failure.occurred_at, failure.error));
   return { trace_id: traceId, spans: [root] };
 }
 
@@ -140,9 +162,15 @@ function attributesOf(step: Exclude<TraceStep, { type: 'check' }>): TrailSpan['s
         'llm.provider': 'openai',
         'input.value': step.request.text,
         'input.mime_type': 'application/json',
-        ...(step.response ? { 'output.value': step.response.text, 'output.mime_type': mimeOf(step.response.type) } : {}),
+        ...(step.response
+          ? { 'output.value': step.response.text, 'output.mime_type': mimeOf(step.response.type) }
+          : {}),
         ...(step.usage
-          ? { 'llm.token_count.prompt': step.usage.input_tokens, 'llm.token_count.completion': step.usage.output_tokens, 'llm.token_count.total': step.usage.input_tokens + step.usage.output_tokens }
+          ? {
+              'llm.token_count.prompt': step.usage.input_tokens,
+              'llm.token_count.completion': step.usage.output_tokens,
+              'llm.token_count.total': step.usage.input_tokens + step.usage.output_tokens,
+            }
           : {}),
         ...Object.fromEntries(
           step.tool_calls.flatMap((c, i) => [
@@ -190,7 +218,11 @@ function evidenceOf(failure: FailureEvent): string {
 }
 
 function exceptionEvent(timestamp: string, error: { class: string; message: string }): TrailSpan['events'][number] {
-  return { timestamp, name: 'exception', attributes: { 'exception.type': error.class, 'exception.message': error.message } };
+  return {
+    timestamp,
+    name: 'exception',
+    attributes: { 'exception.type': error.class, 'exception.message': error.message },
+  };
 }
 
 function isoDuration(ms: number): string {

@@ -48,8 +48,15 @@ export interface AiSdkLab {
 }
 
 /** The AI SDK wired to one run. */
-export function aiSdkLab(ctx: SubjectContext<unknown>, { invalidToolCalls = 'report' }: { invalidToolCalls?: InvalidToolCalls } = {}): AiSdkLab {
-  const provider = createOpenAI({ baseURL: ctx.endpoint.baseURL, apiKey: ctx.endpoint.apiKey, fetch: ctx.endpoint.fetch });
+export function aiSdkLab(
+  ctx: SubjectContext<unknown>,
+  { invalidToolCalls = 'report' }: { invalidToolCalls?: InvalidToolCalls } = {},
+): AiSdkLab {
+  const provider = createOpenAI({
+    baseURL: ctx.endpoint.baseURL,
+    apiKey: ctx.endpoint.apiKey,
+    fetch: ctx.endpoint.fetch,
+  });
   const declared = ctx.tools.definitions.flatMap((d) => (d.type === 'function' ? [d.function] : []));
   const common = async (maxSteps: number) => ({
     abortSignal: ctx.signal,
@@ -60,7 +67,8 @@ export function aiSdkLab(ctx: SubjectContext<unknown>, { invalidToolCalls = 'rep
     // An unknown tool is recorded as the lab's own tools record one (a tool_call step, declared: false).
     onStepEnd: async (step: StepLike) => {
       for (const call of invalidCalls([step])) {
-        if (NoSuchToolError.isInstance(call.error) && !declared.some((d) => d.name === call.toolName)) await ctx.tools.call(call.toolName, call.input, call.toolCallId).catch(() => {});
+        if (NoSuchToolError.isInstance(call.error) && !declared.some((d) => d.name === call.toolName))
+          await ctx.tools.call(call.toolName, call.input, call.toolCallId).catch(() => {});
       }
     },
   });
@@ -80,7 +88,10 @@ export function aiSdkLab(ctx: SubjectContext<unknown>, { invalidToolCalls = 'rep
             tool({
               description: d.description ?? '',
               inputSchema: jsonSchema((d.parameters ?? { type: 'object' }) as any),
-              execute: (input: unknown, { toolCallId, abortSignal }: { toolCallId: string; abortSignal?: AbortSignal }) => ctx.tools.call(d.name, input, toolCallId, abortSignal ? { signal: abortSignal } : undefined),
+              execute: (
+                input: unknown,
+                { toolCallId, abortSignal }: { toolCallId: string; abortSignal?: AbortSignal },
+              ) => ctx.tools.call(d.name, input, toolCallId, abortSignal ? { signal: abortSignal } : undefined),
             }),
           ]),
       ),
@@ -100,10 +111,26 @@ export function aiSdkLab(ctx: SubjectContext<unknown>, { invalidToolCalls = 'rep
 }
 
 /** The part of a step result the checks read. */
-type StepLike = { content: readonly { type: string; invalid?: boolean; error?: unknown; toolName?: string; toolCallId?: string; input?: unknown }[] };
+type StepLike = {
+  content: readonly {
+    type: string;
+    invalid?: boolean;
+    error?: unknown;
+    toolName?: string;
+    toolCallId?: string;
+    input?: unknown;
+  }[];
+};
 
-function invalidCalls(steps: readonly StepLike[]): { toolName: string; toolCallId: string; input: unknown; error: unknown }[] {
-  return steps.flatMap((s) => s.content.filter((p) => p.type === 'tool-call' && p.invalid === true)) as { toolName: string; toolCallId: string; input: unknown; error: unknown }[];
+function invalidCalls(
+  steps: readonly StepLike[],
+): { toolName: string; toolCallId: string; input: unknown; error: unknown }[] {
+  return steps.flatMap((s) => s.content.filter((p) => p.type === 'tool-call' && p.invalid === true)) as {
+    toolName: string;
+    toolCallId: string;
+    input: unknown;
+    error: unknown;
+  }[];
 }
 
 /** A stop condition: the last step holds a tool call the SDK could not parse. */
@@ -120,17 +147,24 @@ let otel: Promise<typeof import('@ai-sdk/otel')> | undefined;
  * no tracer provider is registered (a worker thread), spans would go nowhere: @ai-sdk/otel is not
  * even loaded then.
  */
-async function telemetry(): Promise<{ recordInputs: false; recordOutputs: false; integrations: unknown[] } | { isEnabled: false }> {
+async function telemetry(): Promise<
+  { recordInputs: false; recordOutputs: false; integrations: unknown[] } | { isEnabled: false }
+> {
   const provider = trace.getTracerProvider() as { getDelegate?: () => object };
   if (provider.getDelegate?.().constructor.name === 'NoopTracerProvider') return { isEnabled: false };
   const { OpenTelemetry } = await (otel ??= import('@ai-sdk/otel'));
-  return { recordInputs: false, recordOutputs: false, integrations: [new OpenTelemetry({ tracer: redactingTracer(trace.getTracer(SCOPE)) as any })] };
+  return {
+    recordInputs: false,
+    recordOutputs: false,
+    integrations: [new OpenTelemetry({ tracer: redactingTracer(trace.getTracer(SCOPE)) as any })],
+  };
 }
 
 function redactingTracer(inner: Tracer): Tracer {
   const redact = createRedactor(secretsFromEnv(process.env));
   const clean = (attributes: Attributes | undefined) =>
-    attributes && Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, typeof v === 'string' ? redact(v) : v]));
+    attributes &&
+    Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, typeof v === 'string' ? redact(v) : v]));
   const wrap = (span: Span): Span =>
     new Proxy(span, {
       get(target, key, receiver) {
@@ -138,22 +172,37 @@ function redactingTracer(inner: Tracer): Tracer {
         if (typeof value !== 'function') return value;
         switch (key) {
           case 'setAttribute':
-            return (k: string, v: unknown) => (target.setAttribute(k, typeof v === 'string' ? redact(v) : (v as any)), receiver);
+            return (k: string, v: unknown) => (
+              target.setAttribute(k, typeof v === 'string' ? redact(v) : (v as any)), receiver
+            );
           case 'setAttributes':
             return (a: Attributes) => (target.setAttributes(clean(a)!), receiver);
           case 'addEvent':
             return (name: string, a?: Attributes, time?: any) => (target.addEvent(name, clean(a), time), receiver);
           case 'setStatus':
-            return (s: { code: number; message?: string }) => (target.setStatus({ ...s, message: s.message === undefined ? undefined : redact(s.message) }), receiver);
+            return (s: { code: number; message?: string }) => (
+              target.setStatus({ ...s, message: s.message === undefined ? undefined : redact(s.message) }), receiver
+            );
           case 'recordException':
-            return (e: any, time?: any) => target.recordException(typeof e === 'string' ? redact(e) : { name: e?.name, message: e?.message === undefined ? undefined : redact(String(e.message)), stack: e?.stack === undefined ? undefined : redact(String(e.stack)) }, time);
+            return (e: any, time?: any) =>
+              target.recordException(
+                typeof e === 'string'
+                  ? redact(e)
+                  : {
+                      name: e?.name,
+                      message: e?.message === undefined ? undefined : redact(String(e.message)),
+                      stack: e?.stack === undefined ? undefined : redact(String(e.stack)),
+                    },
+                time,
+              );
           default:
             return value.bind(target);
         }
       },
     });
   return {
-    startSpan: (name, options, context) => wrap(inner.startSpan(name, options && { ...options, attributes: clean(options.attributes) }, context)),
+    startSpan: (name, options, context) =>
+      wrap(inner.startSpan(name, options && { ...options, attributes: clean(options.attributes) }, context)),
     startActiveSpan: ((name: string, ...rest: any[]) => {
       const fn = rest.pop();
       return (inner.startActiveSpan as any)(name, ...rest, (span: Span) => fn(wrap(span)));

@@ -8,7 +8,13 @@
 // rather than @openai/agents itself: the umbrella also loads the realtime package and, on import,
 // registers the exporter that sends traces to OpenAI's servers. This way that exporter never
 // exists, and a worker run loads the SDK in about half the time.
-import { context as otelContext, type Context, type Span as OtelSpan, SpanStatusCode, trace as otelTrace } from '@opentelemetry/api';
+import {
+  context as otelContext,
+  type Context,
+  type Span as OtelSpan,
+  SpanStatusCode,
+  trace as otelTrace,
+} from '@opentelemetry/api';
 import type * as AgentsCore from '@openai/agents-core';
 import type { SubjectContext } from '../subject/index.ts';
 
@@ -24,11 +30,15 @@ async function importWithoutProcessListeners<T>(load: () => Promise<T>): Promise
   const events = ['beforeExit', 'SIGINT', 'SIGTERM', 'unhandledRejection'] as const;
   const before = new Map(events.map((e) => [e, new Set(process.listeners(e as 'beforeExit'))]));
   const loaded = await load();
-  for (const e of events) for (const listener of process.listeners(e as 'beforeExit')) if (!before.get(e)!.has(listener)) process.off(e as 'beforeExit', listener);
+  for (const e of events)
+    for (const listener of process.listeners(e as 'beforeExit'))
+      if (!before.get(e)!.has(listener)) process.off(e as 'beforeExit', listener);
   return loaded;
 }
 
-const [core, { OpenAIProvider }] = await importWithoutProcessListeners(() => Promise.all([import('@openai/agents-core'), import('@openai/agents-openai')]));
+const [core, { OpenAIProvider }] = await importWithoutProcessListeners(() =>
+  Promise.all([import('@openai/agents-core'), import('@openai/agents-openai')]),
+);
 const { generateTraceId, ModelBehaviorError, Runner, setTraceProcessors, tool } = core;
 
 /** The SDK's classes a subject builds its agents with. */
@@ -53,7 +63,9 @@ export class LabTraceProcessor implements AgentsCore.TracingProcessor {
   async onTraceStart(sdkTrace: AgentsCore.Trace): Promise<void> {
     // One span for the SDK's whole run (its "trace"), so every agent of it lands in one OpenTelemetry trace.
     const parent = otelContext.active();
-    const span = otelTrace.getTracer(SCOPE).startSpan(`workflow ${sdkTrace.name}`, { attributes: { 'lab.agents.workflow': sdkTrace.name } }, parent);
+    const span = otelTrace
+      .getTracer(SCOPE)
+      .startSpan(`workflow ${sdkTrace.name}`, { attributes: { 'lab.agents.workflow': sdkTrace.name } }, parent);
     this.#open.set(sdkTrace.traceId, { traceId: sdkTrace.traceId, context: otelTrace.setSpan(parent, span), span });
   }
 
@@ -66,7 +78,11 @@ export class LabTraceProcessor implements AgentsCore.TracingProcessor {
     const parent = this.#open.get(span.parentId ?? span.traceId) ?? this.#open.get(span.traceId);
     const context = parent?.context ?? otelContext.active();
     const started = startSpanFor(span.spanData, context);
-    this.#open.set(span.spanId, { traceId: span.traceId, context: started ? otelTrace.setSpan(context, started) : context, span: started });
+    this.#open.set(span.spanId, {
+      traceId: span.traceId,
+      context: started ? otelTrace.setSpan(context, started) : context,
+      span: started,
+    });
   }
 
   async onSpanEnd(span: AgentsCore.Span<any>): Promise<void> {
@@ -109,11 +125,19 @@ function startSpanFor(data: { type: string; name?: string }, context: Context): 
   const tracer = otelTrace.getTracer(SCOPE);
   switch (data.type) {
     case 'agent':
-      return tracer.startSpan(`invoke_agent ${data.name}`, { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': data.name ?? '' } }, context);
+      return tracer.startSpan(
+        `invoke_agent ${data.name}`,
+        { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': data.name ?? '' } },
+        context,
+      );
     case 'handoff':
       return tracer.startSpan('handoff', {}, context);
     case 'guardrail':
-      return tracer.startSpan(`guardrail ${data.name}`, { attributes: { 'lab.guardrail.name': data.name ?? '' } }, context);
+      return tracer.startSpan(
+        `guardrail ${data.name}`,
+        { attributes: { 'lab.guardrail.name': data.name ?? '' } },
+        context,
+      );
     default:
       return null;
   }
@@ -137,7 +161,11 @@ export interface AgentsLab {
    * for is recorded as a tool_call step (declared: false) before the SDK's ModelBehaviorError
    * goes on.
    */
-  run<A extends Agent>(agent: A, input: string, options?: { maxTurns?: number; stream?: boolean }): Promise<{ finalOutput: unknown; lastAgent: string }>;
+  run<A extends Agent>(
+    agent: A,
+    input: string,
+    options?: { maxTurns?: number; stream?: boolean },
+  ): Promise<{ finalOutput: unknown; lastAgent: string }>;
 }
 
 /**
@@ -146,7 +174,10 @@ export interface AgentsLab {
  * `toolErrors: 'report'` is the SDK's default (a failing tool's error goes back to the model as a
  * message); `'throw'` fails the run with the SDK's ToolCallError.
  */
-export function agentsLab(ctx: SubjectContext<unknown>, { useResponses = false, toolErrors = 'report' }: { useResponses?: boolean; toolErrors?: 'report' | 'throw' } = {}): AgentsLab {
+export function agentsLab(
+  ctx: SubjectContext<unknown>,
+  { useResponses = false, toolErrors = 'report' }: { useResponses?: boolean; toolErrors?: 'report' | 'throw' } = {},
+): AgentsLab {
   const provider = new OpenAIProvider({ openAIClient: ctx.client, useResponses });
   // The items of the model's last reply, which an error the SDK throws about it does not carry.
   let lastOutput: readonly unknown[] = [];
@@ -171,7 +202,13 @@ export function agentsLab(ctx: SubjectContext<unknown>, { useResponses = false, 
   };
   // A trace id of its own, so what the SDK leaves open of this run's trace can be ended with it.
   const traceId = generateTraceId();
-  const runner = new Runner({ modelProvider, model: ctx.model, traceIncludeSensitiveData: false, workflowName: 'agent-failure-lab', traceId });
+  const runner = new Runner({
+    modelProvider,
+    model: ctx.model,
+    traceIncludeSensitiveData: false,
+    workflowName: 'agent-failure-lab',
+    traceId,
+  });
   let current: Agent | null = null;
   // Steps name their agent in a multi-agent run only (one whose first agent can hand off), as for any subject.
   let multiAgent = false;
@@ -194,7 +231,13 @@ export function agentsLab(ctx: SubjectContext<unknown>, { useResponses = false, 
             parameters: (d.parameters ?? { type: 'object', properties: {} }) as any,
             strict: false,
             ...(toolErrors === 'throw' ? { errorFunction: null } : {}),
-            execute: (args, _runContext, details) => ctx.tools.call(d.name, args, details?.toolCall?.callId, details?.signal ? { signal: details.signal } : undefined),
+            execute: (args, _runContext, details) =>
+              ctx.tools.call(
+                d.name,
+                args,
+                details?.toolCall?.callId,
+                details?.signal ? { signal: details.signal } : undefined,
+              ),
           }),
         ),
     async run(agent, input, { maxTurns, stream = false } = {}) {
@@ -202,7 +245,9 @@ export function agentsLab(ctx: SubjectContext<unknown>, { useResponses = false, 
       enter(agent);
       try {
         const options = { maxTurns, signal: ctx.signal };
-        const result = stream ? await runner.run(agent, input, { ...options, stream: true }) : await runner.run(agent, input, options);
+        const result = stream
+          ? await runner.run(agent, input, { ...options, stream: true })
+          : await runner.run(agent, input, options);
         if ('completed' in result) {
           for await (const _event of result.toStream()) {
             // Read to the end: the stream is where a cut connection surfaces.
@@ -229,12 +274,21 @@ export function agentsLab(ctx: SubjectContext<unknown>, { useResponses = false, 
  * the failure's validation issues have paths. The error and its class stay the SDK's.
  */
 function explainInvalidOutput(error: unknown, agent: Agent, output: readonly unknown[]): void {
-  if (!(error instanceof ModelBehaviorError) || !error.message.startsWith('Invalid output type') || error.cause !== undefined) return;
+  if (
+    !(error instanceof ModelBehaviorError) ||
+    !error.message.startsWith('Invalid output type') ||
+    error.cause !== undefined
+  )
+    return;
   const schema = agent.outputType as { safeParse?: (value: unknown) => { success: boolean; error?: unknown } };
   if (typeof schema?.safeParse !== 'function') return;
   const text = output
-    .flatMap((item) => ((item as { type?: unknown }).type === 'message' ? ((item as { content?: unknown[] }).content ?? []) : []))
-    .map((part) => ((part as { type?: unknown }).type === 'output_text' ? String((part as { text?: unknown }).text ?? '') : ''))
+    .flatMap((item) =>
+      (item as { type?: unknown }).type === 'message' ? ((item as { content?: unknown[] }).content ?? []) : [],
+    )
+    .map((part) =>
+      (part as { type?: unknown }).type === 'output_text' ? String((part as { text?: unknown }).text ?? '') : '',
+    )
     .join('');
   let cause: unknown;
   try {
@@ -248,11 +302,19 @@ function explainInvalidOutput(error: unknown, agent: Agent, output: readonly unk
 }
 
 /** The SDK throws before it dispatches a tool the agent lacks; the lab records the attempt as its own tools do. */
-async function recordUnknownTool(ctx: SubjectContext<unknown>, error: unknown, output: readonly unknown[]): Promise<void> {
-  const name = error instanceof ModelBehaviorError ? /^Tool (\S+) not found in agent /.exec(error.message)?.[1] : undefined;
+async function recordUnknownTool(
+  ctx: SubjectContext<unknown>,
+  error: unknown,
+  output: readonly unknown[],
+): Promise<void> {
+  const name =
+    error instanceof ModelBehaviorError ? /^Tool (\S+) not found in agent /.exec(error.message)?.[1] : undefined;
   // A tool the subject declared for another agent would run for real: only undeclared names are recorded.
   if (!name || ctx.tools.definitions.some((d) => d.type === 'function' && d.function.name === name)) return;
-  const call = output.find((item): item is { type: 'function_call'; name: string; arguments: string; callId: string } => (item as { type?: unknown }).type === 'function_call' && (item as { name?: unknown }).name === name);
+  const call = output.find(
+    (item): item is { type: 'function_call'; name: string; arguments: string; callId: string } =>
+      (item as { type?: unknown }).type === 'function_call' && (item as { name?: unknown }).name === name,
+  );
   let args: unknown = call?.arguments;
   try {
     args = JSON.parse(call?.arguments ?? '');

@@ -28,7 +28,13 @@ const MAX_KNOWN = 20;
  * means) are the README's "Grounding checks".
  */
 export function runGroundingCheck(check: GroundingCheck, ctx: GroundingContext): GroundingFlag[] {
-  const flag = (path: string, claim: string, reason: string, known: string[] | null = null, expected: string | null = null): GroundingFlag => ({
+  const flag = (
+    path: string,
+    claim: string,
+    reason: string,
+    known: string[] | null = null,
+    expected: string | null = null,
+  ): GroundingFlag => ({
     check: check.check,
     path,
     claim,
@@ -39,7 +45,16 @@ export function runGroundingCheck(check: GroundingCheck, ctx: GroundingContext):
   /** The values at output_path; nothing there is a flag unless the check allows it. */
   const claims = (path: string): { values: unknown[]; empty: GroundingFlag[] } => {
     const values = selectPath(ctx.output, path);
-    const empty = values.length === 0 && !check.allow_empty ? [flag(path, '(nothing)', `the output has nothing at "${path}" for the check to verify (set "allow_empty": true if that is an acceptable answer)`)] : [];
+    const empty =
+      values.length === 0 && !check.allow_empty
+        ? [
+            flag(
+              path,
+              '(nothing)',
+              `the output has nothing at "${path}" for the check to verify (set "allow_empty": true if that is an acceptable answer)`,
+            ),
+          ]
+        : [];
     return { values, empty };
   };
   /** The values the input selects at a path, which the scenario loader has checked select something. */
@@ -48,7 +63,11 @@ export function runGroundingCheck(check: GroundingCheck, ctx: GroundingContext):
   switch (check.check) {
     case 'cited_ids_exist': {
       const known = sources([check.context_path]).map(text);
-      if (known.length === 0) throw new GroundingConfigError({ scenarioId: ctx.scenarioId, message: `grounding cited_ids_exist: context_path "${check.context_path}" selects nothing in the input` });
+      if (known.length === 0)
+        throw new GroundingConfigError({
+          scenarioId: ctx.scenarioId,
+          message: `grounding cited_ids_exist: context_path "${check.context_path}" selects nothing in the input`,
+        });
       const { values, empty } = claims(check.output_path);
       return [
         ...empty,
@@ -65,14 +84,27 @@ export function runGroundingCheck(check: GroundingCheck, ctx: GroundingContext):
         if (step.type !== 'model_call') continue;
         // The model's own calls are dispatched by exact name, so they are compared exactly.
         for (const call of step.tool_calls) {
-          if (!declared.includes(call.name)) flags.push(flag(`steps[${step.index}].tool_calls`, call.name, `the model called "${call.name}", a tool the subject never declared`, [...declared]));
+          if (!declared.includes(call.name))
+            flags.push(
+              flag(
+                `steps[${step.index}].tool_calls`,
+                call.name,
+                `the model called "${call.name}", a tool the subject never declared`,
+                [...declared],
+              ),
+            );
         }
       }
       if (check.output_path !== undefined) {
         const { values, empty } = claims(check.output_path);
         flags.push(...empty);
         for (const name of values.map(text)) {
-          if (!declared.some((d) => matchText(d, name, check.match))) flags.push(flag(check.output_path, name, `the output names "${name}", a tool the subject never declared`, [...declared]));
+          if (!declared.some((d) => matchText(d, name, check.match)))
+            flags.push(
+              flag(check.output_path, name, `the output names "${name}", a tool the subject never declared`, [
+                ...declared,
+              ]),
+            );
         }
       }
       return flags;
@@ -80,7 +112,11 @@ export function runGroundingCheck(check: GroundingCheck, ctx: GroundingContext):
     case 'numbers_in_sources': {
       const from = sources(check.source_paths);
       if (check.tool_results) from.push(...ctx.toolResults);
-      if (from.length === 0) throw new GroundingConfigError({ scenarioId: ctx.scenarioId, message: 'grounding numbers_in_sources: no sources (source_paths select nothing and tool_results is off)' });
+      if (from.length === 0)
+        throw new GroundingConfigError({
+          scenarioId: ctx.scenarioId,
+          message: 'grounding numbers_in_sources: no sources (source_paths select nothing and tool_results is off)',
+        });
       const known = from.flatMap(numbersOf);
       const { values, empty } = claims(check.output_path);
       const evidence = [...new Set(known.map((k) => k.text))];
@@ -89,12 +125,23 @@ export function runGroundingCheck(check: GroundingCheck, ctx: GroundingContext):
         ...values
           .flatMap(numbersOf)
           .filter((n) => n.claim && !supports(known, n))
-          .map((n) => flag(check.output_path, n.text, `states ${n.text}, ${n.kind === 'date' ? 'a date' : n.kind === 'time' ? 'a time' : 'a number'} found in none of the sources`, evidence)),
+          .map((n) =>
+            flag(
+              check.output_path,
+              n.text,
+              `states ${n.text}, ${n.kind === 'date' ? 'a date' : n.kind === 'time' ? 'a time' : 'a number'} found in none of the sources`,
+              evidence,
+            ),
+          ),
       ];
     }
     case 'quotes_in_sources': {
       const from = sources(check.source_paths).flatMap(stringsOf);
-      if (from.length === 0) throw new GroundingConfigError({ scenarioId: ctx.scenarioId, message: 'grounding quotes_in_sources: source_paths select nothing in the input' });
+      if (from.length === 0)
+        throw new GroundingConfigError({
+          scenarioId: ctx.scenarioId,
+          message: 'grounding quotes_in_sources: source_paths select nothing in the input',
+        });
       const { values, empty } = claims(check.output_path);
       return [
         ...empty,
@@ -108,10 +155,23 @@ export function runGroundingCheck(check: GroundingCheck, ctx: GroundingContext):
     case 'ground_truth': {
       const actual = selectPath(ctx.output, check.output_path);
       const expected = safeStringify(check.equals);
-      if (actual.length === 0) return check.allow_empty ? [] : [flag(check.output_path, '(missing)', 'the output does not state the value the ground truth defines', null, expected)];
+      if (actual.length === 0)
+        return check.allow_empty
+          ? []
+          : [
+              flag(
+                check.output_path,
+                '(missing)',
+                'the output does not state the value the ground truth defines',
+                null,
+                expected,
+              ),
+            ];
       return actual
         .filter((v) => !equalsTruth(v, check.equals, check.tolerance, check.match))
-        .map((v) => flag(check.output_path, safeStringify(v), `contradicts the ground truth ${expected}`, null, expected));
+        .map((v) =>
+          flag(check.output_path, safeStringify(v), `contradicts the ground truth ${expected}`, null, expected),
+        );
     }
   }
 }
@@ -154,6 +214,11 @@ function canonical(value: unknown): string {
 
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
-  if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+  if (typeof value === 'object' && value !== null)
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+    );
   return value;
 }

@@ -83,7 +83,16 @@ export function numberToken(n: number): NumberToken | null {
   if (!Number.isFinite(n)) return null;
   const d = decimalOf(n);
   const magnitude = (d.coefficient < 0n ? -d.coefficient : d.coefficient).toString();
-  return { kind: 'number', value: plainDecimal(magnitude, d.exponent), sign: d.coefficient < 0n ? '-' : null, text: String(n), index: 0, unit: null, from: 'digits', claim: true };
+  return {
+    kind: 'number',
+    value: plainDecimal(magnitude, d.exponent),
+    sign: d.coefficient < 0n ? '-' : null,
+    text: String(n),
+    index: 0,
+    unit: null,
+    from: 'digits',
+    claim: true,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -104,7 +113,8 @@ interface Draft extends NumberToken {
   magnitude: { digits: string; exponent: number } | null;
 }
 
-const CHUNK = /[\p{L}\p{N}\p{M}]+(?:(?:[-\u2010-\u2013\u2212._'\u2019@#+:/]|(?<=\d),(?=\d{3}(?!\p{N})))[\p{L}\p{N}\p{M}]+)*/gu;
+const CHUNK =
+  /[\p{L}\p{N}\p{M}]+(?:(?:[-\u2010-\u2013\u2212._'\u2019@#+:/]|(?<=\d),(?=\d{3}(?!\p{N})))[\p{L}\p{N}\p{M}]+)*/gu;
 const HYPHENS = /[-\u2010-\u2013\u2212]/;
 const SOFT = /[:/+]/;
 
@@ -112,12 +122,16 @@ const SOFT = /[:/+]/;
 export function numbersIn(text: string): NumberToken[] {
   const chunks: Chunk[] = [];
   CHUNK.lastIndex = 0;
-  for (let m = CHUNK.exec(text); m !== null; m = CHUNK.exec(text)) chunks.push({ text: m[0], start: m.index, end: m.index + m[0].length });
+  for (let m = CHUNK.exec(text); m !== null; m = CHUNK.exec(text))
+    chunks.push({ text: m[0], start: m.index, end: m.index + m[0].length });
   const drafts: Draft[] = [];
   const urls = urlSpans(text);
   for (let i = 0; i < chunks.length; ) {
     const digits = /\d/.test(chunks[i]!.text);
-    if ((!digits && !mayStartNumber(chunks[i]!.text)) || urls.some(([from, to]) => chunks[i]!.start >= from && chunks[i]!.start < to)) {
+    if (
+      (!digits && !mayStartNumber(chunks[i]!.text)) ||
+      urls.some(([from, to]) => chunks[i]!.start >= from && chunks[i]!.start < to)
+    ) {
       i += 1;
       continue;
     }
@@ -126,7 +140,16 @@ export function numbersIn(text: string): NumberToken[] {
     i = read.next;
   }
   spreadRanges(text, drafts);
-  return drafts.map((d) => ({ kind: d.kind, value: d.value, sign: d.sign, text: d.text, index: d.index, unit: d.unit, from: d.from, claim: d.claim }));
+  return drafts.map((d) => ({
+    kind: d.kind,
+    value: d.value,
+    sign: d.sign,
+    text: d.text,
+    index: d.index,
+    unit: d.unit,
+    from: d.from,
+    claim: d.claim,
+  }));
 }
 
 const URL = /\b(?:[a-z][a-z0-9+.-]*:\/\/|www\.)[^\s<>"'`)\]]+/gi;
@@ -177,20 +200,73 @@ function spacedNext(text: string, chunks: readonly Chunk[], i: number): Chunk | 
   return spacedBefore(text, chunks, i + 1) ? chunks[i + 1]! : null;
 }
 
-function numberDraft(digits: string, exponent: number, kind: NumberKind, start: number, end: number, text: string, from: 'digits' | 'words', unit: string | null = null, claim = true): Draft {
-  return { kind, value: plainDecimal(digits, exponent), sign: null, text: text.slice(start, end), index: start, unit, from, claim, scale: 0, magnitude: { digits, exponent } };
+function numberDraft(
+  digits: string,
+  exponent: number,
+  kind: NumberKind,
+  start: number,
+  end: number,
+  text: string,
+  from: 'digits' | 'words',
+  unit: string | null = null,
+  claim = true,
+): Draft {
+  return {
+    kind,
+    value: plainDecimal(digits, exponent),
+    sign: null,
+    text: text.slice(start, end),
+    index: start,
+    unit,
+    from,
+    claim,
+    scale: 0,
+    magnitude: { digits, exponent },
+  };
 }
 
 function valueDraft(kind: 'date' | 'time', value: string, start: number, end: number, text: string): Draft {
-  return { kind, value, sign: null, text: text.slice(start, end), index: start, unit: null, from: 'digits', claim: true, scale: 0, magnitude: null };
+  return {
+    kind,
+    value,
+    sign: null,
+    text: text.slice(start, end),
+    index: start,
+    unit: null,
+    from: 'digits',
+    claim: true,
+    scale: 0,
+    magnitude: null,
+  };
 }
 
 // --- dates written with month names -------------------------------------------------------------
 
 const MONTHS: ReadonlyMap<string, number> = new Map([
-  ['january', 1], ['jan', 1], ['february', 2], ['feb', 2], ['march', 3], ['mar', 3], ['april', 4], ['apr', 4],
-  ['may', 5], ['june', 6], ['jun', 6], ['july', 7], ['jul', 7], ['august', 8], ['aug', 8], ['september', 9],
-  ['sep', 9], ['sept', 9], ['october', 10], ['oct', 10], ['november', 11], ['nov', 11], ['december', 12], ['dec', 12],
+  ['january', 1],
+  ['jan', 1],
+  ['february', 2],
+  ['feb', 2],
+  ['march', 3],
+  ['mar', 3],
+  ['april', 4],
+  ['apr', 4],
+  ['may', 5],
+  ['june', 6],
+  ['jun', 6],
+  ['july', 7],
+  ['jul', 7],
+  ['august', 8],
+  ['aug', 8],
+  ['september', 9],
+  ['sep', 9],
+  ['sept', 9],
+  ['october', 10],
+  ['oct', 10],
+  ['november', 11],
+  ['nov', 11],
+  ['december', 12],
+  ['dec', 12],
 ]);
 const DAY = /^(\d{1,2})(st|nd|rd|th)?$/i;
 const YEAR = /^\d{4}$/;
@@ -212,10 +288,17 @@ function readDate(text: string, chunks: readonly Chunk[], i: number): Read | nul
     if (day) {
       const year = yearAfter(text, chunks, i + 1);
       const value = dateValue(year?.text ?? null, month, Number(day[1]));
-      if (value !== null) return { drafts: [valueDraft('date', value, first.start, (year ?? second).end, text)], next: i + (year ? 3 : 2) };
+      if (value !== null)
+        return {
+          drafts: [valueDraft('date', value, first.start, (year ?? second).end, text)],
+          next: i + (year ? 3 : 2),
+        };
     }
     if (YEAR.test(second.text) && spacedBefore(text, chunks, i + 1)) {
-      return { drafts: [valueDraft('date', `${second.text}-${pad(month)}`, first.start, second.end, text)], next: i + 2 };
+      return {
+        drafts: [valueDraft('date', `${second.text}-${pad(month)}`, first.start, second.end, text)],
+        next: i + 2,
+      };
     }
     return null;
   }
@@ -231,7 +314,10 @@ function readDate(text: string, chunks: readonly Chunk[], i: number): Read | nul
   const year = yearAfter(text, chunks, m);
   const value = dateValue(year?.text ?? null, named, Number(day[1]));
   if (value === null) return null;
-  return { drafts: [valueDraft('date', value, first.start, (year ?? monthChunk!).end, text)], next: (year ? m + 1 : m) + 1 };
+  return {
+    drafts: [valueDraft('date', value, first.start, (year ?? monthChunk!).end, text)],
+    next: (year ? m + 1 : m) + 1,
+  };
 }
 
 /** A four-digit year right after chunk i, set off by a space or a comma and a space. */
@@ -261,22 +347,157 @@ function pad(n: number): string {
 // --- digits ---------------------------------------------------------------------------------------
 
 const CURRENCY_SYMBOLS = new Set(['$', '€', '£', '¥', '₹', '₩', '₽', '₺', '₪', '₫', '฿', '¢']);
-const CURRENCY_CODES = new Set(['USD', 'EUR', 'GBP', 'JPY', 'CHF', 'CAD', 'AUD', 'NZD', 'CNY', 'HKD', 'SGD', 'INR', 'SEK', 'NOK', 'DKK', 'PLN', 'CZK', 'HUF', 'BRL', 'MXN', 'ZAR', 'KRW', 'RUB', 'TRY', 'ILS', 'AED', 'SAR']);
-const CURRENCY_WORDS = new Set(['dollar', 'dollars', 'euro', 'euros', 'cent', 'cents', 'yen', 'pence', 'rupees', 'francs']);
-const SCALE_WORDS: ReadonlyMap<string, number> = new Map([['hundred', 2], ['thousand', 3], ['million', 6], ['billion', 9], ['trillion', 12], ['mn', 6], ['bn', 9]]);
+const CURRENCY_CODES = new Set([
+  'USD',
+  'EUR',
+  'GBP',
+  'JPY',
+  'CHF',
+  'CAD',
+  'AUD',
+  'NZD',
+  'CNY',
+  'HKD',
+  'SGD',
+  'INR',
+  'SEK',
+  'NOK',
+  'DKK',
+  'PLN',
+  'CZK',
+  'HUF',
+  'BRL',
+  'MXN',
+  'ZAR',
+  'KRW',
+  'RUB',
+  'TRY',
+  'ILS',
+  'AED',
+  'SAR',
+]);
+const CURRENCY_WORDS = new Set([
+  'dollar',
+  'dollars',
+  'euro',
+  'euros',
+  'cent',
+  'cents',
+  'yen',
+  'pence',
+  'rupees',
+  'francs',
+]);
+const SCALE_WORDS: ReadonlyMap<string, number> = new Map([
+  ['hundred', 2],
+  ['thousand', 3],
+  ['million', 6],
+  ['billion', 9],
+  ['trillion', 12],
+  ['mn', 6],
+  ['bn', 9],
+]);
 /** Glued scale suffixes: "2k", "$3.5M", "$2B", "4bn". Lower-case m stays a unit (metres, minutes). */
-const SCALE_SUFFIXES: ReadonlyMap<string, number> = new Map([['k', 3], ['K', 3], ['M', 6], ['mn', 6], ['B', 9], ['bn', 9], ['tn', 12]]);
+const SCALE_SUFFIXES: ReadonlyMap<string, number> = new Map([
+  ['k', 3],
+  ['K', 3],
+  ['M', 6],
+  ['mn', 6],
+  ['B', 9],
+  ['bn', 9],
+  ['tn', 12],
+]);
 const PERCENT_WORDS = new Set(['percent', 'pct', 'percentage']);
 /** Spaced units recorded as evidence; a glued suffix of letters is a unit whatever it is. */
 const UNIT_WORDS = new Set([
-  'mg', 'g', 'kg', 'µg', 'mcg', 'lb', 'lbs', 'oz', 't', 'ml', 'mL', 'l', 'L', 'km', 'm', 'cm', 'mm', 'mi', 'ft',
-  'h', 'hr', 'hrs', 'hour', 'hours', 'min', 'mins', 'minute', 'minutes', 's', 'sec', 'secs', 'second', 'seconds', 'ms',
-  'day', 'days', 'week', 'weeks', 'month', 'months', 'year', 'years', 'W', 'kW', 'kWh', 'MW', 'V', 'Hz', 'kHz', 'MHz', 'GHz',
-  'KB', 'kB', 'MB', 'GB', 'TB', 'px', 'C', 'F', 'mph', 'metres', 'meters', 'kilometres', 'kilometers', 'miles', 'feet',
-  'grams', 'kilograms', 'litres', 'liters', 'degrees',
+  'mg',
+  'g',
+  'kg',
+  'µg',
+  'mcg',
+  'lb',
+  'lbs',
+  'oz',
+  't',
+  'ml',
+  'mL',
+  'l',
+  'L',
+  'km',
+  'm',
+  'cm',
+  'mm',
+  'mi',
+  'ft',
+  'h',
+  'hr',
+  'hrs',
+  'hour',
+  'hours',
+  'min',
+  'mins',
+  'minute',
+  'minutes',
+  's',
+  'sec',
+  'secs',
+  'second',
+  'seconds',
+  'ms',
+  'day',
+  'days',
+  'week',
+  'weeks',
+  'month',
+  'months',
+  'year',
+  'years',
+  'W',
+  'kW',
+  'kWh',
+  'MW',
+  'V',
+  'Hz',
+  'kHz',
+  'MHz',
+  'GHz',
+  'KB',
+  'kB',
+  'MB',
+  'GB',
+  'TB',
+  'px',
+  'C',
+  'F',
+  'mph',
+  'metres',
+  'meters',
+  'kilometres',
+  'kilometers',
+  'miles',
+  'feet',
+  'grams',
+  'kilograms',
+  'litres',
+  'liters',
+  'degrees',
 ]);
 /** Prose prefixes before a year or number: "mid-2024", "pre-2020", "late-1990s". Other letters before digits make an identifier. */
-const PROSE_PREFIXES = new Set(['pre', 'post', 'mid', 'early', 'late', 'circa', 'ca', 'approx', 'over', 'under', 'sub', 'non', 'top']);
+const PROSE_PREFIXES = new Set([
+  'pre',
+  'post',
+  'mid',
+  'early',
+  'late',
+  'circa',
+  'ca',
+  'approx',
+  'over',
+  'under',
+  'sub',
+  'non',
+  'top',
+]);
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/;
 const ISO_SLASH_DATE = /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/;
@@ -321,7 +542,8 @@ function readDigits(text: string, chunks: readonly Chunk[], i: number): Read {
     first.sign = first.value === '0' ? null : prefix.sign;
     if (currency !== null) setKind(first, 'currency', currency);
     const before = chunks[i - 1];
-    if (before && CURRENCY_CODES.has(before.text) && spacedBefore(text, chunks, i)) setKind(first, 'currency', before.text);
+    if (before && CURRENCY_CODES.has(before.text) && spacedBefore(text, chunks, i))
+      setKind(first, 'currency', before.text);
     first.text = text.slice(prefix.start, first.index + first.text.length);
     first.index = prefix.start;
   }
@@ -358,13 +580,21 @@ function modify(text: string, chunks: readonly Chunk[], at: number, d: Draft): n
   }
   if (d.magnitude === null) return 0;
   const scale = SCALE_WORDS.get(lower);
-  if (scale !== undefined && (d.kind === 'number' || d.kind === 'currency') && (d.unit === null || d.kind === 'currency') && (d.scale === 0 || scale > d.scale)) {
+  if (
+    scale !== undefined &&
+    (d.kind === 'number' || d.kind === 'currency') &&
+    (d.unit === null || d.kind === 'currency') &&
+    (d.scale === 0 || scale > d.scale)
+  ) {
     applyScale(d, scale);
     extend(text, d, word.end);
     return 1;
   }
   if (d.unit !== null) return 0;
-  if (PERCENT_WORDS.has(lower) || (lower === 'per' && chunks[at + 1]?.text.toLowerCase() === 'cent' && spacedNext(text, chunks, at))) {
+  if (
+    PERCENT_WORDS.has(lower) ||
+    (lower === 'per' && chunks[at + 1]?.text.toLowerCase() === 'cent' && spacedNext(text, chunks, at))
+  ) {
     setKind(d, 'percent', '%');
     const end = lower === 'per' ? chunks[at + 1]!.end : word.end;
     extend(text, d, end);
@@ -423,7 +653,13 @@ function readChunk(text: string, s: string, start: number, whole: boolean): Draf
     const yearMonth = YEAR_MONTH.exec(s);
     if (yearMonth) return [valueDraft('date', `${yearMonth[1]}-${yearMonth[2]}`, start, end, text)];
     const numeric = NUMERIC_DATE.exec(s);
-    if (numeric) return dateDrafts(numericDateReadings(Number(numeric[1]), numeric[2]!, Number(numeric[3]), numeric[4]!), start, end, text);
+    if (numeric)
+      return dateDrafts(
+        numericDateReadings(Number(numeric[1]), numeric[2]!, Number(numeric[3]), numeric[4]!),
+        start,
+        end,
+        text,
+      );
   }
   if (plain) return [simpleDraft(s, start, text)!];
   const time = s.includes(':') || /[ap]\.?m$/i.test(s) ? timeValue(s, null) : null;
@@ -444,7 +680,11 @@ function readChunk(text: string, s: string, start: number, whole: boolean): Draf
     const words = parts.slice(1).every((p) => /^\p{L}+$/u.test(p.text));
     if (single(0) && words && read[0]![0]!.magnitude !== null) {
       const d = read[0]![0]!;
-      if (d.unit === null) d.unit = parts.slice(1).map((p) => p.text).join('-');
+      if (d.unit === null)
+        d.unit = parts
+          .slice(1)
+          .map((p) => p.text)
+          .join('-');
       extend(text, d, end);
       return [d];
     }
@@ -453,7 +693,8 @@ function readChunk(text: string, s: string, start: number, whole: boolean): Draf
   }
   // Three or more numbers joined by slashes, not a date ("3/15/24"), are a code like "1.2.3".
   if (/^\d+(?:\/\d+){2,}$/.test(s)) return [];
-  if (SOFT.test(s)) return splitAt(s, SOFT).flatMap((p) => (/\d/.test(p.text) ? readChunk(text, p.text, start + p.offset, false) : []));
+  if (SOFT.test(s))
+    return splitAt(s, SOFT).flatMap((p) => (/\d/.test(p.text) ? readChunk(text, p.text, start + p.offset, false) : []));
   return [];
 }
 
@@ -472,7 +713,15 @@ function simpleDraft(s: string, start: number, text: string): Draft | null {
   if (!m) return null;
   const [, whole, fraction, bareFraction, possessive, suffix] = m;
   const decimals = fraction ?? bareFraction ?? '';
-  const d = numberDraft((whole ?? '0').replaceAll(',', '') + decimals, -decimals.length, 'number', start, start + s.length, text, 'digits');
+  const d = numberDraft(
+    (whole ?? '0').replaceAll(',', '') + decimals,
+    -decimals.length,
+    'number',
+    start,
+    start + s.length,
+    text,
+    'digits',
+  );
   if (possessive !== undefined) d.unit = 's';
   if (suffix === undefined) return d;
   const scale = SCALE_SUFFIXES.get(suffix);
@@ -536,7 +785,8 @@ function prefixAt(start: number, before: string): Prefix {
   for (let step = 0; step < 2; step++) {
     const c = before[k - 1] ?? '';
     if (prefix.currency === null && CURRENCY_SYMBOLS.has(c)) prefix.currency = c;
-    else if (prefix.sign === null && /[-+\u2212]/.test(c) && !/[\p{L}\p{N}\-+\u2212]/u.test(before[k - 2] ?? '')) prefix.sign = c === '+' ? '+' : '-';
+    else if (prefix.sign === null && /[-+\u2212]/.test(c) && !/[\p{L}\p{N}\-+\u2212]/u.test(before[k - 2] ?? ''))
+      prefix.sign = c === '+' ? '+' : '-';
     else break;
     k -= 1;
   }
@@ -553,9 +803,19 @@ function spreadRanges(text: string, drafts: Draft[]): void {
   for (let k = 1; k < drafts.length; k++) {
     const a = drafts[k - 1]!;
     const b = drafts[k]!;
-    if (a.magnitude === null || b.magnitude === null || a.from !== b.from || a.scale > 0 || a.unit !== null || a.kind !== 'number') continue;
+    if (
+      a.magnitude === null ||
+      b.magnitude === null ||
+      a.from !== b.from ||
+      a.scale > 0 ||
+      a.unit !== null ||
+      a.kind !== 'number'
+    )
+      continue;
     const between = text.slice(a.index + a.text.length, b.index);
-    const range = /^\s*[-\u2013]\s*$|^\s+to\s+$/i.test(between) || (/^\s+and\s+$/i.test(between) && /\bbetween\s+$/i.test(text.slice(0, a.index)));
+    const range =
+      /^\s*[-\u2013]\s*$|^\s+to\s+$/i.test(between) ||
+      (/^\s+and\s+$/i.test(between) && /\bbetween\s+$/i.test(text.slice(0, a.index)));
     if (!range) continue;
     if (b.scale > 0) applyScale(a, b.scale);
     if (b.kind !== 'ordinal') {
@@ -568,11 +828,44 @@ function spreadRanges(text: string, drafts: Draft[]): void {
 // --- words --------------------------------------------------------------------------------------
 
 const UNITS = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine'];
-const TEENS = ['ten', 'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen'];
+const TEENS = [
+  'ten',
+  'eleven',
+  'twelve',
+  'thirteen',
+  'fourteen',
+  'fifteen',
+  'sixteen',
+  'seventeen',
+  'eighteen',
+  'nineteen',
+];
 const TENS = ['', '', 'twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety'];
 const ORDINAL_UNITS = ['', 'first', 'second', 'third', 'fourth', 'fifth', 'sixth', 'seventh', 'eighth', 'ninth'];
-const ORDINAL_TEENS = ['tenth', 'eleventh', 'twelfth', 'thirteenth', 'fourteenth', 'fifteenth', 'sixteenth', 'seventeenth', 'eighteenth', 'nineteenth'];
-const ORDINAL_TENS = ['', '', 'twentieth', 'thirtieth', 'fortieth', 'fiftieth', 'sixtieth', 'seventieth', 'eightieth', 'ninetieth'];
+const ORDINAL_TEENS = [
+  'tenth',
+  'eleventh',
+  'twelfth',
+  'thirteenth',
+  'fourteenth',
+  'fifteenth',
+  'sixteenth',
+  'seventeenth',
+  'eighteenth',
+  'nineteenth',
+];
+const ORDINAL_TENS = [
+  '',
+  '',
+  'twentieth',
+  'thirtieth',
+  'fortieth',
+  'fiftieth',
+  'sixtieth',
+  'seventieth',
+  'eightieth',
+  'ninetieth',
+];
 
 type WordKind = 'unit' | 'teen' | 'ten' | 'hundred' | 'scale';
 
@@ -604,7 +897,10 @@ const FRACTIONS = /^(?:half|halves|thirds?|fourths|fifths|sixths|sevenths|eighth
 const IDIOM_TAILS = new Set(['way', 'sided', 'off', 'shot', 'factor', 'on', 'size']);
 
 /** Most words start no number and no date: one regex lets them pass (a prefilter; the readers decide). */
-const MAY_START = new RegExp(`^(?:a|${[...NUMBER_WORDS.keys(), ...MONTHS.keys()].join('|')})(?:$|[-\u2010-\u2013\u2212])`, 'i');
+const MAY_START = new RegExp(
+  `^(?:a|${[...NUMBER_WORDS.keys(), ...MONTHS.keys()].join('|')})(?:$|[-\u2010-\u2013\u2212])`,
+  'i',
+);
 
 function mayStartNumber(word: string): boolean {
   return MAY_START.test(word);
@@ -628,7 +924,13 @@ function* itemsFrom(text: string, chunks: readonly Chunk[], i: number): Generato
     const parts = HYPHENS.test(chunk.text) ? splitAt(chunk.text, HYPHENS) : [{ text: chunk.text, offset: 0 }];
     for (let p = 0; p < parts.length; p++) {
       const part = parts[p]!;
-      yield { word: part.text.toLowerCase(), start: chunk.start + part.offset, end: chunk.start + part.offset + part.text.length, chunk: c, rest: parts.slice(p + 1).map((x) => x.text.toLowerCase()) };
+      yield {
+        word: part.text.toLowerCase(),
+        start: chunk.start + part.offset,
+        end: chunk.start + part.offset + part.text.length,
+        chunk: c,
+        rest: parts.slice(p + 1).map((x) => x.text.toLowerCase()),
+      };
     }
   }
 }
@@ -672,7 +974,11 @@ function readWords(text: string, chunks: readonly Chunk[], i: number): Read {
       w = after;
     }
     if (!w || (w.value === 0 && last !== null)) break;
-    if (w.kind === 'unit' && !(last === null || last === 'hundred' || last === 'scale' || (last === 'ten' && current % 10 === 0))) break;
+    if (
+      w.kind === 'unit' &&
+      !(last === null || last === 'hundred' || last === 'scale' || (last === 'ten' && current % 10 === 0))
+    )
+      break;
     if ((w.kind === 'teen' || w.kind === 'ten') && !(last === null || last === 'hundred' || last === 'scale')) break;
     if (w.kind === 'hundred' && !((last === 'unit' || last === 'teen' || last === 'a') && current < 100)) break;
     if (w.kind === 'scale' && !(last !== null && last !== 'scale' && current > 0 && w.value < lastScale)) break;
@@ -698,7 +1004,17 @@ function readWords(text: string, chunks: readonly Chunk[], i: number): Read {
   const sameChunk = following !== undefined && following.chunk === lastItem.chunk;
   const idiom = sameChunk && IDIOM_TAILS.has(following.word);
   const aloneOne = total + current === 1 && words === 1 && first.word === 'one';
-  const d = numberDraft(String(total + current), 0, ordinal ? 'ordinal' : 'number', first.start, lastItem.end, text, 'words', null, !ordinal && !aloneOne && !idiom);
+  const d = numberDraft(
+    String(total + current),
+    0,
+    ordinal ? 'ordinal' : 'number',
+    first.start,
+    lastItem.end,
+    text,
+    'words',
+    null,
+    !ordinal && !aloneOne && !idiom,
+  );
   // Ending on a scale word is a scale, as after digits: "three to four million" is a range of millions.
   d.scale = SCALE_WORDS.get(lastItem.word) ?? 0;
   let next = lastItem.chunk + 1;

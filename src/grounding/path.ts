@@ -4,7 +4,9 @@ export type PathToken = string | number;
 /** A path that does not follow the path language, with where it goes wrong and how to write it. */
 export class PathSyntaxError extends Error {
   constructor(path: string, at: number, expected: string) {
-    super(`"${path}" is not a valid path at character ${at + 1}: expected ${expected} (write keys with dots, indexes as [0], every element as [*], e.g. "documents[*].id")`);
+    super(
+      `"${path}" is not a valid path at character ${at + 1}: expected ${expected} (write keys with dots, indexes as [0], every element as [*], e.g. "documents[*].id")`,
+    );
     this.name = 'PathSyntaxError';
   }
 }
@@ -74,7 +76,10 @@ type JsonSchema = { [key: string]: unknown };
  * ("no key "citation"; its keys are answer, citations"). Unions and refs are followed; a schema
  * that says nothing of a level (any value) lets every path through.
  */
-export function pathInSchema(tokens: readonly PathToken[], schema: JsonSchema): { ok: true } | { ok: false; reason: string } {
+export function pathInSchema(
+  tokens: readonly PathToken[],
+  schema: JsonSchema,
+): { ok: true } | { ok: false; reason: string } {
   const root = schema;
   const resolve = (s: JsonSchema): JsonSchema => {
     const ref = s.$ref;
@@ -103,8 +108,14 @@ export function pathInSchema(tokens: readonly PathToken[], schema: JsonSchema): 
       if (token !== '*' && typeof token === 'string') {
         const properties = (s.properties ?? {}) as Record<string, JsonSchema>;
         if (Object.hasOwn(properties, token)) next.push(properties[token]!);
-        else if (s.additionalProperties !== false && (type === 'object' || type === undefined)) next.push(typeof s.additionalProperties === 'object' ? (s.additionalProperties as JsonSchema) : {});
-        else reasons.push(type === 'object' ? `no key "${token}"; its keys are ${Object.keys(properties).join(', ') || '(none)'}` : `a ${String(type)} has no key "${token}"`);
+        else if (s.additionalProperties !== false && (type === 'object' || type === undefined))
+          next.push(typeof s.additionalProperties === 'object' ? (s.additionalProperties as JsonSchema) : {});
+        else
+          reasons.push(
+            type === 'object'
+              ? `no key "${token}"; its keys are ${Object.keys(properties).join(', ') || '(none)'}`
+              : `a ${String(type)} has no key "${token}"`,
+          );
       } else if (type === 'array' || s.items !== undefined || s.prefixItems !== undefined) {
         const prefix = Array.isArray(s.prefixItems) ? (s.prefixItems as JsonSchema[]) : [];
         if (typeof token === 'number' && token < prefix.length) next.push(prefix[token]!);
@@ -113,7 +124,8 @@ export function pathInSchema(tokens: readonly PathToken[], schema: JsonSchema): 
         else if (s.items === undefined && prefix.length === 0) next.push({});
       } else reasons.push(`a ${String(type)} has no elements to select with [${String(token)}]`);
     }
-    if (next.length === 0) return { ok: false, reason: `at ${describe(tokens.slice(0, i))}: ${[...new Set(reasons)].join('; ')}` };
+    if (next.length === 0)
+      return { ok: false, reason: `at ${describe(tokens.slice(0, i))}: ${[...new Set(reasons)].join('; ')}` };
     level = next;
   }
   return { ok: true };

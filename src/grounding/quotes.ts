@@ -8,13 +8,22 @@ export interface Quotation {
 
 /** A mark whose direction comes from its neighbours: double quotes (" “ ” „) and single quotes (' ‘ ’ ‚). */
 const FLANKED: ReadonlyMap<string, 'double' | 'single'> = new Map([
-  ['"', 'double'], ['\u201C', 'double'], ['\u201D', 'double'], ['\u201E', 'double'],
-  ["'", 'single'], ['\u2018', 'single'], ['\u2019', 'single'], ['\u201A', 'single'],
+  ['"', 'double'],
+  ['\u201C', 'double'],
+  ['\u201D', 'double'],
+  ['\u201E', 'double'],
+  ["'", 'single'],
+  ['\u2018', 'single'],
+  ['\u2019', 'single'],
+  ['\u201A', 'single'],
 ]);
 
 /** Guillemets point the way they face, so they need no neighbours (French sets them apart with spaces). */
 const MIRROR: ReadonlyMap<string, string> = new Map([
-  ['\u00AB', '\u00BB'], ['\u00BB', '\u00AB'], ['\u2039', '\u203A'], ['\u203A', '\u2039'],
+  ['\u00AB', '\u00BB'],
+  ['\u00BB', '\u00AB'],
+  ['\u2039', '\u203A'],
+  ['\u203A', '\u2039'],
 ]);
 
 /** Low marks (German „…“, ‚…‘) only ever open. */
@@ -54,7 +63,9 @@ export function quotesIn(text: string): Quotation[] {
     const role = roleOf(text, i, family, stack);
     if (role === 'open') stack.push({ family, mark, index: i });
     if (role !== 'close') continue;
-    const at = stack.findLastIndex((o) => o.family === family && (family !== 'guillemet' || MIRROR.get(o.mark) === mark));
+    const at = stack.findLastIndex(
+      (o) => o.family === family && (family !== 'guillemet' || MIRROR.get(o.mark) === mark),
+    );
     if (at < 0) continue;
     const open = stack[at] as Open;
     stack.length = at;
@@ -80,7 +91,8 @@ function roleOf(text: string, i: number, family: string, stack: readonly Open[])
   const left = after !== '' && !isSpace(after) && (before === '' || isSpace(before) || !isWordChar(before));
   const right = before !== '' && !isSpace(before) && (after === '' || isSpace(after) || !isWordChar(after));
   if (LOW.has(mark)) return left ? 'open' : null;
-  if (family === 'single' && left && !right && (/\d/.test(after) || ELISIONS.test(text.slice(i + 1, i + 8)))) return null;
+  if (family === 'single' && left && !right && (/\d/.test(after) || ELISIONS.test(text.slice(i + 1, i + 8))))
+    return null;
   if (left && right) return stack.some((o) => o.family === family) ? 'close' : 'open';
   return left ? 'open' : right ? 'close' : null;
 }

@@ -11,7 +11,8 @@ import { absDecimal, compareDecimal, decimalOf, subtractDecimal } from './decima
  * negative or NaN tolerance is a mistake of the scenario, not of the output: it throws RangeError.
  */
 export function withinTolerance(actual: number, expected: number, tolerance: number): boolean {
-  if (Number.isNaN(tolerance) || tolerance < 0) throw new RangeError(`tolerance must be a number ≥ 0, got ${tolerance}`);
+  if (Number.isNaN(tolerance) || tolerance < 0)
+    throw new RangeError(`tolerance must be a number ≥ 0, got ${tolerance}`);
   if (Number.isNaN(actual) || Number.isNaN(expected)) return false;
   if (!Number.isFinite(actual) || !Number.isFinite(expected)) return actual === expected;
   if (tolerance === Infinity) return true;

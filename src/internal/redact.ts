@@ -9,7 +9,9 @@ const MIN_SECRET_LENGTH = 6;
 
 /** A redactor for the given secrets; empty and very short values are ignored. */
 export function createRedactor(secrets: Iterable<string | undefined>): Redact {
-  const list = [...new Set([...secrets].filter((s): s is string => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH))];
+  const list = [
+    ...new Set([...secrets].filter((s): s is string => typeof s === 'string' && s.length >= MIN_SECRET_LENGTH)),
+  ];
   if (list.length === 0) return (text) => text;
   // Longest first, so a secret that contains another is removed whole.
   list.sort((a, b) => b.length - a.length);

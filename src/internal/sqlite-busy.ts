@@ -10,5 +10,11 @@ const BUSY_RETRY_MS = 15_000;
  * last connection cleans up the WAL on close, or while a connection runs recovery.
  */
 export function busyRetry<T>(operation: () => T): Promise<T> {
-  return retrying(operation, { attempts: Number.POSITIVE_INFINITY, baseMs: 5, maxMs: 200, maxTimeMs: BUSY_RETRY_MS, retryable: (error) => /database is locked|SQLITE_BUSY/i.test(errorText(error)) });
+  return retrying(operation, {
+    attempts: Number.POSITIVE_INFINITY,
+    baseMs: 5,
+    maxMs: 200,
+    maxTimeMs: BUSY_RETRY_MS,
+    retryable: (error) => /database is locked|SQLITE_BUSY/i.test(errorText(error)),
+  });
 }

@@ -11,7 +11,9 @@ export function errorText(value: unknown): string {
   if (!(value instanceof Error)) return safeStringify(value);
   const message = value.message.split('\n', 1)[0] ?? '';
   const code = (value as { code?: unknown }).code;
-  return (typeof code === 'string' || typeof code === 'number') && !message.includes(String(code)) ? `${code} ${message}` : message;
+  return (typeof code === 'string' || typeof code === 'number') && !message.includes(String(code))
+    ? `${code} ${message}`
+    : message;
 }
 
 /** Turns any thrown value into an Error; non-Errors are wrapped and kept as `cause`. */
@@ -39,7 +41,9 @@ export function errorInfo(value: unknown, redact: Redact): ErrorInfo {
     return {
       class: isObject ? (value.constructor?.name ?? 'Object') : thrown,
       name: isObject ? (stringProp(value, 'name') ?? thrown) : thrown,
-      message: redact(isObject && stringProp(value, 'message') !== null ? stringProp(value, 'message')! : safeStringify(value)),
+      message: redact(
+        isObject && stringProp(value, 'message') !== null ? stringProp(value, 'message')! : safeStringify(value),
+      ),
       stack: null,
       thrown,
       code: isObject ? stringProp(value, 'code') : null,
@@ -60,7 +64,10 @@ export function errorInfo(value: unknown, redact: Redact): ErrorInfo {
     cause:
       cause === undefined
         ? null
-        : { class: cause instanceof Error ? cause.constructor.name : thrownType(cause), message: redact(cause instanceof Error ? cause.message : safeStringify(cause)) },
+        : {
+            class: cause instanceof Error ? cause.constructor.name : thrownType(cause),
+            message: redact(cause instanceof Error ? cause.message : safeStringify(cause)),
+          },
   };
 }
 

@@ -14,7 +14,9 @@ const REQUIRED = ['COSMOS_ENDPOINT', 'COSMOS_DATABASE'] as const;
 export function cosmosLedgerConfigFromEnv(env: NodeJS.ProcessEnv): CosmosConfig {
   const missing = REQUIRED.filter((name) => !env[name]);
   if (missing.length > 0) {
-    throw new ConfigError({ message: `the cosmos failure ledger needs ${missing.join(', ')} in the environment (see .env.example); COSMOS_CONTAINER_FAILURES defaults to "${DEFAULT_FAILURES_CONTAINER}", and COSMOS_KEY is optional (without it, Microsoft Entra ID is used)` });
+    throw new ConfigError({
+      message: `the cosmos failure ledger needs ${missing.join(', ')} in the environment (see .env.example); COSMOS_CONTAINER_FAILURES defaults to "${DEFAULT_FAILURES_CONTAINER}", and COSMOS_KEY is optional (without it, Microsoft Entra ID is used)`,
+    });
   }
   const container = env.COSMOS_CONTAINER_FAILURES || DEFAULT_FAILURES_CONTAINER;
   // The trace store's reader parses and checks every other variable; the ledger does not need

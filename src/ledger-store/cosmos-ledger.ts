@@ -54,12 +54,23 @@ export class CosmosLedger implements FailureLedger {
         id: config.container,
         partitionKey: { paths: ['/failure_id'] },
         // Queries order by timestamp then id across partitions, which needs this composite index.
-        indexingPolicy: { compositeIndexes: [[{ path: '/timestamp', order: 'ascending' }, { path: '/id', order: 'ascending' }]] },
+        indexingPolicy: {
+          compositeIndexes: [
+            [
+              { path: '/timestamp', order: 'ascending' },
+              { path: '/id', order: 'ascending' },
+            ],
+          ],
+        },
       });
       return new CosmosLedger(client, container);
     } catch (error) {
       client.dispose();
-      throw new StoreError({ store: 'cosmos', message: `cannot open database "${config.database}", container "${config.container}" at ${config.endpoint}: ${errorText(error)}`, cause: error });
+      throw new StoreError({
+        store: 'cosmos',
+        message: `cannot open database "${config.database}", container "${config.container}" at ${config.endpoint}: ${errorText(error)}`,
+        cause: error,
+      });
     }
   }
 
@@ -77,7 +88,13 @@ export class CosmosLedger implements FailureLedger {
     try {
       await retryingCosmos(() => (attempts++, this.#container.items.create(toFailureDocument(checked))));
     } catch (error) {
-      if (statusOf(error) !== 409) throw new StoreError({ store: this.name, recordKey: checked.failure_id, message: `create failed: ${errorText(error)}`, cause: error });
+      if (statusOf(error) !== 409)
+        throw new StoreError({
+          store: this.name,
+          recordKey: checked.failure_id,
+          message: `create failed: ${errorText(error)}`,
+          cause: error,
+        });
       if (attempts > 1 && (await this.#holds(checked))) return;
       throw existingRecord(checked.failure_id);
     }
@@ -94,10 +111,23 @@ export class CosmosLedger implements FailureLedger {
     if (stored.lab.revision !== expectedRevision) throw staleRevision(id, stored.lab.revision, expectedRevision);
     let attempts = 0;
     try {
-      await retryingCosmos(() => (attempts++, this.#container.item(id, id).replace(toFailureDocument(checked), { accessCondition: { type: 'IfMatch', condition: current._etag } })));
+      await retryingCosmos(
+        () => (
+          attempts++,
+          this.#container
+            .item(id, id)
+            .replace(toFailureDocument(checked), { accessCondition: { type: 'IfMatch', condition: current._etag } })
+        ),
+      );
     } catch (error) {
       const status = statusOf(error);
-      if (status !== 412 && status !== 404) throw new StoreError({ store: this.name, recordKey: id, message: `replace failed: ${errorText(error)}`, cause: error });
+      if (status !== 412 && status !== 404)
+        throw new StoreError({
+          store: this.name,
+          recordKey: id,
+          message: `replace failed: ${errorText(error)}`,
+          cause: error,
+        });
       if (attempts > 1 && (await this.#holds(checked))) return;
       throw status === 404 ? missingRecord(id) : changedSinceRead(id);
     }
@@ -120,14 +150,25 @@ export class CosmosLedger implements FailureLedger {
     if (query.build_id !== undefined) bind('c.build_id = @build', ['@build', query.build_id]);
     if (n.since !== undefined) bind('c.timestamp >= @since', ['@since', n.since]);
     if (n.until !== undefined) bind('c.timestamp < @until', ['@until', n.until]);
-    if (n.overdue_at !== undefined) bind('(c.sla_target < @overdue AND NOT ARRAY_CONTAINS(@closed, c.status))', ['@overdue', n.overdue_at], ['@closed', [...CLOSED_STATUSES]]);
+    if (n.overdue_at !== undefined)
+      bind(
+        '(c.sla_target < @overdue AND NOT ARRAY_CONTAINS(@closed, c.status))',
+        ['@overdue', n.overdue_at],
+        ['@closed', [...CLOSED_STATUSES]],
+      );
     const iterator = this.#container.items.query<{ id: string; record: unknown }>(
-      { query: `SELECT c.id, c.record FROM c ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.timestamp ASC, c.id ASC`, parameters },
+      {
+        query: `SELECT c.id, c.record FROM c ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.timestamp ASC, c.id ASC`,
+        parameters,
+      },
       { maxItemCount: query.limit ?? DEFAULT_FAILURE_PAGE, continuationToken: query.cursor ?? undefined },
     );
     try {
       const page = await retryingCosmos(() => iterator.fetchNext());
-      return { records: page.resources.map((doc) => readFailure(doc.record, doc.id)), cursor: page.hasMoreResults && page.continuationToken ? page.continuationToken : null };
+      return {
+        records: page.resources.map((doc) => readFailure(doc.record, doc.id)),
+        cursor: page.hasMoreResults && page.continuationToken ? page.continuationToken : null,
+      };
     } catch (error) {
       if (error instanceof ContractViolationError) throw error;
       throw new StoreError({ store: this.name, message: `query failed: ${errorText(error)}`, cause: error });
@@ -147,11 +188,18 @@ export class CosmosLedger implements FailureLedger {
   /** The stored document with its _etag, undefined when there is none. */
   async #read(failureId: string): Promise<(FailureDocument & { _etag: string }) | undefined> {
     try {
-      const { resource } = await retryingCosmos(() => this.#container.item(failureId, failureId).read<FailureDocument & { _etag: string }>());
+      const { resource } = await retryingCosmos(() =>
+        this.#container.item(failureId, failureId).read<FailureDocument & { _etag: string }>(),
+      );
       return resource;
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
-      throw new StoreError({ store: this.name, recordKey: failureId, message: `point read failed: ${errorText(error)}`, cause: error });
+      throw new StoreError({
+        store: this.name,
+        recordKey: failureId,
+        message: `point read failed: ${errorText(error)}`,
+        cause: error,
+      });
     }
   }
 

@@ -1,4 +1,10 @@
-import type { FailureCategory, FailureRecord, FailureStatus, FailureSubcategory, Severity } from '../contracts/failure-record.ts';
+import type {
+  FailureCategory,
+  FailureRecord,
+  FailureStatus,
+  FailureSubcategory,
+  Severity,
+} from '../contracts/failure-record.ts';
 import { UsageError } from '../errors/usage-error.ts';
 
 /**
@@ -41,6 +47,7 @@ export function failureFields(record: FailureRecord): FailureFields {
  */
 export function indexTime(value: string, name = 'time'): string {
   const time = new Date(value);
-  if (Number.isNaN(time.getTime())) throw new UsageError({ message: `${name} "${value}" is not an ISO 8601 time (e.g. 2026-11-22T00:00:00Z)` });
+  if (Number.isNaN(time.getTime()))
+    throw new UsageError({ message: `${name} "${value}" is not an ISO 8601 time (e.g. 2026-11-22T00:00:00Z)` });
   return time.toISOString();
 }

@@ -27,7 +27,11 @@ export function normalizeFailureQuery(query: FailureQuery): NormalizedFailureQue
 }
 
 /** True when a record (by its fields) matches every field of a query, the cursor and limit aside. */
-export function matchesFailureQuery(f: FailureFields, query: FailureQuery, n: NormalizedFailureQuery = normalizeFailureQuery(query)): boolean {
+export function matchesFailureQuery(
+  f: FailureFields,
+  query: FailureQuery,
+  n: NormalizedFailureQuery = normalizeFailureQuery(query),
+): boolean {
   if (n.statuses !== undefined && !n.statuses.includes(f.status)) return false;
   if (query.category !== undefined && f.category !== query.category) return false;
   if (query.severity !== undefined && f.severity !== query.severity) return false;
@@ -40,8 +44,19 @@ export function matchesFailureQuery(f: FailureFields, query: FailureQuery, n: No
 }
 
 /** The ledger's order in every backend: timestamp, then failure_id. */
-export function compareFailures(a: { timestamp: string; failure_id: string }, b: { timestamp: string; failure_id: string }): number {
-  return a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : a.failure_id < b.failure_id ? -1 : a.failure_id > b.failure_id ? 1 : 0;
+export function compareFailures(
+  a: { timestamp: string; failure_id: string },
+  b: { timestamp: string; failure_id: string },
+): number {
+  return a.timestamp < b.timestamp
+    ? -1
+    : a.timestamp > b.timestamp
+      ? 1
+      : a.failure_id < b.failure_id
+        ? -1
+        : a.failure_id > b.failure_id
+          ? 1
+          : 0;
 }
 
 /** A position in that order, as an opaque cursor (the trace stores' cursor format). */

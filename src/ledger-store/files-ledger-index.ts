@@ -42,7 +42,12 @@ export class FailureIndex {
       return new FailureIndex(await busyRetry(() => connect(file)));
     } catch (error) {
       const message = (error as Error).message;
-      if (!/malformed|not a database|corrupt/i.test(message)) throw new StoreError({ store: 'files', message: `cannot open the failure index ${file}: ${message}`, cause: error });
+      if (!/malformed|not a database|corrupt/i.test(message))
+        throw new StoreError({
+          store: 'files',
+          message: `cannot open the failure index ${file}: ${message}`,
+          cause: error,
+        });
       await rename(file, `${file}.corrupt-${Date.now()}`);
       for (const suffix of ['-wal', '-shm']) await rm(`${file}${suffix}`, { force: true });
       return new FailureIndex(await busyRetry(() => connect(file)));
@@ -71,7 +76,19 @@ export class FailureIndex {
 
   /** Sets a record's row (inside `exclusive`). */
   upsert(f: FailureFields, stamp: string): void {
-    this.#upsert.run(f.failure_id, f.timestamp, f.status, f.category, f.subcategory, f.severity, f.fingerprint, f.build_id, f.sla_target, f.revision, stamp);
+    this.#upsert.run(
+      f.failure_id,
+      f.timestamp,
+      f.status,
+      f.category,
+      f.subcategory,
+      f.severity,
+      f.fingerprint,
+      f.build_id,
+      f.sla_target,
+      f.revision,
+      stamp,
+    );
   }
 
   /** Forgets a record's row (inside `exclusive`). */
@@ -86,23 +103,40 @@ export class FailureIndex {
 
   /** Every row's stamp, by failure_id. */
   stamps(): Promise<Map<string, string>> {
-    return busyRetry(() => new Map((this.#db.prepare('SELECT failure_id, stamp FROM failures').all() as { failure_id: string; stamp: string }[]).map((r) => [r.failure_id, r.stamp])));
+    return busyRetry(
+      () =>
+        new Map(
+          (
+            this.#db.prepare('SELECT failure_id, stamp FROM failures').all() as { failure_id: string; stamp: string }[]
+          ).map((r) => [r.failure_id, r.stamp]),
+        ),
+    );
   }
 
   /** Up to `limit` rows matching a query, in timestamp, failure_id order, after its cursor. */
-  page(query: FailureQuery, n: NormalizedFailureQuery, after: { timestamp: string; failure_id: string } | null, limit: number): Promise<IndexRow[]> {
+  page(
+    query: FailureQuery,
+    n: NormalizedFailureQuery,
+    after: { timestamp: string; failure_id: string } | null,
+    limit: number,
+  ): Promise<IndexRow[]> {
     // Conditions are fixed SQL; only the values come from the query, always as parameters.
     const where: string[] = [];
     const params: (string | number)[] = [];
-    if (n.statuses !== undefined) where.push('status IN (SELECT value FROM json_each(?))'), params.push(JSON.stringify(n.statuses));
+    if (n.statuses !== undefined)
+      where.push('status IN (SELECT value FROM json_each(?))'), params.push(JSON.stringify(n.statuses));
     if (query.category !== undefined) where.push('category = ?'), params.push(query.category);
     if (query.severity !== undefined) where.push('severity = ?'), params.push(query.severity);
     if (query.fingerprint !== undefined) where.push('fingerprint = ?'), params.push(query.fingerprint);
     if (query.build_id !== undefined) where.push('build_id = ?'), params.push(query.build_id);
     if (n.since !== undefined) where.push('timestamp >= ?'), params.push(n.since);
     if (n.until !== undefined) where.push('timestamp < ?'), params.push(n.until);
-    if (n.overdue_at !== undefined) where.push('sla_target < ? AND status NOT IN (SELECT value FROM json_each(?))'), params.push(n.overdue_at, JSON.stringify(CLOSED_STATUSES));
-    if (after) where.push('(timestamp > ? OR (timestamp = ? AND failure_id > ?))'), params.push(after.timestamp, after.timestamp, after.failure_id);
+    if (n.overdue_at !== undefined)
+      where.push('sla_target < ? AND status NOT IN (SELECT value FROM json_each(?))'),
+        params.push(n.overdue_at, JSON.stringify(CLOSED_STATUSES));
+    if (after)
+      where.push('(timestamp > ? OR (timestamp = ? AND failure_id > ?))'),
+        params.push(after.timestamp, after.timestamp, after.failure_id);
     const sql = `SELECT failure_id, timestamp, stamp FROM failures ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY timestamp, failure_id LIMIT ?`;
     return busyRetry(() => this.#db.prepare(sql).all(...params, limit) as unknown as IndexRow[]);
   }
@@ -158,7 +192,8 @@ function connect(file: string): DatabaseSync {
       db.exec('BEGIN IMMEDIATE');
       try {
         // Read again under the lock: another process opening the folder may have built it meanwhile.
-        if (versionOf() !== INDEX_VERSION) db.exec(`DROP TABLE IF EXISTS failures; ${TABLES} PRAGMA user_version = ${INDEX_VERSION};`);
+        if (versionOf() !== INDEX_VERSION)
+          db.exec(`DROP TABLE IF EXISTS failures; ${TABLES} PRAGMA user_version = ${INDEX_VERSION};`);
         db.exec('COMMIT');
       } catch (error) {
         if (db.isTransaction) db.exec('ROLLBACK');

@@ -10,7 +10,12 @@ import { errorText } from '../internal/to-error.ts';
 import { DEFAULT_FAILURE_PAGE, type FailureLedger, type FailurePage, type FailureQuery } from './failure-ledger.ts';
 import { failureFields } from './failure-fields.ts';
 import { FailureIndex } from './files-ledger-index.ts';
-import { decodeFailureCursor, encodeFailureCursor, matchesFailureQuery, normalizeFailureQuery } from './failure-query-filter.ts';
+import {
+  decodeFailureCursor,
+  encodeFailureCursor,
+  matchesFailureQuery,
+  normalizeFailureQuery,
+} from './failure-query-filter.ts';
 import { existingRecord, missingRecord, staleRevision } from './ledger-conflicts.ts';
 import { checkedForWrite, checkRevision, readFailure } from './read-failure.ts';
 
@@ -50,7 +55,11 @@ export class FilesLedger implements FailureLedger {
     try {
       await mkdir(path.join(dir, 'tmp'), { recursive: true });
     } catch (error) {
-      throw new StoreError({ store: 'files', message: `cannot create the ledger folder ${dir} (${errorText(error)}); pass --dir to choose another`, cause: error });
+      throw new StoreError({
+        store: 'files',
+        message: `cannot create the ledger folder ${dir} (${errorText(error)}); pass --dir to choose another`,
+        cause: error,
+      });
     }
     const ledger = new FilesLedger(dir, await FailureIndex.open(path.join(dir, 'index.sqlite')), fs);
     try {
@@ -87,7 +96,8 @@ export class FilesLedger implements FailureLedger {
       // Read from the file, the truth, under the lock: no other writer can change it until COMMIT.
       const current = await this.#read(checked.failure_id);
       if (current === undefined) throw missingRecord(checked.failure_id);
-      if (current.record.lab.revision !== expectedRevision) throw staleRevision(checked.failure_id, current.record.lab.revision, expectedRevision);
+      if (current.record.lab.revision !== expectedRevision)
+        throw staleRevision(checked.failure_id, current.record.lab.revision, expectedRevision);
       await this.#write(checked);
     });
   }
@@ -96,7 +106,12 @@ export class FilesLedger implements FailureLedger {
     this.#open();
     const limit = query.limit ?? DEFAULT_FAILURE_PAGE;
     const normalized = normalizeFailureQuery(query);
-    const rows = await this.#index.page(query, normalized, query.cursor ? decodeFailureCursor(query.cursor) : null, limit + 1);
+    const rows = await this.#index.page(
+      query,
+      normalized,
+      query.cursor ? decodeFailureCursor(query.cursor) : null,
+      limit + 1,
+    );
     const page = rows.slice(0, limit);
     const records: FailureRecord[] = [];
     const stale: string[] = [];
@@ -104,9 +119,16 @@ export class FilesLedger implements FailureLedger {
       const current = await this.#read(row.failure_id);
       if (current === undefined || current.stamp !== row.stamp) stale.push(row.failure_id);
       // A row left stale by a writer killed before its commit: the file decides whether the record matches.
-      if (current !== undefined && (current.stamp === row.stamp || matchesFailureQuery(failureFields(current.record), query, normalized))) records.push(current.record);
+      if (
+        current !== undefined &&
+        (current.stamp === row.stamp || matchesFailureQuery(failureFields(current.record), query, normalized))
+      )
+        records.push(current.record);
     }
-    if (stale.length > 0) await this.#index.exclusive(async () => { for (const id of stale) await this.#reindex(id); });
+    if (stale.length > 0)
+      await this.#index.exclusive(async () => {
+        for (const id of stale) await this.#reindex(id);
+      });
     const last = page.at(-1);
     return { records, cursor: rows.length > limit && last ? encodeFailureCursor(last) : null };
   }
@@ -123,7 +145,8 @@ export class FilesLedger implements FailureLedger {
 
   /** A failure id becomes a file name, so only a UUID is accepted. */
   #checkId(failureId: string): void {
-    if (!Uuid.safeParse(failureId).success) throw new StoreError({ store: this.name, recordKey: failureId, message: 'not a failure id (expected a UUID)' });
+    if (!Uuid.safeParse(failureId).success)
+      throw new StoreError({ store: this.name, recordKey: failureId, message: 'not a failure id (expected a UUID)' });
   }
 
   #open(): void {
@@ -137,14 +160,23 @@ export class FilesLedger implements FailureLedger {
     try {
       read = await readStamped(file);
     } catch (error) {
-      throw new StoreError({ store: this.name, recordKey: failureId, message: `cannot read ${file}: ${errorText(error)}`, cause: error });
+      throw new StoreError({
+        store: this.name,
+        recordKey: failureId,
+        message: `cannot read ${file}: ${errorText(error)}`,
+        cause: error,
+      });
     }
     if (read === undefined) return undefined;
     let json: unknown;
     try {
       json = JSON.parse(read.text);
     } catch (error) {
-      throw new ContractViolationError({ recordKey: failureId, message: `${file} is not valid JSON (${errorText(error)})`, cause: error });
+      throw new ContractViolationError({
+        recordKey: failureId,
+        message: `${file} is not valid JSON (${errorText(error)})`,
+        cause: error,
+      });
     }
     return { record: readFailure(json, failureId), stamp: read.stamp };
   }
@@ -159,7 +191,12 @@ export class FilesLedger implements FailureLedger {
       await this.#fs.syncFolder(this.dir);
     } catch (error) {
       await this.#fs.remove(tmp);
-      throw new StoreError({ store: this.name, recordKey: record.failure_id, message: `cannot write ${file}: ${errorText(error)}`, cause: error });
+      throw new StoreError({
+        store: this.name,
+        recordKey: record.failure_id,
+        message: `cannot write ${file}: ${errorText(error)}`,
+        cause: error,
+      });
     }
     // The file is in place: were the process killed before COMMIT, the reconcile on open would find the row stale.
     this.#index.upsert(failureFields(record), (await stampOf(file))!);
@@ -192,7 +229,10 @@ export class FilesLedger implements FailureLedger {
     for (const id of names) if ((await stampOf(this.#file(id))) !== stamps.get(id)) stale.push(id);
     const present = new Set(names);
     for (const id of stamps.keys()) if (!present.has(id)) stale.push(id);
-    if (stale.length > 0) await this.#index.exclusive(async () => { for (const id of stale) await this.#reindex(id); });
+    if (stale.length > 0)
+      await this.#index.exclusive(async () => {
+        for (const id of stale) await this.#reindex(id);
+      });
   }
 
   async #removeStaleTemporaries(): Promise<void> {

@@ -17,7 +17,8 @@ export interface LedgerOptions {
  */
 export const LedgersMap = {
   memory: async (_options: LedgerOptions): Promise<FailureLedger> => new MemoryLedger(),
-  files: async ({ dir }: LedgerOptions): Promise<FailureLedger> => (await import('./files-ledger.ts')).FilesLedger.open(dir ?? DEFAULT_FILES_DIR),
+  files: async ({ dir }: LedgerOptions): Promise<FailureLedger> =>
+    (await import('./files-ledger.ts')).FilesLedger.open(dir ?? DEFAULT_FILES_DIR),
   cosmos: async ({ env }: LedgerOptions): Promise<FailureLedger> => {
     const config = cosmosLedgerConfigFromEnv(env); // Fails before connecting when a variable is missing.
     return (await import('./cosmos-ledger.ts')).CosmosLedger.open(config);
@@ -37,6 +38,9 @@ export function isLedgerName(name: string): name is BuiltinLedger {
 
 /** Opens a failure ledger by name; an unknown name fails with the list of known ones. */
 export async function openLedger(name: string, options: LedgerOptions): Promise<FailureLedger> {
-  if (!isLedgerName(name)) throw new ConfigError({ message: `unknown failure ledger "${name}". Available ledgers: ${LEDGER_NAMES.join(', ')}` });
+  if (!isLedgerName(name))
+    throw new ConfigError({
+      message: `unknown failure ledger "${name}". Available ledgers: ${LEDGER_NAMES.join(', ')}`,
+    });
   return LedgersMap[name](options);
 }

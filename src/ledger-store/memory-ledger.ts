@@ -2,7 +2,13 @@ import type { FailureRecord } from '../contracts/failure-record.ts';
 import { StoreError } from '../errors/store-error.ts';
 import { DEFAULT_FAILURE_PAGE, type FailureLedger, type FailurePage, type FailureQuery } from './failure-ledger.ts';
 import { type FailureFields, failureFields } from './failure-fields.ts';
-import { compareFailures, decodeFailureCursor, encodeFailureCursor, matchesFailureQuery, normalizeFailureQuery } from './failure-query-filter.ts';
+import {
+  compareFailures,
+  decodeFailureCursor,
+  encodeFailureCursor,
+  matchesFailureQuery,
+  normalizeFailureQuery,
+} from './failure-query-filter.ts';
 import { checkedForWrite, checkRevision } from './read-failure.ts';
 import { existingRecord, missingRecord, staleRevision } from './ledger-conflicts.ts';
 
@@ -38,7 +44,8 @@ export class MemoryLedger implements FailureLedger {
     checkRevision(checked, expectedRevision);
     const stored = this.#docs.get(checked.failure_id);
     if (stored === undefined) throw missingRecord(checked.failure_id);
-    if (stored.fields.revision !== expectedRevision) throw staleRevision(checked.failure_id, stored.fields.revision, expectedRevision);
+    if (stored.fields.revision !== expectedRevision)
+      throw staleRevision(checked.failure_id, stored.fields.revision, expectedRevision);
     this.#docs.set(checked.failure_id, { json: JSON.stringify(checked), fields: failureFields(checked) });
   }
 
@@ -48,11 +55,17 @@ export class MemoryLedger implements FailureLedger {
     const normalized = normalizeFailureQuery(query);
     const after = query.cursor ? decodeFailureCursor(query.cursor) : null;
     const matching = [...this.#docs.values()]
-      .filter(({ fields }) => matchesFailureQuery(fields, query, normalized) && (!after || compareFailures(fields, after) > 0))
+      .filter(
+        ({ fields }) =>
+          matchesFailureQuery(fields, query, normalized) && (!after || compareFailures(fields, after) > 0),
+      )
       .sort((a, b) => compareFailures(a.fields, b.fields));
     const page = matching.slice(0, limit);
     const last = page.at(-1);
-    return { records: page.map((d) => JSON.parse(d.json) as FailureRecord), cursor: matching.length > limit && last ? encodeFailureCursor(last.fields) : null };
+    return {
+      records: page.map((d) => JSON.parse(d.json) as FailureRecord),
+      cursor: matching.length > limit && last ? encodeFailureCursor(last.fields) : null,
+    };
   }
 
   async close(): Promise<void> {

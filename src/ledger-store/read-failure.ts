@@ -12,12 +12,20 @@ export function readFailure(value: unknown, key: string, action: 'read' | 'write
   const parsed = FailureRecord.safeParse(value);
   if (!parsed.success) {
     const version = (value as { schema_version?: unknown } | null)?.schema_version;
-    const hint = version !== 1 ? ` (schema_version ${JSON.stringify(version)}; this lab reads and writes version 1)` : '';
+    const hint =
+      version !== 1 ? ` (schema_version ${JSON.stringify(version)}; this lab reads and writes version 1)` : '';
     const text = parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
-    throw new ContractViolationError({ recordKey: key, message: `${what} breaks the FailureRecord contract${hint}: ${text}` });
+    throw new ContractViolationError({
+      recordKey: key,
+      message: `${what} breaks the FailureRecord contract${hint}: ${text}`,
+    });
   }
   // A file renamed by hand, or a document copied under another id, would otherwise answer for the wrong failure.
-  if (parsed.data.failure_id !== key) throw new ContractViolationError({ recordKey: key, message: `${what} has failure_id ${parsed.data.failure_id}, not the one it is stored under` });
+  if (parsed.data.failure_id !== key)
+    throw new ContractViolationError({
+      recordKey: key,
+      message: `${what} has failure_id ${parsed.data.failure_id}, not the one it is stored under`,
+    });
   return parsed.data;
 }
 
@@ -34,6 +42,12 @@ export function checkedForWrite(record: unknown): FailureRecord {
 export function checkRevision(record: FailureRecord, expectedRevision: number | null): void {
   const wanted = expectedRevision === null ? 1 : expectedRevision + 1;
   if (record.lab.revision === wanted) return;
-  const rule = expectedRevision === null ? 'a new record carries revision 1' : `a replacement of revision ${expectedRevision} carries revision ${wanted}`;
-  throw new ContractViolationError({ recordKey: record.failure_id, message: `record to store has lab.revision ${record.lab.revision}; ${rule}` });
+  const rule =
+    expectedRevision === null
+      ? 'a new record carries revision 1'
+      : `a replacement of revision ${expectedRevision} carries revision ${wanted}`;
+  throw new ContractViolationError({
+    recordKey: record.failure_id,
+    message: `record to store has lab.revision ${record.lab.revision}; ${rule}`,
+  });
 }

@@ -20,14 +20,23 @@ export interface UpdateOptions {
  * landed since its read, so the writers as a whole always progress, and an update that yields to
  * at most K others lands within K + 1 rounds.
  */
-export async function updateFailure(ledger: FailureLedger, failureId: string, change: (current: FailureRecord) => FailureRecord, { attempts = 10 }: UpdateOptions = {}): Promise<FailureRecord> {
+export async function updateFailure(
+  ledger: FailureLedger,
+  failureId: string,
+  change: (current: FailureRecord) => FailureRecord,
+  { attempts = 10 }: UpdateOptions = {},
+): Promise<FailureRecord> {
   let lost: ConflictError | undefined;
   for (let attempt = 0; attempt < attempts; attempt++) {
     const current = await ledger.get(failureId);
-    if (current === undefined) throw new UsageError({ message: `no failure record ${failureId} in the ${ledger.name} ledger` });
+    if (current === undefined)
+      throw new UsageError({ message: `no failure record ${failureId} in the ${ledger.name} ledger` });
     const revision = current.lab.revision;
     const changed = change(structuredClone(current));
-    if (changed.failure_id !== failureId) throw new UsageError({ message: `failure ${failureId}: a change may not give the record another failure_id (${changed.failure_id})` });
+    if (changed.failure_id !== failureId)
+      throw new UsageError({
+        message: `failure ${failureId}: a change may not give the record another failure_id (${changed.failure_id})`,
+      });
     const next: FailureRecord = { ...changed, lab: { ...changed.lab, revision: revision + 1 } };
     try {
       await ledger.replace(next, revision);

@@ -12,7 +12,9 @@ export function runSignals(trace: TraceRecord, related: RunRecords): FailureSign
   if (!event) return null;
   const primary = related.failure_traces.find((t) => t.cascade.some((e) => e.failure_id === event.failure_id));
   const error = 'error' in event ? event.error : null;
-  const failedCall = [...trace.steps].reverse().find((s) => s.type === 'model_call' && s.http_status !== null && s.http_status >= 400);
+  const failedCall = [...trace.steps]
+    .reverse()
+    .find((s) => s.type === 'model_call' && s.http_status !== null && s.http_status >= 400);
   return {
     source: 'run',
     capture: null,
@@ -22,8 +24,14 @@ export function runSignals(trace: TraceRecord, related: RunRecords): FailureSign
     expected: trace.expected,
     timeout_source: event.kind === 'timeout' ? event.timeout.source : null,
     validation_source: event.kind === 'validation_error' ? event.validation.source : null,
-    validation_issues: event.kind === 'validation_error' ? event.validation.issues.map((i) => ({ path: i.path.replace(/\[\d+\]/g, '[]'), code: i.code })) : [],
-    grounding: event.kind === 'hallucination_flag' ? event.grounding.flags.map((f) => ({ check: f.check, path: f.path.replace(/\[\d+\]/g, '[]') })) : [],
+    validation_issues:
+      event.kind === 'validation_error'
+        ? event.validation.issues.map((i) => ({ path: i.path.replace(/\[\d+\]/g, '[]'), code: i.code }))
+        : [],
+    grounding:
+      event.kind === 'hallucination_flag'
+        ? event.grounding.flags.map((f) => ({ check: f.check, path: f.path.replace(/\[\d+\]/g, '[]') }))
+        : [],
     error_class: error?.class ?? null,
     error_code: error?.code ?? null,
     http_status: error?.status ?? (failedCall?.type === 'model_call' ? failedCall.http_status : null),
@@ -35,7 +43,25 @@ export function runSignals(trace: TraceRecord, related: RunRecords): FailureSign
 }
 
 /** The signals of a failure of the capture itself. */
-export function captureSignals({ capture, subject, scenario, expected, detected, message, labExitCode = null, errorClass = null }: { capture: CaptureFailure; subject: string; scenario: string; expected: FailureKind | null; detected: FailureKind | null; message: string; labExitCode?: number | null; errorClass?: string | null }): FailureSignals {
+export function captureSignals({
+  capture,
+  subject,
+  scenario,
+  expected,
+  detected,
+  message,
+  labExitCode = null,
+  errorClass = null,
+}: {
+  capture: CaptureFailure;
+  subject: string;
+  scenario: string;
+  expected: FailureKind | null;
+  detected: FailureKind | null;
+  message: string;
+  labExitCode?: number | null;
+  errorClass?: string | null;
+}): FailureSignals {
   return {
     source: 'capture',
     capture,

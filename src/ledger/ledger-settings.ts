@@ -15,7 +15,10 @@ export function ledgerNow(env: NodeJS.ProcessEnv): string {
   const set = env.LAB_NOW;
   if (!set) return new Date().toISOString();
   const normalized = set.endsWith('Z') && !set.includes('.') ? set.replace('Z', '.000Z') : set;
-  if (!IsoTime.safeParse(normalized).success) throw new ConfigError({ message: `LAB_NOW must be an ISO 8601 UTC time such as 2026-11-22T09:00:00Z, got "${set}"` });
+  if (!IsoTime.safeParse(normalized).success)
+    throw new ConfigError({
+      message: `LAB_NOW must be an ISO 8601 UTC time such as 2026-11-22T09:00:00Z, got "${set}"`,
+    });
   return new Date(normalized).toISOString();
 }
 
@@ -33,7 +36,8 @@ export function actorOf(flag: string | undefined, env: NodeJS.ProcessEnv): strin
 /** How capture records a build in the ledger, from the environment (see .env.example). */
 export function ledgerSettingsFromEnv(env: NodeJS.ProcessEnv): Omit<LedgerSettings, 'buildId'> {
   const days = env.LAB_REPEAT_WINDOW_DAYS;
-  if (days !== undefined && days !== '' && !/^\d+$/.test(days)) throw new ConfigError({ message: `LAB_REPEAT_WINDOW_DAYS must be a whole number of days, got "${days}"` });
+  if (days !== undefined && days !== '' && !/^\d+$/.test(days))
+    throw new ConfigError({ message: `LAB_REPEAT_WINDOW_DAYS must be a whole number of days, got "${days}"` });
   return {
     at: ledgerNow(env),
     buildOwner: env.LAB_BUILD_OWNER || null,

@@ -23,12 +23,34 @@ export function allowedByHand(from: FailureStatus): FailureStatus[] {
  * is left to the writer (a compare-and-swap bumps it). An illegal transition is a UsageError
  * (exit 2) naming the allowed ones.
  */
-export function transition(record: FailureRecord, to: FailureStatus, { at, actor, note = null, buildId = null, verified = false }: { at: string; actor: string; note?: string | null; buildId?: string | null; verified?: boolean }): FailureRecord {
+export function transition(
+  record: FailureRecord,
+  to: FailureStatus,
+  {
+    at,
+    actor,
+    note = null,
+    buildId = null,
+    verified = false,
+  }: { at: string; actor: string; note?: string | null; buildId?: string | null; verified?: boolean },
+): FailureRecord {
   const from = record.status;
   const allowed = verified ? TRANSITIONS[from] : allowedByHand(from);
   if (!allowed.includes(to)) {
-    const why = to === 'PREVENTED' && TRANSITIONS[from].includes('PREVENTED') ? ' PREVENTED needs a verified prevention: run `failures prevent ID --regression FILE --control FILE`.' : '';
-    throw new UsageError({ message: `failure ${record.failure_id} is ${from}: it cannot become ${to}. From ${from} it can become ${allowed.join(' or ') || 'nothing by hand'}.${why}` });
+    const why =
+      to === 'PREVENTED' && TRANSITIONS[from].includes('PREVENTED')
+        ? ' PREVENTED needs a verified prevention: run `failures prevent ID --regression FILE --control FILE`.'
+        : '';
+    throw new UsageError({
+      message: `failure ${record.failure_id} is ${from}: it cannot become ${to}. From ${from} it can become ${allowed.join(' or ') || 'nothing by hand'}.${why}`,
+    });
   }
-  return { ...record, status: to, lab: { ...record.lab, status_history: [...record.lab.status_history, { from, to, at, actor, note, build_id: buildId }] } };
+  return {
+    ...record,
+    status: to,
+    lab: {
+      ...record.lab,
+      status_history: [...record.lab.status_history, { from, to, at, actor, note, build_id: buildId }],
+    },
+  };
 }

@@ -10,7 +10,11 @@ import { fingerprint } from './fingerprint.ts';
 export type Occurrence = FailureOccurrence;
 
 /** The occurrence of a run's own failure; null for a run that passed. */
-export function runOccurrence(trace: TraceRecord, related: RunRecords, scenario: Pick<Scenario, 'tags' | 'triage'> & { file: string | null }): Occurrence | null {
+export function runOccurrence(
+  trace: TraceRecord,
+  related: RunRecords,
+  scenario: Pick<Scenario, 'tags' | 'triage'> & { file: string | null },
+): Occurrence | null {
   const signals = runSignals(trace, related);
   const event = trace.failure;
   if (!signals || !event) return null;
@@ -28,16 +32,43 @@ export function runOccurrence(trace: TraceRecord, related: RunRecords, scenario:
     triage: scenario.triage ?? {},
     tags: scenario.tags,
     summary: `${trace.subject_id} failed scenario ${trace.scenario_id} with ${event.kind}: ${event.message.replace(/^[a-z_]+: /, '')}`,
-    details: [`Run ${trace.trace_id} of ${trace.subject_id} on ${trace.scenario_id} (expected ${trace.expected ?? 'pass'}, detected ${event.kind}).`, `Located at ${event.location.step_index === null ? 'the run itself' : `step ${event.location.step_index}`} (agent ${event.location.agent ?? trace.subject_id}).`, event.taxonomy.trail ? `TRAIL: ${event.taxonomy.trail.path.join(' / ')}.` : null].filter(Boolean).join(' '),
+    details: [
+      `Run ${trace.trace_id} of ${trace.subject_id} on ${trace.scenario_id} (expected ${trace.expected ?? 'pass'}, detected ${event.kind}).`,
+      `Located at ${event.location.step_index === null ? 'the run itself' : `step ${event.location.step_index}`} (agent ${event.location.agent ?? trace.subject_id}).`,
+      event.taxonomy.trail ? `TRAIL: ${event.taxonomy.trail.path.join(' / ')}.` : null,
+    ]
+      .filter(Boolean)
+      .join(' '),
     error_message: error ? `${error.class}: ${error.message}` : event.message,
     stack_trace: error?.stack ?? null,
-    root_cause_summary: primary && chain ? `The failure began at ${chain.component ?? primary.ref} (${primary.failure_type}${primary.message ? `: ${primary.message}` : ''})${chain.cascade.length > 1 ? ` and propagated through ${chain.cascade.length - 1} level${chain.cascade.length > 2 ? 's' : ''} to the run's ${event.kind}` : ''}.` : null,
-    contributing_factors: chain ? chain.cascade.slice(1).map((e) => `propagated (hop ${e.propagation_hop}) to ${e.ref}${e.message ? `: ${e.message}` : ''}`) : [],
+    root_cause_summary:
+      primary && chain
+        ? `The failure began at ${chain.component ?? primary.ref} (${primary.failure_type}${primary.message ? `: ${primary.message}` : ''})${chain.cascade.length > 1 ? ` and propagated through ${chain.cascade.length - 1} level${chain.cascade.length > 2 ? 's' : ''} to the run's ${event.kind}` : ''}.`
+        : null,
+    contributing_factors: chain
+      ? chain.cascade
+          .slice(1)
+          .map((e) => `propagated (hop ${e.propagation_hop}) to ${e.ref}${e.message ? `: ${e.message}` : ''}`)
+      : [],
   };
 }
 
 /** The occurrence of a failure of the capture itself (a mismatch, a record lost, a lab error). */
-export function captureOccurrence({ capture, subject, scenario, expected, detected, message, labExitCode = null, errorClass = null, traceId = null, startedAt, file, triage = {}, tags = [] }: {
+export function captureOccurrence({
+  capture,
+  subject,
+  scenario,
+  expected,
+  detected,
+  message,
+  labExitCode = null,
+  errorClass = null,
+  traceId = null,
+  startedAt,
+  file,
+  triage = {},
+  tags = [],
+}: {
   capture: CaptureFailure;
   subject: string;
   scenario: string;
@@ -53,7 +84,12 @@ export function captureOccurrence({ capture, subject, scenario, expected, detect
   tags?: string[];
 }): Occurrence {
   const signals = captureSignals({ capture, subject, scenario, expected, detected, message, labExitCode, errorClass });
-  const what = { mismatch: `expected ${expected ?? 'pass'}, detected ${detected ?? 'pass'}`, not_stored: 'a record was not stored', not_retrieved: 'a record did not read back intact', lab_error: 'the lab could not run or classify it' }[capture];
+  const what = {
+    mismatch: `expected ${expected ?? 'pass'}, detected ${detected ?? 'pass'}`,
+    not_stored: 'a record was not stored',
+    not_retrieved: 'a record did not read back intact',
+    lab_error: 'the lab could not run or classify it',
+  }[capture];
   return {
     signals,
     fingerprint: fingerprint(signals),

@@ -39,7 +39,11 @@ export interface LedgerSummary {
   occurrences: number;
   repeats: number;
   regressions: number;
-  escalations: { build_owner: number; escalation_contact: number; list: { failure_id: string; level: Escalation['level']; to: string | null; occurrence: number }[] };
+  escalations: {
+    build_owner: number;
+    escalation_contact: number;
+    list: { failure_id: string; level: Escalation['level']; to: string | null; occurrence: number }[];
+  };
   by_severity: Record<string, number>;
   /** Records of this build already in the ledger (a build recorded again): left as they were. */
   already_recorded: number;
@@ -49,7 +53,16 @@ const MAX_TRACE_IDS = 100;
 const GROUPS_AT_ONCE = 8;
 
 function emptySummary(buildId: string): LedgerSummary {
-  return { build_id: buildId, recorded: 0, occurrences: 0, repeats: 0, regressions: 0, escalations: { build_owner: 0, escalation_contact: 0, list: [] }, by_severity: {}, already_recorded: 0 };
+  return {
+    build_id: buildId,
+    recorded: 0,
+    occurrences: 0,
+    repeats: 0,
+    regressions: 0,
+    escalations: { build_owner: 0, escalation_contact: 0, list: [] },
+    by_severity: {},
+    already_recorded: 0,
+  };
 }
 
 function addSummary(into: LedgerSummary, part: LedgerSummary): void {
@@ -58,7 +71,8 @@ function addSummary(into: LedgerSummary, part: LedgerSummary): void {
   into.repeats += part.repeats;
   into.regressions += part.regressions;
   into.already_recorded += part.already_recorded;
-  for (const [severity, n] of Object.entries(part.by_severity)) into.by_severity[severity] = (into.by_severity[severity] ?? 0) + n;
+  for (const [severity, n] of Object.entries(part.by_severity))
+    into.by_severity[severity] = (into.by_severity[severity] ?? 0) + n;
   into.escalations.build_owner += part.escalations.build_owner;
   into.escalations.escalation_contact += part.escalations.escalation_contact;
   into.escalations.list.push(...part.escalations.list);
@@ -82,12 +96,18 @@ export class BuildRecorder {
   add(occurrence: Occurrence): void {
     const group = this.#groups.get(occurrence.fingerprint);
     if (!group) {
-      this.#groups.set(occurrence.fingerprint, { first: occurrence, count: 1, traceIds: occurrence.trace_id ? [occurrence.trace_id] : [], scenarioIds: new Set(occurrence.signals.scenario_id ? [occurrence.signals.scenario_id] : []) });
+      this.#groups.set(occurrence.fingerprint, {
+        first: occurrence,
+        count: 1,
+        traceIds: occurrence.trace_id ? [occurrence.trace_id] : [],
+        scenarioIds: new Set(occurrence.signals.scenario_id ? [occurrence.signals.scenario_id] : []),
+      });
       return;
     }
     group.count++;
     if (occurrence.trace_id && group.traceIds.length < MAX_TRACE_IDS) group.traceIds.push(occurrence.trace_id);
-    if (occurrence.signals.scenario_id && group.scenarioIds.size < MAX_TRACE_IDS) group.scenarioIds.add(occurrence.signals.scenario_id);
+    if (occurrence.signals.scenario_id && group.scenarioIds.size < MAX_TRACE_IDS)
+      group.scenarioIds.add(occurrence.signals.scenario_id);
     if (isEarlier(occurrence, group.first)) group.first = occurrence;
   }
 
@@ -95,7 +115,12 @@ export class BuildRecorder {
   absorb(snapshot: OccurrenceGroup): void {
     const group = this.#groups.get(snapshot.first.fingerprint);
     if (!group) {
-      this.#groups.set(snapshot.first.fingerprint, { first: snapshot.first, count: snapshot.count, traceIds: snapshot.trace_ids.slice(0, MAX_TRACE_IDS), scenarioIds: new Set(snapshot.scenario_ids.slice(0, MAX_TRACE_IDS)) });
+      this.#groups.set(snapshot.first.fingerprint, {
+        first: snapshot.first,
+        count: snapshot.count,
+        traceIds: snapshot.trace_ids.slice(0, MAX_TRACE_IDS),
+        scenarioIds: new Set(snapshot.scenario_ids.slice(0, MAX_TRACE_IDS)),
+      });
       return;
     }
     group.count += snapshot.count;
@@ -107,7 +132,14 @@ export class BuildRecorder {
 
   /** The groups collected, in fingerprint order, as a shard manifest keeps them. */
   snapshot(): OccurrenceGroup[] {
-    return [...this.#groups.values()].sort((a, b) => (a.first.fingerprint < b.first.fingerprint ? -1 : 1)).map((g) => ({ first: g.first, count: g.count, trace_ids: [...g.traceIds].sort(), scenario_ids: [...g.scenarioIds].sort() }));
+    return [...this.#groups.values()]
+      .sort((a, b) => (a.first.fingerprint < b.first.fingerprint ? -1 : 1))
+      .map((g) => ({
+        first: g.first,
+        count: g.count,
+        trace_ids: [...g.traceIds].sort(),
+        scenario_ids: [...g.scenarioIds].sort(),
+      }));
   }
 
   get size(): number {
@@ -121,18 +153,27 @@ export class BuildRecorder {
     // several are recorded at once: each is a few round trips to a remote ledger. Each writes its
     // own summary, and they are added up in fingerprint order, so the summary reads the same.
     const limit = pLimit(GROUPS_AT_ONCE);
-    const parts = await Promise.all(groups.map((group) => limit(async () => {
-      const part = emptySummary(settings.buildId);
-      await recordGroup(ledger, group, settings, part);
-      return part;
-    })));
+    const parts = await Promise.all(
+      groups.map((group) =>
+        limit(async () => {
+          const part = emptySummary(settings.buildId);
+          await recordGroup(ledger, group, settings, part);
+          return part;
+        }),
+      ),
+    );
     const summary = emptySummary(settings.buildId);
     for (const part of parts) addSummary(summary, part);
     return summary;
   }
 }
 
-async function recordGroup(ledger: FailureLedger, group: Group, settings: LedgerSettings, summary: LedgerSummary): Promise<void> {
+async function recordGroup(
+  ledger: FailureLedger,
+  group: Group,
+  settings: LedgerSettings,
+  summary: LedgerSummary,
+): Promise<void> {
   const { first } = group;
   const failureId = recordId(first, settings.buildId);
   if (await ledger.get(failureId)) {
@@ -142,19 +183,33 @@ async function recordGroup(ledger: FailureLedger, group: Group, settings: Ledger
   const rule = categorize(first.signals);
   const triage = first.triage;
   const category = triage.category ?? rule.category;
-  const subcategory = triage.subcategory ?? (triage.category && triage.category !== rule.category ? null : rule.subcategory);
+  const subcategory =
+    triage.subcategory ?? (triage.category && triage.category !== rule.category ? null : rule.subcategory);
   const severity = triage.severity ?? rule.severity;
   const overridden = triage.category || triage.subcategory || triage.severity;
 
   // Repeats: same fingerprint (which holds the component), same category and subcategory, within the window.
   const since = new Date(Date.parse(settings.at) - settings.repeatWindowDays * DAY_MS).toISOString();
-  const previous = (await allOf(ledger, first.fingerprint)).filter((r) => r.timestamp >= since && r.timestamp <= settings.at && r.category === category && r.subcategory === (subcategory ?? r.subcategory) && r.build_id !== settings.buildId);
+  const previous = (await allOf(ledger, first.fingerprint)).filter(
+    (r) =>
+      r.timestamp >= since &&
+      r.timestamp <= settings.at &&
+      r.category === category &&
+      r.subcategory === (subcategory ?? r.subcategory) &&
+      r.build_id !== settings.buildId,
+  );
   const last = previous.at(-1);
   const occurrence = previous.length + 1;
   const escalations: Escalation[] = [];
   if (occurrence >= 2) {
     const level = occurrence === 2 ? 'build_owner' : 'escalation_contact';
-    escalations.push({ level, to: level === 'build_owner' ? settings.buildOwner : settings.escalationContact, at: settings.at, occurrence, build_id: settings.buildId });
+    escalations.push({
+      level,
+      to: level === 'build_owner' ? settings.buildOwner : settings.escalationContact,
+      at: settings.at,
+      occurrence,
+      build_id: settings.buildId,
+    });
   }
   const regressionOf = last && (last.status === 'RESOLVED' || last.status === 'PREVENTED') ? last : null;
 
@@ -168,18 +223,56 @@ async function recordGroup(ledger: FailureLedger, group: Group, settings: Ledger
     subcategory: (subcategory ?? firstSubcategoryOf(category)) as FailureRecord['subcategory'],
     severity,
     status: 'OPEN',
-    failure_description: { summary: first.summary, details: first.details, error_message: first.error_message, stack_trace: first.stack_trace, logs_url: null },
-    context: { phase: first.signals.capture === 'not_stored' || first.signals.capture === 'not_retrieved' ? 'INTEGRATION' : 'TESTING', component: first.signals.component, file_path: first.file, line_number: null },
-    root_cause: { analysis_status: 'PENDING', root_cause_summary: first.root_cause_summary, contributing_factors: first.contributing_factors, why_not_prevented: null },
-    resolution: { resolution_type: null, resolution_description: null, resolution_commit: null, resolution_pr: null, resolution_timestamp: null, resolved_by: null },
-    prevention: { prevention_measures: suggestedPrevention(first.signals), governance_updates: [], precondition_updates: [], test_additions: [], documentation_updates: [] },
+    failure_description: {
+      summary: first.summary,
+      details: first.details,
+      error_message: first.error_message,
+      stack_trace: first.stack_trace,
+      logs_url: null,
+    },
+    context: {
+      phase:
+        first.signals.capture === 'not_stored' || first.signals.capture === 'not_retrieved' ? 'INTEGRATION' : 'TESTING',
+      component: first.signals.component,
+      file_path: first.file,
+      line_number: null,
+    },
+    root_cause: {
+      analysis_status: 'PENDING',
+      root_cause_summary: first.root_cause_summary,
+      contributing_factors: first.contributing_factors,
+      why_not_prevented: null,
+    },
+    resolution: {
+      resolution_type: null,
+      resolution_description: null,
+      resolution_commit: null,
+      resolution_pr: null,
+      resolution_timestamp: null,
+      resolved_by: null,
+    },
+    prevention: {
+      prevention_measures: suggestedPrevention(first.signals),
+      governance_updates: [],
+      precondition_updates: [],
+      test_additions: [],
+      documentation_updates: [],
+    },
     repetition_tracking: {
       is_repeat: previous.length > 0,
       previous_occurrence_ids: previous.map((r) => r.failure_id),
       repeat_count: previous.length,
-      days_since_last_occurrence: last ? Math.floor((Date.parse(settings.at) - Date.parse(last.timestamp)) / DAY_MS) : null,
+      days_since_last_occurrence: last
+        ? Math.floor((Date.parse(settings.at) - Date.parse(last.timestamp)) / DAY_MS)
+        : null,
     },
-    learning: { lessons_learned: [], governance_implications: null, fm_evolution_implications: null, propagation_required: false, propagation_status: 'PENDING' },
+    learning: {
+      lessons_learned: [],
+      governance_implications: null,
+      fm_evolution_implications: null,
+      propagation_required: false,
+      propagation_status: 'PENDING',
+    },
     metadata: {
       reporter: settings.reporter,
       owner: triage.owner ?? settings.buildOwner,
@@ -200,11 +293,24 @@ async function recordGroup(ledger: FailureLedger, group: Group, settings: Ledger
       failure_type: first.signals.failure_type,
       trace_id: first.trace_id,
       failure_trace_ids: first.failure_trace_ids,
-      occurrences: { count: group.count, trace_ids: [...group.traceIds].sort(), scenario_ids: [...group.scenarioIds].sort() },
+      occurrences: {
+        count: group.count,
+        trace_ids: [...group.traceIds].sort(),
+        scenario_ids: [...group.scenarioIds].sort(),
+      },
       escalations,
       regression: regressionOf ? { of: regressionOf.failure_id, build_id: settings.buildId } : null,
       reopened_by: [],
-      status_history: [{ from: null, to: 'OPEN', at: settings.at, actor: 'lab', note: regressionOf ? `a regression: ${regressionOf.failure_id} was ${regressionOf.status}` : null, build_id: settings.buildId }],
+      status_history: [
+        {
+          from: null,
+          to: 'OPEN',
+          at: settings.at,
+          actor: 'lab',
+          note: regressionOf ? `a regression: ${regressionOf.failure_id} was ${regressionOf.status}` : null,
+          build_id: settings.buildId,
+        },
+      ],
       verification: null,
     },
   };
@@ -224,8 +330,21 @@ async function recordGroup(ledger: FailureLedger, group: Group, settings: Ledger
             status: 'OPEN',
             lab: {
               ...current.lab,
-              reopened_by: [...current.lab.reopened_by, { failure_id: failureId, build_id: settings.buildId, at: settings.at }],
-              status_history: [...current.lab.status_history, { from: current.status, to: 'OPEN', at: settings.at, actor: 'lab', note: `a regression: recurred in build ${settings.buildId} as ${failureId}`, build_id: settings.buildId }],
+              reopened_by: [
+                ...current.lab.reopened_by,
+                { failure_id: failureId, build_id: settings.buildId, at: settings.at },
+              ],
+              status_history: [
+                ...current.lab.status_history,
+                {
+                  from: current.status,
+                  to: 'OPEN',
+                  at: settings.at,
+                  actor: 'lab',
+                  note: `a regression: recurred in build ${settings.buildId} as ${failureId}`,
+                  build_id: settings.buildId,
+                },
+              ],
             },
           }
         : current,
@@ -256,6 +375,14 @@ async function allOf(ledger: FailureLedger, fingerprint: string): Promise<Failur
 
 /** When a triage block changes the category alone, the subcategory becomes the category's first. */
 function firstSubcategoryOf(category: FailureRecord['category']): string {
-  const first: Record<FailureRecord['category'], string> = { ARCHITECTURE: 'ARCHITECTURE_INCOMPLETE', QA: 'QA_COVERAGE_INCOMPLETE', SCOPE: 'SCOPE_AMBIGUOUS', INFRA: 'INFRA_ENVIRONMENT', GOVERNANCE: 'GOVERNANCE_RULE_CONFLICT', INTEGRATION: 'INTEGRATION_API_MISMATCH', UNKNOWN: 'UNKNOWN_ROOT_CAUSE' };
+  const first: Record<FailureRecord['category'], string> = {
+    ARCHITECTURE: 'ARCHITECTURE_INCOMPLETE',
+    QA: 'QA_COVERAGE_INCOMPLETE',
+    SCOPE: 'SCOPE_AMBIGUOUS',
+    INFRA: 'INFRA_ENVIRONMENT',
+    GOVERNANCE: 'GOVERNANCE_RULE_CONFLICT',
+    INTEGRATION: 'INTEGRATION_API_MISMATCH',
+    UNKNOWN: 'UNKNOWN_ROOT_CAUSE',
+  };
   return first[category];
 }

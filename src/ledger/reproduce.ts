@@ -15,13 +15,21 @@ import { summarizeModelResponse } from '../execute/model-response.ts';
 export function reproduceScenario(record: FailureRecord, trace: TraceRecord): ScenarioInput {
   const replay = trace.replay;
   if (!replay) {
-    throw new UsageError({ message: `failure ${record.failure_id}: its run ${trace.trace_id} was captured without its replies, so it cannot be replayed; capture again with --record-replies (the failure's fingerprint ${record.lab.fingerprint} will match) and reproduce the new record` });
+    throw new UsageError({
+      message: `failure ${record.failure_id}: its run ${trace.trace_id} was captured without its replies, so it cannot be replayed; capture again with --record-replies (the failure's fingerprint ${record.lab.fingerprint} will match) and reproduce the new record`,
+    });
   }
   const original = replay.scenario as ScenarioInput;
-  const replies = replay.exchanges.map((exchange) => replyOf(exchange, trace.steps[exchange.step_index]?.status ?? 'ok'));
+  const replies = replay.exchanges.map((exchange) =>
+    replyOf(exchange, trace.steps[exchange.step_index]?.status ?? 'ok'),
+  );
   const tools: Record<string, ToolFixture[]> = {};
   for (const result of replay.tool_results) {
-    const fixture: ToolFixture = !result.settled ? { hang: true } : result.error !== null ? { error: result.error } : { result: result.result };
+    const fixture: ToolFixture = !result.settled
+      ? { hang: true }
+      : result.error !== null
+        ? { error: result.error }
+        : { result: result.result };
     (tools[result.tool] ??= []).push(fixture);
   }
   const id = `${original.id}-repro-${record.failure_id.slice(0, 8)}`;
@@ -53,12 +61,19 @@ function replyOf(exchange: ReplayExchange, stepStatus: string): ScriptedReply {
   if (stream && !exchange.complete) {
     // Cut off by the run's deadline: a stream that never ends; broken by the endpoint: cut where it broke.
     if (stepStatus === 'aborted') return { fault: { endless: true } };
-    return { ...(summary.text ? { content: summary.text } : {}), fault: { cut_after_chunks: exchange.body.split('\n').filter((l) => l.startsWith('data:') && !l.includes('[DONE]')).length } };
+    return {
+      ...(summary.text ? { content: summary.text } : {}),
+      fault: {
+        cut_after_chunks: exchange.body.split('\n').filter((l) => l.startsWith('data:') && !l.includes('[DONE]'))
+          .length,
+      },
+    };
   }
   const reply: ScriptedReply = {};
   const text = stream ? summary.text : contentOf(exchange.body);
   if (text !== null) reply.content = text;
-  if (summary.toolCalls.length > 0) reply.tool_calls = summary.toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments }));
+  if (summary.toolCalls.length > 0)
+    reply.tool_calls = summary.toolCalls.map((c) => ({ id: c.id, name: c.name, arguments: c.arguments }));
   const finish = summary.finishReason === 'incomplete' ? 'length' : summary.finishReason;
   if (finish === 'length' || finish === 'content_filter') reply.finish_reason = finish;
   if (summary.usage) reply.usage = summary.usage;
@@ -67,9 +82,14 @@ function replyOf(exchange: ReplayExchange, stepStatus: string): ScriptedReply {
 
 /** The assistant text of a whole JSON body: a chat completion's message, or the Responses API's output text. */
 function contentOf(body: string): string | null {
-  const json = JSON.parse(body) as { choices?: { message?: { content?: unknown } }[]; output?: { type?: string; content?: { type?: string; text?: unknown }[] }[] };
+  const json = JSON.parse(body) as {
+    choices?: { message?: { content?: unknown } }[];
+    output?: { type?: string; content?: { type?: string; text?: unknown }[] }[];
+  };
   const message = json.choices?.[0]?.message?.content;
   if (typeof message === 'string') return message;
-  const texts = (json.output ?? []).filter((o) => o.type === 'message').flatMap((o) => (o.content ?? []).filter((c) => c.type === 'output_text').map((c) => String(c.text ?? '')));
+  const texts = (json.output ?? [])
+    .filter((o) => o.type === 'message')
+    .flatMap((o) => (o.content ?? []).filter((c) => c.type === 'output_text').map((c) => String(c.text ?? '')));
   return texts.length > 0 ? texts.join('') : null;
 }

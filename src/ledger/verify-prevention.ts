@@ -22,7 +22,18 @@ export interface VerificationResult {
  * Both runs are stored in the trace store (their trace ids are the evidence), under the build
  * "verify-<failure_id>".
  */
-export async function verifyPrevention({ record, regression, control, subjects, model, store, secrets, at, actor, projectRoot }: {
+export async function verifyPrevention({
+  record,
+  regression,
+  control,
+  subjects,
+  model,
+  store,
+  secrets,
+  at,
+  actor,
+  projectRoot,
+}: {
   record: FailureRecord;
   regression: LoadedScenario;
   control: LoadedScenario;
@@ -38,26 +49,52 @@ export async function verifyPrevention({ record, regression, control, subjects, 
   const run = async ({ scenario }: LoadedScenario): Promise<{ trace: TraceRecord; fingerprint: string | null }> => {
     const subject = subjects.get(scenario.subject)!;
     const { trace, related } = await runWithFailureDetection(subject, scenario, { model, secrets, buildId });
-    for (const r of [trace, ...related.failure_traces, ...related.recovery_traces, ...related.fallback_records]) await store.put(r);
+    for (const r of [trace, ...related.failure_traces, ...related.recovery_traces, ...related.fallback_records])
+      await store.put(r);
     const back = await store.get(storeKey(trace));
     if (!back) throw new Error(`the verification run ${trace.trace_id} was not stored`);
-    return { trace, fingerprint: runOccurrence(trace, related, { file: null, tags: [], triage: scenario.triage })?.fingerprint ?? null };
+    return {
+      trace,
+      fingerprint:
+        runOccurrence(trace, related, { file: null, tags: [], triage: scenario.triage })?.fingerprint ?? null,
+    };
   };
   const bad = await run(regression);
   const good = await run(control);
-  const relative = (file: string) => file.startsWith(projectRoot) ? file.slice(projectRoot.length).replace(/^[\\/]/, '') : file;
+  const relative = (file: string) =>
+    file.startsWith(projectRoot) ? file.slice(projectRoot.length).replace(/^[\\/]/, '') : file;
   const problems: string[] = [];
-  if (bad.trace.detected === null) problems.push(`the regression scenario ${regression.scenario.id} passed: it does not reproduce the failure (a known-bad case must be detected)`);
-  else if (bad.fingerprint !== record.lab.fingerprint) problems.push(`the regression scenario ${regression.scenario.id} failed differently: fingerprint ${bad.fingerprint} (${bad.trace.failure?.message}), not ${record.lab.fingerprint}`);
-  if (good.trace.detected !== null) problems.push(`the control scenario ${control.scenario.id} failed (${good.trace.failure?.message}): a compliant case must pass`);
+  if (bad.trace.detected === null)
+    problems.push(
+      `the regression scenario ${regression.scenario.id} passed: it does not reproduce the failure (a known-bad case must be detected)`,
+    );
+  else if (bad.fingerprint !== record.lab.fingerprint)
+    problems.push(
+      `the regression scenario ${regression.scenario.id} failed differently: fingerprint ${bad.fingerprint} (${bad.trace.failure?.message}), not ${record.lab.fingerprint}`,
+    );
+  if (good.trace.detected !== null)
+    problems.push(
+      `the control scenario ${control.scenario.id} failed (${good.trace.failure?.message}): a compliant case must pass`,
+    );
   return {
     ok: problems.length === 0,
     problems,
     verification: {
       verified_at: at,
       actor,
-      regression: { scenario_id: regression.scenario.id, file: relative(regression.file), trace_id: bad.trace.trace_id, detected: bad.trace.detected, fingerprint: bad.fingerprint },
-      control: { scenario_id: control.scenario.id, file: relative(control.file), trace_id: good.trace.trace_id, detected: good.trace.detected },
+      regression: {
+        scenario_id: regression.scenario.id,
+        file: relative(regression.file),
+        trace_id: bad.trace.trace_id,
+        detected: bad.trace.detected,
+        fingerprint: bad.fingerprint,
+      },
+      control: {
+        scenario_id: control.scenario.id,
+        file: relative(control.file),
+        trace_id: good.trace.trace_id,
+        detected: good.trace.detected,
+      },
     },
   };
 }

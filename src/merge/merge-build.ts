@@ -58,7 +58,9 @@ const NAMED_RUNS = 20;
 export async function mergeBuild({ store, buildId, ledger }: MergeOptions): Promise<MergeResult> {
   const manifests = await allManifests(store, buildId);
   if (manifests.length === 0) {
-    throw new UsageError({ message: `no shard of build "${buildId}" is in the ${store.name} store: shards store a manifest when they finish. Check --build-id, --store and --dir (or COSMOS_* settings)` });
+    throw new UsageError({
+      message: `no shard of build "${buildId}" is in the ${store.name} store: shards store a manifest when they finish. Check --build-id, --store and --dir (or COSMOS_* settings)`,
+    });
   }
   const problems: MergeProblem[] = [];
   const plan = referencePlan(manifests);
@@ -67,7 +69,12 @@ export async function mergeBuild({ store, buildId, ledger }: MergeOptions): Prom
   // One plan: the same shard count, scenarios and repeats everywhere.
   const agreeing = manifests.filter((m) => {
     const differs = planDifference(m, plan);
-    if (differs) problems.push({ kind: 'plan_mismatch', shard: `${m.shard.index}/${m.shard.count}`, message: `shard ${m.shard.index}/${m.shard.count} (manifest ${m.manifest_id}) ran another plan than the rest of the build: ${differs}. Run every shard from one checkout with the same --scenarios, --filter, --repeat and shard count` });
+    if (differs)
+      problems.push({
+        kind: 'plan_mismatch',
+        shard: `${m.shard.index}/${m.shard.count}`,
+        message: `shard ${m.shard.index}/${m.shard.count} (manifest ${m.manifest_id}) ran another plan than the rest of the build: ${differs}. Run every shard from one checkout with the same --scenarios, --filter, --repeat and shard count`,
+      });
     return !differs;
   });
   // Every shard once.
@@ -75,56 +82,109 @@ export async function mergeBuild({ store, buildId, ledger }: MergeOptions): Prom
   for (const m of agreeing) byIndex.set(m.shard.index, [...(byIndex.get(m.shard.index) ?? []), m]);
   for (let index = 1; index <= count; index++) {
     const reports = byIndex.get(index) ?? [];
-    if (reports.length === 0) problems.push({ kind: 'missing_shard', shard: label(index), message: `shard ${label(index)} did not report: no manifest of it is stored (it did not finish, or could not store its manifest). Run it: capture --shard ${label(index)} --build-id ${buildId}` });
+    if (reports.length === 0)
+      problems.push({
+        kind: 'missing_shard',
+        shard: label(index),
+        message: `shard ${label(index)} did not report: no manifest of it is stored (it did not finish, or could not store its manifest). Run it: capture --shard ${label(index)} --build-id ${buildId}`,
+      });
     if (reports.length > 1) {
-      problems.push({ kind: 'duplicate_shard', shard: label(index), message: `shard ${label(index)} reported ${reports.length} times (manifests ${reports.map((r) => `${r.manifest_id} started ${r.started_at}`).join(', ')}), so its runs are stored more than once. Run every shard again under a new --build-id` });
+      problems.push({
+        kind: 'duplicate_shard',
+        shard: label(index),
+        message: `shard ${label(index)} reported ${reports.length} times (manifests ${reports.map((r) => `${r.manifest_id} started ${r.started_at}`).join(', ')}), so its runs are stored more than once. Run every shard again under a new --build-id`,
+      });
     }
   }
 
   // Every run once: one byte per planned run (saturating).
-  const slices = new ShardSlices(plan.plan.scenarios.map((s) => s.id), count);
+  const slices = new ShardSlices(
+    plan.plan.scenarios.map((s) => s.id),
+    count,
+  );
   const seen = new Uint8Array(plan.plan.total_runs);
   const counter = new SummaryCounter();
   const unplanned: string[] = [];
   for await (const run of allRuns(store, buildId)) {
-    const position = run.run.repeat_index < plan.plan.repeat ? slices.positionOf(run.scenario_id, run.run.repeat_index) : undefined;
+    const position =
+      run.run.repeat_index < plan.plan.repeat ? slices.positionOf(run.scenario_id, run.run.repeat_index) : undefined;
     if (position === undefined) {
       unplanned.push(`${run.scenario_id} repeat ${run.run.repeat_index} (trace ${run.trace_id})`);
       continue;
     }
     if (seen[position]! < 255) seen[position]!++;
-    counter.add({ expected: run.expected, detected: run.detected, matched: run.detected === run.expected, trace_id: run.trace_id, stored: true, retrieved: true, lab_error: null });
+    counter.add({
+      expected: run.expected,
+      detected: run.detected,
+      matched: run.detected === run.expected,
+      trace_id: run.trace_id,
+      stored: true,
+      retrieved: true,
+      lab_error: null,
+    });
   }
-  if (unplanned.length > 0) problems.push({ kind: 'unplanned_run', shard: null, message: `${unplanned.length} run${unplanned.length === 1 ? ' is' : 's are'} stored under build ${buildId} but not in its plan: ${named(unplanned)}. Another capture used this build id; run the shards again under a new --build-id` });
+  if (unplanned.length > 0)
+    problems.push({
+      kind: 'unplanned_run',
+      shard: null,
+      message: `${unplanned.length} run${unplanned.length === 1 ? ' is' : 's are'} stored under build ${buildId} but not in its plan: ${named(unplanned)}. Another capture used this build id; run the shards again under a new --build-id`,
+    });
 
   const expectedOf = new Map(plan.plan.scenarios.map((s) => [s.id, s.expected]));
   const missing = new Map<number, string[]>();
   const duplicated = new Map<number, string[]>();
-  const labErrors = new Map(agreeing.map((m) => [m.shard.index, { listed: new Map(m.lab_errors.map((e) => [`${e.scenario_id}#${e.repeat_index}`, e])), omitted: m.lab_errors_omitted }]));
+  const labErrors = new Map(
+    agreeing.map((m) => [
+      m.shard.index,
+      {
+        listed: new Map(m.lab_errors.map((e) => [`${e.scenario_id}#${e.repeat_index}`, e])),
+        omitted: m.lab_errors_omitted,
+      },
+    ]),
+  );
   for (let position = 0; position < seen.length; position++) {
     const { scenarioId, repeat } = slices.runAt(position);
     const shard = slices.shardOf(scenarioId, repeat);
     if ((byIndex.get(shard)?.length ?? 0) === 0) continue; // reported as a missing shard
     const name = `${scenarioId} repeat ${repeat}`;
-    if (seen[position]! > 1) duplicated.set(shard, [...(duplicated.get(shard) ?? []), `${name} (${seen[position]} runs)`]);
+    if (seen[position]! > 1)
+      duplicated.set(shard, [...(duplicated.get(shard) ?? []), `${name} (${seen[position]} runs)`]);
     if (seen[position] !== 0) continue;
     // A run with no record is a lab error its shard reported, or missing.
     const errors = labErrors.get(shard)!;
     const listed = errors.listed.get(`${scenarioId}#${repeat}`);
     if (listed || errors.omitted > 0) {
       if (!listed) errors.omitted--;
-      const lab_error = listed ? { name: listed.name, message: listed.message, exit_code: listed.exit_code } : { name: 'LabError', message: 'one of the lab errors its shard counted', exit_code: 1 };
-      counter.add({ expected: expectedOf.get(scenarioId) ?? null, detected: null, matched: false, trace_id: null, stored: false, retrieved: false, lab_error });
+      const lab_error = listed
+        ? { name: listed.name, message: listed.message, exit_code: listed.exit_code }
+        : { name: 'LabError', message: 'one of the lab errors its shard counted', exit_code: 1 };
+      counter.add({
+        expected: expectedOf.get(scenarioId) ?? null,
+        detected: null,
+        matched: false,
+        trace_id: null,
+        stored: false,
+        retrieved: false,
+        lab_error,
+      });
       continue;
     }
     missing.set(shard, [...(missing.get(shard) ?? []), name]);
   }
   for (const [shard, runs] of [...missing].sort((a, b) => a[0] - b[0])) {
-    problems.push({ kind: 'missing_run', shard: label(shard), message: `shard ${label(shard)} reported, but ${runs.length} of its runs ${runs.length === 1 ? 'is' : 'are'} not stored: ${named(runs)}` });
+    problems.push({
+      kind: 'missing_run',
+      shard: label(shard),
+      message: `shard ${label(shard)} reported, but ${runs.length} of its runs ${runs.length === 1 ? 'is' : 'are'} not stored: ${named(runs)}`,
+    });
   }
   for (const [shard, runs] of [...duplicated].sort((a, b) => a[0] - b[0])) {
     if ((byIndex.get(shard)?.length ?? 0) > 1) continue; // the duplicate shard says it
-    problems.push({ kind: 'duplicate_run', shard: label(shard), message: `shard ${label(shard)} has ${runs.length} run${runs.length === 1 ? '' : 's'} stored more than once: ${named(runs)}. Run every shard again under a new --build-id` });
+    problems.push({
+      kind: 'duplicate_run',
+      shard: label(shard),
+      message: `shard ${label(shard)} has ${runs.length} run${runs.length === 1 ? '' : 's'} stored more than once: ${named(runs)}. Run every shard again under a new --build-id`,
+    });
   }
 
   // The ledger, once, from the shards' occurrence groups, unless the build is incomplete or doubled.
@@ -140,30 +200,51 @@ export async function mergeBuild({ store, buildId, ledger }: MergeOptions): Prom
     } catch (error) {
       ledgerError = errorText(error);
     }
-  } else if (ledger) ledger_skipped = `the build's failures were not recorded in the ledger: ${blocking.length} problem${blocking.length === 1 ? '' : 's'} above (merge again once they are fixed)`;
+  } else if (ledger)
+    ledger_skipped = `the build's failures were not recorded in the ledger: ${blocking.length} problem${blocking.length === 1 ? '' : 's'} above (merge again once they are fixed)`;
 
   const started = Math.min(...manifests.map((m) => Date.parse(m.started_at)));
   const ended = Math.max(...manifests.map((m) => Date.parse(m.ended_at)));
-  const summary = counter.summary(agreeing.some((m) => m.live), ended - started, { buildId, ledger: ledgerSummary, ledgerError });
+  const summary = counter.summary(
+    agreeing.some((m) => m.live),
+    ended - started,
+    { buildId, ledger: ledgerSummary, ledgerError },
+  );
   if (problems.length > 0 && summary.exit_code === 0) summary.exit_code = 1;
-  const shards = [...manifests].sort((a, b) => a.shard.index - b.shard.index || (a.started_at < b.started_at ? -1 : 1)).map((m) => ({ shard: `${m.shard.index}/${m.shard.count}`, manifest_id: m.manifest_id, runs: m.counts.runs, exit_code: m.exit_code, started_at: m.started_at, ended_at: m.ended_at }));
+  const shards = [...manifests]
+    .sort((a, b) => a.shard.index - b.shard.index || (a.started_at < b.started_at ? -1 : 1))
+    .map((m) => ({
+      shard: `${m.shard.index}/${m.shard.count}`,
+      manifest_id: m.manifest_id,
+      runs: m.counts.runs,
+      exit_code: m.exit_code,
+      started_at: m.started_at,
+      ended_at: m.ended_at,
+    }));
   return { summary, shards, problems: sortProblems(problems), ledger_skipped };
 }
 
 function named(items: readonly string[]): string {
-  return items.length <= NAMED_RUNS ? items.join(', ') : `${items.slice(0, NAMED_RUNS).join(', ')} and ${items.length - NAMED_RUNS} more`;
+  return items.length <= NAMED_RUNS
+    ? items.join(', ')
+    : `${items.slice(0, NAMED_RUNS).join(', ')} and ${items.length - NAMED_RUNS} more`;
 }
 
 /** Problems in a stable order: by shard, then kind, then message. */
 function sortProblems(problems: MergeProblem[]): MergeProblem[] {
   const index = (p: MergeProblem) => (p.shard ? Number(p.shard.split('/')[0]) : 0);
-  return problems.sort((a, b) => index(a) - index(b) || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0) || (a.message < b.message ? -1 : 1));
+  return problems.sort(
+    (a, b) =>
+      index(a) - index(b) || (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0) || (a.message < b.message ? -1 : 1),
+  );
 }
 
 /** The plan most manifests agree on (ties: the lowest shard's), which the others are checked against. */
 function referencePlan(manifests: readonly ShardManifest[]): ShardManifest {
   const votes = new Map<string, { n: number; first: ShardManifest }>();
-  for (const m of [...manifests].sort((a, b) => a.shard.index - b.shard.index || (a.started_at < b.started_at ? -1 : 1))) {
+  for (const m of [...manifests].sort(
+    (a, b) => a.shard.index - b.shard.index || (a.started_at < b.started_at ? -1 : 1),
+  )) {
     const key = `${m.shard.count}|${m.plan.scenario_digest}|${m.plan.repeat}`;
     const vote = votes.get(key);
     if (vote) vote.n++;
@@ -176,15 +257,23 @@ function referencePlan(manifests: readonly ShardManifest[]): ShardManifest {
 
 /** What differs between a manifest's plan and the build's, or null. */
 function planDifference(m: ShardManifest, reference: ShardManifest): string | null {
-  if (m.shard.count !== reference.shard.count) return `it is one of ${m.shard.count} shards, the build has ${reference.shard.count}`;
-  if (m.plan.repeat !== reference.plan.repeat) return `--repeat ${m.plan.repeat}, the build ran --repeat ${reference.plan.repeat}`;
+  if (m.shard.count !== reference.shard.count)
+    return `it is one of ${m.shard.count} shards, the build has ${reference.shard.count}`;
+  if (m.plan.repeat !== reference.plan.repeat)
+    return `--repeat ${m.plan.repeat}, the build ran --repeat ${reference.plan.repeat}`;
   if (m.plan.scenario_digest !== reference.plan.scenario_digest) {
     const ids = new Set(m.plan.scenarios.map((s) => s.id));
     const others = new Set(reference.plan.scenarios.map((s) => s.id));
     const extra = [...ids].filter((id) => !others.has(id));
     const lacking = [...others].filter((id) => !ids.has(id));
-    if (extra.length === 0 && lacking.length === 0) return 'the same scenario ids, but different scenario files (edited between shards)';
-    return [extra.length ? `scenarios the build lacks: ${named(extra)}` : null, lacking.length ? `lacking scenarios: ${named(lacking)}` : null].filter(Boolean).join('; ');
+    if (extra.length === 0 && lacking.length === 0)
+      return 'the same scenario ids, but different scenario files (edited between shards)';
+    return [
+      extra.length ? `scenarios the build lacks: ${named(extra)}` : null,
+      lacking.length ? `lacking scenarios: ${named(lacking)}` : null,
+    ]
+      .filter(Boolean)
+      .join('; ');
   }
   return null;
 }
@@ -193,7 +282,12 @@ async function allManifests(store: TraceStore, buildId: string): Promise<ShardMa
   const out: ShardManifest[] = [];
   let cursor: string | null = null;
   do {
-    const page: TracePage<ShardManifest> = await store.query({ record_type: 'shard_manifest', build_id: buildId, limit: 100, cursor });
+    const page: TracePage<ShardManifest> = await store.query({
+      record_type: 'shard_manifest',
+      build_id: buildId,
+      limit: 100,
+      cursor,
+    });
     out.push(...page.records);
     cursor = page.cursor;
   } while (cursor);

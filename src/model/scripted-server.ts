@@ -73,7 +73,14 @@ export class ScriptedModelServer implements ModelEndpoint {
   /** Registers a run's script; the session's baseURL routes requests to it. */
   open(scenario: Scenario, runId: string, options: SessionOptions = {}): ModelSession {
     const replies = expandedReplies(scenario);
-    const state: RunState = { scenarioId: scenario.id, closeConnections: options.closeConnections === true, replies, next: 0, faults: [], open: new Set() };
+    const state: RunState = {
+      scenarioId: scenario.id,
+      closeConnections: options.closeConnections === true,
+      replies,
+      next: 0,
+      faults: [],
+      open: new Set(),
+    };
     this.#runs.set(runId, state);
     return {
       baseURL: `${this.url}/runs/${runId}/v1`,
@@ -131,7 +138,14 @@ export class ScriptedModelServer implements ModelEndpoint {
       return sendError(res, 400, 'request body is not JSON');
     }
     const index = run.next++;
-    const entry: RequestLogEntry = { runId, scenarioId: run.scenarioId, path: route, reply: index, aborted: false, completed: false };
+    const entry: RequestLogEntry = {
+      runId,
+      scenarioId: run.scenarioId,
+      path: route,
+      reply: index,
+      aborted: false,
+      completed: false,
+    };
     run.open.add(res);
     if (run.closeConnections) res.shouldKeepAlive = false;
     this.events.emit('request-start', entry);
@@ -144,14 +158,17 @@ export class ScriptedModelServer implements ModelEndpoint {
 
     const reply = run.replies[index];
     if (!reply) {
-      run.faults.push(`request #${index + 1} to /v1/${route}, but the model script has only ${run.replies.length} ${run.replies.length === 1 ? 'reply' : 'replies'}`);
+      run.faults.push(
+        `request #${index + 1} to /v1/${route}, but the model script has only ${run.replies.length} ${run.replies.length === 1 ? 'reply' : 'replies'}`,
+      );
       return sendError(res, 500, 'scripted model: script exhausted');
     }
     const fault = reply.fault ?? {};
     if (fault.hang) return; // Left open until the client gives up or the session closes.
     const respond = () => {
       if (res.destroyed) return;
-      if (fault.status !== undefined) return sendError(res, fault.status, `scripted fault: HTTP ${fault.status}`, fault.retry_after_ms);
+      if (fault.status !== undefined)
+        return sendError(res, fault.status, `scripted fault: HTTP ${fault.status}`, fault.retry_after_ms);
       if (fault.malformed) {
         res.writeHead(200, { 'content-type': 'application/json' });
         return void res.end('{"id": "chatcmpl-malformed", "choices": [{"mess');
@@ -165,7 +182,13 @@ export class ScriptedModelServer implements ModelEndpoint {
     else respond();
   }
 
-  #stream(res: ServerResponse, reply: ScriptedReply, index: number, model: string, body: Record<string, unknown>): void {
+  #stream(
+    res: ServerResponse,
+    reply: ScriptedReply,
+    index: number,
+    model: string,
+    body: Record<string, unknown>,
+  ): void {
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     const id = `chatcmpl-scripted-${index + 1}`;
     const chunk = (delta: object, finish: string | null = null, usage?: object) =>
@@ -202,7 +225,11 @@ const expanded = new WeakMap<Scenario, ScriptedReply[]>();
 /** The script with `times` unrolled, one entry per request; computed once per scenario. */
 function expandedReplies(scenario: Scenario): ScriptedReply[] {
   let replies = expanded.get(scenario);
-  if (!replies) expanded.set(scenario, (replies = scenario.model.replies.flatMap((reply) => Array.from({ length: reply.times ?? 1 }, () => reply))));
+  if (!replies)
+    expanded.set(
+      scenario,
+      (replies = scenario.model.replies.flatMap((reply) => Array.from({ length: reply.times ?? 1 }, () => reply))),
+    );
   return replies;
 }
 
@@ -219,7 +246,11 @@ function sendError(res: ServerResponse, status: number, message: string, retryAf
     headers['retry-after'] = String(Math.ceil(retryAfterMs / 1000));
   }
   res.writeHead(status, headers);
-  res.end(JSON.stringify({ error: { message, type: status === 429 ? 'rate_limit_exceeded' : 'scripted_error', code: String(status) } }));
+  res.end(
+    JSON.stringify({
+      error: { message, type: status === 429 ? 'rate_limit_exceeded' : 'scripted_error', code: String(status) },
+    }),
+  );
 }
 
 function replyText(reply: ScriptedReply): string {
@@ -231,7 +262,10 @@ function toolCalls(reply: ScriptedReply, index: number) {
   return (reply.tool_calls ?? []).map((call, i) => ({
     id: call.id ?? `call_${index + 1}_${i + 1}`,
     type: 'function' as const,
-    function: { name: call.name, arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments) },
+    function: {
+      name: call.name,
+      arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments),
+    },
   }));
 }
 
@@ -243,7 +277,10 @@ function finishReason(reply: ScriptedReply): string {
 function tokens(reply: ScriptedReply, body: Record<string, unknown>): { input: number; output: number } {
   if (reply.usage) return { input: reply.usage.input_tokens, output: reply.usage.output_tokens };
   const prompt = JSON.stringify(body.messages ?? body.input ?? '');
-  return { input: Math.ceil(prompt.length / 4), output: Math.ceil((replyText(reply).length + JSON.stringify(reply.tool_calls ?? []).length) / 4) };
+  return {
+    input: Math.ceil(prompt.length / 4),
+    output: Math.ceil((replyText(reply).length + JSON.stringify(reply.tool_calls ?? []).length) / 4),
+  };
 }
 
 function chatUsage(reply: ScriptedReply, body: Record<string, unknown>) {
@@ -261,7 +298,12 @@ function chatBody(reply: ScriptedReply, index: number, model: string, body: Reco
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: reply.content === undefined && reply.json === undefined ? null : replyText(reply), refusal: null, ...(calls.length ? { tool_calls: calls } : {}) },
+        message: {
+          role: 'assistant',
+          content: reply.content === undefined && reply.json === undefined ? null : replyText(reply),
+          refusal: null,
+          ...(calls.length ? { tool_calls: calls } : {}),
+        },
         finish_reason: finishReason(reply),
         logprobs: null,
       },
@@ -275,10 +317,23 @@ function responsesBody(reply: ScriptedReply, index: number, model: string, body:
   const text = replyText(reply);
   const output: object[] = [];
   if (reply.content !== undefined || reply.json !== undefined) {
-    output.push({ type: 'message', id: `msg_scripted_${index + 1}`, status: 'completed', role: 'assistant', content: [{ type: 'output_text', text, annotations: [] }] });
+    output.push({
+      type: 'message',
+      id: `msg_scripted_${index + 1}`,
+      status: 'completed',
+      role: 'assistant',
+      content: [{ type: 'output_text', text, annotations: [] }],
+    });
   }
   for (const call of toolCalls(reply, index)) {
-    output.push({ type: 'function_call', id: `fc_${call.id}`, call_id: call.id, name: call.function.name, arguments: call.function.arguments, status: 'completed' });
+    output.push({
+      type: 'function_call',
+      id: `fc_${call.id}`,
+      call_id: call.id,
+      name: call.function.name,
+      arguments: call.function.arguments,
+      status: 'completed',
+    });
   }
   const incomplete = reply.finish_reason === 'length';
   return {
@@ -293,6 +348,12 @@ function responsesBody(reply: ScriptedReply, index: number, model: string, body:
     parallel_tool_calls: true,
     tool_choice: 'auto',
     tools: [],
-    usage: { input_tokens: t.input, output_tokens: t.output, total_tokens: t.input + t.output, input_tokens_details: { cached_tokens: 0 }, output_tokens_details: { reasoning_tokens: 0 } },
+    usage: {
+      input_tokens: t.input,
+      output_tokens: t.output,
+      total_tokens: t.input + t.output,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens_details: { reasoning_tokens: 0 },
+    },
   };
 }

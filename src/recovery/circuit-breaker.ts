@@ -16,8 +16,14 @@ export class Breaker implements CircuitBreaker {
   #probing = false;
 
   /** `now` is the clock resets are timed on (ms; the run's monotonic clock by default), so tests can drive it. */
-  constructor(target: string, { failureThreshold, resetAfterMs }: { failureThreshold: number; resetAfterMs: number }, recovery: Recovery, now: () => number = () => performance.now()) {
-    if (!Number.isInteger(failureThreshold) || failureThreshold < 1) throw new RangeError(`breaker(${target}): failureThreshold must be a whole number of at least 1`);
+  constructor(
+    target: string,
+    { failureThreshold, resetAfterMs }: { failureThreshold: number; resetAfterMs: number },
+    recovery: Recovery,
+    now: () => number = () => performance.now(),
+  ) {
+    if (!Number.isInteger(failureThreshold) || failureThreshold < 1)
+      throw new RangeError(`breaker(${target}): failureThreshold must be a whole number of at least 1`);
     if (!(resetAfterMs >= 0)) throw new RangeError(`breaker(${target}): resetAfterMs must be 0 or more`);
     this.#target = target;
     this.#threshold = failureThreshold;
@@ -45,7 +51,10 @@ export class Breaker implements CircuitBreaker {
     if (this.#probing || this.#now() - this.#openedAt < this.#resetAfterMs) throw new CircuitOpenError(this.#target);
     this.#probing = true;
     try {
-      const value = await this.#recovery.selfHeal(`circuit:${this.#target}`, op, { transition: 'half_open', failures: this.#failures });
+      const value = await this.#recovery.selfHeal(`circuit:${this.#target}`, op, {
+        transition: 'half_open',
+        failures: this.#failures,
+      });
       this.#openedAt = null;
       this.#failures = 0;
       return value;

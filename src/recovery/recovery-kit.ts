@@ -1,6 +1,12 @@
 import type { FallbackPath } from '../contracts/trace-step.ts';
 import { sleep } from '../internal/abortable.ts';
-import { type ActionMetadata, type CircuitBreaker, type FallbackOptions, type Recovery, type RetryPolicy } from '../subject/recovery.ts';
+import {
+  type ActionMetadata,
+  type CircuitBreaker,
+  type FallbackOptions,
+  type Recovery,
+  type RetryPolicy,
+} from '../subject/recovery.ts';
 import { Breaker } from './circuit-breaker.ts';
 import { isFailedStep } from '../contracts/trace-step.ts';
 import { type ActionHandle, type RecoveryLog } from './recovery-log.ts';
@@ -44,7 +50,8 @@ export class RecoveryKit implements Recovery {
 
   async retry<T>(target: string, op: (attempt: number) => Promise<T> | T, policy: RetryPolicy = {}): Promise<T> {
     const attempts = policy.attempts ?? 3;
-    if (!Number.isInteger(attempts) || attempts < 1) throw new RangeError(`retry(${target}): attempts must be a whole number of at least 1, not ${attempts}`);
+    if (!Number.isInteger(attempts) || attempts < 1)
+      throw new RangeError(`retry(${target}): attempts must be a whole number of at least 1, not ${attempts}`);
     const windowStart = this.#stepCount();
     let episode: Episode | null = null;
     for (let attempt = 1; ; attempt++) {
@@ -66,7 +73,11 @@ export class RecoveryKit implements Recovery {
     }
   }
 
-  async fallback<T>(options: FallbackOptions, primary: () => Promise<T> | T, alternative: (error: unknown) => Promise<T> | T): Promise<T> {
+  async fallback<T>(
+    options: FallbackOptions,
+    primary: () => Promise<T> | T,
+    alternative: (error: unknown) => Promise<T> | T,
+  ): Promise<T> {
     const windowStart = this.#stepCount();
     try {
       return await primary();
@@ -75,7 +86,8 @@ export class RecoveryKit implements Recovery {
         type: options.type,
         id: options.id ?? `${options.type}:${options.primary}`,
         name: options.name ?? null,
-        confidence_impact: options.confidenceImpact === undefined ? DEFAULT_CONFIDENCE[options.type] : options.confidenceImpact,
+        confidence_impact:
+          options.confidenceImpact === undefined ? DEFAULT_CONFIDENCE[options.type] : options.confidenceImpact,
       };
       const handle = this.#begin('fallback', options.primary, this.#episodeOfError(windowStart, error), path, {});
       return this.#recorded(handle, () => alternative(error), options.outcome ?? 'success');
@@ -98,12 +110,21 @@ export class RecoveryKit implements Recovery {
     return new Breaker(target, options, this);
   }
 
-  #around<T>(action: 'compensation' | 'self_heal', target: string, fn: () => Promise<T> | T, metadata: ActionMetadata): Promise<T> {
+  #around<T>(
+    action: 'compensation' | 'self_heal',
+    target: string,
+    fn: () => Promise<T> | T,
+    metadata: ActionMetadata,
+  ): Promise<T> {
     return this.#recorded(this.#begin(action, target, this.#latestEpisode(), null, metadata), fn, 'success');
   }
 
   /** Runs fn as a recorded action: ends it with `outcome` on success, with failure and the error otherwise. */
-  async #recorded<T>(handle: ActionHandle | null, fn: () => Promise<T> | T, outcome: 'success' | 'partial'): Promise<T> {
+  async #recorded<T>(
+    handle: ActionHandle | null,
+    fn: () => Promise<T> | T,
+    outcome: 'success' | 'partial',
+  ): Promise<T> {
     try {
       const value = await fn();
       handle?.end(outcome);
@@ -124,12 +145,26 @@ export class RecoveryKit implements Recovery {
   }
 
   /** Records an action; the steps it runs join its episode. Null (nothing recorded) without a log. */
-  #begin(action: 'retry' | 'fallback' | 'compensation' | 'self_heal' | 'escalate', target: string, episode: Episode | null, fallback: FallbackPath | null, metadata: ActionMetadata): ActionHandle | null {
+  #begin(
+    action: 'retry' | 'fallback' | 'compensation' | 'self_heal' | 'escalate',
+    target: string,
+    episode: Episode | null,
+    fallback: FallbackPath | null,
+    metadata: ActionMetadata,
+  ): ActionHandle | null {
     const log = this.#log;
     if (!log) return null;
     const ep = episode ?? this.#newEpisode(null, null);
     const first = log.steps.length;
-    const handle = log.beginAction({ action, target, episode: ep.id, fallback, metadata, triggerStep: ep.triggerStep, triggerError: ep.triggerError });
+    const handle = log.beginAction({
+      action,
+      target,
+      episode: ep.id,
+      fallback,
+      metadata,
+      triggerStep: ep.triggerStep,
+      triggerError: ep.triggerError,
+    });
     if (!handle) return null;
     // An action taken inside this one (an escalation inside a fallback) answers the same failure.
     this.#current = { episode: ep, stepCount: log.steps.length };
@@ -160,7 +195,8 @@ export class RecoveryKit implements Recovery {
     const log = this.#log;
     if (!log) return null;
     const latest = log.steps.findLast(isFailedStep);
-    if (latest && (!this.#current || latest.index >= this.#current.stepCount)) return this.#episodeOfStep(latest.index, null);
+    if (latest && (!this.#current || latest.index >= this.#current.stepCount))
+      return this.#episodeOfStep(latest.index, null);
     return this.#current?.episode ?? null;
   }
 
@@ -182,7 +218,8 @@ export class RecoveryKit implements Recovery {
 
 /** The wait before an attempt (2, 3, ...) under a policy. */
 export function backoff(attempt: number, policy: RetryPolicy): number {
-  if (policy.delaysMs && policy.delaysMs.length > 0) return policy.delaysMs[Math.min(attempt - 2, policy.delaysMs.length - 1)]!;
+  if (policy.delaysMs && policy.delaysMs.length > 0)
+    return policy.delaysMs[Math.min(attempt - 2, policy.delaysMs.length - 1)]!;
   const base = policy.backoffMs ?? 100;
   return Math.min(policy.maxBackoffMs ?? 2000, base * (policy.factor ?? 2) ** (attempt - 2));
 }

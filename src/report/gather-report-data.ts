@@ -32,7 +32,10 @@ async function readRuns(store: TraceStore, buildId: string | undefined): Promise
 }
 
 /** Runs as rows and details, with the records derived from each. */
-function viewsOf(runs: readonly TraceRecord[], related: Awaited<ReturnType<typeof storedRelated>>): { rows: RunRow[]; details: Map<string, RunDetail>; newest: string | null } {
+function viewsOf(
+  runs: readonly TraceRecord[],
+  related: Awaited<ReturnType<typeof storedRelated>>,
+): { rows: RunRow[]; details: Map<string, RunDetail>; newest: string | null } {
   const rows: RunRow[] = [];
   const details = new Map<string, RunDetail>();
   let newest: string | null = null;
@@ -79,7 +82,10 @@ export async function gatherReportData(options: GatherOptions): Promise<ReportDa
   let asOf: string | null = options.asOf?.time ?? null;
   let asOfSource: ReportData['as_of_source'] = options.asOf?.source ?? 'none';
   if (asOf === null) {
-    const newest = [scope.newest, baseline?.newest ?? null, newestIn(ledger)].filter((t) => t !== null).sort().at(-1);
+    const newest = [scope.newest, baseline?.newest ?? null, newestIn(ledger)]
+      .filter((t) => t !== null)
+      .sort()
+      .at(-1);
     if (newest !== undefined) {
       asOf = new Date(Date.parse(newest) + 1).toISOString();
       asOfSource = 'records';
@@ -88,16 +94,30 @@ export async function gatherReportData(options: GatherOptions): Promise<ReportDa
 
   const runIds = new Set(scope.rows.map((r) => r.trace_id));
   const inScope = (r: FailureRecord) => buildId === undefined || r.build_id === buildId;
-  const lostBy = (rule: string) => ledger.filter((r) => inScope(r) && r.lab.rule === rule && (asOf === null || r.timestamp < asOf)).reduce((n, r) => n + r.lab.occurrences.count, 0);
+  const lostBy = (rule: string) =>
+    ledger
+      .filter((r) => inScope(r) && r.lab.rule === rule && (asOf === null || r.timestamp < asOf))
+      .reduce((n, r) => n + r.lab.occurrences.count, 0);
   const details: Record<string, RunDetail> = Object.fromEntries(scope.details);
 
   let compare: ReportData['compare'] = null;
   if (baseline && baselineId !== undefined && buildId !== undefined) {
     const bothIds = new Set([...runIds, ...baseline.rows.map((r) => r.trace_id)]);
-    compare = compareBuilds({ baselineId, buildId, baseline: baseline.rows, current: scope.rows, ledger, runIds: bothIds });
+    compare = compareBuilds({
+      baselineId,
+      buildId,
+      baseline: baseline.rows,
+      current: scope.rows,
+      ledger,
+      runIds: bothIds,
+    });
     // The baseline's runs the comparison names get a view too.
-    const named = [...compare.kind_changed.map((k) => k.baseline_trace_id), ...compare.failures_gone.map((f) => f.trace_id)];
-    for (const id of named) if (id !== null && !details[id] && baseline.details.has(id)) details[id] = baseline.details.get(id)!;
+    const named = [
+      ...compare.kind_changed.map((k) => k.baseline_trace_id),
+      ...compare.failures_gone.map((f) => f.trace_id),
+    ];
+    for (const id of named)
+      if (id !== null && !details[id] && baseline.details.has(id)) details[id] = baseline.details.get(id)!;
   }
 
   return {
@@ -106,10 +126,18 @@ export async function gatherReportData(options: GatherOptions): Promise<ReportDa
     as_of: asOf,
     as_of_source: asOfSource,
     scope: { store: store.name, build_id: buildId ?? null, baseline_id: baselineId ?? null },
-    overview: overviewOf(scope.rows, { not_stored: lostBy('capture.not-stored'), not_retrieved: lostBy('capture.not-retrieved') }),
+    overview: overviewOf(scope.rows, {
+      not_stored: lostBy('capture.not-stored'),
+      not_retrieved: lostBy('capture.not-retrieved'),
+    }),
     runs: scope.rows,
     details,
-    ledger: options.ledger === null ? null : asOf === null ? emptyLedgerView() : await ledgerView(ledger, { asOf, buildId: buildId ?? null, runIds }),
+    ledger:
+      options.ledger === null
+        ? null
+        : asOf === null
+          ? emptyLedgerView()
+          : await ledgerView(ledger, { asOf, buildId: buildId ?? null, runIds }),
     compare,
   };
 }

@@ -103,7 +103,9 @@ export function internValues<T>(value: T): Interned<T> {
     for (const [key, child] of Object.entries(v as object)) out[key] = replace(child);
     return out;
   };
-  const out = Array.isArray(value) ? value.map(replace) : Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, replace(v)]));
+  const out = Array.isArray(value)
+    ? value.map(replace)
+    : Object.fromEntries(Object.entries(value as object).map(([k, v]) => [k, replace(v)]));
   return { texts, value: out as T };
 }
 
@@ -112,7 +114,8 @@ export function resolveValues<T>(value: unknown, texts: readonly unknown[]): T {
   if (Array.isArray(value)) return value.map((v) => resolveValues(v, texts)) as T;
   if (value !== null && typeof value === 'object') {
     const keys = Object.keys(value);
-    if (keys.length === 1 && keys[0] === '$t' && typeof (value as { $t: unknown }).$t === 'number') return texts[(value as { $t: number }).$t] as T;
+    if (keys.length === 1 && keys[0] === '$t' && typeof (value as { $t: unknown }).$t === 'number')
+      return texts[(value as { $t: number }).$t] as T;
     return Object.fromEntries(keys.map((k) => [k, resolveValues((value as Record<string, unknown>)[k], texts)])) as T;
   }
   return value as T;

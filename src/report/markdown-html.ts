@@ -59,7 +59,12 @@ export function markdownToHtml(markdown: string, { shift = 2, idPrefix = 'md' } 
       const cls = (j: number) => (align[j] ? ' class="num"' : '');
       out.push(
         `<div class="table-wrap"><table><thead><tr>${head.map((c, j) => `<th scope="col"${cls(j)}>${inline(c)}</th>`).join('')}</tr></thead><tbody>` +
-          rows.map((r) => `<tr>${r.map((c, j) => (j === 0 ? `<th scope="row"${cls(j)}>${inline(c)}</th>` : `<td${cls(j)}>${inline(c)}</td>`)).join('')}</tr>`).join('\n') +
+          rows
+            .map(
+              (r) =>
+                `<tr>${r.map((c, j) => (j === 0 ? `<th scope="row"${cls(j)}>${inline(c)}</th>` : `<td${cls(j)}>${inline(c)}</td>`)).join('')}</tr>`,
+            )
+            .join('\n') +
           '</tbody></table></div>',
       );
       continue;

@@ -1,4 +1,15 @@
-import { type Counts, type DurationBucket, FAILURE_TYPE_NAMES, type FailureTypeName, OUTCOMES, type OutcomeName, type Overview, RECOVERY_OUTCOMES, type RecoveryName, type RunRow } from './report-data.ts';
+import {
+  type Counts,
+  type DurationBucket,
+  FAILURE_TYPE_NAMES,
+  type FailureTypeName,
+  OUTCOMES,
+  type OutcomeName,
+  type Overview,
+  RECOVERY_OUTCOMES,
+  type RecoveryName,
+  type RunRow,
+} from './report-data.ts';
 
 /** Bucket bounds of the durations histogram, in ms: 1-2-5 steps, so fast and slow runs both show. */
 const DURATION_BOUNDS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 30_000];
@@ -50,10 +61,19 @@ const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  */
 export function overviewOf(rows: readonly RunRow[], lost: { not_stored: number; not_retrieved: number }): Overview {
   const mismatched = rows.filter((r) => r.expected !== r.detected);
-  const builds = new Map<string | null, { build_id: string | null; runs: number; first_started_at: string; last_started_at: string }>();
+  const builds = new Map<
+    string | null,
+    { build_id: string | null; runs: number; first_started_at: string; last_started_at: string }
+  >();
   for (const r of rows) {
     const b = builds.get(r.build_id);
-    if (!b) builds.set(r.build_id, { build_id: r.build_id, runs: 1, first_started_at: r.started_at, last_started_at: r.started_at });
+    if (!b)
+      builds.set(r.build_id, {
+        build_id: r.build_id,
+        runs: 1,
+        first_started_at: r.started_at,
+        last_started_at: r.started_at,
+      });
     else {
       b.runs++;
       if (r.started_at < b.first_started_at) b.first_started_at = r.started_at;
@@ -61,7 +81,8 @@ export function overviewOf(rows: readonly RunRow[], lost: { not_stored: number; 
     }
   }
   const confusion = new Map<string, number>();
-  for (const r of rows) confusion.set(`${r.expected} ${r.detected}`, (confusion.get(`${r.expected} ${r.detected}`) ?? 0) + 1);
+  for (const r of rows)
+    confusion.set(`${r.expected} ${r.detected}`, (confusion.get(`${r.expected} ${r.detected}`) ?? 0) + 1);
   const subjects = [...new Set(rows.map((r) => r.subject_id))].sort(compare);
   const durations = rows.map((r) => r.duration_ms).sort((a, b) => a - b);
   const maxDepth = rows.reduce((m, r) => Math.max(m, r.cascade_depth), 0);
@@ -75,21 +96,47 @@ export function overviewOf(rows: readonly RunRow[], lost: { not_stored: number; 
     stored: rows.length,
     not_stored: lost.not_stored,
     not_retrieved: lost.not_retrieved,
-    builds: [...builds.values()].sort((a, b) => compare(a.first_started_at, b.first_started_at) || compare(a.build_id ?? '', b.build_id ?? '')),
+    builds: [...builds.values()].sort(
+      (a, b) => compare(a.first_started_at, b.first_started_at) || compare(a.build_id ?? '', b.build_id ?? ''),
+    ),
     first_started_at: starts[0] ?? null,
     last_started_at: starts.at(-1) ?? null,
-    confusion: OUTCOMES.flatMap((expected) => OUTCOMES.map((detected) => ({ expected, detected, count: confusion.get(`${expected} ${detected}`) ?? 0 }))),
-    by_expected: counts<OutcomeName>(OUTCOMES, rows.map((r) => r.expected)),
-    by_detected: counts<OutcomeName>(OUTCOMES, rows.map((r) => r.detected)),
+    confusion: OUTCOMES.flatMap((expected) =>
+      OUTCOMES.map((detected) => ({ expected, detected, count: confusion.get(`${expected} ${detected}`) ?? 0 })),
+    ),
+    by_expected: counts<OutcomeName>(
+      OUTCOMES,
+      rows.map((r) => r.expected),
+    ),
+    by_detected: counts<OutcomeName>(
+      OUTCOMES,
+      rows.map((r) => r.detected),
+    ),
     by_subject: subjects.map((subject_id) => {
       const own = rows.filter((r) => r.subject_id === subject_id);
-      return { subject_id, runs: own.length, mismatched: own.filter((r) => r.expected !== r.detected).length, by_detected: counts<OutcomeName>(OUTCOMES, own.map((r) => r.detected)) };
+      return {
+        subject_id,
+        runs: own.length,
+        mismatched: own.filter((r) => r.expected !== r.detected).length,
+        by_detected: counts<OutcomeName>(
+          OUTCOMES,
+          own.map((r) => r.detected),
+        ),
+      };
     }),
-    by_failure_type: counts<FailureTypeName>(FAILURE_TYPE_NAMES, rows.map((r) => r.failure_type)),
+    by_failure_type: counts<FailureTypeName>(
+      FAILURE_TYPE_NAMES,
+      rows.map((r) => r.failure_type),
+    ),
     durations: durationBuckets(durations),
-    duration_stats: durations.length ? { median_ms: percentile(durations, 0.5), p90_ms: percentile(durations, 0.9), max_ms: durations.at(-1)! } : null,
+    duration_stats: durations.length
+      ? { median_ms: percentile(durations, 0.5), p90_ms: percentile(durations, 0.9), max_ms: durations.at(-1)! }
+      : null,
     cascade_depths: depthCounts,
-    recovery: counts<RecoveryName>(RECOVERY_OUTCOMES, rows.map((r) => r.recovery)),
+    recovery: counts<RecoveryName>(
+      RECOVERY_OUTCOMES,
+      rows.map((r) => r.recovery),
+    ),
     mismatches: mismatched.map((r) => r.trace_id),
   };
 }

@@ -8,16 +8,26 @@ import type { TraceStore } from '../store/trace-store.ts';
 const PAGE = 500;
 
 /** Every record of one type (runs: of one build, or all), page after page, in the store's order. */
-export async function* storeRecords<T extends RecordType>(store: TraceStore, recordType: T, buildId?: string): AsyncGenerator<RecordOf<T>> {
+export async function* storeRecords<T extends RecordType>(
+  store: TraceStore,
+  recordType: T,
+  buildId?: string,
+): AsyncGenerator<RecordOf<T>> {
   let cursor: string | null = null;
   do {
-    const page: { records: unknown[]; cursor: string | null } = await store.query({ record_type: recordType, ...(buildId === undefined ? {} : { build_id: buildId }), limit: PAGE, cursor });
+    const page: { records: unknown[]; cursor: string | null } = await store.query({
+      record_type: recordType,
+      ...(buildId === undefined ? {} : { build_id: buildId }),
+      limit: PAGE,
+      cursor,
+    });
     yield* page.records as RecordOf<T>[];
     cursor = page.cursor;
   } while (cursor);
 }
 
-const byTime = (a: { at: string; id: string }, b: { at: string; id: string }) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const byTime = (a: { at: string; id: string }, b: { at: string; id: string }) =>
+  a.at < b.at ? -1 : a.at > b.at ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 
 /**
  * The failure traces, recovery traces and fallback records stored beside the given runs, by the
@@ -37,8 +47,12 @@ export async function storedRelated(store: TraceStore, runs: ReadonlySet<string>
   for await (const f of storeRecords(store, 'fallback')) of(f.trace_id)?.fallback_records.push(f);
   for (const r of byRun.values()) {
     r.failure_traces.sort((a, b) => byTime({ at: a.started_at, id: a.trace_id }, { at: b.started_at, id: b.trace_id }));
-    r.recovery_traces.sort((a, b) => byTime({ at: a.started_at, id: a.trace_id }, { at: b.started_at, id: b.trace_id }));
-    r.fallback_records.sort((a, b) => byTime({ at: a.timestamp, id: a.fallback_id }, { at: b.timestamp, id: b.fallback_id }));
+    r.recovery_traces.sort((a, b) =>
+      byTime({ at: a.started_at, id: a.trace_id }, { at: b.started_at, id: b.trace_id }),
+    );
+    r.fallback_records.sort((a, b) =>
+      byTime({ at: a.timestamp, id: a.fallback_id }, { at: b.timestamp, id: b.fallback_id }),
+    );
   }
   return byRun;
 }
@@ -57,7 +71,10 @@ function stableIds(traceId: string): () => string {
  * was given runs alone, say), derived again from the run with deriveRunRecords and ids that
  * depend only on the run.
  */
-export function relatedOf(trace: TraceRecord, stored: Map<string, RunRecords>): { records: RunRecords; derived: boolean } {
+export function relatedOf(
+  trace: TraceRecord,
+  stored: Map<string, RunRecords>,
+): { records: RunRecords; derived: boolean } {
   const found = stored.get(trace.trace_id);
   if (found) return { records: found, derived: false };
   const derived = deriveRunRecords(trace, stableIds(trace.trace_id));

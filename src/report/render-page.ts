@@ -3,7 +3,17 @@ import { esc, jsonForScript, minute, ms, num, plural, table, tableHtml, utc } fr
 import { internValues } from './intern-values.ts';
 import { markdownToHtml } from './markdown-html.ts';
 import { type PageAssets, pageAssets } from './page-assets.ts';
-import { FAILURE_TYPE_NAMES, OUTCOMES, RECOVERY_OUTCOMES, type LedgerFailureView, type LedgerView, type Comparison, type Overview, type ReportData, type RunRow } from './report-data.ts';
+import {
+  FAILURE_TYPE_NAMES,
+  OUTCOMES,
+  RECOVERY_OUTCOMES,
+  type LedgerFailureView,
+  type LedgerView,
+  type Comparison,
+  type Overview,
+  type ReportData,
+  type RunRow,
+} from './report-data.ts';
 import { REPORT_LIMITS } from './run-view.ts';
 
 /**
@@ -95,22 +105,68 @@ function overviewSection(data: ReportData, charts: Record<string, string>): stri
     ? table({
         caption: `${plural(mismatches.length, 'run')} detected as something other than their scenario expects`,
         head: ['Scenario', 'Subject', 'Expected', 'Detected', 'Failure'],
-        rows: mismatches.map((r) => [runLink(r.trace_id, r.scenario_id), esc(r.subject_id), kindBadge(r.expected), kindBadge(r.detected), esc(r.message ?? '')]),
+        rows: mismatches.map((r) => [
+          runLink(r.trace_id, r.scenario_id),
+          esc(r.subject_id),
+          kindBadge(r.expected),
+          kindBadge(r.detected),
+          esc(r.message ?? ''),
+        ]),
       })
     : '<p class="note good">Every run was detected as its scenario expects.</p>';
-  const builds = o.builds.length > 1 ? table({ caption: 'Builds in this report', head: ['Build', 'Runs', 'First run', 'Last run'], rows: o.builds.map((b) => [code(b.build_id), num(b.runs), utc(b.first_started_at), utc(b.last_started_at)]), numeric: [1] }) : '';
-  const outcomeTable = table({ head: ['Outcome', 'Expected', 'Detected'], rows: OUTCOMES.map((k, i) => [kindBadge(k), num(o.by_expected[i]!.count), num(o.by_detected[i]!.count)]), numeric: [1, 2] });
+  const builds =
+    o.builds.length > 1
+      ? table({
+          caption: 'Builds in this report',
+          head: ['Build', 'Runs', 'First run', 'Last run'],
+          rows: o.builds.map((b) => [code(b.build_id), num(b.runs), utc(b.first_started_at), utc(b.last_started_at)]),
+          numeric: [1],
+        })
+      : '';
+  const outcomeTable = table({
+    head: ['Outcome', 'Expected', 'Detected'],
+    rows: OUTCOMES.map((k, i) => [kindBadge(k), num(o.by_expected[i]!.count), num(o.by_detected[i]!.count)]),
+    numeric: [1, 2],
+  });
   const confusionTable = table({
     caption: 'Rows: expected; columns: detected',
     head: ['Expected \\ detected', ...OUTCOMES.map((k) => esc(k))],
-    rows: OUTCOMES.map((e) => [esc(e), ...OUTCOMES.map((d) => num(o.confusion.find((c) => c.expected === e && c.detected === d)!.count))]),
+    rows: OUTCOMES.map((e) => [
+      esc(e),
+      ...OUTCOMES.map((d) => num(o.confusion.find((c) => c.expected === e && c.detected === d)!.count)),
+    ]),
     numeric: OUTCOMES.map((_, i) => i + 1),
   });
-  const subjectTable = table({ head: ['Subject', 'Runs', 'Mismatched', ...OUTCOMES.map((k) => esc(k))], rows: o.by_subject.map((s) => [esc(s.subject_id), num(s.runs), num(s.mismatched), ...s.by_detected.map((c) => num(c.count))]), numeric: [1, 2, 3, 4, 5, 6, 7] });
-  const typeTable = table({ head: ['Failure type', 'Runs'], rows: o.by_failure_type.map((c) => [esc(c.key), num(c.count)]), numeric: [1] });
-  const durationTable = table({ head: ['Duration', 'Runs'], rows: o.durations.map((b) => [esc(b.label), num(b.count)]), numeric: [1] });
-  const depthTable = table({ head: ['Cascade depth', 'Runs'], rows: o.cascade_depths.map((d) => [String(d.depth), num(d.count)]), numeric: [0, 1] });
-  const recoveryTable = table({ head: ['Recovery', 'Runs'], rows: o.recovery.map((c) => [esc(c.key), num(c.count)]), numeric: [1] });
+  const subjectTable = table({
+    head: ['Subject', 'Runs', 'Mismatched', ...OUTCOMES.map((k) => esc(k))],
+    rows: o.by_subject.map((s) => [
+      esc(s.subject_id),
+      num(s.runs),
+      num(s.mismatched),
+      ...s.by_detected.map((c) => num(c.count)),
+    ]),
+    numeric: [1, 2, 3, 4, 5, 6, 7],
+  });
+  const typeTable = table({
+    head: ['Failure type', 'Runs'],
+    rows: o.by_failure_type.map((c) => [esc(c.key), num(c.count)]),
+    numeric: [1],
+  });
+  const durationTable = table({
+    head: ['Duration', 'Runs'],
+    rows: o.durations.map((b) => [esc(b.label), num(b.count)]),
+    numeric: [1],
+  });
+  const depthTable = table({
+    head: ['Cascade depth', 'Runs'],
+    rows: o.cascade_depths.map((d) => [String(d.depth), num(d.count)]),
+    numeric: [0, 1],
+  });
+  const recoveryTable = table({
+    head: ['Recovery', 'Runs'],
+    rows: o.recovery.map((c) => [esc(c.key), num(c.count)]),
+    numeric: [1],
+  });
   const stat = o.duration_stats;
   return `<section id="overview" class="view" aria-labelledby="overview-h">
 <h2 id="overview-h">Overview</h2>
@@ -119,7 +175,10 @@ ${stats}
 ${builds}
 <h3 id="mismatches-h">Mismatched runs</h3>
 ${mismatchTable}
-${o.runs === 0 ? '<p class="note">This report holds no runs.</p>' : `${legend()}
+${
+  o.runs === 0
+    ? '<p class="note">This report holds no runs.</p>'
+    : `${legend()}
 <div class="charts">
 ${figure('fig-confusion', 'Expected against detected', 'Each cell counts the runs whose scenario expects the row and whose run was detected as the column. The diagonal (blue) is as expected; anything off it (red) is a mismatch.', charts.confusion!, confusionTable)}
 ${figure('fig-kinds', 'Runs by detected outcome', `${num(o.runs)} runs; each scenario fails (or passes) on purpose.`, charts.kinds!, outcomeTable)}
@@ -128,7 +187,8 @@ ${figure('fig-types', 'Runs by failure type', 'The failure type of each run’s 
 ${figure('fig-durations', 'Run durations', stat ? `Median ${ms(stat.median_ms)}, 90th percentile ${ms(stat.p90_ms)}, longest ${ms(stat.max_ms)}. Buckets grow 1–2–5.` : 'No runs.', charts.durations!, durationTable)}
 ${figure('fig-depths', 'Cascade depths', 'Levels of each run’s deepest failure cascade: 1 is a failure where it began, each level more is a failure it propagated to.', charts.depths!, depthTable)}
 ${figure('fig-recovery', 'Recovery outcomes', 'Where each run’s recovery ended (the worst of its episodes): recovered, degraded (answered at lower confidence), failed; none when it tried no recovery.', charts.recovery!, recoveryTable)}
-</div>`}
+</div>`
+}
 </section>`;
 }
 
@@ -140,8 +200,10 @@ function runsSection(data: ReportData, staticRows: number): string {
   const subjects = [...new Set(rows.map((r) => r.subject_id))].sort();
   const scenarios = [...new Set(rows.map((r) => r.scenario_id))].sort();
   const builds = data.overview.builds.map((b) => b.build_id ?? '');
-  const field = (id: string, label: string, control: string) => `<div class="field"><label for="${id}">${label}</label>${control}</div>`;
-  const select = (id: string, values: readonly string[]) => `<select id="${id}"><option value="">any</option>${options(values)}</select>`;
+  const field = (id: string, label: string, control: string) =>
+    `<div class="field"><label for="${id}">${label}</label>${control}</div>`;
+  const select = (id: string, values: readonly string[]) =>
+    `<select id="${id}"><option value="">any</option>${options(values)}</select>`;
   return `<section id="runs" class="view" aria-labelledby="runs-h">
 <h2 id="runs-h">Runs</h2>
 <p class="lede">Every run in scope, one row each. Open a run to see its steps, its failure with the evidence, its cascade and its recovery.</p>
@@ -170,15 +232,23 @@ ${rest > 0 ? `<p id="runs-more" class="note">${num(rest)} more runs: open with s
 }
 
 function failureLink(f: LedgerFailureView): string {
-  return f.trace_id ? runLink(f.trace_id, f.failure_id.slice(0, 8)) : `<code title="${esc(f.failure_id)}">${esc(f.failure_id.slice(0, 8))}</code>`;
+  return f.trace_id
+    ? runLink(f.trace_id, f.failure_id.slice(0, 8))
+    : `<code title="${esc(f.failure_id)}">${esc(f.failure_id.slice(0, 8))}</code>`;
 }
 
 function failureTable(list: LedgerFailureView[], caption: string): string {
   const rows = list.map((f) => {
-    const sla = f.overdue ? '<span class="bad">overdue</span>' : f.resolved_late ? '<span class="warn">resolved late</span>' : '<span class="ok">within</span>';
+    const sla = f.overdue
+      ? '<span class="bad">overdue</span>'
+      : f.resolved_late
+        ? '<span class="warn">resolved late</span>'
+        : '<span class="ok">within</span>';
     return `<tr><th scope="row">${failureLink(f)}</th><td><span class="badge sev-${f.severity.toLowerCase()}">${f.severity}</span></td><td>${esc(f.subcategory)}</td><td>${esc(f.status)}</td><td class="summary" title="${esc(f.summary)}">${esc(f.summary)}</td><td>${code(f.component)}</td><td class="num">${num(f.runs)}</td><td>${minute(f.sla_target)} ${sla}</td></tr>`;
   });
-  const head = ['Failure', 'Severity', 'Subcategory', 'Status', 'Summary', 'Component', 'Runs', 'SLA target (UTC)'].map((h, i) => `<th scope="col"${i === 6 ? ' class="num"' : i === 4 ? ' class="summary-h"' : ''}>${h}</th>`);
+  const head = ['Failure', 'Severity', 'Subcategory', 'Status', 'Summary', 'Component', 'Runs', 'SLA target (UTC)'].map(
+    (h, i) => `<th scope="col"${i === 6 ? ' class="num"' : i === 4 ? ' class="summary-h"' : ''}>${h}</th>`,
+  );
   return tableHtml({ caption, head: `<tr>${head.join('')}</tr>`, rows, className: 'ledger', what: 'failure' });
 }
 
@@ -188,8 +258,11 @@ function ledgerSection(data: ReportData, charts: Record<string, string>): string
   const l: LedgerView | null = data.ledger;
   const head = `<section id="ledger" class="view" aria-labelledby="ledger-h">
 <h2 id="ledger-h">The failure ledger</h2>`;
-  if (l === null) return `${head}\n<p class="note">No failure ledger was read for this report (capture --no-ledger).</p>\n</section>`;
-  const open = l.by_status.filter((s) => s.key === 'OPEN' || s.key === 'INVESTIGATING').reduce((n, s) => n + s.count, 0);
+  if (l === null)
+    return `${head}\n<p class="note">No failure ledger was read for this report (capture --no-ledger).</p>\n</section>`;
+  const open = l.by_status
+    .filter((s) => s.key === 'OPEN' || s.key === 'INVESTIGATING')
+    .reduce((n, s) => n + s.count, 0);
   const overdue = l.mttr[0]?.overdue ?? 0;
   const stats = statList([
     ['Failures recorded', num(l.records)],
@@ -201,18 +274,146 @@ function ledgerSection(data: ReportData, charts: Record<string, string>): string
     ['Resolved', num(l.totals.resolved)],
     ['Prevented', num(l.totals.prevented)],
   ]);
-  const openTable = table({ caption: 'Rows: category; columns: severity', head: ['Category', 'CRITICAL', 'HIGH', 'MEDIUM', 'LOW'], rows: [...new Set(l.open_by_category_severity.map((c) => c.category))].map((cat) => [esc(cat), ...['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'].map((s) => num(l.open_by_category_severity.find((c) => c.category === cat && c.severity === s)?.count ?? 0))]), numeric: [1, 2, 3, 4] });
-  const statusTable = table({ head: ['State', 'Failures'], rows: l.by_status.map((s) => [esc(s.key), num(s.count)]), numeric: [1] });
-  const trendTable = table({ head: ['Day (UTC)', 'Recorded', 'Runs', 'Repeats', 'Regressions', 'Resolved', 'Prevented', 'Reopened', 'Escalations'], rows: l.trends.map((d) => [esc(d.date), num(d.recorded), num(d.runs), num(d.repeats), num(d.regressions), num(d.resolved), num(d.prevented), num(d.reopened), num(d.escalations)]), numeric: [1, 2, 3, 4, 5, 6, 7, 8] });
+  const openTable = table({
+    caption: 'Rows: category; columns: severity',
+    head: ['Category', 'CRITICAL', 'HIGH', 'MEDIUM', 'LOW'],
+    rows: [...new Set(l.open_by_category_severity.map((c) => c.category))].map((cat) => [
+      esc(cat),
+      ...['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'].map((s) =>
+        num(l.open_by_category_severity.find((c) => c.category === cat && c.severity === s)?.count ?? 0),
+      ),
+    ]),
+    numeric: [1, 2, 3, 4],
+  });
+  const statusTable = table({
+    head: ['State', 'Failures'],
+    rows: l.by_status.map((s) => [esc(s.key), num(s.count)]),
+    numeric: [1],
+  });
+  const trendTable = table({
+    head: [
+      'Day (UTC)',
+      'Recorded',
+      'Runs',
+      'Repeats',
+      'Regressions',
+      'Resolved',
+      'Prevented',
+      'Reopened',
+      'Escalations',
+    ],
+    rows: l.trends.map((d) => [
+      esc(d.date),
+      num(d.recorded),
+      num(d.runs),
+      num(d.repeats),
+      num(d.regressions),
+      num(d.resolved),
+      num(d.prevented),
+      num(d.reopened),
+      num(d.escalations),
+    ]),
+    numeric: [1, 2, 3, 4, 5, 6, 7, 8],
+  });
   const repeatTable = l.repeats.length
-    ? table({ caption: 'Failures (fingerprints) recorded in two or more builds, most records first', head: ['Fingerprint', 'Subcategory', 'Component', 'Records', 'Runs', 'First seen (UTC)', 'Last seen (UTC)', 'Escalations', 'Regressions', 'Latest status'], rows: l.repeats.map((r) => [code(r.fingerprint.slice(0, 12)), esc(r.subcategory), code(r.component), num(r.records), num(r.runs), minute(r.first_seen), minute(r.last_seen), num(r.escalations), num(r.regressions), esc(r.latest_status)]), numeric: [3, 4, 7, 8], className: 'ledger', shown: 10, what: 'repeated failure' })
+    ? table({
+        caption: 'Failures (fingerprints) recorded in two or more builds, most records first',
+        head: [
+          'Fingerprint',
+          'Subcategory',
+          'Component',
+          'Records',
+          'Runs',
+          'First seen (UTC)',
+          'Last seen (UTC)',
+          'Escalations',
+          'Regressions',
+          'Latest status',
+        ],
+        rows: l.repeats.map((r) => [
+          code(r.fingerprint.slice(0, 12)),
+          esc(r.subcategory),
+          code(r.component),
+          num(r.records),
+          num(r.runs),
+          minute(r.first_seen),
+          minute(r.last_seen),
+          num(r.escalations),
+          num(r.regressions),
+          esc(r.latest_status),
+        ]),
+        numeric: [3, 4, 7, 8],
+        className: 'ledger',
+        shown: 10,
+        what: 'repeated failure',
+      })
     : '<p class="note">No failure was recorded in more than one build.</p>';
   const escalationTable = l.escalations.length
-    ? table({ caption: 'Escalations, oldest first', head: ['Failure', 'Occurrence', 'Escalated to', 'At (UTC)', 'Build'], rows: l.escalations.map((e) => [code(e.failure_id.slice(0, 8)), num(e.occurrence), `${e.level === 'build_owner' ? 'build owner' : 'escalation contact'} ${esc(e.to ?? '(not configured)')}`, minute(e.at), code(e.build_id)]), numeric: [1], className: 'ledger', shown: 10, what: 'escalation' })
+    ? table({
+        caption: 'Escalations, oldest first',
+        head: ['Failure', 'Occurrence', 'Escalated to', 'At (UTC)', 'Build'],
+        rows: l.escalations.map((e) => [
+          code(e.failure_id.slice(0, 8)),
+          num(e.occurrence),
+          `${e.level === 'build_owner' ? 'build owner' : 'escalation contact'} ${esc(e.to ?? '(not configured)')}`,
+          minute(e.at),
+          code(e.build_id),
+        ]),
+        numeric: [1],
+        className: 'ledger',
+        shown: 10,
+        what: 'escalation',
+      })
     : '<p class="note">No escalations.</p>';
-  const mttrTable = table({ caption: 'Time from a failure’s creation to its first resolution, and the SLA (CRITICAL 4 h, HIGH 24 h, MEDIUM 1 week, LOW 30 days)', head: ['Group', 'Failures', 'Resolved', 'Mean', 'Median', 'p90', 'Longest', 'Prevented', 'Open', 'Overdue', 'Within SLA', 'Late'], rows: l.mttr.map((m) => [esc(m.group), num(m.records), num(m.resolved), hours(m.mean_hours), hours(m.median_hours), hours(m.p90_hours), hours(m.max_hours), num(m.prevented), num(m.open), num(m.overdue), num(m.within_sla), num(m.late)]), numeric: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] });
+  const mttrTable = table({
+    caption:
+      'Time from a failure’s creation to its first resolution, and the SLA (CRITICAL 4 h, HIGH 24 h, MEDIUM 1 week, LOW 30 days)',
+    head: [
+      'Group',
+      'Failures',
+      'Resolved',
+      'Mean',
+      'Median',
+      'p90',
+      'Longest',
+      'Prevented',
+      'Open',
+      'Overdue',
+      'Within SLA',
+      'Late',
+    ],
+    rows: l.mttr.map((m) => [
+      esc(m.group),
+      num(m.records),
+      num(m.resolved),
+      hours(m.mean_hours),
+      hours(m.median_hours),
+      hours(m.p90_hours),
+      hours(m.max_hours),
+      num(m.prevented),
+      num(m.open),
+      num(m.overdue),
+      num(m.within_sla),
+      num(m.late),
+    ]),
+    numeric: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+  });
   const preventedTable = l.prevented.length
-    ? table({ caption: 'PREVENTED failures, each verified by a regression scenario detected with its fingerprint and a control that passed', head: ['Failure', 'Category', 'Summary', 'Verified', 'Regression', 'Control'], rows: l.prevented.map((p) => [code(p.failure_id.slice(0, 8)), esc(p.category), esc(p.summary), utc(p.verified_at), `${esc(p.regression)}${p.fingerprint_held ? '' : ' <span class="warn">(fingerprint differs)</span>'}`, esc(p.control)]), shown: 25, what: 'prevented failure' })
+    ? table({
+        caption:
+          'PREVENTED failures, each verified by a regression scenario detected with its fingerprint and a control that passed',
+        head: ['Failure', 'Category', 'Summary', 'Verified', 'Regression', 'Control'],
+        rows: l.prevented.map((p) => [
+          code(p.failure_id.slice(0, 8)),
+          esc(p.category),
+          esc(p.summary),
+          utc(p.verified_at),
+          `${esc(p.regression)}${p.fingerprint_held ? '' : ' <span class="warn">(fingerprint differs)</span>'}`,
+          esc(p.control),
+        ]),
+        shown: 25,
+        what: 'prevented failure',
+      })
     : '<p class="note">No failure is PREVENTED yet: prevention is marked only after its regression and control scenarios verify it (<code>failures prevent</code>).</p>';
   return `${head}
 <p class="lede">The ledger follows each failure after detection: one record per failure and build, grouped across builds by fingerprint, with its owner, SLA, lifecycle and prevention. Read as of ${esc(utc(data.as_of))}.</p>
@@ -245,9 +446,20 @@ function compareSection(c: Comparison, data: ReportData): string {
   const maybeLink = (id: string | null, text: string) => (id !== null && has(id) ? runLink(id, text) : esc(text));
   const failures = (list: Comparison['new_failures'], caption: string) =>
     list.length
-      ? table({ caption, head: ['Failure', 'Severity', 'Scenarios'], rows: list.map((f) => [maybeLink(f.trace_id, f.label), f.severity ? `<span class="badge sev-${f.severity.toLowerCase()}">${f.severity}</span>` : '–', f.scenarios.map(esc).join(', ')]) })
+      ? table({
+          caption,
+          head: ['Failure', 'Severity', 'Scenarios'],
+          rows: list.map((f) => [
+            maybeLink(f.trace_id, f.label),
+            f.severity ? `<span class="badge sev-${f.severity.toLowerCase()}">${f.severity}</span>` : '–',
+            f.scenarios.map(esc).join(', '),
+          ]),
+        })
       : '<p class="note">None.</p>';
-  const list = (items: string[]) => (items.length ? `<ul class="plain">${items.map((s) => `<li><code>${esc(s)}</code></li>`).join('')}</ul>` : '<p class="note">None.</p>');
+  const list = (items: string[]) =>
+    items.length
+      ? `<ul class="plain">${items.map((s) => `<li><code>${esc(s)}</code></li>`).join('')}</ul>`
+      : '<p class="note">None.</p>';
   return `<section id="compare" class="view" aria-labelledby="compare-h">
 <h2 id="compare-h">Compare: build <code>${esc(c.build_id)}</code> against <code>${esc(c.baseline_id)}</code></h2>
 <p class="lede">What changed from the baseline build to this one. Runs are paired by scenario and repeat; failures are told apart ${c.failures_by === 'fingerprint' ? 'by the ledger’s fingerprint' : 'by scenario and detected kind (the ledger holds neither build)'}.</p>
@@ -289,7 +501,23 @@ export function packRuns(rows: readonly RunRow[]): unknown {
   const t0 = rows.length ? rows.reduce((m, r) => (r.started_at < m ? r.started_at : m), rows[0]!.started_at) : null;
   const t0ms = t0 === null ? 0 : Date.parse(t0);
   return {
-    columns: ['trace_id', 'failure_id', 'build', 'scenario', 'subject', 'repeat_index', 'expected', 'detected', 'started_ms', 'duration_ms', 'cascade_depth', 'recovery', 'failure_type', 'message', 'steps'],
+    columns: [
+      'trace_id',
+      'failure_id',
+      'build',
+      'scenario',
+      'subject',
+      'repeat_index',
+      'expected',
+      'detected',
+      'started_ms',
+      'duration_ms',
+      'cascade_depth',
+      'recovery',
+      'failure_type',
+      'message',
+      'steps',
+    ],
     t0,
     builds,
     scenarios,
@@ -298,7 +526,23 @@ export function packRuns(rows: readonly RunRow[]): unknown {
     recoveries: RECOVERY_OUTCOMES,
     failure_types: FAILURE_TYPE_NAMES,
     messages,
-    rows: rows.map((r) => [r.trace_id, r.failure_id, b.get(r.build_id ?? ''), sc.get(r.scenario_id), su.get(r.subject_id), r.repeat_index, o.get(r.expected), o.get(r.detected), Date.parse(r.started_at) - t0ms, r.duration_ms, r.cascade_depth, rc.get(r.recovery), ft.get(r.failure_type), m.get(r.message ?? ''), r.steps]),
+    rows: rows.map((r) => [
+      r.trace_id,
+      r.failure_id,
+      b.get(r.build_id ?? ''),
+      sc.get(r.scenario_id),
+      su.get(r.subject_id),
+      r.repeat_index,
+      o.get(r.expected),
+      o.get(r.detected),
+      Date.parse(r.started_at) - t0ms,
+      r.duration_ms,
+      r.cascade_depth,
+      rc.get(r.recovery),
+      ft.get(r.failure_type),
+      m.get(r.message ?? ''),
+      r.steps,
+    ]),
   };
 }
 
@@ -314,7 +558,10 @@ export function renderReportPage(data: ReportData, options: RenderOptions = {}):
   const charts = { ...overviewCharts(data.overview), ...(data.ledger ? ledgerCharts(data.ledger) : {}) };
   const csp = `default-src 'none'; script-src ${assets.jsHash}; style-src ${assets.cssHash}; img-src data:; base-uri 'none'; form-action 'none'`;
   const scope = data.scope.build_id ? `build <code>${esc(data.scope.build_id)}</code>` : 'all builds';
-  const asOf = data.as_of === null ? '' : ` · as of ${esc(utc(data.as_of))}${data.as_of_source === 'records' ? ' (just after the newest record)' : ''}`;
+  const asOf =
+    data.as_of === null
+      ? ''
+      : ` · as of ${esc(utc(data.as_of))}${data.as_of_source === 'records' ? ' (just after the newest record)' : ''}`;
   const { runs, details, ...rest } = data;
   const meta = { ...rest, limits: REPORT_LIMITS, static_rows: Math.min(staticRows, runs.length) };
   return `<!doctype html>

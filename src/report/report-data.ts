@@ -125,7 +125,14 @@ export interface RecoveryTraceView {
   trace_id: string;
   trigger_type: string;
   final_outcome: string;
-  actions: { sequence: number; action_type: string; target: string; outcome: string; duration_ms: number | null; at_ms: number }[];
+  actions: {
+    sequence: number;
+    action_type: string;
+    target: string;
+    outcome: string;
+    duration_ms: number | null;
+    at_ms: number;
+  }[];
 }
 
 /** A fallback the run took. */
@@ -150,7 +157,18 @@ export interface FailureView {
   timeout: { source: string; deadline_ms: number; elapsed_ms: number } | null;
   error: ErrorView | null;
   validation: { source: string; issues: { path: string; code: string; message: string }[]; more: number } | null;
-  grounding: { flags: { check: string; path: string; claim: string; reason: string; known: string[] | null; known_more: number; expected: string | null }[]; more: number } | null;
+  grounding: {
+    flags: {
+      check: string;
+      path: string;
+      claim: string;
+      reason: string;
+      known: string[] | null;
+      known_more: number;
+      expected: string | null;
+    }[];
+    more: number;
+  } | null;
 }
 
 /** Everything a run's view shows; rendered on demand by the page's script. */
@@ -255,14 +273,75 @@ export interface LedgerView {
   open_by_category_severity: { category: string; severity: string; count: number }[];
   open: LedgerFailureView[];
   open_more: number;
-  trends: { date: string; recorded: number; runs: number; repeats: number; regressions: number; resolved: number; prevented: number; reopened: number; escalations: number; by_severity: Record<string, number> }[];
-  totals: { recorded: number; runs: number; repeats: number; regressions: number; resolved: number; prevented: number; reopened: number; escalations: number };
-  repeats: { fingerprint: string; category: string; subcategory: string; component: string; records: number; runs: number; first_seen: string; last_seen: string; latest_status: string; escalations: number; regressions: number; latest_failure_id: string }[];
-  escalations: { failure_id: string; level: string; to: string | null; at: string; occurrence: number; build_id: string }[];
-  mttr: { group: string; records: number; resolved: number; mean_hours: number | null; median_hours: number | null; p90_hours: number | null; max_hours: number | null; prevented: number; open: number; overdue: number; within_sla: number; late: number }[];
+  trends: {
+    date: string;
+    recorded: number;
+    runs: number;
+    repeats: number;
+    regressions: number;
+    resolved: number;
+    prevented: number;
+    reopened: number;
+    escalations: number;
+    by_severity: Record<string, number>;
+  }[];
+  totals: {
+    recorded: number;
+    runs: number;
+    repeats: number;
+    regressions: number;
+    resolved: number;
+    prevented: number;
+    reopened: number;
+    escalations: number;
+  };
+  repeats: {
+    fingerprint: string;
+    category: string;
+    subcategory: string;
+    component: string;
+    records: number;
+    runs: number;
+    first_seen: string;
+    last_seen: string;
+    latest_status: string;
+    escalations: number;
+    regressions: number;
+    latest_failure_id: string;
+  }[];
+  escalations: {
+    failure_id: string;
+    level: string;
+    to: string | null;
+    at: string;
+    occurrence: number;
+    build_id: string;
+  }[];
+  mttr: {
+    group: string;
+    records: number;
+    resolved: number;
+    mean_hours: number | null;
+    median_hours: number | null;
+    p90_hours: number | null;
+    max_hours: number | null;
+    prevented: number;
+    open: number;
+    overdue: number;
+    within_sla: number;
+    late: number;
+  }[];
   breaches: LedgerFailureView[];
   breaches_more: number;
-  prevented: { failure_id: string; category: string; summary: string; verified_at: string; regression: string; control: string; fingerprint_held: boolean }[];
+  prevented: {
+    failure_id: string;
+    category: string;
+    summary: string;
+    verified_at: string;
+    regression: string;
+    control: string;
+    fingerprint_held: boolean;
+  }[];
   weekly_markdown: string;
   monthly_markdown: string;
 }
@@ -275,11 +354,26 @@ export interface Comparison {
   runs: number;
   scenarios_added: string[];
   scenarios_removed: string[];
-  kind_changed: { scenario_id: string; subject_id: string; repeat_index: number; expected: OutcomeName; baseline: OutcomeName; current: OutcomeName; baseline_trace_id: string; trace_id: string }[];
+  kind_changed: {
+    scenario_id: string;
+    subject_id: string;
+    repeat_index: number;
+    expected: OutcomeName;
+    baseline: OutcomeName;
+    current: OutcomeName;
+    baseline_trace_id: string;
+    trace_id: string;
+  }[];
   /** Failures are told apart by fingerprint when the ledger holds either build, else by scenario and kind. */
   failures_by: 'fingerprint' | 'scenario_and_kind';
   new_failures: { key: string; label: string; severity: string | null; scenarios: string[]; trace_id: string | null }[];
-  failures_gone: { key: string; label: string; severity: string | null; scenarios: string[]; trace_id: string | null }[];
+  failures_gone: {
+    key: string;
+    label: string;
+    severity: string | null;
+    scenarios: string[];
+    trace_id: string | null;
+  }[];
 }
 
 /** Everything a report shows. */

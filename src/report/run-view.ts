@@ -4,7 +4,16 @@ import type { FailureEvent } from '../contracts/failure-event.ts';
 import type { TraceRecord } from '../contracts/trace-record.ts';
 import type { TraceStep } from '../contracts/trace-step.ts';
 import { cascadeDepth, recoveryOutcome, type RunRecords } from '../derive/derive-run-records.ts';
-import type { CascadeNodeView, ErrorView, FailureView, LabelledPreview, RunDetail, RunRow, StepView, TrimmedPreview } from './report-data.ts';
+import type {
+  CascadeNodeView,
+  ErrorView,
+  FailureView,
+  LabelledPreview,
+  RunDetail,
+  RunRow,
+  StepView,
+  TrimmedPreview,
+} from './report-data.ts';
 
 /**
  * What the report keeps of a run, and how much. A record keeps previews of up to 2,048
@@ -55,7 +64,16 @@ function errorView(e: ErrorInfo): ErrorView {
     if (frames.length > kept.length) kept.push(`… ${frames.length - kept.length} more frames`);
     stack = kept.length > 0 ? kept.join('\n') : null;
   }
-  return { class: e.class, name: e.name, message: clip(e.message, REPORT_LIMITS.errorMessageChars), code: e.code, status: e.status, thrown: e.thrown, cause: e.cause ? { class: e.cause.class, message: clip(e.cause.message, REPORT_LIMITS.errorMessageChars) } : null, stack };
+  return {
+    class: e.class,
+    name: e.name,
+    message: clip(e.message, REPORT_LIMITS.errorMessageChars),
+    code: e.code,
+    status: e.status,
+    thrown: e.thrown,
+    cause: e.cause ? { class: e.cause.class, message: clip(e.cause.message, REPORT_LIMITS.errorMessageChars) } : null,
+    stack,
+  };
 }
 
 function offsetMs(from: string, at: string): number {
@@ -80,7 +98,15 @@ function stepView(trace: TraceRecord, step: TraceStep): StepView {
   if (step.error) base.error = errorView(step.error);
   switch (step.type) {
     case 'model_call': {
-      const parts = [step.api, step.model ?? trace.model.name, step.stream ? 'stream' : null, step.http_status === null ? null : `HTTP ${step.http_status}`, step.finish_reason, step.tool_calls.length ? `asked for ${step.tool_calls.map((c) => c.name).join(', ')}` : null, step.usage ? `${step.usage.input_tokens}+${step.usage.output_tokens} tokens` : null];
+      const parts = [
+        step.api,
+        step.model ?? trace.model.name,
+        step.stream ? 'stream' : null,
+        step.http_status === null ? null : `HTTP ${step.http_status}`,
+        step.finish_reason,
+        step.tool_calls.length ? `asked for ${step.tool_calls.map((c) => c.name).join(', ')}` : null,
+        step.usage ? `${step.usage.input_tokens}+${step.usage.output_tokens} tokens` : null,
+      ];
       const previews = [labelled('request', step.request)];
       if (step.response) previews.push(labelled('response', step.response));
       return { ...base, summary: parts.filter((p) => p !== null).join(' · '), previews };
@@ -88,21 +114,56 @@ function stepView(trace: TraceRecord, step: TraceStep): StepView {
     case 'tool_call': {
       const previews = [labelled('arguments', step.arguments)];
       if (step.result) previews.push(labelled('result', step.result));
-      return { ...base, summary: `${step.tool}${step.declared ? '' : ' (never declared)'}${step.call_id ? ` · call ${step.call_id}` : ''}`, previews };
+      return {
+        ...base,
+        summary: `${step.tool}${step.declared ? '' : ' (never declared)'}${step.call_id ? ` · call ${step.call_id}` : ''}`,
+        previews,
+      };
     }
     case 'check': {
-      const previews = step.detail ? [{ label: 'detail', type: 'string', text: clip(step.detail, max), bytes: Buffer.byteLength(step.detail), cut: step.detail.length > max }] : [];
+      const previews = step.detail
+        ? [
+            {
+              label: 'detail',
+              type: 'string',
+              text: clip(step.detail, max),
+              bytes: Buffer.byteLength(step.detail),
+              cut: step.detail.length > max,
+            },
+          ]
+        : [];
       return { ...base, summary: `${step.check} ${step.passed ? 'passed' : 'failed'}`, previews };
     }
     case 'recovery': {
-      const metadata = Object.fromEntries(Object.entries(step.metadata).map(([k, v]) => [k, typeof v === 'string' ? clip(v, REPORT_LIMITS.metadataChars) : v]));
-      const trigger = step.trigger.step_index !== null ? `step ${step.trigger.step_index}${step.trigger.message ? `: ${clip(step.trigger.message, 200)}` : ''}` : step.trigger.message ? clip(step.trigger.message, 200) : null;
-      const fallback = step.fallback ? `${step.fallback.type} ${step.fallback.id}${step.fallback.name ? ` (${step.fallback.name})` : ''}, confidence ${step.fallback.confidence_impact ?? 'unknown'}` : null;
+      const metadata = Object.fromEntries(
+        Object.entries(step.metadata).map(([k, v]) => [
+          k,
+          typeof v === 'string' ? clip(v, REPORT_LIMITS.metadataChars) : v,
+        ]),
+      );
+      const trigger =
+        step.trigger.step_index !== null
+          ? `step ${step.trigger.step_index}${step.trigger.message ? `: ${clip(step.trigger.message, 200)}` : ''}`
+          : step.trigger.message
+            ? clip(step.trigger.message, 200)
+            : null;
+      const fallback = step.fallback
+        ? `${step.fallback.type} ${step.fallback.id}${step.fallback.name ? ` (${step.fallback.name})` : ''}, confidence ${step.fallback.confidence_impact ?? 'unknown'}`
+        : null;
       return {
         ...base,
         summary: `${step.action} ${step.target} → ${step.outcome ?? 'unfinished'}`,
         previews: [],
-        recovery: { action: step.action, target: step.target, outcome: step.outcome, episode: step.episode, trigger, inner_steps: step.inner_steps, fallback, metadata },
+        recovery: {
+          action: step.action,
+          target: step.target,
+          outcome: step.outcome,
+          episode: step.episode,
+          trigger,
+          inner_steps: step.inner_steps,
+          fallback,
+          metadata,
+        },
       };
     }
   }
@@ -126,14 +187,24 @@ function failureView(f: FailureEvent): FailureView {
   };
   switch (f.kind) {
     case 'timeout':
-      view.timeout = { source: f.timeout.source, deadline_ms: f.timeout.deadline_ms, elapsed_ms: roundMs(f.timeout.elapsed_ms) };
+      view.timeout = {
+        source: f.timeout.source,
+        deadline_ms: f.timeout.deadline_ms,
+        elapsed_ms: roundMs(f.timeout.elapsed_ms),
+      };
       view.error = f.error ? errorView(f.error) : null;
       break;
     case 'exception':
       view.error = errorView(f.error);
       break;
     case 'validation_error':
-      view.validation = { source: f.validation.source, issues: f.validation.issues.slice(0, n).map((i) => ({ path: i.path, code: i.code, message: clip(i.message, 300) })), more: Math.max(0, f.validation.issues.length - n) };
+      view.validation = {
+        source: f.validation.source,
+        issues: f.validation.issues
+          .slice(0, n)
+          .map((i) => ({ path: i.path, code: i.code, message: clip(i.message, 300) })),
+        more: Math.max(0, f.validation.issues.length - n),
+      };
       view.error = f.error ? errorView(f.error) : null;
       break;
     case 'hallucination_flag':
@@ -156,7 +227,8 @@ function failureView(f: FailureEvent): FailureView {
 
 /** Where a cascade ref points, in words: a step of the run, the run itself, or the ref as it is. */
 function whereOf(trace: TraceRecord, ref: string): { where: string; step_index: number | null } {
-  const step = trace.steps.find((s) => s.span_id === ref) ?? trace.steps.find((s) => ref === `${trace.trace_id}#step-${s.index}`);
+  const step =
+    trace.steps.find((s) => s.span_id === ref) ?? trace.steps.find((s) => ref === `${trace.trace_id}#step-${s.index}`);
   if (step) return { where: `step ${step.index}: ${step.name}`, step_index: step.index };
   if (ref === trace.otel.span_id) return { where: `the run: invoke_agent ${trace.subject_id}`, step_index: null };
   return { where: ref, step_index: null };
@@ -212,23 +284,40 @@ export function runDetail(trace: TraceRecord, related: RunRecords, derived: bool
       trace_id: t.trace_id,
       primary_type: t.primary_type,
       component: t.component,
-      nodes: t.cascade.map((e): CascadeNodeView => ({
-        parent: parentIndex(t.cascade, e.parent_failure_id),
-        own: e.failure_id === trace.failure_id,
-        hop: e.propagation_hop,
-        failure_type: e.failure_type,
-        ...whereOf(trace, e.ref),
-        at_ms: offsetMs(trace.started_at, e.timestamp),
-        message: e.message === null ? null : clip(e.message, REPORT_LIMITS.errorMessageChars),
-      })),
+      nodes: t.cascade.map(
+        (e): CascadeNodeView => ({
+          parent: parentIndex(t.cascade, e.parent_failure_id),
+          own: e.failure_id === trace.failure_id,
+          hop: e.propagation_hop,
+          failure_type: e.failure_type,
+          ...whereOf(trace, e.ref),
+          at_ms: offsetMs(trace.started_at, e.timestamp),
+          message: e.message === null ? null : clip(e.message, REPORT_LIMITS.errorMessageChars),
+        }),
+      ),
     })),
     recovery_traces: related.recovery_traces.map((t) => ({
       trace_id: t.trace_id,
       trigger_type: t.trigger_type,
       final_outcome: t.final_outcome,
-      actions: t.actions.map((a) => ({ sequence: a.sequence, action_type: a.action_type, target: a.target_ref, outcome: a.outcome, duration_ms: a.duration_ms === null ? null : roundMs(a.duration_ms), at_ms: offsetMs(trace.started_at, a.timestamp) })),
+      actions: t.actions.map((a) => ({
+        sequence: a.sequence,
+        action_type: a.action_type,
+        target: a.target_ref,
+        outcome: a.outcome,
+        duration_ms: a.duration_ms === null ? null : roundMs(a.duration_ms),
+        at_ms: offsetMs(trace.started_at, a.timestamp),
+      })),
     })),
-    fallbacks: related.fallback_records.map((f) => ({ fallback_id: f.fallback_id, fallback_type: f.fallback_type, path: f.fallback_path_id, name: f.fallback_path_name, primary: f.primary_path_ref, outcome: f.outcome_status, confidence_impact: f.confidence_impact })),
+    fallbacks: related.fallback_records.map((f) => ({
+      fallback_id: f.fallback_id,
+      fallback_type: f.fallback_type,
+      path: f.fallback_path_id,
+      name: f.fallback_path_name,
+      primary: f.primary_path_ref,
+      outcome: f.outcome_status,
+      confidence_impact: f.confidence_impact,
+    })),
   };
   if (derived) detail.derived = true;
   return detail;

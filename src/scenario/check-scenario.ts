@@ -18,7 +18,14 @@ const outputSchemas = new WeakMap<Subject<any, any>, Record<string, unknown>>();
 /** The JSON Schema of a subject's output, computed once per subject. */
 function outputSchemaOf(subject: Subject<any, any>): Record<string, unknown> {
   let schema = outputSchemas.get(subject);
-  if (!schema) outputSchemas.set(subject, (schema = z.toJSONSchema(subject.outputSchema, { io: 'output', unrepresentable: 'any' }) as Record<string, unknown>));
+  if (!schema)
+    outputSchemas.set(
+      subject,
+      (schema = z.toJSONSchema(subject.outputSchema, { io: 'output', unrepresentable: 'any' }) as Record<
+        string,
+        unknown
+      >),
+    );
   return schema;
 }
 
@@ -33,7 +40,11 @@ export function checkScenario(scenario: Scenario, subject: Subject<any, any>): S
   const problems: StaticProblem[] = [];
   const input = subject.inputSchema.safeParse(scenario.input);
   if (!input.success) {
-    for (const issue of input.error.issues) problems.push({ path: ['input', ...(issue.path as (string | number)[])], message: `${issue.message} (checked against ${subject.id}'s input schema)` });
+    for (const issue of input.error.issues)
+      problems.push({
+        path: ['input', ...(issue.path as (string | number)[])],
+        message: `${issue.message} (checked against ${subject.id}'s input schema)`,
+      });
   }
   problems.push(...checkTools(scenario, subject), ...checkGrounding(scenario, subject), ...checkScript(scenario));
   return problems;
@@ -45,13 +56,24 @@ function checkTools(scenario: Scenario, subject: Subject<any, any>): StaticProbl
   const replies = expand(scenario.model.replies);
   for (const [tool, fixtures] of Object.entries(scenario.tools)) {
     if (!declared.includes(tool)) {
-      problems.push({ path: ['tools', tool], message: `${subject.id} declares no tool "${tool}". Available tools: ${declared.join(', ') || '(none)'}` });
+      problems.push({
+        path: ['tools', tool],
+        message: `${subject.id} declares no tool "${tool}". Available tools: ${declared.join(', ') || '(none)'}`,
+      });
       continue;
     }
     if ((subject.toolsCalledBy ?? 'model') !== 'model') continue;
     const calls = replies.reduce((n, r) => n + (r.tool_calls ?? []).filter((c) => c.name === tool).length, 0);
-    if (calls === 0) problems.push({ path: ['tools', tool], message: `no reply in model.replies asks for "${tool}", so ${subject.id} never calls it and these fixtures are never used: add a reply with "tool_calls": [{"name": "${tool}", ...}] or remove them` });
-    else if (fixtures.length > calls) problems.push({ path: ['tools', tool, calls], message: `${fixtures.length} fixtures, but model.replies asks for "${tool}" only ${calls} time${calls === 1 ? '' : 's'}: fixtures past the ${ordinal(calls)} are never used; remove them or add tool calls` });
+    if (calls === 0)
+      problems.push({
+        path: ['tools', tool],
+        message: `no reply in model.replies asks for "${tool}", so ${subject.id} never calls it and these fixtures are never used: add a reply with "tool_calls": [{"name": "${tool}", ...}] or remove them`,
+      });
+    else if (fixtures.length > calls)
+      problems.push({
+        path: ['tools', tool, calls],
+        message: `${fixtures.length} fixtures, but model.replies asks for "${tool}" only ${calls} time${calls === 1 ? '' : 's'}: fixtures past the ${ordinal(calls)} are never used; remove them or add tool calls`,
+      });
   }
   return problems;
 }
@@ -71,18 +93,29 @@ function checkGrounding(scenario: Scenario, subject: Subject<any, any>): StaticP
     const inputPath = (path: string, where: (string | number)[]) => {
       const tokens = parse(path, where);
       if (tokens && selectPath(scenario.input, tokens).length === 0) {
-        problems.push({ path: where, message: `"${path}" selects nothing in this scenario's input (${describeKeys(scenario.input)}), so the check would have nothing to compare with: fix the path or the input` });
+        problems.push({
+          path: where,
+          message: `"${path}" selects nothing in this scenario's input (${describeKeys(scenario.input)}), so the check would have nothing to compare with: fix the path or the input`,
+        });
       }
     };
     if (check.check === 'cited_ids_exist') inputPath(check.context_path, at('context_path'));
-    if (check.check === 'numbers_in_sources' || check.check === 'quotes_in_sources') check.source_paths.forEach((p, j) => inputPath(p, at('source_paths', j)));
+    if (check.check === 'numbers_in_sources' || check.check === 'quotes_in_sources')
+      check.source_paths.forEach((p, j) => inputPath(p, at('source_paths', j)));
     if (check.check === 'numbers_in_sources' && check.source_paths.length === 0 && !check.tool_results) {
-      problems.push({ path: at('source_paths'), message: 'no sources: give source_paths into the input, or set "tool_results": true' });
+      problems.push({
+        path: at('source_paths'),
+        message: 'no sources: give source_paths into the input, or set "tool_results": true',
+      });
     }
     if (check.output_path !== undefined) {
       const tokens = parse(check.output_path, at('output_path'));
       const fits = tokens && pathInSchema(tokens, outputSchemaOf(subject));
-      if (fits && !fits.ok) problems.push({ path: at('output_path'), message: `"${check.output_path}" can select nothing in any output of ${subject.id} (${fits.reason}): fix the path` });
+      if (fits && !fits.ok)
+        problems.push({
+          path: at('output_path'),
+          message: `"${check.output_path}" can select nothing in any output of ${subject.id} (${fits.reason}): fix the path`,
+        });
     }
   });
   return problems;
@@ -99,12 +132,19 @@ function checkScript(scenario: Scenario): StaticProblem[] {
     const attempts = retries + 1;
     if (trailing % attempts !== 0) {
       const missing = attempts - (trailing % attempts);
-      problems.push({ path: ['model', 'replies'], message: `the script ends with ${trailing} repl${trailing === 1 ? 'y' : 'ies'} the openai client retries (client.max_retries is ${retries}), so it will ask for ${missing} more: add ${missing} repl${missing === 1 ? 'y' : 'ies'} (or lower client.max_retries)` });
+      problems.push({
+        path: ['model', 'replies'],
+        message: `the script ends with ${trailing} repl${trailing === 1 ? 'y' : 'ies'} the openai client retries (client.max_retries is ${retries}), so it will ask for ${missing} more: add ${missing} repl${missing === 1 ? 'y' : 'ies'} (or lower client.max_retries)`,
+      });
     }
   }
   const last = replies.at(-1);
   if (scenario.expected === null && last && !last.fault && (last.tool_calls?.length ?? 0) > 0) {
-    problems.push({ path: ['model', 'replies', scenario.model.replies.length - 1], message: 'this control must pass, but the last reply asks for tools, so the subject will ask the model again after running them and find no reply: add the reply that answers' });
+    problems.push({
+      path: ['model', 'replies', scenario.model.replies.length - 1],
+      message:
+        'this control must pass, but the last reply asks for tools, so the subject will ask the model again after running them and find no reply: add the reply that answers',
+    });
   }
   return problems;
 }
@@ -119,7 +159,8 @@ function expand(replies: readonly ScriptedReply[]): ScriptedReply[] {
 }
 
 function describeKeys(value: unknown): string {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `the input is ${Array.isArray(value) ? 'an array' : typeof value}`;
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return `the input is ${Array.isArray(value) ? 'an array' : typeof value}`;
   return `its keys are ${Object.keys(value).join(', ') || '(none)'}`;
 }
 

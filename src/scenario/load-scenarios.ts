@@ -28,19 +28,40 @@ export interface LoadScenariosOptions {
  * together, and nothing is returned unless the whole set is valid. Given a SubjectCatalog, only
  * the selected scenarios' subjects are imported.
  */
-export async function loadScenarios(dir: string, subjects: ReadonlyMap<string, Subject> | SubjectCatalog, options: LoadScenariosOptions = {}): Promise<LoadedScenario[]> {
+export async function loadScenarios(
+  dir: string,
+  subjects: ReadonlyMap<string, Subject> | SubjectCatalog,
+  options: LoadScenariosOptions = {},
+): Promise<LoadedScenario[]> {
   let entries: { name: string; isFile: boolean }[];
   try {
-    entries = (await readdir(dir, { withFileTypes: true })).map((e) => ({ name: e.name, isFile: e.isFile() })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    entries = (await readdir(dir, { withFileTypes: true }))
+      .map((e) => ({ name: e.name, isFile: e.isFile() }))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   } catch (error) {
-    throw new ScenarioSetError({ problems: [{ file: dir, path: '', message: `cannot read the scenario folder (${errorText(error)}); pass --scenarios DIR` }] });
+    throw new ScenarioSetError({
+      problems: [
+        { file: dir, path: '', message: `cannot read the scenario folder (${errorText(error)}); pass --scenarios DIR` },
+      ],
+    });
   }
   const problems: ScenarioProblem[] = [];
   for (const entry of entries.filter((e) => !e.isFile || !isScenarioFile(e.name))) {
-    problems.push({ file: path.join(dir, entry.name), path: '', message: entry.isFile ? `not a scenario file: scenario files end in ${SCENARIO_EXTENSIONS.join(', ')}; rename it or move it out of ${dir}` : `a folder: scenario files must sit directly in ${dir}; move its files up or out` });
+    problems.push({
+      file: path.join(dir, entry.name),
+      path: '',
+      message: entry.isFile
+        ? `not a scenario file: scenario files end in ${SCENARIO_EXTENSIONS.join(', ')}; rename it or move it out of ${dir}`
+        : `a folder: scenario files must sit directly in ${dir}; move its files up or out`,
+    });
   }
   const names = entries.filter((e) => e.isFile && isScenarioFile(e.name)).map((e) => e.name);
-  if (names.length === 0 && problems.length === 0) throw new ScenarioSetError({ problems: [{ file: dir, path: '', message: `no scenario files (${SCENARIO_EXTENSIONS.join(', ')}) in this folder` }] });
+  if (names.length === 0 && problems.length === 0)
+    throw new ScenarioSetError({
+      problems: [
+        { file: dir, path: '', message: `no scenario files (${SCENARIO_EXTENSIONS.join(', ')}) in this folder` },
+      ],
+    });
   const known = subjects instanceof SubjectCatalog ? subjects.ids : [...subjects.keys()];
   const read: ReadScenario[] = [];
   const seen = new Map<string, string>();
@@ -76,7 +97,12 @@ export async function loadScenarios(dir: string, subjects: ReadonlyMap<string, S
 }
 
 /** Parses and checks one scenario file's text; problems are appended, and null returned when it is unusable. */
-export function parseScenario(file: string, text: string, subjects: ReadonlyMap<string, Subject>, problems: ScenarioProblem[]): Scenario | null {
+export function parseScenario(
+  file: string,
+  text: string,
+  subjects: ReadonlyMap<string, Subject>,
+  problems: ScenarioProblem[],
+): Scenario | null {
   const one = readScenario(file, text, [...subjects.keys()], problems);
   if (!one) return null;
   const subject = subjects.get(one.scenario.subject);
@@ -91,7 +117,12 @@ interface ReadScenario {
 }
 
 /** Syntax, the contract and a known subject: what is checked without importing the subject. */
-function readScenario(file: string, text: string, subjectIds: readonly string[], problems: ScenarioProblem[]): ReadScenario | null {
+function readScenario(
+  file: string,
+  text: string,
+  subjectIds: readonly string[],
+  problems: ScenarioProblem[],
+): ReadScenario | null {
   const parsedFile = parseScenarioFile(file, text);
   if (parsedFile.errors.length > 0) {
     for (const error of parsedFile.errors) problems.push({ file, path: '', line: error.line, message: error.message });
@@ -99,21 +130,39 @@ function readScenario(file: string, text: string, subjectIds: readonly string[],
   }
   const parsed = Scenario.safeParse(parsedFile.value);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push({ file, path: formatPath(issue.path), line: parsedFile.lineOf(issue.path), message: describeIssue(issue) });
+    for (const issue of parsed.error.issues)
+      problems.push({
+        file,
+        path: formatPath(issue.path),
+        line: parsedFile.lineOf(issue.path),
+        message: describeIssue(issue),
+      });
     return null;
   }
   const scenario = parsed.data;
   if (!subjectIds.includes(scenario.subject)) {
-    problems.push({ file, path: 'subject', line: parsedFile.lineOf(['subject']), message: `unknown subject "${scenario.subject}". Available subjects: ${subjectIds.join(', ')}` });
+    problems.push({
+      file,
+      path: 'subject',
+      line: parsedFile.lineOf(['subject']),
+      message: `unknown subject "${scenario.subject}". Available subjects: ${subjectIds.join(', ')}`,
+    });
   }
   return { file, scenario, lineOf: parsedFile.lineOf };
 }
 
 function checkAgainstSubject(one: ReadScenario, subject: Subject, problems: ScenarioProblem[]): void {
-  for (const problem of checkScenario(one.scenario, subject)) problems.push({ file: one.file, path: formatPath(problem.path), line: one.lineOf(problem.path), message: problem.message });
+  for (const problem of checkScenario(one.scenario, subject))
+    problems.push({
+      file: one.file,
+      path: formatPath(problem.path),
+      line: one.lineOf(problem.path),
+      message: problem.message,
+    });
 }
 
 function describeIssue(issue: { code: string; message: string; keys?: string[]; values?: unknown[] }): string {
-  if (issue.code === 'unrecognized_keys' && issue.keys) return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}: remove or rename (see schemas/scenario.schema.json)`;
+  if (issue.code === 'unrecognized_keys' && issue.keys)
+    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}: remove or rename (see schemas/scenario.schema.json)`;
   return issue.message;
 }

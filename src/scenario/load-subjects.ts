@@ -28,7 +28,10 @@ export class SubjectCatalog {
 
   static async open(dir: string): Promise<SubjectCatalog> {
     const names = (await readdir(dir)).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();
-    return new SubjectCatalog(dir, names.map((f) => f.slice(0, -'.ts'.length)));
+    return new SubjectCatalog(
+      dir,
+      names.map((f) => f.slice(0, -'.ts'.length)),
+    );
   }
 
   /** Imports the named subjects (all when none are named) and checks each file's default export. */
@@ -41,12 +44,27 @@ export class SubjectCatalog {
       const where = path.join(this.dir, `${id}.ts`);
       const mod = (await import(pathToFileURL(path.resolve(where)).href)) as { default?: Partial<Subject> };
       const subject = mod.default;
-      if (!subject || typeof subject.id !== 'string' || typeof subject.run !== 'function' || !subject.inputSchema || !subject.outputSchema) {
-        problems.push({ file: where, path: 'default export', message: 'expected a subject: export default defineSubject({ id, description, inputSchema, outputSchema, run })' });
+      if (
+        !subject ||
+        typeof subject.id !== 'string' ||
+        typeof subject.run !== 'function' ||
+        !subject.inputSchema ||
+        !subject.outputSchema
+      ) {
+        problems.push({
+          file: where,
+          path: 'default export',
+          message:
+            'expected a subject: export default defineSubject({ id, description, inputSchema, outputSchema, run })',
+        });
         continue;
       }
       if (subject.id !== id) {
-        problems.push({ file: where, path: 'id', message: `the subject's id "${subject.id}" is not its file's name: rename the file to ${subject.id}.ts or the id to "${id}"` });
+        problems.push({
+          file: where,
+          path: 'id',
+          message: `the subject's id "${subject.id}" is not its file's name: rename the file to ${subject.id}.ts or the id to "${id}"`,
+        });
         continue;
       }
       subjects.set(subject.id, subject as Subject);

@@ -45,12 +45,23 @@ export function parseScenarioFile(name: string, text: string): ScenarioFile {
     } catch (error) {
       const offset = jsonErrorOffset(text, (error as Error).message);
       const line = offset === null ? null : lineAt(text, offset);
-      return { value: undefined, errors: [{ line, message: `not valid JSON: ${(error as Error).message.replace(/\s+/g, ' ')}` }], lineOf };
+      return {
+        value: undefined,
+        errors: [{ line, message: `not valid JSON: ${(error as Error).message.replace(/\s+/g, ' ')}` }],
+        lineOf,
+      };
     }
   }
   const { doc, lines } = yaml();
   if (doc.errors.length > 0) {
-    return { value: undefined, errors: doc.errors.map((e) => ({ line: lines.linePos(e.pos[0]).line, message: `not valid YAML: ${e.message.split('\n', 1)[0]} (${e.code})` })), lineOf };
+    return {
+      value: undefined,
+      errors: doc.errors.map((e) => ({
+        line: lines.linePos(e.pos[0]).line,
+        message: `not valid YAML: ${e.message.split('\n', 1)[0]} (${e.code})`,
+      })),
+      lineOf,
+    };
   }
   return { value: doc.toJS({ maxAliasCount: 100 }), errors: [], lineOf };
 }

@@ -9,7 +9,9 @@ export function waitsOnPurpose(scenario: Scenario): boolean {
   return (
     scenario.deadline_ms < 5000 ||
     scenario.isolation === 'worker' ||
-    scenario.model.replies.some((r) => r.fault?.hang || r.fault?.delay_ms || r.fault?.endless || r.fault?.retry_after_ms !== undefined) ||
+    scenario.model.replies.some(
+      (r) => r.fault?.hang || r.fault?.delay_ms || r.fault?.endless || r.fault?.retry_after_ms !== undefined,
+    ) ||
     Object.values(scenario.tools).some((fixtures) => fixtures.some((f) => f.hang || f.delay_ms || f.busy_ms))
   );
 }

@@ -13,7 +13,9 @@ export function parseShard(text: string): Shard {
   const index = match ? Number(match[1]) : NaN;
   const count = match ? Number(match[2]) : NaN;
   if (!match || count < 1 || index < 1 || index > count || count > 10_000) {
-    throw new UsageError({ message: `--shard must be i/n with 1 <= i <= n <= 10000 (the i-th of n shards, 1-based), got "${text}"` });
+    throw new UsageError({
+      message: `--shard must be i/n with 1 <= i <= n <= 10000 (the i-th of n shards, 1-based), got "${text}"`,
+    });
   }
   return { index, count };
 }

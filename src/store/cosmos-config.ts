@@ -23,14 +23,18 @@ const REQUIRED = ['COSMOS_ENDPOINT', 'COSMOS_DATABASE', 'COSMOS_CONTAINER_TRACES
 export function cosmosConfigFromEnv(env: NodeJS.ProcessEnv): CosmosConfig {
   const missing = REQUIRED.filter((name) => !env[name]);
   if (missing.length > 0) {
-    throw new ConfigError({ message: `--store cosmos needs ${missing.join(', ')} in the environment (see .env.example); COSMOS_KEY is optional (without it, Microsoft Entra ID is used)` });
+    throw new ConfigError({
+      message: `--store cosmos needs ${missing.join(', ')} in the environment (see .env.example); COSMOS_KEY is optional (without it, Microsoft Entra ID is used)`,
+    });
   }
   const endpoint = env.COSMOS_ENDPOINT!;
   let url: URL;
   try {
     url = new URL(endpoint);
   } catch {
-    throw new ConfigError({ message: `COSMOS_ENDPOINT "${endpoint}" is not a URL; expected e.g. https://<account>.documents.azure.com:443/` });
+    throw new ConfigError({
+      message: `COSMOS_ENDPOINT "${endpoint}" is not a URL; expected e.g. https://<account>.documents.azure.com:443/`,
+    });
   }
   const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
   return {
@@ -39,7 +43,9 @@ export function cosmosConfigFromEnv(env: NodeJS.ProcessEnv): CosmosConfig {
     database: env.COSMOS_DATABASE!,
     container: env.COSMOS_CONTAINER_TRACES!,
     caCertPath: env.COSMOS_CA_CERT || undefined,
-    endpointDiscovery: env.COSMOS_ENDPOINT_DISCOVERY ? parseBool(env.COSMOS_ENDPOINT_DISCOVERY, 'COSMOS_ENDPOINT_DISCOVERY') : !loopback,
+    endpointDiscovery: env.COSMOS_ENDPOINT_DISCOVERY
+      ? parseBool(env.COSMOS_ENDPOINT_DISCOVERY, 'COSMOS_ENDPOINT_DISCOVERY')
+      : !loopback,
     maxRetries: parseCount(env.COSMOS_MAX_RETRIES, 'COSMOS_MAX_RETRIES', 9),
     maxWaitSeconds: parseCount(env.COSMOS_MAX_RETRY_WAIT_SECONDS, 'COSMOS_MAX_RETRY_WAIT_SECONDS', 30),
   };

@@ -1,7 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { Agent } from 'node:https';
 import pLimit from 'p-limit';
-import { BulkOperationType, type Container, CosmosClient, type CosmosClientOptions, type JSONObject, type OperationInput, type SqlParameter } from '@azure/cosmos';
+import {
+  BulkOperationType,
+  type Container,
+  CosmosClient,
+  type CosmosClientOptions,
+  type JSONObject,
+  type OperationInput,
+  type SqlParameter,
+} from '@azure/cosmos';
 import { type LabRecord, recordMeta, type RecordType } from '../contracts/lab-record.ts';
 import { ConfigError } from '../errors/config-error.ts';
 import { StoreError } from '../errors/store-error.ts';
@@ -9,7 +17,14 @@ import { type RetryPolicy, retrying } from '../internal/retry.ts';
 import { errorText } from '../internal/to-error.ts';
 import type { CosmosConfig } from './cosmos-config.ts';
 import { readRecord } from './read-record.ts';
-import { DEFAULT_PAGE_SIZE, type PutOutcome, type QueryResult, type TracePage, type TraceQuery, type TraceStore } from './trace-store.ts';
+import {
+  DEFAULT_PAGE_SIZE,
+  type PutOutcome,
+  type QueryResult,
+  type TracePage,
+  type TraceQuery,
+  type TraceStore,
+} from './trace-store.ts';
 
 /**
  * The document a record is stored as: the partition key and query fields beside the record,
@@ -69,12 +84,23 @@ export class CosmosStore implements TraceStore {
         id: config.container,
         partitionKey: { paths: ['/failure_id'] },
         // Queries order by started_at then id across partitions, which needs this composite index.
-        indexingPolicy: { compositeIndexes: [[{ path: '/started_at', order: 'ascending' }, { path: '/id', order: 'ascending' }]] },
+        indexingPolicy: {
+          compositeIndexes: [
+            [
+              { path: '/started_at', order: 'ascending' },
+              { path: '/id', order: 'ascending' },
+            ],
+          ],
+        },
       });
       return new CosmosStore(client, container);
     } catch (error) {
       client.dispose();
-      throw new StoreError({ store: 'cosmos', message: `cannot open database "${config.database}", container "${config.container}" at ${config.endpoint}: ${errorText(error)}`, cause: error });
+      throw new StoreError({
+        store: 'cosmos',
+        message: `cannot open database "${config.database}", container "${config.container}" at ${config.endpoint}: ${errorText(error)}`,
+        cause: error,
+      });
     }
   }
 
@@ -85,7 +111,12 @@ export class CosmosStore implements TraceStore {
     try {
       await retryingCosmos(() => this.#container.items.upsert(toDocument(record)));
     } catch (error) {
-      throw new StoreError({ store: this.name, recordKey: key, message: `upsert failed: ${errorText(error)}`, cause: error });
+      throw new StoreError({
+        store: this.name,
+        recordKey: key,
+        message: `upsert failed: ${errorText(error)}`,
+        cause: error,
+      });
     }
   }
 
@@ -105,19 +136,31 @@ export class CosmosStore implements TraceStore {
     }
     if (pending.length <= POINT_WRITES_UP_TO) {
       const limit = pLimit(POINT_WRITE_CONCURRENCY);
-      await Promise.all(pending.map((doc) => limit(async () => {
-        try {
-          await retryingCosmos(() => this.#container.items.upsert(doc));
-          outcomes.set(doc.id, { key: doc.id, stored: true });
-        } catch (error) {
-          outcomes.set(doc.id, { key: doc.id, stored: false, error: `upsert failed with ${statusOf(error) ?? 'no answer'}: ${errorText(error)}` });
-        }
-      })));
+      await Promise.all(
+        pending.map((doc) =>
+          limit(async () => {
+            try {
+              await retryingCosmos(() => this.#container.items.upsert(doc));
+              outcomes.set(doc.id, { key: doc.id, stored: true });
+            } catch (error) {
+              outcomes.set(doc.id, {
+                key: doc.id,
+                stored: false,
+                error: `upsert failed with ${statusOf(error) ?? 'no answer'}: ${errorText(error)}`,
+              });
+            }
+          }),
+        ),
+      );
       return records.map((r) => outcomes.get(recordMeta(r).key)!);
     }
     // Each attempt sends what is still pending; documents that failed for good are settled at once.
     const attempt = async () => {
-      const operations: OperationInput[] = pending.map((doc) => ({ operationType: BulkOperationType.Upsert, resourceBody: doc as unknown as JSONObject, partitionKey: doc.failure_id }));
+      const operations: OperationInput[] = pending.map((doc) => ({
+        operationType: BulkOperationType.Upsert,
+        resourceBody: doc as unknown as JSONObject,
+        partitionKey: doc.failure_id,
+      }));
       let results;
       try {
         results = await this.#container.items.executeBulkOperations(operations);
@@ -128,8 +171,10 @@ export class CosmosStore implements TraceStore {
       let waitMs: number | undefined;
       results.forEach((result, i) => {
         const doc = pending[i]!;
-        const status = result && 'response' in result && result.response ? result.response.statusCode : statusOf(result?.error);
-        if (status !== undefined && status >= 200 && status < 300) return void outcomes.set(doc.id, { key: doc.id, stored: true });
+        const status =
+          result && 'response' in result && result.response ? result.response.statusCode : statusOf(result?.error);
+        if (status !== undefined && status >= 200 && status < 300)
+          return void outcomes.set(doc.id, { key: doc.id, stored: true });
         const error = `upsert failed with ${status ?? 'no answer'}: ${operationError(result?.error)}`;
         if (status === undefined || TRANSIENT.has(status)) {
           retry.push(doc);
@@ -138,7 +183,8 @@ export class CosmosStore implements TraceStore {
         } else outcomes.set(doc.id, { key: doc.id, stored: false, error });
       });
       pending = retry;
-      if (pending.length > 0) throw Object.assign(new Error(`${pending.length} documents failed transiently`), { retryAfterInMs: waitMs });
+      if (pending.length > 0)
+        throw Object.assign(new Error(`${pending.length} documents failed transiently`), { retryAfterInMs: waitMs });
     };
     // Past the last attempt, what is still pending keeps the outcome of its last failure.
     if (pending.length > 0) await retrying(attempt, { ...COSMOS_RETRY, retryable: () => true }).catch(() => {});
@@ -152,13 +198,20 @@ export class CosmosStore implements TraceStore {
       ({ resource } = await retryingCosmos(() => this.#container.item(key, key).read<TraceDocument>()));
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
-      throw new StoreError({ store: this.name, recordKey: key, message: `point read failed: ${errorText(error)}`, cause: error });
+      throw new StoreError({
+        store: this.name,
+        recordKey: key,
+        message: `point read failed: ${errorText(error)}`,
+        cause: error,
+      });
     }
     if (resource === undefined) return undefined;
     return readRecord(resource.record, key);
   }
 
-  async query<T extends RecordType | 'all' | undefined = undefined>(query: TraceQuery & { record_type?: T } = {}): Promise<TracePage<QueryResult<T>>> {
+  async query<T extends RecordType | 'all' | undefined = undefined>(
+    query: TraceQuery & { record_type?: T } = {},
+  ): Promise<TracePage<QueryResult<T>>> {
     this.#open();
     // The conditions are fixed text; every value goes in as a parameter.
     const where: string[] = [];
@@ -177,12 +230,18 @@ export class CosmosStore implements TraceStore {
     if (query.since !== undefined) bind('c.started_at >= @since', '@since', query.since);
     if (query.until !== undefined) bind('c.started_at < @until', '@until', query.until);
     const iterator = this.#container.items.query<{ id: string; record: unknown }>(
-      { query: `SELECT c.id, c.record FROM c ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.started_at ASC, c.id ASC`, parameters },
+      {
+        query: `SELECT c.id, c.record FROM c ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.started_at ASC, c.id ASC`,
+        parameters,
+      },
       { maxItemCount: query.limit ?? DEFAULT_PAGE_SIZE, continuationToken: query.cursor ?? undefined },
     );
     try {
       const page = await retryingCosmos(() => iterator.fetchNext());
-      return { records: page.resources.map((doc) => readRecord(doc.record, doc.id) as QueryResult<T>), cursor: page.hasMoreResults && page.continuationToken ? page.continuationToken : null };
+      return {
+        records: page.resources.map((doc) => readRecord(doc.record, doc.id) as QueryResult<T>),
+        cursor: page.hasMoreResults && page.continuationToken ? page.continuationToken : null,
+      };
     } catch (error) {
       if (error instanceof Error && error.name === 'ContractViolationError') throw error;
       throw new StoreError({ store: this.name, message: `query failed: ${errorText(error)}`, cause: error });
@@ -203,7 +262,18 @@ export class CosmosStore implements TraceStore {
 /** The envelope a record is stored in. */
 export function toDocument(record: LabRecord): TraceDocument {
   const { key, record_type, kind, subject_id, scenario_id, build_id, started_at, failure_ids } = recordMeta(record);
-  return { id: key, failure_id: key, record_type, kind, subject_id, scenario_id, build_id, started_at, failure_ids, record };
+  return {
+    id: key,
+    failure_id: key,
+    record_type,
+    kind,
+    subject_id,
+    scenario_id,
+    build_id,
+    started_at,
+    failure_ids,
+    record,
+  };
 }
 
 /** CosmosClient options: key or Entra ID, a CA for this client only, discovery and 429 bounds. */
@@ -228,13 +298,22 @@ export async function clientOptions(config: CosmosConfig): Promise<CosmosClientO
     ...(agent ? { agent } : {}),
     connectionPolicy: {
       enableEndpointDiscovery: config.endpointDiscovery,
-      retryOptions: { maxRetryAttemptCount: config.maxRetries, fixedRetryIntervalInMilliseconds: 0, maxWaitTimeInSeconds: config.maxWaitSeconds },
+      retryOptions: {
+        maxRetryAttemptCount: config.maxRetries,
+        fixedRetryIntervalInMilliseconds: 0,
+        maxWaitTimeInSeconds: config.maxWaitSeconds,
+      },
     },
   };
 }
 
 /** Transient failures (past the SDK's own 429 retries) are tried again, with backoff and the server's retry-after. */
-const COSMOS_RETRY: Omit<RetryPolicy, 'retryable'> = { attempts: MAX_ATTEMPTS, baseMs: BASE_BACKOFF_MS, maxMs: 5_000, waitOf: (error) => retryAfterOf(error) };
+const COSMOS_RETRY: Omit<RetryPolicy, 'retryable'> = {
+  attempts: MAX_ATTEMPTS,
+  baseMs: BASE_BACKOFF_MS,
+  maxMs: 5_000,
+  waitOf: (error) => retryAfterOf(error),
+};
 
 /** Runs a Cosmos call again on transient failures. */
 export function retryingCosmos<T>(call: () => Promise<T>): Promise<T> {
@@ -249,7 +328,9 @@ function isTransient(error: unknown): boolean {
 
 /** The HTTP status of a Cosmos error, undefined when there was no answer. */
 export function statusOf(error: unknown): number | undefined {
-  const code = (error as { code?: unknown; statusCode?: unknown } | null)?.code ?? (error as { statusCode?: unknown } | null)?.statusCode;
+  const code =
+    (error as { code?: unknown; statusCode?: unknown } | null)?.code ??
+    (error as { statusCode?: unknown } | null)?.statusCode;
   return typeof code === 'number' ? code : undefined;
 }
 

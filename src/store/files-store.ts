@@ -10,7 +10,14 @@ import { type DurableFs, realFs, writeSynced } from '../internal/durable-files.t
 import { errorText } from '../internal/to-error.ts';
 import { decodeCursor, encodeCursor } from './query-filter.ts';
 import { readRecord } from './read-record.ts';
-import { DEFAULT_PAGE_SIZE, type PutOutcome, type QueryResult, type TracePage, type TraceQuery, type TraceStore } from './trace-store.ts';
+import {
+  DEFAULT_PAGE_SIZE,
+  type PutOutcome,
+  type QueryResult,
+  type TracePage,
+  type TraceQuery,
+  type TraceStore,
+} from './trace-store.ts';
 
 /** The folder capture writes to when --dir is not given (git ignores it). */
 export const DEFAULT_FILES_DIR = '.lab-traces';
@@ -46,7 +53,9 @@ export class FilesStore implements TraceStore {
     this.#records = path.join(dir, 'records');
     this.#tmp = path.join(dir, 'tmp');
     this.#db = db;
-    this.#upsert = db.prepare('INSERT OR REPLACE INTO entries (key, record_type, kind, subject_id, scenario_id, build_id, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.#upsert = db.prepare(
+      'INSERT OR REPLACE INTO entries (key, record_type, kind, subject_id, scenario_id, build_id, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
     this.#unlink = db.prepare('DELETE FROM failure_links WHERE key = ?');
     this.#link = db.prepare('INSERT OR IGNORE INTO failure_links (failure_id, key) VALUES (?, ?)');
   }
@@ -58,7 +67,11 @@ export class FilesStore implements TraceStore {
       await mkdir(path.join(root, 'records'), { recursive: true });
       await mkdir(path.join(root, 'tmp'), { recursive: true });
     } catch (error) {
-      throw new StoreError({ store: 'files', message: `cannot create the store folder ${root} (${errorText(error)}); pass --dir to choose another`, cause: error });
+      throw new StoreError({
+        store: 'files',
+        message: `cannot create the store folder ${root} (${errorText(error)}); pass --dir to choose another`,
+        cause: error,
+      });
     }
     const db = await openIndex(path.join(root, 'index.sqlite'));
     const store = new FilesStore(root, db, fs);
@@ -69,7 +82,8 @@ export class FilesStore implements TraceStore {
 
   async put(record: LabRecord): Promise<void> {
     const [outcome] = await this.putMany([record]);
-    if (outcome && !outcome.stored) throw new StoreError({ store: this.name, recordKey: outcome.key, message: outcome.error });
+    if (outcome && !outcome.stored)
+      throw new StoreError({ store: this.name, recordKey: outcome.key, message: outcome.error });
   }
 
   /**
@@ -125,12 +139,19 @@ export class FilesStore implements TraceStore {
       text = await readFile(this.#file(key), 'utf8');
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw new StoreError({ store: this.name, recordKey: key, message: `cannot read ${this.#file(key)}: ${errorText(error)}`, cause: error });
+      throw new StoreError({
+        store: this.name,
+        recordKey: key,
+        message: `cannot read ${this.#file(key)}: ${errorText(error)}`,
+        cause: error,
+      });
     }
     return parseRecordFile(text, key, this.#file(key));
   }
 
-  async query<T extends RecordType | 'all' | undefined = undefined>(query: TraceQuery & { record_type?: T } = {}): Promise<TracePage<QueryResult<T>>> {
+  async query<T extends RecordType | 'all' | undefined = undefined>(
+    query: TraceQuery & { record_type?: T } = {},
+  ): Promise<TracePage<QueryResult<T>>> {
     this.#open();
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     // Conditions are fixed SQL; only the values come from the query, always as parameters.
@@ -138,7 +159,8 @@ export class FilesStore implements TraceStore {
     const params: (string | number)[] = [];
     const type = query.record_type ?? 'trace_record';
     if (type !== 'all') where.push('record_type = ?'), params.push(type);
-    if (query.failure_id !== undefined) where.push('key IN (SELECT key FROM failure_links WHERE failure_id = ?)'), params.push(query.failure_id);
+    if (query.failure_id !== undefined)
+      where.push('key IN (SELECT key FROM failure_links WHERE failure_id = ?)'), params.push(query.failure_id);
     if (query.kind !== undefined) where.push('kind = ?'), params.push(query.kind);
     if (query.subject_id !== undefined) where.push('subject_id = ?'), params.push(query.subject_id);
     if (query.scenario_id !== undefined) where.push('scenario_id = ?'), params.push(query.scenario_id);
@@ -151,13 +173,17 @@ export class FilesStore implements TraceStore {
       params.push(after.started_at, after.started_at, after.key);
     }
     const sql = `SELECT key, started_at FROM entries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at, key LIMIT ?`;
-    const rows = (await busyRetry(() => this.#db.prepare(sql).all(...params, limit + 1))) as { key: string; started_at: string }[];
+    const rows = (await busyRetry(() => this.#db.prepare(sql).all(...params, limit + 1))) as {
+      key: string;
+      started_at: string;
+    }[];
     const page = rows.slice(0, limit);
     const records: QueryResult<T>[] = [];
     for (const row of page) {
       const record = await this.get(row.key);
       // A file removed by hand since it was indexed: the index forgets it.
-      if (record === undefined) await busyRetry(() => this.#db.prepare('DELETE FROM entries WHERE key = ?').run(row.key));
+      if (record === undefined)
+        await busyRetry(() => this.#db.prepare('DELETE FROM entries WHERE key = ?').run(row.key));
       else records.push(record as QueryResult<T>);
     }
     const last = page.at(-1);
@@ -175,7 +201,12 @@ export class FilesStore implements TraceStore {
   }
 
   #checkKey(key: string): void {
-    if (!KEY.test(key)) throw new StoreError({ store: this.name, recordKey: key, message: 'not a record key (expected a failure_id or trace_id UUID)' });
+    if (!KEY.test(key))
+      throw new StoreError({
+        store: this.name,
+        recordKey: key,
+        message: 'not a record key (expected a failure_id or trace_id UUID)',
+      });
   }
 
   #open(): void {
@@ -200,7 +231,11 @@ export class FilesStore implements TraceStore {
   /** Indexes record files the index lacks and forgets entries whose file is gone. */
   async #reconcile(): Promise<void> {
     const files = new Set((await readdir(this.#records)).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)));
-    const indexed = new Set(((await busyRetry(() => this.#db.prepare('SELECT key FROM entries').all())) as { key: string }[]).map((r) => r.key));
+    const indexed = new Set(
+      ((await busyRetry(() => this.#db.prepare('SELECT key FROM entries').all())) as { key: string }[]).map(
+        (r) => r.key,
+      ),
+    );
     const missing: RecordMeta[] = [];
     for (const key of files) {
       if (indexed.has(key)) continue;
@@ -267,7 +302,6 @@ const INDEX_SQL = `
   CREATE INDEX IF NOT EXISTS failure_links_by_key ON failure_links (key);
 `;
 
-
 /**
  * The version of the index's tables. An index of an older version (without build_id, say) is
  * dropped and rebuilt from the record files, which are the truth, by the reconcile on open.
@@ -310,7 +344,8 @@ async function openIndex(file: string): Promise<DatabaseSync> {
     });
   } catch (error) {
     const message = (error as Error).message;
-    if (!/malformed|not a database|corrupt/i.test(message)) throw new StoreError({ store: 'files', message: `cannot open the index ${file}: ${message}`, cause: error });
+    if (!/malformed|not a database|corrupt/i.test(message))
+      throw new StoreError({ store: 'files', message: `cannot open the index ${file}: ${message}`, cause: error });
     const aside = `${file}.corrupt-${Date.now()}`;
     await rename(file, aside);
     for (const suffix of ['-wal', '-shm']) await rm(`${file}${suffix}`, { force: true });
@@ -325,9 +360,11 @@ function parseRecordFile(text: string, key: string, file: string): LabRecord {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ContractViolationError({ recordKey: key, message: `${file} is not valid JSON (${errorText(error)})`, cause: error });
+    throw new ContractViolationError({
+      recordKey: key,
+      message: `${file} is not valid JSON (${errorText(error)})`,
+      cause: error,
+    });
   }
   return readRecord(json, key);
 }
-
-

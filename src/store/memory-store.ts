@@ -3,7 +3,15 @@ import { StoreError } from '../errors/store-error.ts';
 import { errorText } from '../internal/to-error.ts';
 import { compareRecords, decodeCursor, encodeCursor, matchesQuery } from './query-filter.ts';
 import { readRecord } from './read-record.ts';
-import { DEFAULT_PAGE_SIZE, type PutOutcome, putEach, type QueryResult, type TracePage, type TraceQuery, type TraceStore } from './trace-store.ts';
+import {
+  DEFAULT_PAGE_SIZE,
+  type PutOutcome,
+  putEach,
+  type QueryResult,
+  type TracePage,
+  type TraceQuery,
+  type TraceStore,
+} from './trace-store.ts';
 
 /**
  * The reference TraceStore and the test double. Records are kept as JSON text, so what comes back
@@ -21,7 +29,8 @@ export class MemoryStore implements TraceStore {
     this.#open();
     const meta = recordMeta(record);
     readRecord(record, meta.key, 'write');
-    for (const field of ['kind', 'subject_id', 'scenario_id', 'build_id'] as const) meta[field] = this.#intern(meta[field]);
+    for (const field of ['kind', 'subject_id', 'scenario_id', 'build_id'] as const)
+      meta[field] = this.#intern(meta[field]);
     if (meta.failure_ids.length === 0) meta.failure_ids = NO_IDS;
     this.#docs.set(meta.key, { json: byteJson(record), meta });
   }
@@ -36,7 +45,9 @@ export class MemoryStore implements TraceStore {
     return doc === undefined ? undefined : (JSON.parse(doc.json) as LabRecord);
   }
 
-  async query<T extends RecordType | 'all' | undefined = undefined>(query: TraceQuery & { record_type?: T } = {}): Promise<TracePage<QueryResult<T>>> {
+  async query<T extends RecordType | 'all' | undefined = undefined>(
+    query: TraceQuery & { record_type?: T } = {},
+  ): Promise<TracePage<QueryResult<T>>> {
     this.#open();
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const after = query.cursor ? decodeCursor(query.cursor) : null;
@@ -45,7 +56,10 @@ export class MemoryStore implements TraceStore {
       .sort((a, b) => compareRecords(a.meta, b.meta));
     const page = matching.slice(0, limit);
     const last = page.at(-1);
-    return { records: page.map((e) => JSON.parse(e.json) as QueryResult<T>), cursor: matching.length > limit && last ? encodeCursor(last.meta) : null };
+    return {
+      records: page.map((e) => JSON.parse(e.json) as QueryResult<T>),
+      cursor: matching.length > limit && last ? encodeCursor(last.meta) : null,
+    };
   }
 
   async close(): Promise<void> {

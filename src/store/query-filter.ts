@@ -18,7 +18,15 @@ export function matchesQuery(meta: RecordMeta, query: TraceQuery): boolean {
 
 /** Records' order in every store: started_at, then key. */
 export function compareRecords(a: { started_at: string; key: string }, b: { started_at: string; key: string }): number {
-  return a.started_at < b.started_at ? -1 : a.started_at > b.started_at ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0;
+  return a.started_at < b.started_at
+    ? -1
+    : a.started_at > b.started_at
+      ? 1
+      : a.key < b.key
+        ? -1
+        : a.key > b.key
+          ? 1
+          : 0;
 }
 
 /** A position in that order, as an opaque cursor. */
@@ -34,5 +42,7 @@ export function decodeCursor(cursor: string): { started_at: string; key: string 
   } catch {
     // Fall through to the error below.
   }
-  throw new UsageError({ message: `invalid query cursor "${cursor}": pass back the cursor of the previous page unchanged` });
+  throw new UsageError({
+    message: `invalid query cursor "${cursor}": pass back the cursor of the previous page unchanged`,
+  });
 }

@@ -23,11 +23,23 @@ export function readRecord(value: unknown, key: string, action: 'read' | 'write'
   const parsed = contract.schema.safeParse(value);
   if (parsed.success) return parsed.data as LabRecord;
   const current = type === 'trace_record' ? TRACE_RECORD_VERSION : 1;
-  const hint = version !== current ? ` (schema_version ${JSON.stringify(version)}; this lab writes version ${current}${type === 'trace_record' ? ' and reads 1 and 2' : ''})` : '';
+  const hint =
+    version !== current
+      ? ` (schema_version ${JSON.stringify(version)}; this lab writes version ${current}${type === 'trace_record' ? ' and reads 1 and 2' : ''})`
+      : '';
   throw refused(key, action, contract.name, parsed.error.issues, hint);
 }
 
-function refused(key: string, action: 'read' | 'write', name: string, issues: readonly { path: PropertyKey[]; message: string }[], hint: string): ContractViolationError {
+function refused(
+  key: string,
+  action: 'read' | 'write',
+  name: string,
+  issues: readonly { path: PropertyKey[]; message: string }[],
+  hint: string,
+): ContractViolationError {
   const text = issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ');
-  return new ContractViolationError({ recordKey: key, message: `${action === 'read' ? 'stored record' : 'record to store'} breaks the ${name} contract${hint}: ${text}` });
+  return new ContractViolationError({
+    recordKey: key,
+    message: `${action === 'read' ? 'stored record' : 'record to store'} breaks the ${name} contract${hint}: ${text}`,
+  });
 }

@@ -26,7 +26,11 @@ export async function recordsOfFailure(store: TraceStore, failureId: string): Pr
   const add = (records: LabRecord[]) => records.forEach((r) => found.set(recordMeta(r).key, r));
   const direct = await naming(store, failureId);
   add(direct);
-  const cascadeIds = new Set(direct.flatMap((r) => (recordTypeOf(r) === 'failure_trace' ? (r as FailureTrace).cascade.map((e) => e.failure_id) : [])));
+  const cascadeIds = new Set(
+    direct.flatMap((r) =>
+      recordTypeOf(r) === 'failure_trace' ? (r as FailureTrace).cascade.map((e) => e.failure_id) : [],
+    ),
+  );
   cascadeIds.delete(failureId);
   for (const id of cascadeIds) add(await naming(store, id));
   return [...found.values()].sort((a, b) => compareRecords(recordMeta(a), recordMeta(b)));

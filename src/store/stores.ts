@@ -17,7 +17,8 @@ export interface StoreOptions {
  */
 export const StoresMap = {
   memory: async (_options: StoreOptions): Promise<TraceStore> => new MemoryStore(),
-  files: async ({ dir }: StoreOptions): Promise<TraceStore> => (await import('./files-store.ts')).FilesStore.open(dir ?? DEFAULT_FILES_DIR),
+  files: async ({ dir }: StoreOptions): Promise<TraceStore> =>
+    (await import('./files-store.ts')).FilesStore.open(dir ?? DEFAULT_FILES_DIR),
   cosmos: async ({ env }: StoreOptions): Promise<TraceStore> => {
     const config = cosmosConfigFromEnv(env); // Fails before connecting when a variable is missing.
     return (await import('./cosmos-store.ts')).CosmosStore.open(config);
@@ -37,6 +38,7 @@ export function isStoreName(name: string): name is BuiltinStore {
 
 /** Opens a store by name; an unknown name fails with the list of known ones. */
 export async function openStore(name: string, options: StoreOptions): Promise<TraceStore> {
-  if (!isStoreName(name)) throw new ConfigError({ message: `unknown store "${name}". Available stores: ${STORE_NAMES.join(', ')}` });
+  if (!isStoreName(name))
+    throw new ConfigError({ message: `unknown store "${name}". Available stores: ${STORE_NAMES.join(', ')}` });
   return StoresMap[name](options);
 }

@@ -31,7 +31,11 @@ export interface TracePage<R extends LabRecord = LabRecord> {
 }
 
 /** The records a query of a record type returns. */
-export type QueryResult<T extends RecordType | 'all' | undefined> = T extends RecordType ? RecordOf<T> : T extends 'all' ? LabRecord : RecordOf<'trace_record'>;
+export type QueryResult<T extends RecordType | 'all' | undefined> = T extends RecordType
+  ? RecordOf<T>
+  : T extends 'all'
+    ? LabRecord
+    : RecordOf<'trace_record'>;
 
 /** What became of one record of a putMany. */
 export type PutOutcome = { key: string; stored: true } | { key: string; stored: false; error: string };
@@ -50,7 +54,9 @@ export interface TraceStore {
   /** Stores many; never rejects for a record it could not store: that record's outcome says why. */
   putMany(records: readonly LabRecord[]): Promise<PutOutcome[]>;
   get(key: string): Promise<LabRecord | undefined>;
-  query<T extends RecordType | 'all' | undefined = undefined>(query?: TraceQuery & { record_type?: T }): Promise<TracePage<QueryResult<T>>>;
+  query<T extends RecordType | 'all' | undefined = undefined>(
+    query?: TraceQuery & { record_type?: T },
+  ): Promise<TracePage<QueryResult<T>>>;
   close(): Promise<void>;
 }
 
@@ -65,7 +71,12 @@ const PUT_EACH_SLICE_MS = 2;
  * A put that completes at once (the memory store's) would otherwise hold the event loop for the
  * whole batch, so every few milliseconds it yields to the timers and I/O of runs in flight.
  */
-export async function putEach(store: Pick<TraceStore, 'put'>, records: readonly LabRecord[], keyOf: (r: LabRecord) => string, describe: (e: unknown) => string): Promise<PutOutcome[]> {
+export async function putEach(
+  store: Pick<TraceStore, 'put'>,
+  records: readonly LabRecord[],
+  keyOf: (r: LabRecord) => string,
+  describe: (e: unknown) => string,
+): Promise<PutOutcome[]> {
   const outcomes: PutOutcome[] = [];
   let sliceStart = performance.now();
   for (const record of records) {

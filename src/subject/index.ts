@@ -2,4 +2,11 @@
 // machinery, so a subject loads fast (in a worker thread it is loaded for every run).
 export { defineSubject, type Subject, type SubjectContext, type ToolBox } from './subject.ts';
 export { defineTool, type ToolSpec, UnknownToolError } from './tool.ts';
-export { type ActionMetadata, type CircuitBreaker, CircuitOpenError, type FallbackOptions, type Recovery, type RetryPolicy } from './recovery.ts';
+export {
+  type ActionMetadata,
+  type CircuitBreaker,
+  CircuitOpenError,
+  type FallbackOptions,
+  type Recovery,
+  type RetryPolicy,
+} from './recovery.ts';

@@ -49,7 +49,11 @@ export interface Recovery {
   /** Runs op; on an error, runs it again after a backoff, up to policy.attempts in all; rethrows the last error. */
   retry<T>(target: string, op: (attempt: number) => Promise<T> | T, policy?: RetryPolicy): Promise<T>;
   /** Runs primary; if it throws, runs alternative with the error and returns its answer (or throws its error). */
-  fallback<T>(options: FallbackOptions, primary: () => Promise<T> | T, alternative: (error: unknown) => Promise<T> | T): Promise<T>;
+  fallback<T>(
+    options: FallbackOptions,
+    primary: () => Promise<T> | T,
+    alternative: (error: unknown) => Promise<T> | T,
+  ): Promise<T>;
   /** Runs a compensating action (a rollback of a partial write). */
   compensate<T>(target: string, undo: () => Promise<T> | T, metadata?: ActionMetadata): Promise<T>;
   /** Runs an automatic repair (a cache flush, a reconnect, a circuit breaker reset). */

@@ -9,7 +9,11 @@ import { type Context, type Span, type SpanOptions, trace, TraceFlags, type Trac
 export class IdTracer implements Tracer {
   startSpan(_name: string, _options?: SpanOptions, parent?: Context): Span {
     const parentContext = parent ? trace.getSpanContext(parent) : undefined;
-    return trace.wrapSpanContext({ traceId: parentContext?.traceId ?? randomHex(16), spanId: randomHex(8), traceFlags: TraceFlags.NONE });
+    return trace.wrapSpanContext({
+      traceId: parentContext?.traceId ?? randomHex(16),
+      spanId: randomHex(8),
+      traceFlags: TraceFlags.NONE,
+    });
   }
 
   startActiveSpan<F extends (span: Span) => unknown>(name: string, ...args: unknown[]): ReturnType<F> {

@@ -22,7 +22,15 @@ export class StepSpans implements StepObserver {
 
   begin(step: TraceStep, startMs: number): string | null {
     if (step.type === 'check') return null;
-    const span = this.#tracer.startSpan(step.name, { kind: step.type === 'model_call' ? SpanKind.CLIENT : SpanKind.INTERNAL, startTime: startMs, attributes: startAttributes(step) }, this.#parent);
+    const span = this.#tracer.startSpan(
+      step.name,
+      {
+        kind: step.type === 'model_call' ? SpanKind.CLIENT : SpanKind.INTERNAL,
+        startTime: startMs,
+        attributes: startAttributes(step),
+      },
+      this.#parent,
+    );
     this.#open.set(step.index, span);
     return span.spanContext().spanId;
   }
@@ -40,7 +48,10 @@ export class StepSpans implements StepObserver {
     }
     if (step.type === 'recovery' && step.outcome) span.setAttribute(attr.LAB_RECOVERY_OUTCOME, step.outcome);
     if (step.status === 'ok') return endSpan(span, undefined, endMs);
-    const httpStatus = step.type === 'model_call' && step.http_status !== null && step.http_status >= 400 ? String(step.http_status) : undefined;
+    const httpStatus =
+      step.type === 'model_call' && step.http_status !== null && step.http_status >= 400
+        ? String(step.http_status)
+        : undefined;
     endSpan(span, { errorType: httpStatus ?? step.error?.class ?? step.status, error: step.error }, endMs);
   }
 
@@ -55,10 +66,24 @@ export class StepSpans implements StepObserver {
 function startAttributes(step: Exclude<TraceStep, { type: 'check' }>): Attributes {
   switch (step.type) {
     case 'model_call':
-      return { [attr.GEN_AI_OPERATION_NAME]: 'chat', [attr.GEN_AI_PROVIDER_NAME]: 'openai', ...(step.model ? { [attr.GEN_AI_REQUEST_MODEL]: step.model } : {}) };
+      return {
+        [attr.GEN_AI_OPERATION_NAME]: 'chat',
+        [attr.GEN_AI_PROVIDER_NAME]: 'openai',
+        ...(step.model ? { [attr.GEN_AI_REQUEST_MODEL]: step.model } : {}),
+      };
     case 'tool_call':
-      return { [attr.GEN_AI_OPERATION_NAME]: 'execute_tool', [attr.GEN_AI_TOOL_NAME]: step.tool, [attr.GEN_AI_TOOL_TYPE]: 'function', ...(step.call_id ? { [attr.GEN_AI_TOOL_CALL_ID]: step.call_id } : {}) };
+      return {
+        [attr.GEN_AI_OPERATION_NAME]: 'execute_tool',
+        [attr.GEN_AI_TOOL_NAME]: step.tool,
+        [attr.GEN_AI_TOOL_TYPE]: 'function',
+        ...(step.call_id ? { [attr.GEN_AI_TOOL_CALL_ID]: step.call_id } : {}),
+      };
     case 'recovery':
-      return { [attr.LAB_RECOVERY_ACTION]: step.action, [attr.LAB_RECOVERY_TARGET]: step.target, [attr.LAB_RECOVERY_EPISODE]: step.episode, ...(step.fallback ? { [attr.LAB_FALLBACK_TYPE]: step.fallback.type } : {}) };
+      return {
+        [attr.LAB_RECOVERY_ACTION]: step.action,
+        [attr.LAB_RECOVERY_TARGET]: step.target,
+        [attr.LAB_RECOVERY_EPISODE]: step.episode,
+        ...(step.fallback ? { [attr.LAB_FALLBACK_TYPE]: step.fallback.type } : {}),
+      };
   }
 }

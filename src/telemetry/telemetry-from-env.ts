@@ -9,8 +9,12 @@ import type { Telemetry } from './telemetry.ts';
  * exporter at all nothing is recorded: spans get real ids from a tracer that needs no SDK, which
  * is loaded only when spans go somewhere.
  */
-export async function startTelemetryFromEnv(env: NodeJS.ProcessEnv, exporters: SpanExporter[] = []): Promise<Telemetry> {
-  if (!env.OTEL_EXPORTER_OTLP_ENDPOINT && exporters.length === 0) return { tracer: localTracer(), exporting: false, forceFlush: async () => {}, shutdown: async () => {} };
+export async function startTelemetryFromEnv(
+  env: NodeJS.ProcessEnv,
+  exporters: SpanExporter[] = [],
+): Promise<Telemetry> {
+  if (!env.OTEL_EXPORTER_OTLP_ENDPOINT && exporters.length === 0)
+    return { tracer: localTracer(), exporting: false, forceFlush: async () => {}, shutdown: async () => {} };
   const { startTelemetry } = await import('./telemetry.ts');
   if (!env.OTEL_EXPORTER_OTLP_ENDPOINT) return startTelemetry({ exporters });
   const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');

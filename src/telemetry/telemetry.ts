@@ -1,7 +1,13 @@
 import { context, trace, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { NoopSpanProcessor, SimpleSpanProcessor, type SpanExporter, type SpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import {
+  NoopSpanProcessor,
+  SimpleSpanProcessor,
+  type SpanExporter,
+  type SpanProcessor,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
 
 /** The instrumentation scope name of every lab span. */
 export const TRACER_NAME = 'agent-failure-lab';
@@ -20,11 +26,21 @@ export interface Telemetry {
  * AsyncLocalStorage context manager so frameworks' spans nest under the run span) whose spans go
  * to the exporters given (tests pass an InMemorySpanExporter), and nowhere else.
  */
-export function startTelemetry({ exporters = [], processors: extra = [] }: { env?: NodeJS.ProcessEnv; exporters?: SpanExporter[]; processors?: SpanProcessor[] } = {}): Telemetry {
+export function startTelemetry({
+  exporters = [],
+  processors: extra = [],
+}: {
+  env?: NodeJS.ProcessEnv;
+  exporters?: SpanExporter[];
+  processors?: SpanProcessor[];
+} = {}): Telemetry {
   const processors: SpanProcessor[] = [...exporters.map((exporter) => new SimpleSpanProcessor({ exporter })), ...extra];
   // An empty list would leave spans unsampled, with all-zero ids.
   if (processors.length === 0) processors.push(new NoopSpanProcessor());
-  const provider = new TracerProvider({ resource: resourceFromAttributes({ 'service.name': TRACER_NAME }), spanProcessors: processors });
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ 'service.name': TRACER_NAME }),
+    spanProcessors: processors,
+  });
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   trace.setGlobalTracerProvider(provider);
   return {

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { computeAnalytics, type FailureAnalytics } from '../../src/analytics/compute-analytics.ts';
-import { FailureByCategory, FailureTrends, MttrMetrics, RepeatFailures } from '../../src/contracts/failure-analytics.ts';
+import {
+  FailureByCategory,
+  FailureTrends,
+  MttrMetrics,
+  RepeatFailures,
+} from '../../src/contracts/failure-analytics.ts';
 import { UsageError } from '../../src/errors/usage-error.ts';
 import { AS_OF, FP, failure, fid, handBuiltRecords } from '../fixtures/analytics-records.ts';
 import { shuffled, streamOf } from './shuffle.ts';
@@ -34,7 +39,19 @@ describe('computeAnalytics on the hand-built ledger', async () => {
       escalations: 3,
     });
     // [date, recorded, runs, repeats, regressions, resolved, prevented, reopened, escalations]
-    expect(a.trends.days.map((d) => [d.date, d.recorded, d.runs, d.repeats, d.regressions, d.resolved, d.prevented, d.reopened, d.escalations])).toEqual([
+    expect(
+      a.trends.days.map((d) => [
+        d.date,
+        d.recorded,
+        d.runs,
+        d.repeats,
+        d.regressions,
+        d.resolved,
+        d.prevented,
+        d.reopened,
+        d.escalations,
+      ]),
+    ).toEqual([
       ['2025-11-01', 1, 2, 0, 0, 0, 0, 0, 0],
       ['2025-11-03', 0, 0, 0, 0, 1, 0, 0, 0],
       ['2025-11-10', 0, 0, 0, 0, 0, 1, 0, 0],
@@ -52,8 +69,22 @@ describe('computeAnalytics on the hand-built ledger', async () => {
       ['2026-01-13', 1, 1, 1, 1, 2, 0, 1, 1],
       ['2026-01-14', 1, 1, 0, 0, 0, 0, 0, 0],
     ]);
-    expect(a.trends.days.find((d) => d.date === '2026-01-13')).toMatchObject({ by_category: { ...zeroCategories, INFRA: 1 }, by_severity: { ...zeroSeverities, CRITICAL: 1 } });
-    expect(a.trends.weeks.map((w) => [w.week, w.starts, w.recorded, w.runs, w.resolved, w.prevented, w.reopened, w.escalations])).toEqual([
+    expect(a.trends.days.find((d) => d.date === '2026-01-13')).toMatchObject({
+      by_category: { ...zeroCategories, INFRA: 1 },
+      by_severity: { ...zeroSeverities, CRITICAL: 1 },
+    });
+    expect(
+      a.trends.weeks.map((w) => [
+        w.week,
+        w.starts,
+        w.recorded,
+        w.runs,
+        w.resolved,
+        w.prevented,
+        w.reopened,
+        w.escalations,
+      ]),
+    ).toEqual([
       ['2025-W44', '2025-10-27', 1, 2, 0, 0, 0, 0],
       ['2025-W45', '2025-11-03', 0, 0, 1, 0, 0, 0],
       ['2025-W46', '2025-11-10', 0, 0, 0, 1, 0, 0],
@@ -66,7 +97,12 @@ describe('computeAnalytics on the hand-built ledger', async () => {
 
   it('failure-by-category: status at as-of (not now), severity, subcategories in contract order', () => {
     const c = a.byCategory;
-    expect([c.total, c.runs, c.by_status, c.by_severity]).toEqual([10, 17, { ...zeroStatuses, OPEN: 4, RESOLVED: 4, PREVENTED: 2 }, { CRITICAL: 3, HIGH: 3, MEDIUM: 2, LOW: 2 }]);
+    expect([c.total, c.runs, c.by_status, c.by_severity]).toEqual([
+      10,
+      17,
+      { ...zeroStatuses, OPEN: 4, RESOLVED: 4, PREVENTED: 2 },
+      { CRITICAL: 3, HIGH: 3, MEDIUM: 2, LOW: 2 },
+    ]);
     expect(c.categories.map((x) => [x.category, x.total, x.runs])).toEqual([
       ['QA', 1, 4],
       ['SCOPE', 1, 1],
@@ -78,8 +114,20 @@ describe('computeAnalytics on the hand-built ledger', async () => {
     const infra = c.categories.find((x) => x.category === 'INFRA')!;
     expect(infra.by_status).toEqual({ ...zeroStatuses, RESOLVED: 2, PREVENTED: 1 });
     expect(infra.subcategories).toEqual([
-      { subcategory: 'INFRA_DEPENDENCY', total: 1, runs: 2, by_status: { ...zeroStatuses, PREVENTED: 1 }, by_severity: { ...zeroSeverities, LOW: 1 } },
-      { subcategory: 'INFRA_CREDENTIALS', total: 2, runs: 2, by_status: { ...zeroStatuses, RESOLVED: 2 }, by_severity: { ...zeroSeverities, CRITICAL: 2 } },
+      {
+        subcategory: 'INFRA_DEPENDENCY',
+        total: 1,
+        runs: 2,
+        by_status: { ...zeroStatuses, PREVENTED: 1 },
+        by_severity: { ...zeroSeverities, LOW: 1 },
+      },
+      {
+        subcategory: 'INFRA_CREDENTIALS',
+        total: 2,
+        runs: 2,
+        by_status: { ...zeroStatuses, RESOLVED: 2 },
+        by_severity: { ...zeroSeverities, CRITICAL: 2 },
+      },
     ]);
     // Record 8 is INVESTIGATING now, but only from after as-of.
     expect(c.categories.find((x) => x.category === 'GOVERNANCE')!.by_status).toEqual({ ...zeroStatuses, OPEN: 1 });
@@ -143,13 +191,30 @@ describe('computeAnalytics on the hand-built ledger', async () => {
     expectWithin(m.overall.prevention.p90_hours, 216);
     // Open now: r2, r3, r7, r8; overdue: r2 and r3 (r8's target is as-of itself). Late: r2 (30 h of 24) and r12 (10 days of 7).
     expect(m.overall.sla).toEqual({ open: 4, overdue: 2, resolved_within_sla: 5, resolved_late: 2 });
-    expect(m.by_severity.map((s) => [s.severity, s.records, s.resolution.count, s.resolution.mean_hours, s.prevention.count, s.sla])).toEqual([
+    expect(
+      m.by_severity.map((s) => [
+        s.severity,
+        s.records,
+        s.resolution.count,
+        s.resolution.mean_hours,
+        s.prevention.count,
+        s.sla,
+      ]),
+    ).toEqual([
       ['CRITICAL', 3, 2, 2.5, 1, { open: 1, overdue: 0, resolved_within_sla: 2, resolved_late: 0 }],
       ['HIGH', 3, 2, 27, 0, { open: 2, overdue: 2, resolved_within_sla: 1, resolved_late: 1 }],
       ['MEDIUM', 2, 2, 144, 1, { open: 0, overdue: 0, resolved_within_sla: 1, resolved_late: 1 }],
       ['LOW', 2, 1, 48, 1, { open: 1, overdue: 0, resolved_within_sla: 1, resolved_late: 0 }],
     ]);
-    expect(m.by_category.map((c) => [c.category, c.records, c.resolution.count, c.resolution.mean_hours, c.prevention.mean_hours])).toEqual([
+    expect(
+      m.by_category.map((c) => [
+        c.category,
+        c.records,
+        c.resolution.count,
+        c.resolution.mean_hours,
+        c.prevention.mean_hours,
+      ]),
+    ).toEqual([
       ['QA', 1, 1, 48, 72],
       ['SCOPE', 1, 0, null, null],
       ['INFRA', 3, 3, 17.667, 120],
@@ -158,13 +223,25 @@ describe('computeAnalytics on the hand-built ledger', async () => {
       ['UNKNOWN', 1, 1, 240, null],
     ]);
     // A group of one duration is exact.
-    expect(m.by_category[0]!.resolution).toEqual({ count: 1, mean_hours: 48, median_hours: 48, p90_hours: 48, max_hours: 48 });
+    expect(m.by_category[0]!.resolution).toEqual({
+      count: 1,
+      mean_hours: 48,
+      median_hours: 48,
+      p90_hours: 48,
+      max_hours: 48,
+    });
   });
 
   it('matches the golden files (written by running this code, read by a person)', async () => {
-    await expect(`${JSON.stringify(a.trends, null, 2)}\n`).toMatchFileSnapshot('../fixtures/analytics/failure-trends.json');
-    await expect(`${JSON.stringify(a.byCategory, null, 2)}\n`).toMatchFileSnapshot('../fixtures/analytics/failure-by-category.json');
-    await expect(`${JSON.stringify(a.repeats, null, 2)}\n`).toMatchFileSnapshot('../fixtures/analytics/repeat-failures.json');
+    await expect(`${JSON.stringify(a.trends, null, 2)}\n`).toMatchFileSnapshot(
+      '../fixtures/analytics/failure-trends.json',
+    );
+    await expect(`${JSON.stringify(a.byCategory, null, 2)}\n`).toMatchFileSnapshot(
+      '../fixtures/analytics/failure-by-category.json',
+    );
+    await expect(`${JSON.stringify(a.repeats, null, 2)}\n`).toMatchFileSnapshot(
+      '../fixtures/analytics/repeat-failures.json',
+    );
     await expect(`${JSON.stringify(a.mttr, null, 2)}\n`).toMatchFileSnapshot('../fixtures/analytics/mttr-metrics.json');
   });
 });
@@ -179,7 +256,8 @@ describe('computeAnalytics determinism', () => {
     const records = handBuiltRecords();
     const reference = bytes(await computeAnalytics(records, { asOf: AS_OF }));
     expect(bytes(await computeAnalytics(streamOf(records), { asOf: AS_OF }))).toBe(reference);
-    for (const seed of [1, 2, 3, 42]) expect(bytes(await computeAnalytics(streamOf(shuffled(records, seed)), { asOf: AS_OF }))).toBe(reference);
+    for (const seed of [1, 2, 3, 42])
+      expect(bytes(await computeAnalytics(streamOf(shuffled(records, seed)), { asOf: AS_OF }))).toBe(reference);
   });
 
   it('leaves out records, status changes and escalations at or after as-of', async () => {
@@ -197,8 +275,35 @@ describe('computeAnalytics determinism', () => {
             status: 'PREVENTED' as const,
             lab: {
               ...r.lab,
-              status_history: [...r.lab.status_history, { from: 'OPEN' as const, to: 'RESOLVED' as const, at: '2026-01-15T00:00:00.000Z', actor: 'bob', note: null, build_id: null }, { from: 'RESOLVED' as const, to: 'PREVENTED' as const, at: '2026-02-01T00:00:00.000Z', actor: 'bob', note: null, build_id: null }],
-              escalations: [...r.lab.escalations, { level: 'escalation_contact' as const, to: null, at: '2026-01-16T00:00:00.000Z', occurrence: 4, build_id: 'b9' }],
+              status_history: [
+                ...r.lab.status_history,
+                {
+                  from: 'OPEN' as const,
+                  to: 'RESOLVED' as const,
+                  at: '2026-01-15T00:00:00.000Z',
+                  actor: 'bob',
+                  note: null,
+                  build_id: null,
+                },
+                {
+                  from: 'RESOLVED' as const,
+                  to: 'PREVENTED' as const,
+                  at: '2026-02-01T00:00:00.000Z',
+                  actor: 'bob',
+                  note: null,
+                  build_id: null,
+                },
+              ],
+              escalations: [
+                ...r.lab.escalations,
+                {
+                  level: 'escalation_contact' as const,
+                  to: null,
+                  at: '2026-01-16T00:00:00.000Z',
+                  occurrence: 4,
+                  build_id: 'b9',
+                },
+              ],
             },
           },
     );
@@ -216,7 +321,18 @@ describe('computeAnalytics determinism', () => {
 
   it('lists the first 50 failure ids of a long repeat, oldest first, whatever the order', async () => {
     const records = Array.from({ length: 60 }, (_, i) =>
-      failure({ n: 100 + i, at: new Date(Date.parse('2026-01-01T00:00:00Z') + i * 3_600_000).toISOString().slice(0, 16), fp: 'flaky', category: 'UNKNOWN', subcategory: 'OTHER_TRANSIENT', severity: 'LOW', runs: 1, build: `b${i}`, component: 'x', history: [['OPEN', new Date(Date.parse('2026-01-01T00:00:00Z') + i * 3_600_000).toISOString().slice(0, 16)]] }),
+      failure({
+        n: 100 + i,
+        at: new Date(Date.parse('2026-01-01T00:00:00Z') + i * 3_600_000).toISOString().slice(0, 16),
+        fp: 'flaky',
+        category: 'UNKNOWN',
+        subcategory: 'OTHER_TRANSIENT',
+        severity: 'LOW',
+        runs: 1,
+        build: `b${i}`,
+        component: 'x',
+        history: [['OPEN', new Date(Date.parse('2026-01-01T00:00:00Z') + i * 3_600_000).toISOString().slice(0, 16)]],
+      }),
     );
     const [repeat] = (await computeAnalytics(shuffled(records, 9), { asOf: AS_OF })).repeats.failures;
     expect(repeat!.records).toBe(60);

@@ -13,22 +13,27 @@ function exactPercentile(values: number[], p: number): number {
 describe('DurationHistogram', () => {
   const random = seededRandom(7);
   const sets: Record<string, number[]> = {
-    'minutes to weeks, log-uniform': Array.from({ length: 5_000 }, () => Math.round(60_000 * Math.exp(random() * Math.log(10_000)))),
+    'minutes to weeks, log-uniform': Array.from({ length: 5_000 }, () =>
+      Math.round(60_000 * Math.exp(random() * Math.log(10_000))),
+    ),
     'hours, uniform': Array.from({ length: 3_001 }, () => Math.round(random() * 48 * HOUR)),
     'few values, with zeros': [0, 0, 1, 5 * HOUR, 5 * HOUR, 30 * 24 * HOUR],
   };
 
-  it.each(Object.entries(sets).map(([name, values]) => ({ name, values })))('percentiles are within 2% of the exact ones, the mean and maximum exact: $name', ({ values }) => {
-    const h = new DurationHistogram();
-    for (const v of values) h.add(v);
-    for (const p of [0.5, 0.9, 0.99, 1]) {
-      const exact = exactPercentile(values, p);
-      const estimate = h.percentileMs(p)!;
-      expect(Math.abs(estimate - exact)).toBeLessThanOrEqual(exact * HISTOGRAM_MAX_RELATIVE_ERROR + 1e-9);
-    }
-    expect(h.meanMs()).toBe(values.reduce((a, b) => a + b, 0) / values.length);
-    expect(h.stats().max_hours).toBe(Math.round((Math.max(...values) / HOUR) * 1000) / 1000);
-  });
+  it.each(Object.entries(sets).map(([name, values]) => ({ name, values })))(
+    'percentiles are within 2% of the exact ones, the mean and maximum exact: $name',
+    ({ values }) => {
+      const h = new DurationHistogram();
+      for (const v of values) h.add(v);
+      for (const p of [0.5, 0.9, 0.99, 1]) {
+        const exact = exactPercentile(values, p);
+        const estimate = h.percentileMs(p)!;
+        expect(Math.abs(estimate - exact)).toBeLessThanOrEqual(exact * HISTOGRAM_MAX_RELATIVE_ERROR + 1e-9);
+      }
+      expect(h.meanMs()).toBe(values.reduce((a, b) => a + b, 0) / values.length);
+      expect(h.stats().max_hours).toBe(Math.round((Math.max(...values) / HOUR) * 1000) / 1000);
+    },
+  );
 
   it('states its precision: sqrt(1.04) - 1 rounded up, under 2%', () => {
     expect(HISTOGRAM_MAX_RELATIVE_ERROR).toBe(0.0199);

@@ -14,7 +14,12 @@ const SAMPLE_EVERY = 10_000;
 const START = Date.parse('2025-10-01T00:00:00.000Z');
 const AS_OF = '2026-01-15T00:00:00.000Z';
 const HOUR = 3_600_000;
-const CATEGORIES = [['INFRA', 'INFRA_NETWORK'], ['QA', 'QA_TEST_DEBT'], ['INTEGRATION', 'INTEGRATION_TIMING'], ['SCOPE', 'SCOPE_CREEP']] as const;
+const CATEGORIES = [
+  ['INFRA', 'INFRA_NETWORK'],
+  ['QA', 'QA_TEST_DEBT'],
+  ['INTEGRATION', 'INTEGRATION_TIMING'],
+  ['SCOPE', 'SCOPE_CREEP'],
+] as const;
 const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW'] as const;
 
 const gc = globalThis.gc;
@@ -43,12 +48,31 @@ function recordAt(i: number): FailureRecord {
   record.lab.fingerprint = fingerprintOf(`probe-${i % FINGERPRINTS}`);
   record.lab.occurrences.count = 1 + (i % 3);
   record.repetition_tracking.is_repeat = i >= FINGERPRINTS;
-  const history: FailureRecord['lab']['status_history'] = [{ from: null, to: 'OPEN', at, actor: 'lab', note: null, build_id: `b${i}` }];
-  if (i % 3 !== 0) history.push({ from: 'OPEN', to: 'RESOLVED', at: new Date(ms + (1 + (i % 97)) * HOUR).toISOString(), actor: 'alice', note: null, build_id: null });
-  if (i % 6 === 1) history.push({ from: 'RESOLVED', to: 'PREVENTED', at: new Date(ms + (100 + (i % 89)) * HOUR).toISOString(), actor: 'alice', note: null, build_id: null });
+  const history: FailureRecord['lab']['status_history'] = [
+    { from: null, to: 'OPEN', at, actor: 'lab', note: null, build_id: `b${i}` },
+  ];
+  if (i % 3 !== 0)
+    history.push({
+      from: 'OPEN',
+      to: 'RESOLVED',
+      at: new Date(ms + (1 + (i % 97)) * HOUR).toISOString(),
+      actor: 'alice',
+      note: null,
+      build_id: null,
+    });
+  if (i % 6 === 1)
+    history.push({
+      from: 'RESOLVED',
+      to: 'PREVENTED',
+      at: new Date(ms + (100 + (i % 89)) * HOUR).toISOString(),
+      actor: 'alice',
+      note: null,
+      build_id: null,
+    });
   record.lab.status_history = history;
   record.status = history.at(-1)!.to;
-  if (i >= FINGERPRINTS && i % 5 === 0) record.lab.escalations = [{ level: 'build_owner', to: null, at, occurrence: 2, build_id: `b${i}` }];
+  if (i >= FINGERPRINTS && i % 5 === 0)
+    record.lab.escalations = [{ level: 'build_owner', to: null, at, occurrence: 2, build_id: `b${i}` }];
   record.prevention.prevention_measures = i % 4 === 0 ? ['suggested: add a deadline'] : [];
   record.prevention.governance_updates = i % 50 === 0 ? [`GOV-${i}: a rule`] : [];
   return record;
@@ -70,7 +94,11 @@ async function memory(run: Run) {
   const samples: number[] = [];
   const base = heap();
   const result = await run(stream(samples, base));
-  return { peakGrowthBytes: Math.max(...samples), retainedBytes: heap() - base, resultJsonBytes: JSON.stringify(result).length };
+  return {
+    peakGrowthBytes: Math.max(...samples),
+    retainedBytes: heap() - base,
+    resultJsonBytes: JSON.stringify(result).length,
+  };
 }
 
 /** Wall time of a pass without the gc sampling, generation of the records included. */
@@ -91,7 +119,8 @@ const runs: Record<string, Run> = {
   monthly: (records) => monthlyReport(records, { asOf: AS_OF }),
 };
 const generationMs = await time(count);
-const results: Record<string, { ms: number; peakGrowthBytes: number; retainedBytes: number; resultJsonBytes: number }> = {};
+const results: Record<string, { ms: number; peakGrowthBytes: number; retainedBytes: number; resultJsonBytes: number }> =
+  {};
 for (const [name, run] of Object.entries(runs)) results[name] = { ms: await time(run), ...(await memory(run)) };
 
 // What keeping the records would take: hold a sample of them, and scale.
@@ -100,4 +129,14 @@ const before = heap();
 const held = Array.from({ length: SAMPLE }, (_, i) => recordAt(i));
 const perRecord = (heap() - before) / held.length;
 
-console.log(JSON.stringify({ count: COUNT, fingerprints: FINGERPRINTS, perRecordBytes: Math.round(perRecord), keepingAllBytes: Math.round(perRecord * COUNT), generationMs, ...results, held: held.length }));
+console.log(
+  JSON.stringify({
+    count: COUNT,
+    fingerprints: FINGERPRINTS,
+    perRecordBytes: Math.round(perRecord),
+    keepingAllBytes: Math.round(perRecord * COUNT),
+    generationMs,
+    ...results,
+    held: held.length,
+  }),
+);

@@ -21,13 +21,19 @@ interface Probe {
 /** Runs memory-probe.ts in a process of its own with --expose-gc, so heap is measured after collection. */
 function probe(count: number, fingerprints: number): Promise<Probe> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', path.join(import.meta.dirname, 'memory-probe.ts'), String(count), String(fingerprints)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--expose-gc', path.join(import.meta.dirname, 'memory-probe.ts'), String(count), String(fingerprints)],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as Probe) : reject(new Error(`memory probe exited ${code}:\n${err}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(JSON.parse(out) as Probe) : reject(new Error(`memory probe exited ${code}:\n${err}`)),
+    );
   });
 }
 
@@ -39,7 +45,10 @@ describe('memory stays bounded by the result, not the records', () => {
     console.log(
       `100,000 records: keeping them would take ${(p.keepingAllBytes / MB).toFixed(0)} MB (${p.perRecordBytes} bytes each); generating them alone ${p.generationMs} ms; ` +
         Object.entries({ analytics: p.analytics, weekly: p.weekly, monthly: p.monthly })
-          .map(([name, m]) => `${name}: ${m.ms} ms, peak heap growth ${(m.peakGrowthBytes / MB).toFixed(2)} MB, retained ${(m.retainedBytes / MB).toFixed(2)} MB`)
+          .map(
+            ([name, m]) =>
+              `${name}: ${m.ms} ms, peak heap growth ${(m.peakGrowthBytes / MB).toFixed(2)} MB, retained ${(m.retainedBytes / MB).toFixed(2)} MB`,
+          )
           .join('; '),
     );
     expect(p.keepingAllBytes).toBeGreaterThan(100 * MB);

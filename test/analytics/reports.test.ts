@@ -31,7 +31,9 @@ describe('weeklyReport', async () => {
     expect(report).toContain('The week of 2026-01-08 to 2026-01-14 (UTC), as of 2026-01-15 00:00 UTC.');
     expect(report).toContain('**5 failures** this week, in 10 runs. The week before: 2 failures.');
     const breaches = report.slice(report.indexOf('### SLA breaches'), report.indexOf('## 6.'));
-    expect([fid(2), fid(12), fid(3)].map((id) => breaches.indexOf(id))).toEqual([...[fid(2), fid(12), fid(3)].map((id) => breaches.indexOf(id))].sort((a, b) => a - b));
+    expect([fid(2), fid(12), fid(3)].map((id) => breaches.indexOf(id))).toEqual(
+      [...[fid(2), fid(12), fid(3)].map((id) => breaches.indexOf(id))].sort((a, b) => a - b),
+    );
     expect(breaches).toContain(`| \`${fid(2)}\` | HIGH | 2026-01-10 09:00 UTC | 4.6 days | still OPEN |`);
     expect(breaches).toContain(`| \`${fid(12)}\` | MEDIUM | 2026-01-06 00:00 UTC | 3.0 days | resolved late |`);
     expect(breaches).not.toContain(fid(8));
@@ -81,7 +83,13 @@ describe('monthlyReport', async () => {
   it('covers [as-of − 30 days, as-of) in weekly rows counted back from as-of', () => {
     expect(report).toContain('The 30 days from 2025-12-16 to 2026-01-14 (UTC)');
     const rows = report.split('\n').filter((line) => /^\| \d{4}-\d{2}-\d{2} to /.test(line));
-    expect(rows.map((r) => r.split(' | ')[0])).toEqual(['| 2025-12-16 to 2025-12-17', '| 2025-12-18 to 2025-12-24', '| 2025-12-25 to 2025-12-31', '| 2026-01-01 to 2026-01-07', '| 2026-01-08 to 2026-01-14']);
+    expect(rows.map((r) => r.split(' | ')[0])).toEqual([
+      '| 2025-12-16 to 2025-12-17',
+      '| 2025-12-18 to 2025-12-24',
+      '| 2025-12-25 to 2025-12-31',
+      '| 2026-01-01 to 2026-01-07',
+      '| 2026-01-08 to 2026-01-14',
+    ]);
     expect(report).toContain('**33%** of the failures were repeats: 3 of 9');
     expect(report).toContain('prevention held for **67%**');
   });
@@ -92,7 +100,16 @@ describe('monthlyReport', async () => {
 
   it('says so where 30 days had nothing', async () => {
     const empty = await monthlyReport([], { asOf: AS_OF });
-    expect(headings(empty)).toEqual(['# Monthly failure trends', '## 1. Failure trends over time', '## 2. Most common failure categories', '## 3. Repeat failure rate', '## 4. Prevention effectiveness', '## 5. Governance evolution summary', '## 6. FM evolution priorities: what to automate', '## SLA breaches']);
+    expect(headings(empty)).toEqual([
+      '# Monthly failure trends',
+      '## 1. Failure trends over time',
+      '## 2. Most common failure categories',
+      '## 3. Repeat failure rate',
+      '## 4. Prevention effectiveness',
+      '## 5. Governance evolution summary',
+      '## 6. FM evolution priorities: what to automate',
+      '## SLA breaches',
+    ]);
     expect(empty).toContain('None in these 30 days.');
     expect(empty).toContain('No failure has been prevented yet');
     expect(empty).toContain('Nothing to automate');

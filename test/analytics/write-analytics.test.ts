@@ -27,15 +27,29 @@ describe('writeAnalytics', () => {
     const out = analyticsDir(dir);
     expect(out).toBe(path.join(dir, 'failures', 'analytics'));
     const written = await writeAnalytics(out, analytics);
-    expect(written.map((f) => path.basename(f))).toEqual(['failure-trends.json', 'failure-by-category.json', 'repeat-failures.json', 'mttr-metrics.json']);
-    expect((await readdir(out)).sort()).toEqual(['failure-by-category.json', 'failure-trends.json', 'mttr-metrics.json', 'repeat-failures.json']);
+    expect(written.map((f) => path.basename(f))).toEqual([
+      'failure-trends.json',
+      'failure-by-category.json',
+      'repeat-failures.json',
+      'mttr-metrics.json',
+    ]);
+    expect((await readdir(out)).sort()).toEqual([
+      'failure-by-category.json',
+      'failure-trends.json',
+      'mttr-metrics.json',
+      'repeat-failures.json',
+    ]);
 
     const ajv = new Ajv2020({ strict: false, allErrors: true });
-    ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i).addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)));
+    ajv
+      .addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i)
+      .addFormat('date-time', (s: string) => !Number.isNaN(Date.parse(s)));
     for (const [key, { file }] of Object.entries(ANALYTICS_FILES)) {
       const text = await readFile(path.join(out, file), 'utf8');
       expect(text).toBe(`${JSON.stringify(analytics[key as keyof typeof analytics], null, 2)}\n`);
-      const schema = JSON.parse(await readFile(path.join(ROOT, 'schemas', file.replace('.json', '.schema.json')), 'utf8'));
+      const schema = JSON.parse(
+        await readFile(path.join(ROOT, 'schemas', file.replace('.json', '.schema.json')), 'utf8'),
+      );
       const validate = ajv.compile(schema);
       expect(validate(JSON.parse(text)), JSON.stringify(validate.errors)).toBe(true);
     }
@@ -66,7 +80,9 @@ describe('ledgerRecords', () => {
     for (const record of records) await ledger.create(record);
     const seen = [];
     for await (const record of ledgerRecords(ledger, { limit: 3 })) seen.push(record.failure_id);
-    const expected = [...records].sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp) || (a.failure_id < b.failure_id ? -1 : 1)).map((r) => r.failure_id);
+    const expected = [...records]
+      .sort((a, b) => Date.parse(a.timestamp) - Date.parse(b.timestamp) || (a.failure_id < b.failure_id ? -1 : 1))
+      .map((r) => r.failure_id);
     expect(seen).toEqual(expected);
     // Analytics over a ledger equal analytics over the records.
     const fromLedger = await computeAnalytics(ledgerRecords(ledger, { limit: 4, until: AS_OF }), { asOf: AS_OF });

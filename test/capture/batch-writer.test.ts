@@ -21,7 +21,10 @@ describe('BatchWriter', () => {
     const writer = new BatchWriter(store, { maxBatch: 2, lingerMs: 60_000 });
     const [a, b, c] = [makeRecord(), makeRecord({ kind: 'timeout' }), makeRecord({ kind: 'exception' })];
     const first = await Promise.all([writer.write(a), writer.write(b)]);
-    expect(first).toEqual([{ key: recordKey(a), stored: true }, { key: recordKey(b), stored: true }]);
+    expect(first).toEqual([
+      { key: recordKey(a), stored: true },
+      { key: recordKey(b), stored: true },
+    ]);
     expect(store.batches).toEqual([2]);
     expect(await store.get(recordKey(b))).toEqual(b);
 

@@ -17,15 +17,25 @@ describe('determinism under load', () => {
     const server = await ScriptedModelServer.start();
     const store = new MemoryStore();
     try {
-      const { summary } = await runCapture({ scenarios, subjects, store, model: server, concurrency: 16, repeat: 50, keepResults: false });
+      const { summary } = await runCapture({
+        scenarios,
+        subjects,
+        store,
+        model: server,
+        concurrency: 16,
+        repeat: 50,
+        keepResults: false,
+      });
       expect(summary).toMatchObject({ runs: scenarios.length * 50, mismatched: 0, lab_errors: 0, exit_code: 0 });
       const byScenario = new Map<string, TraceRecord[]>();
-      for (const record of await queryAll(store, { limit: 1000 })) byScenario.set(record.scenario_id, [...(byScenario.get(record.scenario_id) ?? []), record]);
+      for (const record of await queryAll(store, { limit: 1000 }))
+        byScenario.set(record.scenario_id, [...(byScenario.get(record.scenario_id) ?? []), record]);
       expect(byScenario.size).toBe(scenarios.length);
       for (const [id, records] of byScenario) {
         expect(records, id).toHaveLength(50);
         const first = normalizeRecord({ ...records[0], run: { ...records[0]!.run, repeat_index: 0 } });
-        for (const record of records.slice(1)) expect(normalizeRecord({ ...record, run: { ...record.run, repeat_index: 0 } }), id).toEqual(first);
+        for (const record of records.slice(1))
+          expect(normalizeRecord({ ...record, run: { ...record.run, repeat_index: 0 } }), id).toEqual(first);
       }
     } finally {
       await store.close();

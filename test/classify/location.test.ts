@@ -24,7 +24,8 @@ async function trace(id: string): Promise<TraceRecord> {
   const { scenario } = scenarios.find((l) => l.scenario.id === id)!;
   return (await runWithFailureDetection(subjects.get(scenario.subject)!, scenario, { model: server })).trace;
 }
-const stepOf = (t: TraceRecord) => (t.failure!.location.step_index === null ? null : t.steps[t.failure!.location.step_index]!);
+const stepOf = (t: TraceRecord) =>
+  t.failure!.location.step_index === null ? null : t.steps[t.failure!.location.step_index]!;
 
 describe('where a failure first shows', () => {
   it('a tool failure the subject compensated and then rethrew: the tool call, not the run', async () => {
@@ -36,7 +37,11 @@ describe('where a failure first shows', () => {
   it('a hallucination: the model call whose reply became the output', async () => {
     const t = await trace('qa-cites-missing-doc');
     expect(stepOf(t)).toMatchObject({ type: 'model_call', status: 'ok' });
-    expect(t.failure!.taxonomy).toEqual({ version: 'lab-taxonomy/1', trail: { path: ['Reasoning Errors', 'Hallucinations', 'Language-only'] }, mast: null });
+    expect(t.failure!.taxonomy).toEqual({
+      version: 'lab-taxonomy/1',
+      trail: { path: ['Reasoning Errors', 'Hallucinations', 'Language-only'] },
+      mast: null,
+    });
   });
 
   it('a failure recovered from does not count: the first failure the run did not recover from does', async () => {
@@ -50,7 +55,10 @@ describe('where a failure first shows', () => {
     const t = await trace('weather-loop-never-ends');
     const calls = t.steps.filter((s) => s.type === 'model_call' || s.type === 'tool_call');
     expect(t.failure!.location.step_index).toBe(calls.at(-1)!.index);
-    expect(t.failure!.taxonomy).toMatchObject({ trail: { path: ['Planning and Coordination Errors', 'Context Management', 'Resource Abuse'] }, mast: { id: '1.5' } });
+    expect(t.failure!.taxonomy).toMatchObject({
+      trail: { path: ['Planning and Coordination Errors', 'Context Management', 'Resource Abuse'] },
+      mast: { id: '1.5' },
+    });
   });
 
   it('a failure no step shows (the subject threw on its own): the run span, and the subject as the agent', async () => {

@@ -12,7 +12,10 @@ describe('capture, end to end through the CLI', () => {
     const { stdout, stderr, code } = await runCli(['capture', '--store', 'memory', '--json']);
     expect(stderr).toBe('');
     expect(code).toBe(0);
-    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const summary = lines.pop().summary;
     expect(lines.length).toBeGreaterThanOrEqual(16);
     for (const line of lines) {
@@ -21,7 +24,14 @@ describe('capture, end to end through the CLI', () => {
       expect(line.retrieved).toBe(true);
       expect(line.failure_id === null).toBe(line.expected === null);
     }
-    expect(summary).toMatchObject({ runs: lines.length, matched: lines.length, mismatched: 0, stored: lines.length, retrieved: lines.length, exit_code: 0 });
+    expect(summary).toMatchObject({
+      runs: lines.length,
+      matched: lines.length,
+      mismatched: 0,
+      stored: lines.length,
+      retrieved: lines.length,
+      exit_code: 0,
+    });
   });
 
   it('human output: a line per run and the summary table (golden file)', async () => {
@@ -33,16 +43,24 @@ describe('capture, end to end through the CLI', () => {
   it('--filter and --repeat select and repeat runs', async () => {
     const { stdout, code } = await runCli(['capture', '--json', '--filter', 'planner-', '--repeat', '3']);
     expect(code).toBe(0);
-    const runs = stdout.trim().split('\n').slice(0, -1).map((l) => JSON.parse(l));
+    const runs = stdout
+      .trim()
+      .split('\n')
+      .slice(0, -1)
+      .map((l) => JSON.parse(l));
     expect(runs).toHaveLength(9);
-    expect(new Set(runs.map((r) => r.scenario))).toEqual(new Set(['planner-unknown-dependency', 'planner-valid-plan', 'planner-wrong-shape']));
+    expect(new Set(runs.map((r) => r.scenario))).toEqual(
+      new Set(['planner-unknown-dependency', 'planner-valid-plan', 'planner-wrong-shape']),
+    );
     expect(new Set(runs.map((r) => r.trace_id)).size).toBe(9);
   });
 
   it('exits 1 and says so when a run does not match its expected outcome', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'mismatch-'));
     await cp(path.join(ROOT, 'scenarios', 'qa-citation-exists.json'), path.join(dir, 'qa-citation-exists.json'));
-    const wrong = JSON.parse(await (await import('node:fs/promises')).readFile(path.join(ROOT, 'scenarios', 'qa-no-citations.json'), 'utf8'));
+    const wrong = JSON.parse(
+      await (await import('node:fs/promises')).readFile(path.join(ROOT, 'scenarios', 'qa-no-citations.json'), 'utf8'),
+    );
     wrong.expected = 'exception';
     await writeFile(path.join(dir, 'wrong.json'), JSON.stringify(wrong));
     const { stdout, code } = await runCli(['capture', '--scenarios', dir]);
@@ -67,11 +85,17 @@ describe('capture, end to end through the CLI', () => {
 
 describe('CLI input errors', () => {
   it.each([
-    [['capture', '--bogus'], /^error: capture: unknown flag '--bogus'\nRun 'npm run lab -- capture --help' for usage.\n$/],
+    [
+      ['capture', '--bogus'],
+      /^error: capture: unknown flag '--bogus'\nRun 'npm run lab -- capture --help' for usage.\n$/,
+    ],
     [['capture', '--concurrency', 'many'], /--concurrency must be a whole number from 1 to 256, got "many"/],
     [['capture', '--repeat', '0'], /--repeat must be a whole number/],
     [['capture', '--store', 'floppy'], /unknown store "floppy". Available stores: memory/],
-    [['launch'], /unknown command "launch". Available commands: capture, merge, scenarios, subjects, export, failures, analytics, report$/m],
+    [
+      ['launch'],
+      /unknown command "launch". Available commands: capture, merge, scenarios, subjects, export, failures, analytics, report$/m,
+    ],
   ])('%j exits 2 with one clear line and the usage hint', async (args, message) => {
     const { stdout, stderr, code } = await runCli(args);
     expect(code).toBe(2);
@@ -89,7 +113,18 @@ describe('CLI input errors', () => {
   it('--help lists every flag and the exit codes', async () => {
     const { stdout, code } = await runCli(['capture', '--help']);
     expect(code).toBe(0);
-    for (const flag of ['--store', '--scenarios', '--filter', '--concurrency', '--repeat', '--timeout-ms', '--live', '--json', '--help']) expect(stdout).toContain(flag);
+    for (const flag of [
+      '--store',
+      '--scenarios',
+      '--filter',
+      '--concurrency',
+      '--repeat',
+      '--timeout-ms',
+      '--live',
+      '--json',
+      '--help',
+    ])
+      expect(stdout).toContain(flag);
     expect(stdout).toContain('Exit codes');
   });
 

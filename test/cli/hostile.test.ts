@@ -9,7 +9,11 @@ import { ROOT, runCli } from '../helpers/run-cli.ts';
 
 describe('the lab survives hostile subjects', () => {
   it('never writes a secret: not to a stored trace, a span, the output or an error message', async () => {
-    const canaries = { OPENAI_API_KEY: 'sk-canary-openai-5f2ed1b0b1a6', COSMOS_KEY: 'canary-cosmos-key-23eaa6ea0128', LAB_REDACT: 'canary-listed-one-643622cf,canary-listed-two-a19474' };
+    const canaries = {
+      OPENAI_API_KEY: 'sk-canary-openai-5f2ed1b0b1a6',
+      COSMOS_KEY: 'canary-cosmos-key-23eaa6ea0128',
+      LAB_REDACT: 'canary-listed-one-643622cf,canary-listed-two-a19474',
+    };
     const otlp = await startOtlpReceiver();
     const received = otlp.bodies;
     const dir = await mkdtemp(path.join(tmpdir(), 'canary-'));
@@ -19,10 +23,20 @@ describe('the lab survives hostile subjects', () => {
       expect(run.code, run.stderr).toBe(0);
       const exported = await runCli(['export', '--store', 'files', '--dir', dir], { env });
       const json = await runCli(['capture', '--filter', 'leak', '--json'], { env });
-      const everything = [run.stdout, run.stderr, exported.stdout, exported.stderr, json.stdout, json.stderr, await readTree(dir), ...received].join('\n');
+      const everything = [
+        run.stdout,
+        run.stderr,
+        exported.stdout,
+        exported.stderr,
+        json.stdout,
+        json.stderr,
+        await readTree(dir),
+        ...received,
+      ].join('\n');
       expect(received.length).toBeGreaterThan(0);
       expect(everything).toContain('[REDACTED]');
-      for (const secret of [canaries.OPENAI_API_KEY, canaries.COSMOS_KEY, ...canaries.LAB_REDACT.split(',')]) expect(everything).not.toContain(secret);
+      for (const secret of [canaries.OPENAI_API_KEY, canaries.COSMOS_KEY, ...canaries.LAB_REDACT.split(',')])
+        expect(everything).not.toContain(secret);
     } finally {
       await otlp.close();
     }
@@ -31,7 +45,10 @@ describe('the lab survives hostile subjects', () => {
   it('capture exits by itself within a second of printing its summary, hangs, workers and all', async () => {
     const started = performance.now();
     const loop = watchLoop();
-    const child = spawn(process.execPath, [path.join(ROOT, 'src/cli/main.ts'), 'capture', '--store', 'memory'], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH } });
+    const child = spawn(process.execPath, [path.join(ROOT, 'src/cli/main.ts'), 'capture', '--store', 'memory'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH },
+    });
     let stdout = '';
     let summaryAt = 0;
     child.stdout.on('data', (d) => {
@@ -49,17 +66,25 @@ describe('the lab survives hostile subjects', () => {
   it('--isolation worker runs every scenario in a worker with the same classifications as inline', async () => {
     const run = await runCli(['capture', '--isolation', 'worker', '--concurrency', '8', '--json']);
     expect(run.code, run.stderr).toBe(0);
-    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = run.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.pop().summary).toMatchObject({ mismatched: 0, lab_errors: 0, exit_code: 0 });
     expect(lines.length).toBeGreaterThanOrEqual(30);
   }, 120_000);
 
   it('an inline subject that leaves a rejection unhandled does not bring the lab down', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'inline-rejection-'));
-    const scenario = JSON.parse(await readFile(path.join(ROOT, 'scenarios', 'hostile-background-rejection.json'), 'utf8'));
+    const scenario = JSON.parse(
+      await readFile(path.join(ROOT, 'scenarios', 'hostile-background-rejection.json'), 'utf8'),
+    );
     delete scenario.isolation;
     await writeFile(path.join(dir, 'inline.json'), JSON.stringify(scenario));
-    await writeFile(path.join(dir, 'after.json'), await readFile(path.join(ROOT, 'scenarios', 'planner-valid-plan.json'), 'utf8'));
+    await writeFile(
+      path.join(dir, 'after.json'),
+      await readFile(path.join(ROOT, 'scenarios', 'planner-valid-plan.json'), 'utf8'),
+    );
     const run = await runCli(['capture', '--scenarios', dir, '--concurrency', '1']);
     // Inline, the rejection cannot be tied to its run: the run is a visible mismatch, the lab goes on.
     expect(run.code).toBe(1);

@@ -9,7 +9,19 @@ import { ROOT, runCli } from '../helpers/run-cli.ts';
 import { queryAll } from '../store/trace-store-contract.ts';
 
 /** Scenarios that between them end every way, a worker-isolated one among them. */
-const SCENARIOS = ['calculator-correct', 'calculator-division-by-zero', 'extractor-429-then-success', 'extractor-missing-field', 'extractor-rate-limited', 'qa-citation-exists', 'qa-cites-missing-doc', 'planner-valid-plan', 'planner-wrong-shape', 'recovery-three-level-cascade', 'hostile-process-exit'];
+const SCENARIOS = [
+  'calculator-correct',
+  'calculator-division-by-zero',
+  'extractor-429-then-success',
+  'extractor-missing-field',
+  'extractor-rate-limited',
+  'qa-citation-exists',
+  'qa-cites-missing-doc',
+  'planner-valid-plan',
+  'planner-wrong-shape',
+  'recovery-three-level-cascade',
+  'hostile-process-exit',
+];
 
 let cosmos: Awaited<ReturnType<typeof startCosmos>>;
 beforeAll(async () => {
@@ -24,15 +36,26 @@ describe.each(['files', 'cosmos'] as const)('a capture in four shard processes (
     const work = await mkdtemp(path.join(tmpdir(), `shard-${store}-`));
     const scenarios = path.join(work, 'scenarios');
     await mkdir(scenarios);
-    for (const id of SCENARIOS) await copyFile(path.join(ROOT, 'scenarios', `${id}.json`), path.join(scenarios, `${id}.json`));
+    for (const id of SCENARIOS)
+      await copyFile(path.join(ROOT, 'scenarios', `${id}.json`), path.join(scenarios, `${id}.json`));
     // The whole capture and the sharded one each get a store and a ledger of their own, so neither build repeats the other.
-    const envOf = (name: string) => ({ ...(store === 'cosmos' ? cosmosEnv(cosmos.endpoint, { COSMOS_CONTAINER_FAILURES: `failures-${name}-${path.basename(work)}` }) : {}), LAB_NOW: '2026-11-02T09:00:00Z' });
+    const envOf = (name: string) => ({
+      ...(store === 'cosmos'
+        ? cosmosEnv(cosmos.endpoint, { COSMOS_CONTAINER_FAILURES: `failures-${name}-${path.basename(work)}` })
+        : {}),
+      LAB_NOW: '2026-11-02T09:00:00Z',
+    });
     const wholeAt = { env: envOf('whole'), dir: path.join(work, 'whole') };
     const shardedAt = { env: envOf('sharded'), dir: path.join(work, 'sharded') };
-    const lab = (args: string[], at = shardedAt) => runCli([...args, '--store', store, '--dir', at.dir], { env: at.env, cwd: work, timeoutMs: 120_000 });
-    const capture = (build: string, ...more: string[]) => lab(['capture', '--scenarios', scenarios, '--repeat', '2', '--build-id', build, '--json', ...more]);
+    const lab = (args: string[], at = shardedAt) =>
+      runCli([...args, '--store', store, '--dir', at.dir], { env: at.env, cwd: work, timeoutMs: 120_000 });
+    const capture = (build: string, ...more: string[]) =>
+      lab(['capture', '--scenarios', scenarios, '--repeat', '2', '--build-id', build, '--json', ...more]);
 
-    const whole = await lab(['capture', '--scenarios', scenarios, '--repeat', '2', '--build-id', 'whole', '--json'], wholeAt);
+    const whole = await lab(
+      ['capture', '--scenarios', scenarios, '--repeat', '2', '--build-id', 'whole', '--json'],
+      wholeAt,
+    );
     expect(whole.code, whole.stderr).toBe(0);
     const shards = await Promise.all([1, 2, 3, 4].map((i) => capture('sharded', '--shard', `${i}/4`)));
     for (const s of shards) expect(s.code, s.stderr).toBe(0);
@@ -53,7 +76,9 @@ describe.each(['files', 'cosmos'] as const)('a capture in four shard processes (
     const outcomes = async (build: string, at: typeof wholeAt) => {
       const traces = await openStore(store, at);
       try {
-        return (await queryAll<TraceRecord>(traces, { build_id: build, limit: 1000 })).map((r) => `${r.scenario_id}#${r.run.repeat_index} ${r.expected ?? 'pass'} ${r.detected ?? 'pass'}`).sort();
+        return (await queryAll<TraceRecord>(traces, { build_id: build, limit: 1000 }))
+          .map((r) => `${r.scenario_id}#${r.run.repeat_index} ${r.expected ?? 'pass'} ${r.detected ?? 'pass'}`)
+          .sort();
       } finally {
         await traces.close();
       }
@@ -61,7 +86,10 @@ describe.each(['files', 'cosmos'] as const)('a capture in four shard processes (
     expect(await outcomes('sharded', shardedAt)).toEqual(await outcomes('whole', wholeAt));
 
     // Shard 3 never ran and shard 2 ran twice: merge names both and exits 1.
-    for (const code of await Promise.all(['1/4', '2/4', '2/4', '4/4'].map(async (s) => (await capture('broken', '--shard', s)).code))) expect(code).toBe(0);
+    for (const code of await Promise.all(
+      ['1/4', '2/4', '2/4', '4/4'].map(async (s) => (await capture('broken', '--shard', s)).code),
+    ))
+      expect(code).toBe(0);
     const broken = await lab(['merge', '--build-id', 'broken']);
     expect(broken.code, broken.stdout).toBe(1);
     expect(broken.stdout).toContain('shard 3/4 did not report');
@@ -85,7 +113,10 @@ describe('capture --shard and merge refuse what cannot work', () => {
       expect(run.code, args.join(' ')).toBe(2);
       expect(run.stderr, args.join(' ')).toMatch(message);
     }
-    const none = await runCli(['merge', '--store', 'files', '--dir', path.join(work, 'traces'), '--build-id', 'never-ran'], { cwd: work });
+    const none = await runCli(
+      ['merge', '--store', 'files', '--dir', path.join(work, 'traces'), '--build-id', 'never-ran'],
+      { cwd: work },
+    );
     expect(none.code).toBe(2);
     expect(none.stderr).toMatch(/no shard of build "never-ran" is in the files store/);
   }, 60_000);

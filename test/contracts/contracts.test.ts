@@ -54,16 +54,26 @@ describe('contracts are strict', () => {
   });
 
   it('rejects unknown keys in a scenario', () => {
-    const result = Scenario.safeParse({ id: 'a', subject: 'b', description: 'c', expected: null, input: {}, deadline: 5 });
+    const result = Scenario.safeParse({
+      id: 'a',
+      subject: 'b',
+      description: 'c',
+      expected: null,
+      input: {},
+      deadline: 5,
+    });
     expect(result.error?.issues[0]).toMatchObject({ code: 'unrecognized_keys', keys: ['deadline'] });
   });
 });
 
 describe('JSON Schemas', () => {
-  it.each(Object.keys(JSON_SCHEMAS))('schemas/%s.schema.json matches the zod source (run npm run schemas after a contract change)', async (name) => {
-    const committed = JSON.parse(await readFile(path.join(ROOT, 'schemas', `${name}.schema.json`), 'utf8'));
-    expect(committed).toEqual(jsonSchemaOf(name as keyof typeof JSON_SCHEMAS));
-  });
+  it.each(Object.keys(JSON_SCHEMAS))(
+    'schemas/%s.schema.json matches the zod source (run npm run schemas after a contract change)',
+    async (name) => {
+      const committed = JSON.parse(await readFile(path.join(ROOT, 'schemas', `${name}.schema.json`), 'utf8'));
+      expect(committed).toEqual(jsonSchemaOf(name as keyof typeof JSON_SCHEMAS));
+    },
+  );
 
   it('validates real traces with a JSON Schema validator and refuses unknown fields there too', async () => {
     const ajv = new Ajv2020({ strict: false, allErrors: true });

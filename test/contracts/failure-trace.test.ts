@@ -21,9 +21,33 @@ function cascade() {
     primary_message: 'tool timed out',
     primary_timestamp: t(1),
     cascade: [
-      { failure_id: 'f-tool', parent_failure_id: null, ref: 'execute_tool get_weather', failure_type: 'timeout', timestamp: t(1), message: 'tool timed out', propagation_hop: 0 },
-      { failure_id: 'f-agent', parent_failure_id: 'f-tool', ref: 'invoke_agent weather-agent', failure_type: 'propagated', timestamp: t(2), message: null, propagation_hop: 1 },
-      { failure_id: 'f-output', parent_failure_id: 'f-agent', ref: 'check output_schema', failure_type: 'propagated', timestamp: t(3), message: null, propagation_hop: 2 },
+      {
+        failure_id: 'f-tool',
+        parent_failure_id: null,
+        ref: 'execute_tool get_weather',
+        failure_type: 'timeout',
+        timestamp: t(1),
+        message: 'tool timed out',
+        propagation_hop: 0,
+      },
+      {
+        failure_id: 'f-agent',
+        parent_failure_id: 'f-tool',
+        ref: 'invoke_agent weather-agent',
+        failure_type: 'propagated',
+        timestamp: t(2),
+        message: null,
+        propagation_hop: 1,
+      },
+      {
+        failure_id: 'f-output',
+        parent_failure_id: 'f-agent',
+        ref: 'check output_schema',
+        failure_type: 'propagated',
+        timestamp: t(3),
+        message: null,
+        propagation_hop: 2,
+      },
     ],
     original_trace_id: 'run-1',
     domain: null,
@@ -53,7 +77,7 @@ describe('FailureTrace: the cascade rules', () => {
     expect(messages(cycle).join()).toMatch(/cascade rule 1 \(tree\): failure f-(agent|output) is in a cycle/);
   });
 
-  it('rule 2: rejects a hop that is not its parent\'s plus one, and a primary not at hop 0', () => {
+  it("rule 2: rejects a hop that is not its parent's plus one, and a primary not at hop 0", () => {
     const skipped = cascade();
     skipped.cascade[2]!.propagation_hop = 3;
     expect(messages(skipped)).toEqual(['cascade rule 2 (hop): f-output has propagation_hop 3, but its parent has 1']);
@@ -65,14 +89,18 @@ describe('FailureTrace: the cascade rules', () => {
   it('rule 3: rejects a child earlier than its parent', () => {
     const early = cascade();
     early.cascade[2]!.timestamp = t(0);
-    expect(messages(early)).toEqual([`cascade rule 3 (temporal): f-output (${t(0)}) is earlier than its parent (${t(2)})`]);
+    expect(messages(early)).toEqual([
+      `cascade rule 3 (temporal): f-output (${t(0)}) is earlier than its parent (${t(2)})`,
+    ]);
   });
 
   it('rule 3 compares a child with its parent, not with the primary: later than the primary but earlier than its parent is refused', () => {
     const between = cascade();
     between.cascade[1]!.timestamp = t(3);
     between.cascade[2]!.timestamp = t(2);
-    expect(messages(between)).toEqual([`cascade rule 3 (temporal): f-output (${t(2)}) is earlier than its parent (${t(3)})`]);
+    expect(messages(between)).toEqual([
+      `cascade rule 3 (temporal): f-output (${t(2)}) is earlier than its parent (${t(3)})`,
+    ]);
   });
 
   it('is strict: unknown keys are refused in the trace and in an entry', () => {
@@ -84,17 +112,55 @@ describe('FailureTrace: the cascade rules', () => {
 });
 
 describe('RecoveryTrace and FallbackRecord', () => {
-  const action = (sequence: number, action_type: string) => ({ action_id: `a${sequence}`, sequence, timestamp: t(sequence), action_type, target_ref: 'get_weather', outcome: 'failure', duration_ms: 5, metadata: { attempt: sequence } });
-  const recovery = { schema_version: 1, trace_id: 'rt-1', trace_type: 'recovery', started_at: t(0), ended_at: t(3), trigger_type: 'failure', trigger_ref: 'f-tool', original_trace_id: 'run-1', actions: [action(1, 'retry'), action(2, 'fallback')], final_outcome: 'degraded', stabilization_ref: null };
+  const action = (sequence: number, action_type: string) => ({
+    action_id: `a${sequence}`,
+    sequence,
+    timestamp: t(sequence),
+    action_type,
+    target_ref: 'get_weather',
+    outcome: 'failure',
+    duration_ms: 5,
+    metadata: { attempt: sequence },
+  });
+  const recovery = {
+    schema_version: 1,
+    trace_id: 'rt-1',
+    trace_type: 'recovery',
+    started_at: t(0),
+    ended_at: t(3),
+    trigger_type: 'failure',
+    trigger_ref: 'f-tool',
+    original_trace_id: 'run-1',
+    actions: [action(1, 'retry'), action(2, 'fallback')],
+    final_outcome: 'degraded',
+    stabilization_ref: null,
+  };
 
   it('accepts ordered actions and rejects them out of sequence', () => {
     expect(RecoveryTrace.safeParse(recovery).success).toBe(true);
     const swapped = { ...recovery, actions: [action(2, 'fallback'), action(1, 'retry')] };
-    expect(RecoveryTrace.safeParse(swapped).error?.issues[0]?.message).toBe('ordering rule: action a1 has sequence 1, not after 2');
+    expect(RecoveryTrace.safeParse(swapped).error?.issues[0]?.message).toBe(
+      'ordering rule: action a1 has sequence 1, not after 2',
+    );
   });
 
   it('fallback records are strict and typed', () => {
-    const fallback = { schema_version: 1, record_type: 'fallback', fallback_id: 'fb-1', trace_id: 'run-1', timestamp: t(2), trigger_type: 'failure', trigger_ref: 'f-tool', primary_path_ref: 'get_weather', fallback_path_id: 'weather-cache', fallback_path_name: 'cache', fallback_type: 'cache', outcome_ref: null, outcome_status: 'partial', confidence_impact: 'reduced' };
+    const fallback = {
+      schema_version: 1,
+      record_type: 'fallback',
+      fallback_id: 'fb-1',
+      trace_id: 'run-1',
+      timestamp: t(2),
+      trigger_type: 'failure',
+      trigger_ref: 'f-tool',
+      primary_path_ref: 'get_weather',
+      fallback_path_id: 'weather-cache',
+      fallback_path_name: 'cache',
+      fallback_type: 'cache',
+      outcome_ref: null,
+      outcome_status: 'partial',
+      confidence_impact: 'reduced',
+    };
     expect(FallbackRecord.safeParse(fallback).success).toBe(true);
     expect(FallbackRecord.safeParse({ ...fallback, fallback_type: 'magic' }).success).toBe(false);
     expect(FallbackRecord.safeParse({ ...fallback, extra: 1 }).success).toBe(false);
@@ -103,13 +169,42 @@ describe('RecoveryTrace and FallbackRecord', () => {
 
 describe('failureTypeOf', () => {
   it('maps the detector kinds to failure types: violations, resource for out-of-memory', () => {
-    const base = { schema_version: 1, failure_id: 'x', trace_id: 'y', subject_id: 's', scenario_id: 'c', occurred_at: t(0), message: 'm', step_index: null, otel: { trace_id: 'a'.repeat(32), span_id: 'b'.repeat(16) } };
-    const error = (code: string | null) => ({ class: 'Error', name: 'Error', message: 'm', stack: null, thrown: 'error', code, status: null, cause: null });
+    const base = {
+      schema_version: 1,
+      failure_id: 'x',
+      trace_id: 'y',
+      subject_id: 's',
+      scenario_id: 'c',
+      occurred_at: t(0),
+      message: 'm',
+      step_index: null,
+      otel: { trace_id: 'a'.repeat(32), span_id: 'b'.repeat(16) },
+    };
+    const error = (code: string | null) => ({
+      class: 'Error',
+      name: 'Error',
+      message: 'm',
+      stack: null,
+      thrown: 'error',
+      code,
+      status: null,
+      cause: null,
+    });
     const as = (e: object) => e as FailureEvent;
-    expect(failureTypeOf(as({ ...base, kind: 'timeout', timeout: { source: 'deadline', deadline_ms: 1, elapsed_ms: 1 }, error: null }))).toBe('timeout');
-    expect(failureTypeOf(as({ ...base, kind: 'validation_error', validation: { source: 'output_schema', issues: [] }, error: null }))).toBe('violation');
+    expect(
+      failureTypeOf(
+        as({ ...base, kind: 'timeout', timeout: { source: 'deadline', deadline_ms: 1, elapsed_ms: 1 }, error: null }),
+      ),
+    ).toBe('timeout');
+    expect(
+      failureTypeOf(
+        as({ ...base, kind: 'validation_error', validation: { source: 'output_schema', issues: [] }, error: null }),
+      ),
+    ).toBe('violation');
     expect(failureTypeOf(as({ ...base, kind: 'hallucination_flag', grounding: { flags: [] } }))).toBe('violation');
-    expect(failureTypeOf(as({ ...base, kind: 'exception', error: error('ERR_WORKER_OUT_OF_MEMORY') }))).toBe('resource');
+    expect(failureTypeOf(as({ ...base, kind: 'exception', error: error('ERR_WORKER_OUT_OF_MEMORY') }))).toBe(
+      'resource',
+    );
     expect(failureTypeOf(as({ ...base, kind: 'exception', error: error(null) }))).toBe('error');
   });
 });

@@ -13,7 +13,9 @@ import { ROOT } from '../helpers/run-cli.ts';
 describe('reading TraceRecords of schema_version 1', () => {
   it('every shipped scenario: the version 1 form validates against the v1 contract and upgrades to the same record (build_id and replay null)', async () => {
     const subjects = await loadSubjects(path.join(ROOT, 'subjects'));
-    const loaded = (await loadScenarios(path.join(ROOT, 'scenarios'), subjects)).filter((l) => l.scenario.isolation !== 'worker');
+    const loaded = (await loadScenarios(path.join(ROOT, 'scenarios'), subjects)).filter(
+      (l) => l.scenario.isolation !== 'worker',
+    );
     const server = await ScriptedModelServer.start();
     try {
       const multiAgent: string[] = [];

@@ -20,13 +20,19 @@ describe('determinism', () => {
         const store = new MemoryStore();
         const { summary } = await runCapture({ scenarios, subjects, store, model: server, concurrency: 8 });
         expect(summary).toMatchObject({ runs: scenarios.length, mismatched: 0, lab_errors: 0 });
-        const byScenario = new Map((await queryAll<TraceRecord>(store, { limit: 1000 })).map((r) => [r.scenario_id, normalizeRecord({ ...r, build_id: '<build>' })]));
+        const byScenario = new Map(
+          (await queryAll<TraceRecord>(store, { limit: 1000 })).map((r) => [
+            r.scenario_id,
+            normalizeRecord({ ...r, build_id: '<build>' }),
+          ]),
+        );
         await store.close();
         return byScenario;
       };
       const first = await capture();
       const second = await capture();
-      for (const { scenario } of scenarios) expect(second.get(scenario.id), scenario.id).toEqual(first.get(scenario.id));
+      for (const { scenario } of scenarios)
+        expect(second.get(scenario.id), scenario.id).toEqual(first.get(scenario.id));
     } finally {
       await server.close();
     }

@@ -10,13 +10,20 @@ import { ROOT } from '../helpers/run-cli.ts';
 describe('the detector never reads the label', () => {
   it('every fast shipped scenario, relabelled with a wrong kind, is still detected as its true kind, and its record keeps the wrong label as expected', async () => {
     const subjects = await loadSubjects(path.join(ROOT, 'subjects'));
-    const loaded = (await loadScenarios(path.join(ROOT, 'scenarios'), subjects)).filter((l) => l.scenario.isolation !== 'worker' && l.scenario.deadline_ms >= 5000);
+    const loaded = (await loadScenarios(path.join(ROOT, 'scenarios'), subjects)).filter(
+      (l) => l.scenario.isolation !== 'worker' && l.scenario.deadline_ms >= 5000,
+    );
     const server = await ScriptedModelServer.start();
     try {
       const results = await Promise.all(
         loaded.map(async ({ scenario }) => {
-          const wrong = scenario.expected === null ? FAILURE_KINDS[0] : scenario.expected === 'timeout' ? null : 'timeout';
-          const { trace } = await runWithFailureDetection(subjects.get(scenario.subject)!, { ...scenario, expected: wrong }, { model: server });
+          const wrong =
+            scenario.expected === null ? FAILURE_KINDS[0] : scenario.expected === 'timeout' ? null : 'timeout';
+          const { trace } = await runWithFailureDetection(
+            subjects.get(scenario.subject)!,
+            { ...scenario, expected: wrong },
+            { model: server },
+          );
           return { id: scenario.id, truth: scenario.expected, wrong, trace };
         }),
       );

@@ -31,7 +31,10 @@ const echo = defineSubject({
   inputSchema: anyInput,
   outputSchema: z.strictObject({ text: z.string() }),
   async run({ client, model, signal }) {
-    const completion = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'hi' }] }, { signal });
+    const completion = await client.chat.completions.create(
+      { model, messages: [{ role: 'user', content: 'hi' }] },
+      { signal },
+    );
     return { text: completion.choices[0]?.message.content ?? '' };
   },
 });
@@ -41,8 +44,11 @@ function subjectWith(run: Subject['run'], outputSchema: z.ZodType = z.unknown())
   return { id: 'custom', description: 'test', inputSchema: anyInput, outputSchema, run };
 }
 
-const run = (subject: Subject<any, any>, fields: Parameters<typeof scenario>[0], extra: Partial<Parameters<typeof runWithFailureDetection>[2]> = {}) =>
-  runWithFailureDetection(subject, scenario(fields), { model: server, ...extra });
+const run = (
+  subject: Subject<any, any>,
+  fields: Parameters<typeof scenario>[0],
+  extra: Partial<Parameters<typeof runWithFailureDetection>[2]> = {},
+) => runWithFailureDetection(subject, scenario(fields), { model: server, ...extra });
 
 describe('pass', () => {
   it('emits a full trace with no failure for a run that passes', async () => {
@@ -53,7 +59,14 @@ describe('pass', () => {
     expect(TraceRecord.parse(trace)).toEqual(trace);
     expect(JSON.parse(trace.output!.text)).toEqual({ text: 'hello' });
     const [call, check] = trace.steps;
-    expect(call).toMatchObject({ type: 'model_call', status: 'ok', http_status: 200, model: 'lab-model', finish_reason: 'stop', api: 'chat.completions' });
+    expect(call).toMatchObject({
+      type: 'model_call',
+      status: 'ok',
+      http_status: 200,
+      model: 'lab-model',
+      finish_reason: 'stop',
+      api: 'chat.completions',
+    });
     expect(call?.type === 'model_call' && call.usage?.output_tokens).toBeGreaterThan(0);
     expect(check).toMatchObject({ type: 'check', check: 'output_schema', passed: true });
   });
@@ -65,13 +78,20 @@ describe('timeout', () => {
     const listener = (entry: RequestLogEntry) => ended.push(entry);
     server.events.on('request-end', listener);
     try {
-      const { event, trace } = await run(echo, { id: 'hang', subject: 'echo', deadline_ms: 100, model: { replies: [{ fault: { hang: true } }] } });
+      const { event, trace } = await run(echo, {
+        id: 'hang',
+        subject: 'echo',
+        deadline_ms: 100,
+        model: { replies: [{ fault: { hang: true } }] },
+      });
       expect(event?.kind).toBe('timeout');
       expect(event?.kind === 'timeout' && event.timeout.source).toBe('deadline');
       expect(trace.steps[0]).toMatchObject({ type: 'model_call', status: 'aborted' });
       expect(trace.output).toBeNull();
       // The server saw the client close the connection: the request was cancelled, not abandoned.
-      await expect.poll(() => ended.find((e) => e.runId === trace.trace_id), { timeout: 2000 }).toMatchObject({ aborted: true, completed: false });
+      await expect
+        .poll(() => ended.find((e) => e.runId === trace.trace_id), { timeout: 2000 })
+        .toMatchObject({ aborted: true, completed: false });
     } finally {
       server.events.off('request-end', listener);
     }
@@ -92,7 +112,13 @@ describe('timeout', () => {
   });
 
   it("counts the openai client's own request timeout as a timeout", async () => {
-    const { event } = await run(echo, { id: 'req-timeout', subject: 'echo', deadline_ms: 3000, client: { max_retries: 0, timeout_ms: 60 }, model: { replies: [{ content: 'late', fault: { delay_ms: 1000 } }] } });
+    const { event } = await run(echo, {
+      id: 'req-timeout',
+      subject: 'echo',
+      deadline_ms: 3000,
+      client: { max_retries: 0, timeout_ms: 60 },
+      model: { replies: [{ content: 'late', fault: { delay_ms: 1000 } }] },
+    });
     expect(event?.kind).toBe('timeout');
     expect(event?.kind === 'timeout' && event.timeout.source).toBe('request_timeout');
     expect(event?.kind === 'timeout' && event.error?.class).toBe('APIConnectionTimeoutError');
@@ -133,19 +159,38 @@ describe('exception', () => {
       throw new RangeError('out of range');
     }) as Subject['run']);
     const { event } = await run(throwsSync, { id: 'sync-throw', subject: 'custom' });
-    expect(event?.kind === 'exception' && event.error).toMatchObject({ class: 'RangeError', message: 'out of range', thrown: 'error' });
+    expect(event?.kind === 'exception' && event.error).toMatchObject({
+      class: 'RangeError',
+      message: 'out of range',
+      thrown: 'error',
+    });
     expect(event?.kind === 'exception' && event.error.stack).toContain('RangeError: out of range');
   });
 
   it('keeps the openai error class (its .name is just "Error") and the HTTP status', async () => {
-    const { event, trace } = await run(echo, { id: 'rate', subject: 'echo', client: { max_retries: 1 }, model: { replies: [{ fault: { status: 429, retry_after_ms: 1 }, times: 2 }] } });
-    expect(event?.kind === 'exception' && event.error).toMatchObject({ class: 'RateLimitError', name: 'Error', status: 429 });
+    const { event, trace } = await run(echo, {
+      id: 'rate',
+      subject: 'echo',
+      client: { max_retries: 1 },
+      model: { replies: [{ fault: { status: 429, retry_after_ms: 1 }, times: 2 }] },
+    });
+    expect(event?.kind === 'exception' && event.error).toMatchObject({
+      class: 'RateLimitError',
+      name: 'Error',
+      status: 429,
+    });
     // Each HTTP attempt is its own step: the retry is visible.
-    expect(trace.steps.filter((s) => s.type === 'model_call').map((s) => s.type === 'model_call' && s.http_status)).toEqual([429, 429]);
+    expect(
+      trace.steps.filter((s) => s.type === 'model_call').map((s) => s.type === 'model_call' && s.http_status),
+    ).toEqual([429, 429]);
   });
 
   it('classifies a 500 as an InternalServerError exception', async () => {
-    const { event } = await run(echo, { id: 'server-error', subject: 'echo', model: { replies: [{ fault: { status: 500 } }] } });
+    const { event } = await run(echo, {
+      id: 'server-error',
+      subject: 'echo',
+      model: { replies: [{ fault: { status: 500 } }] },
+    });
     expect(event?.kind === 'exception' && event.error.class).toBe('InternalServerError');
   });
 });
@@ -155,7 +200,10 @@ describe('validation_error', () => {
     const wrong = subjectWith(async () => ({ text: 42 }), z.strictObject({ text: z.string() }));
     const result = await run(wrong, { id: 'bad-output', subject: 'custom' });
     expect(result.event?.kind).toBe('validation_error');
-    expect(result.event?.kind === 'validation_error' && result.event.validation).toMatchObject({ source: 'output_schema', issues: [{ path: 'text', code: 'invalid_type' }] });
+    expect(result.event?.kind === 'validation_error' && result.event.validation).toMatchObject({
+      source: 'output_schema',
+      issues: [{ path: 'text', code: 'invalid_type' }],
+    });
     expect(result.trace.steps.at(-1)).toMatchObject({ type: 'check', check: 'output_schema', passed: false });
     expect(result.event?.step_index).toBe(result.trace.steps.at(-1)?.index);
   });
@@ -163,17 +211,32 @@ describe('validation_error', () => {
   it("flags the ZodError openai's zod helper throws for schema-invalid model output", async () => {
     const Shape = z.object({ total: z.number() });
     const structured = subjectWith(async ({ client, model, signal }) => {
-      const c = await client.chat.completions.parse({ model, messages: [{ role: 'user', content: 'x' }], response_format: zodResponseFormat(Shape, 'shape') }, { signal });
+      const c = await client.chat.completions.parse(
+        { model, messages: [{ role: 'user', content: 'x' }], response_format: zodResponseFormat(Shape, 'shape') },
+        { signal },
+      );
       return c.choices[0]?.message.parsed;
     });
-    const { event } = await run(structured, { id: 'zod', subject: 'custom', model: { replies: [{ json: { total: 'many' } }] } });
-    expect(event?.kind === 'validation_error' && event.validation).toMatchObject({ source: 'model_output_schema', issues: [{ path: 'total' }] });
+    const { event } = await run(structured, {
+      id: 'zod',
+      subject: 'custom',
+      model: { replies: [{ json: { total: 'many' } }] },
+    });
+    expect(event?.kind === 'validation_error' && event.validation).toMatchObject({
+      source: 'model_output_schema',
+      issues: [{ path: 'total' }],
+    });
     expect(event?.kind === 'validation_error' && event.error?.class).toBe('ZodError');
   });
 });
 
 describe('hallucination_flag', () => {
-  const tool = defineTool<{ q: string }>({ name: 'lookup', description: 'd', parameters: { type: 'object' }, run: () => ({ value: 7 }) });
+  const tool = defineTool<{ q: string }>({
+    name: 'lookup',
+    description: 'd',
+    parameters: { type: 'object' },
+    run: () => ({ value: 7 }),
+  });
   const agent = defineSubject({
     id: 'agent',
     description: 'calls what the model asks for, reports errors back',
@@ -181,11 +244,18 @@ describe('hallucination_flag', () => {
     outputSchema: z.strictObject({ answer: z.string(), cites: z.array(z.string()) }),
     tools: [tool],
     async run({ client, model, tools, signal }) {
-      const first = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'q' }], tools: tools.definitions }, { signal });
+      const first = await client.chat.completions.create(
+        { model, messages: [{ role: 'user', content: 'q' }], tools: tools.definitions },
+        { signal },
+      );
       for (const call of first.choices[0]?.message.tool_calls ?? []) {
-        if (call.type === 'function') await tools.call(call.function.name, JSON.parse(call.function.arguments), call.id).catch(() => null);
+        if (call.type === 'function')
+          await tools.call(call.function.name, JSON.parse(call.function.arguments), call.id).catch(() => null);
       }
-      const second = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'q' }] }, { signal });
+      const second = await client.chat.completions.create(
+        { model, messages: [{ role: 'user', content: 'q' }] },
+        { signal },
+      );
       return JSON.parse(second.choices[0]?.message.content ?? 'null');
     },
   });
@@ -200,7 +270,14 @@ describe('hallucination_flag', () => {
       grounding: [{ check: 'cited_ids_exist', output_path: 'cites[*]', context_path: 'docs[*].id' }],
     });
     expect(event?.kind === 'hallucination_flag' && event.grounding.flags).toEqual([
-      { check: 'cited_ids_exist', path: 'cites[*]', claim: 'z', reason: expect.stringContaining('"z"'), known: ['a'], expected: null },
+      {
+        check: 'cited_ids_exist',
+        path: 'cites[*]',
+        claim: 'z',
+        reason: expect.stringContaining('"z"'),
+        known: ['a'],
+        expected: null,
+      },
     ]);
   });
 
@@ -209,23 +286,61 @@ describe('hallucination_flag', () => {
       id: 'undeclared',
       subject: 'agent',
       input,
-      model: { replies: [{ tool_calls: [{ name: 'delete_everything', arguments: {} }] }, { json: { answer: 'done', cites: ['a'] } }] },
+      model: {
+        replies: [
+          { tool_calls: [{ name: 'delete_everything', arguments: {} }] },
+          { json: { answer: 'done', cites: ['a'] } },
+        ],
+      },
       grounding: [{ check: 'declared_tools_only' }],
     });
-    expect(event?.kind === 'hallucination_flag' && event.grounding.flags[0]).toMatchObject({ check: 'declared_tools_only', claim: 'delete_everything', known: ['lookup'] });
-    expect(trace.steps.find((s) => s.type === 'tool_call')).toMatchObject({ tool: 'delete_everything', declared: false, status: 'error', error: { class: 'UnknownToolError' } });
+    expect(event?.kind === 'hallucination_flag' && event.grounding.flags[0]).toMatchObject({
+      check: 'declared_tools_only',
+      claim: 'delete_everything',
+      known: ['lookup'],
+    });
+    expect(trace.steps.find((s) => s.type === 'tool_call')).toMatchObject({
+      tool: 'delete_everything',
+      declared: false,
+      status: 'error',
+      error: { class: 'UnknownToolError' },
+    });
   });
 
   it('flags a number absent from the sources and a value contradicting the ground truth; passes when both hold', async () => {
     const grounding = [
-      { check: 'numbers_in_sources' as const, output_path: 'answer', source_paths: ['docs[*].text'], tool_results: true },
+      {
+        check: 'numbers_in_sources' as const,
+        output_path: 'answer',
+        source_paths: ['docs[*].text'],
+        tool_results: true,
+      },
       { check: 'ground_truth' as const, output_path: 'answer', equals: 'It is 7.' },
     ];
-    const bad = await run(agent, { id: 'num', subject: 'agent', input, grounding, model: { replies: [{ content: 'none' }, { json: { answer: 'It is 8.', cites: ['a'] } }] } });
-    expect(bad.event?.kind === 'hallucination_flag' && bad.event.grounding.flags.map((f) => f.check)).toEqual(['numbers_in_sources', 'ground_truth']);
-    const good = await run(agent, { id: 'num-ok', subject: 'agent', input, grounding, model: { replies: [{ content: 'none' }, { json: { answer: 'It is 7.', cites: ['a'] } }] } });
+    const bad = await run(agent, {
+      id: 'num',
+      subject: 'agent',
+      input,
+      grounding,
+      model: { replies: [{ content: 'none' }, { json: { answer: 'It is 8.', cites: ['a'] } }] },
+    });
+    expect(bad.event?.kind === 'hallucination_flag' && bad.event.grounding.flags.map((f) => f.check)).toEqual([
+      'numbers_in_sources',
+      'ground_truth',
+    ]);
+    const good = await run(agent, {
+      id: 'num-ok',
+      subject: 'agent',
+      input,
+      grounding,
+      model: { replies: [{ content: 'none' }, { json: { answer: 'It is 7.', cites: ['a'] } }] },
+    });
     expect(good.event).toBeNull();
-    expect(good.trace.steps.filter((s) => s.type === 'check').map((s) => s.type === 'check' && s.passed)).toEqual([true, true, true]);
+    expect(good.trace.steps.filter((s) => s.type === 'check').map((s) => s.type === 'check' && s.passed)).toEqual([
+      true,
+      true,
+      true,
+    ]);
   });
 
   it('does not run grounding on output that already failed its schema (precedence)', async () => {
@@ -242,7 +357,9 @@ describe('hallucination_flag', () => {
 
 describe('faults of the lab are thrown, never classified', () => {
   it('throws ModelScriptError when the script runs out', async () => {
-    const error = await run(echo, { id: 'short-script', subject: 'echo', model: { replies: [] } }).catch((e: unknown) => e);
+    const error = await run(echo, { id: 'short-script', subject: 'echo', model: { replies: [] } }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ModelScriptError);
     expect(LabError.isInstance(error)).toBe(true);
     expect((error as Error).message).toMatch(/short-script.*request #1.*only 0 replies/);
@@ -264,7 +381,14 @@ describe('telemetry', () => {
     const exporter = new InMemorySpanExporter();
     const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
     const tracer = provider.getTracer('test');
-    const tool = defineTool({ name: 'boom', description: 'd', parameters: { type: 'object' }, run: () => { throw new Error('tool failed'); } });
+    const tool = defineTool({
+      name: 'boom',
+      description: 'd',
+      parameters: { type: 'object' },
+      run: () => {
+        throw new Error('tool failed');
+      },
+    });
     const subject = defineSubject({
       id: 'traced',
       description: 'd',
@@ -276,18 +400,35 @@ describe('telemetry', () => {
         return tools.call('boom', {}, 'call_1');
       },
     });
-    const { trace } = await run(subject, { id: 'spans', subject: 'traced', model: { replies: [{ content: 'ok' }] } }, { tracer });
+    const { trace } = await run(
+      subject,
+      { id: 'spans', subject: 'traced', model: { replies: [{ content: 'ok' }] } },
+      { tracer },
+    );
     await provider.forceFlush();
     const spans = exporter.getFinishedSpans();
     const byName = new Map(spans.map((s) => [s.name, s]));
     const root = byName.get('invoke_agent traced')!;
     const chat = byName.get('chat lab-model')!;
     const toolSpan = byName.get('execute_tool boom')!;
-    expect(root.attributes).toMatchObject({ 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'traced', 'lab.detected': 'exception', 'error.type': 'Error' });
+    expect(root.attributes).toMatchObject({
+      'gen_ai.operation.name': 'invoke_agent',
+      'gen_ai.agent.name': 'traced',
+      'lab.detected': 'exception',
+      'error.type': 'Error',
+    });
     expect(root.status.code).toBe(SpanStatusCode.ERROR);
-    expect(chat.attributes).toMatchObject({ 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'lab-model', 'gen_ai.response.finish_reasons': ['stop'] });
+    expect(chat.attributes).toMatchObject({
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.request.model': 'lab-model',
+      'gen_ai.response.finish_reasons': ['stop'],
+    });
     expect(chat.attributes['gen_ai.usage.input_tokens']).toBeGreaterThan(0);
-    expect(toolSpan.attributes).toMatchObject({ 'gen_ai.tool.name': 'boom', 'gen_ai.tool.call.id': 'call_1', 'error.type': 'Error' });
+    expect(toolSpan.attributes).toMatchObject({
+      'gen_ai.tool.name': 'boom',
+      'gen_ai.tool.call.id': 'call_1',
+      'error.type': 'Error',
+    });
     expect(toolSpan.events.map((e) => e.name)).toContain('exception');
     // The record carries the OTel ids, and children hang under the run span.
     expect(trace.otel).toEqual({ trace_id: root.spanContext().traceId, span_id: root.spanContext().spanId });
@@ -300,7 +441,12 @@ describe('telemetry', () => {
 describe('secrets', () => {
   it('redacts a secret from errors, outputs and tool arguments in the trace', async () => {
     const secret = 'sk-test-CANARY-0123456789';
-    const tool = defineTool<{ key: string }>({ name: 'use_key', description: 'd', parameters: { type: 'object' }, run: ({ key }) => ({ echoed: key }) });
+    const tool = defineTool<{ key: string }>({
+      name: 'use_key',
+      description: 'd',
+      parameters: { type: 'object' },
+      run: ({ key }) => ({ echoed: key }),
+    });
     const leaky = defineSubject({
       id: 'leaky',
       description: 'd',
@@ -329,4 +475,3 @@ describe('determinism', () => {
     expect(normalizeRecord(a.trace)).toEqual(normalizeRecord(b.trace));
   });
 });
-

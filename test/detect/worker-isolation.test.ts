@@ -15,7 +15,9 @@ let scenarios: Map<string, Scenario>;
 beforeAll(async () => {
   server = await ScriptedModelServer.start();
   subjects = await loadSubjects(path.join(ROOT, 'subjects'));
-  scenarios = new Map((await loadScenarios(path.join(ROOT, 'scenarios'), subjects)).map((l) => [l.scenario.id, l.scenario]));
+  scenarios = new Map(
+    (await loadScenarios(path.join(ROOT, 'scenarios'), subjects)).map((l) => [l.scenario.id, l.scenario]),
+  );
 });
 afterAll(() => server.close());
 
@@ -45,12 +47,18 @@ describe('worker isolation', () => {
 
   it('turns process.exit() in the subject into an exception; the lab process lives on', async () => {
     const { event } = await run('hostile-process-exit');
-    expect(event?.kind === 'exception' && event.error).toMatchObject({ code: 'ERR_WORKER_EXIT', message: expect.stringContaining('exit code 3') });
+    expect(event?.kind === 'exception' && event.error).toMatchObject({
+      code: 'ERR_WORKER_EXIT',
+      message: expect.stringContaining('exit code 3'),
+    });
   });
 
   it('attributes a background rejection to its run as an exception', async () => {
     const { event } = await run('hostile-background-rejection');
-    expect(event?.kind === 'exception' && event.error).toMatchObject({ code: 'ERR_UNHANDLED_REJECTION', message: 'a background task failed and nobody awaited it' });
+    expect(event?.kind === 'exception' && event.error).toMatchObject({
+      code: 'ERR_UNHANDLED_REJECTION',
+      message: 'a background task failed and nobody awaited it',
+    });
   });
 
   it('terminates a subject that ignores its signal at the deadline (it would reject later)', async () => {
@@ -63,7 +71,8 @@ describe('worker isolation', () => {
     const worker = await run('weather-tool-error-handled', { isolation: 'worker' });
     expect(worker.trace.run.isolation).toBe('worker');
     expect(worker.event).toBeNull();
-    const shape = (t: typeof inline.trace) => t.steps.map((s) => [s.index, s.type, s.name, s.status, s.span_id === null]);
+    const shape = (t: typeof inline.trace) =>
+      t.steps.map((s) => [s.index, s.type, s.name, s.status, s.span_id === null]);
     expect(shape(worker.trace)).toEqual(shape(inline.trace));
     expect(worker.trace.steps.find((s) => s.type === 'model_call')?.span_id).toMatch(/^[0-9a-f]{16}$/);
   });

@@ -37,10 +37,21 @@ describe('worker isolation, when the main thread hears late', () => {
     const subjects = await loadSubjects(path.join(ROOT, 'test', 'fixtures', 'late-subject'));
     const server = await ScriptedModelServer.start();
     try {
-      const s = scenario({ id: 'late', subject: 'late-agent', deadline_ms: DEADLINE_MS, isolation: 'worker', input: { sleep_ms: SLEEP_MS } });
-      const { event, trace } = await runWithFailureDetection(subjects.get('late-agent')!, s, { model: server, tracer: blockingTracer() });
+      const s = scenario({
+        id: 'late',
+        subject: 'late-agent',
+        deadline_ms: DEADLINE_MS,
+        isolation: 'worker',
+        input: { sleep_ms: SLEEP_MS },
+      });
+      const { event, trace } = await runWithFailureDetection(subjects.get('late-agent')!, s, {
+        model: server,
+        tracer: blockingTracer(),
+      });
       if (event?.kind === 'timeout' && event.timeout.source === 'deadline') {
-        throw new Error(`the machine was too busy to test this: the worker did not finish its ${SLEEP_MS} ms sleep within the ${BLOCK_MS} ms the main thread was held`);
+        throw new Error(
+          `the machine was too busy to test this: the worker did not finish its ${SLEEP_MS} ms sleep within the ${BLOCK_MS} ms the main thread was held`,
+        );
       }
       expect(event).toMatchObject({ kind: 'timeout', timeout: { source: 'overrun', deadline_ms: DEADLINE_MS } });
       expect(event?.kind === 'timeout' && event.timeout.elapsed_ms).toBeGreaterThanOrEqual(SLEEP_MS);

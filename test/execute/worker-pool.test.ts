@@ -17,8 +17,14 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 /** What a run saw, run in the worker pool of this process. */
-async function run(leave: string): Promise<{ thread: number; module_runs: number; saw_global: unknown; saw_env: unknown; detected: string | null }> {
-  const { trace } = await runWithFailureDetection(subject, scenario({ id: `leave-${leave}`, subject: 'leaky-agent', isolation: 'worker', input: { leave } }), { model: server });
+async function run(
+  leave: string,
+): Promise<{ thread: number; module_runs: number; saw_global: unknown; saw_env: unknown; detected: string | null }> {
+  const { trace } = await runWithFailureDetection(
+    subject,
+    scenario({ id: `leave-${leave}`, subject: 'leaky-agent', isolation: 'worker', input: { leave } }),
+    { model: server },
+  );
   return { ...JSON.parse(trace.output?.text ?? '{}'), detected: trace.detected };
 }
 
@@ -27,14 +33,19 @@ describe('warm worker threads', () => {
     const first = await run('nothing');
     const second = await run('nothing');
     expect(second.thread, 'a clean thread serves the next run').toBe(first.thread);
-    expect([first.module_runs, second.module_runs], 'module state of the subject file never reaches the next run').toEqual([1, 1]);
+    expect(
+      [first.module_runs, second.module_runs],
+      'module state of the subject file never reaches the next run',
+    ).toEqual([1, 1]);
     for (const leave of ['global', 'timer', 'env', 'rejection']) {
       const dirty = await run(leave);
       const next = await run('nothing');
-      expect(next.thread, `after a run that left ${leave} behind, the next run gets another thread`).not.toBe(dirty.thread);
+      expect(next.thread, `after a run that left ${leave} behind, the next run gets another thread`).not.toBe(
+        dirty.thread,
+      );
       expect([next.saw_global, next.saw_env], `nothing of the ${leave} reaches the next run`).toEqual([null, null]);
     }
-    expect((await run('rejection')).detected, 'and the rejection is the run\'s own exception').toBe('exception');
+    expect((await run('rejection')).detected, "and the rejection is the run's own exception").toBe('exception');
   }, 60_000);
 
   it('a pool can be closed and made again, and its threads are gone when closed', async () => {

@@ -29,7 +29,11 @@ describe('subjects on the AI SDK', () => {
     const { event, trace: record } = await run('fw-aisdk-control');
     expect(event).toBeNull();
     expect(TraceRecord.parse(record)).toEqual(record);
-    expect(record.steps.filter((s) => s.type !== 'check').map((s) => s.name)).toEqual(['chat lab-model', 'execute_tool search_notes', 'chat lab-model']);
+    expect(record.steps.filter((s) => s.type !== 'check').map((s) => s.name)).toEqual([
+      'chat lab-model',
+      'execute_tool search_notes',
+      'chat lab-model',
+    ]);
     expect(record.steps.find((s) => s.type === 'tool_call')).toMatchObject({ call_id: 'call_1_1', status: 'ok' });
   });
 
@@ -37,7 +41,10 @@ describe('subjects on the AI SDK', () => {
     const chat = await run('fw-aisdk-control');
     const responses = await run('fw-writer-control');
     expect(chat.trace.steps.find((s) => s.type === 'model_call')).toMatchObject({ api: 'chat.completions' });
-    expect(responses.trace.steps.find((s) => s.type === 'model_call')).toMatchObject({ api: 'responses', stream: false });
+    expect(responses.trace.steps.find((s) => s.type === 'model_call')).toMatchObject({
+      api: 'responses',
+      stream: false,
+    });
   });
 
   it.each([
@@ -49,7 +56,7 @@ describe('subjects on the AI SDK', () => {
     ['fw-aisdk-stream-cut', 'exception', 'APICallError'],
     ['fw-writer-429-not-retried', 'exception', 'APICallError'],
     ['fw-writer-429-retries-exhausted', 'exception', 'RetryError'],
-  ])('%s is a %s that keeps the SDK\'s own class %s', async (id, kind, errorClass) => {
+  ])("%s is a %s that keeps the SDK's own class %s", async (id, kind, errorClass) => {
     const { event } = await run(id);
     expect(FailureEvent.parse(event)).toEqual(event);
     expect(event).toMatchObject({ kind, error: { class: errorClass } });
@@ -57,7 +64,10 @@ describe('subjects on the AI SDK', () => {
 
   it('turn the silent step limit into a StepLimitError, labelled resource abuse at the last call; the same loop one step shorter passes', async () => {
     const { event, trace: record } = await run('fw-aisdk-step-limit');
-    expect(event).toMatchObject({ message: expect.stringContaining('did not finish within 3 steps'), taxonomy: { trail: { path: ['Planning and Coordination Errors', 'Context Management', 'Resource Abuse'] } } });
+    expect(event).toMatchObject({
+      message: expect.stringContaining('did not finish within 3 steps'),
+      taxonomy: { trail: { path: ['Planning and Coordination Errors', 'Context Management', 'Resource Abuse'] } },
+    });
     expect(event!.location.step_index).toBe(record.steps.findLast((s) => s.type === 'tool_call')!.index);
     expect(new StepLimitError({ steps: 3 })).toMatchObject({ name: 'StepLimitError', steps: 3 });
     expect((await run('fw-aisdk-step-limit-near-miss')).event).toBeNull();
@@ -70,13 +80,21 @@ describe('subjects on the AI SDK', () => {
       location: { step_index: 0 },
       taxonomy: { trail: { path: ['Reasoning Errors', 'Output Generation', 'Formatting Errors'] } },
     });
-    expect((await run('fw-aisdk-object-not-json')).event).toMatchObject({ validation: { issues: [{ path: '', code: 'invalid_json' }] }, error: { cause: { class: 'JSONParseError' } } });
+    expect((await run('fw-aisdk-object-not-json')).event).toMatchObject({
+      validation: { issues: [{ path: '', code: 'invalid_json' }] },
+      error: { cause: { class: 'JSONParseError' } },
+    });
   });
 
   it('record an unknown tool as an undeclared tool_call step, whether the run reports it to the model or throws', async () => {
     for (const id of ['fw-aisdk-unknown-tool-thrown', 'fw-aisdk-unknown-tool-reported']) {
       const { trace: record } = await run(id);
-      expect(record.steps.filter((s) => s.type === 'tool_call')[0]).toMatchObject({ tool: 'web_search', declared: false, status: 'error', error: { class: 'UnknownToolError' } });
+      expect(record.steps.filter((s) => s.type === 'tool_call')[0]).toMatchObject({
+        tool: 'web_search',
+        declared: false,
+        status: 'error',
+        error: { class: 'UnknownToolError' },
+      });
     }
     const thrown = await run('fw-aisdk-unknown-tool-thrown');
     // Thrown at once: the loop stopped after the step with the invalid call.
@@ -84,16 +102,18 @@ describe('subjects on the AI SDK', () => {
     expect(thrown.event!.taxonomy.trail?.path.at(-1)).toBe('Tool Selection Errors');
   });
 
-  it('pass the scenario\'s client.max_retries to the AI SDK\'s own retries', async () => {
+  it("pass the scenario's client.max_retries to the AI SDK's own retries", async () => {
     const retried = await run('fw-writer-429-retried');
     expect(retried.event).toBeNull();
-    expect(retried.trace.steps.filter((s) => s.type === 'model_call').map((s) => s.type === 'model_call' && s.http_status)).toEqual([429, 200]);
+    expect(
+      retried.trace.steps.filter((s) => s.type === 'model_call').map((s) => s.type === 'model_call' && s.http_status),
+    ).toEqual([429, 200]);
     const once = await run('fw-writer-429-not-retried');
     expect(once.trace.steps.filter((s) => s.type === 'model_call')).toHaveLength(1);
     expect(once.event!.taxonomy.trail?.path.at(-1)).toBe('Rate Limiting');
   });
 
-  it('send the SDK\'s telemetry through OpenTelemetry under the active span, with the lab\'s secrets redacted and no prompts recorded', async () => {
+  it("send the SDK's telemetry through OpenTelemetry under the active span, with the lab's secrets redacted and no prompts recorded", async () => {
     const secret = 'canary-aisdk-span-secret-81f2';
     process.env.LAB_REDACT = secret;
     try {
@@ -102,16 +122,27 @@ describe('subjects on the AI SDK', () => {
         id: 'aisdk-secret-in-tool-error',
         subject: 'aisdk-researcher',
         input: { question: 'How many passengers did the Oslo line carry?' },
-        model: { replies: [{ tool_calls: [{ name: 'search_notes', arguments: { query: 'oslo' } }] }, { json: { answer: 'The search failed.', sources: [] } }] },
+        model: {
+          replies: [
+            { tool_calls: [{ name: 'search_notes', arguments: { query: 'oslo' } }] },
+            { json: { answer: 'The search failed.', sources: [] } },
+          ],
+        },
         tools: { search_notes: [{ error: `index offline (token ${secret})` }] },
       });
       // The lab makes its run span the active one while the subject runs: the SDK's spans nest under it.
       const { runWithFailureDetection } = await import('../../src/detect/run-with-failure-detection.ts');
-      const { event, trace: record } = await runWithFailureDetection(fixtures.subjects.get('aisdk-researcher')!, leaky, { model: server, secrets: [secret], tracer: telemetry.tracer });
+      const { event, trace: record } = await runWithFailureDetection(
+        fixtures.subjects.get('aisdk-researcher')!,
+        leaky,
+        { model: server, secrets: [secret], tracer: telemetry.tracer },
+      );
       expect(event).toBeNull();
       expect(JSON.stringify(record)).not.toContain(secret);
       await telemetry.forceFlush();
-      const spans = exporter.getFinishedSpans().filter((s) => s.instrumentationScope.name === 'agent-failure-lab/ai-sdk');
+      const spans = exporter
+        .getFinishedSpans()
+        .filter((s) => s.instrumentationScope.name === 'agent-failure-lab/ai-sdk');
       expect(spans.length).toBeGreaterThan(0);
       expect(spans.some((s) => s.name.startsWith('execute_tool search_notes'))).toBe(true);
       for (const span of spans) expect(span.spanContext().traceId).toBe(record.otel.trace_id);

@@ -8,10 +8,16 @@ import type { Subject } from '../../src/subject/subject.ts';
 import { ROOT } from '../helpers/run-cli.ts';
 
 /** The shipped subjects and the shipped framework scenarios (ids starting with fw-), loaded once per test file. */
-export async function frameworkScenarios(): Promise<{ subjects: Map<string, Subject>; scenarios: Map<string, Scenario> }> {
+export async function frameworkScenarios(): Promise<{
+  subjects: Map<string, Subject>;
+  scenarios: Map<string, Scenario>;
+}> {
   const subjects = await loadSubjects(path.join(ROOT, 'subjects'));
   const loaded = await loadScenarios(path.join(ROOT, 'scenarios'), subjects);
-  return { subjects, scenarios: new Map(loaded.filter((l) => l.scenario.id.startsWith('fw-')).map((l) => [l.scenario.id, l.scenario])) };
+  return {
+    subjects,
+    scenarios: new Map(loaded.filter((l) => l.scenario.id.startsWith('fw-')).map((l) => [l.scenario.id, l.scenario])),
+  };
 }
 
 /** Runs one shipped framework scenario inline against the scripted server. */

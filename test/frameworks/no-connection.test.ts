@@ -12,7 +12,9 @@ const API_KEY = 'sk-no-connection-canary-5d1f0e2a7b';
 type NetRecord = { kind: 'start' | 'connect' | 'lookup' | 'fetch'; target: string; allowed: boolean; thread: number };
 
 /** Runs node with the recorder preloaded (in every thread: workers inherit --import) and returns what it recorded. */
-async function recorded(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; records: NetRecord[] }> {
+async function recorded(
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string; records: NetRecord[] }> {
   const file = path.join(await mkdtemp(path.join(tmpdir(), 'net-record-')), 'net.ndjson');
   const child = spawn(process.execPath, ['--import', RECORDER, ...args], {
     cwd: ROOT,
@@ -25,25 +27,49 @@ async function recorded(args: string[]): Promise<{ code: number | null; stdout: 
   child.stderr.on('data', (d) => (stderr += d));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   const text = await readFile(file, 'utf8').catch(() => '');
-  return { code, stdout, stderr, records: text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as NetRecord) };
+  return {
+    code,
+    stdout,
+    stderr,
+    records: text
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as NetRecord),
+  };
 }
 
 describe('nothing leaves the machine', () => {
-  it.each(['inline', 'worker'])('a capture of every framework scenario (%s) connects to loopback only, with OPENAI_API_KEY set', async (isolation) => {
-    const run = await recorded([path.join(ROOT, 'src/cli/main.ts'), 'capture', '--store', 'memory', '--filter', 'fw-', '--no-ledger', '--isolation', isolation, '--json']);
-    expect(run.code, run.stderr).toBe(0);
-    const summary = JSON.parse(run.stdout.trim().split('\n').at(-1)!).summary;
-    expect(summary).toMatchObject({ mismatched: 0, lab_errors: 0 });
-    expect(summary.runs).toBeGreaterThanOrEqual(14);
-    const network = run.records.filter((r) => r.kind !== 'start');
-    // The scripted server's exchanges were seen, so the recorder works in this process.
-    expect(network.filter((r) => r.kind === 'connect' && r.allowed).length).toBeGreaterThan(0);
-    expect(network.filter((r) => !r.allowed)).toEqual([]);
-    expect(JSON.stringify(run.records)).not.toContain('openai.com');
-    if (isolation === 'worker') expect(run.records.some((r) => r.kind === 'start' && r.thread !== 0)).toBe(true);
-  }, 120_000);
+  it.each(['inline', 'worker'])(
+    'a capture of every framework scenario (%s) connects to loopback only, with OPENAI_API_KEY set',
+    async (isolation) => {
+      const run = await recorded([
+        path.join(ROOT, 'src/cli/main.ts'),
+        'capture',
+        '--store',
+        'memory',
+        '--filter',
+        'fw-',
+        '--no-ledger',
+        '--isolation',
+        isolation,
+        '--json',
+      ]);
+      expect(run.code, run.stderr).toBe(0);
+      const summary = JSON.parse(run.stdout.trim().split('\n').at(-1)!).summary;
+      expect(summary).toMatchObject({ mismatched: 0, lab_errors: 0 });
+      expect(summary.runs).toBeGreaterThanOrEqual(14);
+      const network = run.records.filter((r) => r.kind !== 'start');
+      // The scripted server's exchanges were seen, so the recorder works in this process.
+      expect(network.filter((r) => r.kind === 'connect' && r.allowed).length).toBeGreaterThan(0);
+      expect(network.filter((r) => !r.allowed)).toEqual([]);
+      expect(JSON.stringify(run.records)).not.toContain('openai.com');
+      if (isolation === 'worker') expect(run.records.some((r) => r.kind === 'start' && r.thread !== 0)).toBe(true);
+    },
+    120_000,
+  );
 
-  it('the recorder sees the Agents SDK\'s default exporter when nothing replaces it (the control that proves the test can fail)', async () => {
+  it("the recorder sees the Agents SDK's default exporter when nothing replaces it (the control that proves the test can fail)", async () => {
     const script = [
       "const agents = await import('@openai/agents');",
       "await agents.withTrace('control', async () => {});",

@@ -5,7 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { readTree, startOtlpReceiver } from '../helpers/secret-canary.ts';
 import { runCli } from '../helpers/run-cli.ts';
 
-const CANARIES = { OPENAI_API_KEY: 'sk-canary-fw-openai-77c1d0e5a9', COSMOS_KEY: 'canary-fw-cosmos-key-4be01c', LAB_REDACT: 'canary-fw-listed-one-9d2e11,canary-fw-listed-two-50aa3f' };
+const CANARIES = {
+  OPENAI_API_KEY: 'sk-canary-fw-openai-77c1d0e5a9',
+  COSMOS_KEY: 'canary-fw-cosmos-key-4be01c',
+  LAB_REDACT: 'canary-fw-listed-one-9d2e11,canary-fw-listed-two-50aa3f',
+};
 const [LISTED_ONE, LISTED_TWO] = CANARIES.LAB_REDACT.split(',') as [string, string];
 
 /** Framework runs with the secrets planted where the frameworks carry them: tool errors, model replies, a stream. */
@@ -16,7 +20,13 @@ const SCENARIOS = [
     description: 'A tool error and a reply that hold secrets, through a hand-off.',
     expected: null,
     input: { message: 'How much was invoice INV-1001?' },
-    model: { replies: [{ tool_calls: [{ name: 'transfer_to_Billing', arguments: {} }] }, { tool_calls: [{ name: 'lookup_invoice', arguments: { invoice_id: 'INV-1001' } }] }, { content: `The billing system says ${CANARIES.OPENAI_API_KEY}.` }] },
+    model: {
+      replies: [
+        { tool_calls: [{ name: 'transfer_to_Billing', arguments: {} }] },
+        { tool_calls: [{ name: 'lookup_invoice', arguments: { invoice_id: 'INV-1001' } }] },
+        { content: `The billing system says ${CANARIES.OPENAI_API_KEY}.` },
+      ],
+    },
     tools: { lookup_invoice: [{ error: `database login ${LISTED_ONE} refused` }] },
   },
   {
@@ -25,7 +35,12 @@ const SCENARIOS = [
     description: 'A tool error the AI SDK sends back to the model, and an answer, that hold secrets.',
     expected: null,
     input: { question: 'How many passengers did the Oslo line carry in March?' },
-    model: { replies: [{ tool_calls: [{ name: 'search_notes', arguments: { query: 'oslo' } }] }, { json: { answer: `The index key ${LISTED_TWO} was refused.`, sources: [] } }] },
+    model: {
+      replies: [
+        { tool_calls: [{ name: 'search_notes', arguments: { query: 'oslo' } }] },
+        { json: { answer: `The index key ${LISTED_TWO} was refused.`, sources: [] } },
+      ],
+    },
     tools: { search_notes: [{ error: `index key ${CANARIES.COSMOS_KEY} refused` }] },
   },
   {
@@ -38,7 +53,6 @@ const SCENARIOS = [
   },
 ];
 
-
 describe('the secrets canary holds for framework subjects', () => {
   it('no secret reaches a stored record, an exported line (NDJSON or TRAIL), an OTLP body (framework spans included) or the output', async () => {
     const otlp = await startOtlpReceiver();
@@ -48,17 +62,30 @@ describe('the secrets canary holds for framework subjects', () => {
       for (const s of SCENARIOS) await writeFile(path.join(scenarios, `${s.id}.json`), JSON.stringify(s));
       const dir = await mkdtemp(path.join(tmpdir(), 'fw-canary-store-'));
       const env = { ...CANARIES, OTEL_EXPORTER_OTLP_ENDPOINT: otlp.endpoint };
-      const capture = await runCli(['capture', '--store', 'files', '--dir', dir, '--scenarios', scenarios, '--no-ledger'], { env });
+      const capture = await runCli(
+        ['capture', '--store', 'files', '--dir', dir, '--scenarios', scenarios, '--no-ledger'],
+        { env },
+      );
       expect(capture.code, capture.stdout + capture.stderr).toBe(0);
       const ndjson = await runCli(['export', '--store', 'files', '--dir', dir], { env });
       const trail = await runCli(['export', '--store', 'files', '--dir', dir, '--format', 'trail'], { env });
       expect(trail.stdout.trim().split('\n')).toHaveLength(SCENARIOS.length);
-      const everything = [capture.stdout, capture.stderr, ndjson.stdout, ndjson.stderr, trail.stdout, trail.stderr, await readTree(dir), ...received].join('\n');
+      const everything = [
+        capture.stdout,
+        capture.stderr,
+        ndjson.stdout,
+        ndjson.stderr,
+        trail.stdout,
+        trail.stderr,
+        await readTree(dir),
+        ...received,
+      ].join('\n');
       // The framework spans were exported, so the check covers them.
       expect(received.join('\n')).toContain('handoff Billing');
       expect(received.join('\n')).toContain('execute_tool search_notes');
       expect(everything).toContain('[REDACTED]');
-      for (const secret of [CANARIES.OPENAI_API_KEY, CANARIES.COSMOS_KEY, LISTED_ONE, LISTED_TWO]) expect(everything).not.toContain(secret);
+      for (const secret of [CANARIES.OPENAI_API_KEY, CANARIES.COSMOS_KEY, LISTED_ONE, LISTED_TWO])
+        expect(everything).not.toContain(secret);
     } finally {
       await otlp.close();
     }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { compareDecimal, decimalOf, formatDecimal, parseDecimal, plainDecimal, subtractDecimal } from '../../src/grounding/decimal.ts';
+import {
+  compareDecimal,
+  decimalOf,
+  formatDecimal,
+  parseDecimal,
+  plainDecimal,
+  subtractDecimal,
+} from '../../src/grounding/decimal.ts';
 
 const d = (text: string) => {
   const value = parseDecimal(text);

@@ -32,7 +32,9 @@ describe('runGroundingCheck', () => {
   it('quotes_in_sources: whitespace-insensitive substring', () => {
     const c = check({ check: 'quotes_in_sources', output_path: 'answer', source_paths: ['docs[*].text'] });
     expect(runGroundingCheck(c, ctx({ answer: 'The CFO: "Growth   was steady,"' }))).toEqual([]);
-    expect(runGroundingCheck(c, ctx({ answer: 'The CFO: "Growth was explosive"' }))[0]).toMatchObject({ claim: 'Growth was explosive' });
+    expect(runGroundingCheck(c, ctx({ answer: 'The CFO: "Growth was explosive"' }))[0]).toMatchObject({
+      claim: 'Growth was explosive',
+    });
   });
 
   it('ground_truth: tolerance for numbers, case-insensitive strings, missing value flagged', () => {
@@ -46,7 +48,9 @@ describe('runGroundingCheck', () => {
 
   it('declared_tools_only: model tool calls in the steps and names in the output', () => {
     const c = check({ check: 'declared_tools_only', output_path: 'used[*]' });
-    const steps = [{ index: 0, type: 'model_call', tool_calls: [{ id: 'c', name: 'rm_rf', arguments: { text: '{}' } }] }] as never;
+    const steps = [
+      { index: 0, type: 'model_call', tool_calls: [{ id: 'c', name: 'rm_rf', arguments: { text: '{}' } }] },
+    ] as never;
     const flags = runGroundingCheck(c, ctx({ used: ['search', 'email'] }, { steps }));
     expect(flags.map((f) => [f.path, f.claim])).toEqual([
       ['steps[0].tool_calls', 'rm_rf'],
@@ -62,12 +66,16 @@ describe('runGroundingCheck', () => {
 
 describe('numbers_in_sources applies the number table on both sides', () => {
   const numbers = check({ check: 'numbers_in_sources', output_path: 'answer', source_paths: ['text'] });
-  const run = (source: string, answer: string) => runGroundingCheck(numbers, { ...ctx({ answer }), input: { text: source } });
-  it.each(EQUIVALENT)('$form: a source supports the same value written another way, and a different value is flagged', ({ source, output, different, flagged, reverse }) => {
-    expect(run(source, output)).toEqual([]);
-    if (reverse) expect(run(output, source)).toEqual([]);
-    expect(run(source, different).map((f) => f.claim)).toEqual([flagged]);
-  });
+  const run = (source: string, answer: string) =>
+    runGroundingCheck(numbers, { ...ctx({ answer }), input: { text: source } });
+  it.each(EQUIVALENT)(
+    '$form: a source supports the same value written another way, and a different value is flagged',
+    ({ source, output, different, flagged, reverse }) => {
+      expect(run(source, output)).toEqual([]);
+      if (reverse) expect(run(output, source)).toEqual([]);
+      expect(run(source, different).map((f) => f.claim)).toEqual([flagged]);
+    },
+  );
   it.each(IDENTIFIERS)('$form ($text) is no number in a source nor in an output', ({ text, lookalike }) => {
     expect(run(`See ${text}.`, `It is ${lookalike}.`).map((f) => f.claim)).toEqual([lookalike]);
     expect(run(NO_NUMBERS, `See ${text}.`)).toEqual([]);
@@ -77,7 +85,10 @@ describe('numbers_in_sources applies the number table on both sides', () => {
   });
   it('reads JSON numbers in the output as they are written, and never compares after rounding', () => {
     const structured = check({ check: 'numbers_in_sources', output_path: 'total', source_paths: ['text'] });
-    const flags = (total: number) => runGroundingCheck(structured, { ...ctx({ total }), input: { text: 'Total due: 1,250.00 EUR.' } }).map((f) => f.claim);
+    const flags = (total: number) =>
+      runGroundingCheck(structured, { ...ctx({ total }), input: { text: 'Total due: 1,250.00 EUR.' } }).map(
+        (f) => f.claim,
+      );
     expect(flags(1250)).toEqual([]);
     expect(flags(1250.4)).toEqual(['1250.4']);
     expect(flags(1249.99)).toEqual(['1249.99']);
@@ -87,8 +98,15 @@ describe('numbers_in_sources applies the number table on both sides', () => {
 describe('a check with nothing to verify', () => {
   it('flags an output with nothing at output_path, unless allow_empty', () => {
     const strict = check({ check: 'cited_ids_exist', output_path: 'cites[*]', context_path: 'docs[*].id' });
-    expect(runGroundingCheck(strict, ctx({ cites: [] }))).toEqual([expect.objectContaining({ claim: '(nothing)', path: 'cites[*]' })]);
-    const lenient = check({ check: 'cited_ids_exist', output_path: 'cites[*]', context_path: 'docs[*].id', allow_empty: true });
+    expect(runGroundingCheck(strict, ctx({ cites: [] }))).toEqual([
+      expect.objectContaining({ claim: '(nothing)', path: 'cites[*]' }),
+    ]);
+    const lenient = check({
+      check: 'cited_ids_exist',
+      output_path: 'cites[*]',
+      context_path: 'docs[*].id',
+      allow_empty: true,
+    });
     expect(runGroundingCheck(lenient, ctx({ cites: [] }))).toEqual([]);
     const quotes = check({ check: 'quotes_in_sources', output_path: 'missing', source_paths: ['docs[*].text'] });
     expect(runGroundingCheck(quotes, ctx({ answer: 'x' }))[0]).toMatchObject({ claim: '(nothing)' });
@@ -103,12 +121,19 @@ describe('a check with nothing to verify', () => {
 
 describe('one string rule: match', () => {
   it('normalized by default, exact or ignore_case when a check says so', () => {
-    const ids = (match?: string) => check({ check: 'cited_ids_exist', output_path: 'cites[*]', context_path: 'docs[*].id', ...(match ? { match } : {}) });
+    const ids = (match?: string) =>
+      check({
+        check: 'cited_ids_exist',
+        output_path: 'cites[*]',
+        context_path: 'docs[*].id',
+        ...(match ? { match } : {}),
+      });
     expect(runGroundingCheck(ids(), ctx({ cites: [' D1 '] }))).toEqual([]);
     expect(runGroundingCheck(ids('exact'), ctx({ cites: ['D1'] })).map((f) => f.claim)).toEqual(['D1']);
     expect(runGroundingCheck(ids('ignore_case'), ctx({ cites: ['D1'] }))).toEqual([]);
     expect(runGroundingCheck(ids('ignore_case'), ctx({ cites: [' d1'] }))).toHaveLength(1);
-    const truth = (match?: string) => check({ check: 'ground_truth', output_path: 'city', equals: 'Paris', ...(match ? { match } : {}) });
+    const truth = (match?: string) =>
+      check({ check: 'ground_truth', output_path: 'city', equals: 'Paris', ...(match ? { match } : {}) });
     expect(runGroundingCheck(truth(), ctx({ city: '  PARIS ' }))).toEqual([]);
     expect(runGroundingCheck(truth('exact'), ctx({ city: 'paris' }))).toHaveLength(1);
   });
@@ -120,7 +145,9 @@ describe('ground_truth', () => {
     expect(runGroundingCheck(truth, ctx({ v: 1.1 }))).toEqual([]);
     expect(runGroundingCheck(truth, ctx({ v: 0.9 }))).toEqual([]);
     expect(runGroundingCheck(truth, ctx({ v: 1.1000000000000003 }))).toHaveLength(1);
-    expect(runGroundingCheck(check({ check: 'ground_truth', output_path: 'v', equals: 56 }), ctx({ v: 56.0000001 }))).toHaveLength(1);
+    expect(
+      runGroundingCheck(check({ check: 'ground_truth', output_path: 'v', equals: 56 }), ctx({ v: 56.0000001 })),
+    ).toHaveLength(1);
   });
   it('compares other values as JSON with keys in any order', () => {
     const truth = check({ check: 'ground_truth', output_path: 'v', equals: { a: 1, b: [1, 2] } });
@@ -133,7 +160,11 @@ describe('quotes_in_sources', () => {
   const quotes = check({ check: 'quotes_in_sources', output_path: 'answer', source_paths: ['docs[*].text'] });
   it('a stray inch mark neither hides a real quotation nor makes one up', () => {
     expect(runGroundingCheck(quotes, ctx({ answer: 'A 12" pipe, and the CFO: "Growth was steady."' }))).toEqual([]);
-    expect(runGroundingCheck(quotes, ctx({ answer: 'A 12" pipe, and the CFO: "Growth was explosive."' })).map((f) => f.claim)).toEqual(['Growth was explosive.']);
+    expect(
+      runGroundingCheck(quotes, ctx({ answer: 'A 12" pipe, and the CFO: "Growth was explosive."' })).map(
+        (f) => f.claim,
+      ),
+    ).toEqual(['Growth was explosive.']);
   });
   it('reads quotes from the text of an output, never from its JSON punctuation', () => {
     const whole = check({ check: 'quotes_in_sources', output_path: '', source_paths: ['docs[*].text'] });

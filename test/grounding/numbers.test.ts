@@ -99,8 +99,16 @@ describe('numbersIn', () => {
   });
 
   it('records kind, unit, text and index', () => {
-    expect(numbersIn('Pay $1,200 now')).toEqual([{ kind: 'currency', value: '1200', sign: null, text: '$1,200', index: 4, unit: '$', from: 'digits', claim: true }]);
-    expect(one('Growth: 5 percent.')).toMatchObject({ kind: 'percent', value: '5', text: '5 percent', index: 8, unit: '%' });
+    expect(numbersIn('Pay $1,200 now')).toEqual([
+      { kind: 'currency', value: '1200', sign: null, text: '$1,200', index: 4, unit: '$', from: 'digits', claim: true },
+    ]);
+    expect(one('Growth: 5 percent.')).toMatchObject({
+      kind: 'percent',
+      value: '5',
+      text: '5 percent',
+      index: 8,
+      unit: '%',
+    });
     expect(one('1.200 EUR')).toMatchObject({ kind: 'currency', value: '1.2', unit: 'EUR' });
     expect(one('a 4-hour shift')).toMatchObject({ value: '4', unit: 'hour', text: '4-hour' });
     expect(one('eight weeks')).toMatchObject({ value: '8', unit: 'weeks', from: 'words' });
@@ -176,7 +184,10 @@ describe('numbersIn', () => {
     expect(values('1234abc deadbeef1 0xFF')).toEqual([]);
     expect(values('v1.2 and 1.2.3 and 10.0.0.1')).toEqual([]);
     expect(values('1920x1080 and 3/15/24 and www.example.com/p2')).toEqual([]);
-    expect(numbersIn('EUR5 and 5 EUR').map((t) => [t.kind, t.value, t.unit])).toEqual([['currency', '5', 'EUR'], ['currency', '5', 'EUR']]);
+    expect(numbersIn('EUR5 and 5 EUR').map((t) => [t.kind, t.value, t.unit])).toEqual([
+      ['currency', '5', 'EUR'],
+      ['currency', '5', 'EUR'],
+    ]);
     expect(values('3.12 and 10km/h and 50/50')).toEqual(['3.12', '10', '50', '50']);
   });
 
@@ -196,14 +207,60 @@ describe('numbersIn', () => {
     // A fixed Lehmer generator (MINSTD): the same strings on every run.
     let seed = 42;
     const next = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
-    const pieces = ['March', 'May', '15', '15th', 'of', '2024', '-', '\u2212', '+', '$', '%', '.', ',', ':', '/', '#', '[', ']', '"', "'", ' ', ' ', '\n', '1,234', '0x', 'e', 'a', 'one', 'twenty', 'hundred', 'and', 'million', 'pm', 'a.m', 'k', 'mg', 'doc', 'to', 'between', '1.5', '7:30', '05/06/2024', 'T', 'Z'];
+    const pieces = [
+      'March',
+      'May',
+      '15',
+      '15th',
+      'of',
+      '2024',
+      '-',
+      '\u2212',
+      '+',
+      '$',
+      '%',
+      '.',
+      ',',
+      ':',
+      '/',
+      '#',
+      '[',
+      ']',
+      '"',
+      "'",
+      ' ',
+      ' ',
+      '\n',
+      '1,234',
+      '0x',
+      'e',
+      'a',
+      'one',
+      'twenty',
+      'hundred',
+      'and',
+      'million',
+      'pm',
+      'a.m',
+      'k',
+      'mg',
+      'doc',
+      'to',
+      'between',
+      '1.5',
+      '7:30',
+      '05/06/2024',
+      'T',
+      'Z',
+    ];
     for (let n = 0; n < 2000; n++) {
       let text = '';
       const length = 1 + Math.floor(next() * 12);
       for (let k = 0; k < length; k++) text += pieces[Math.floor(next() * pieces.length)];
       for (const t of numbersIn(text)) {
         expect(text.slice(t.index, t.index + t.text.length)).toBe(t.text);
-        if (t.kind !== 'date' && t.kind !== 'time') expect(t.value).toMatch(/^(?:0|[1-9]\d*)(?:\.\d*[1-9])?$|^0\.\d*[1-9]$/);
+        if (t.kind !== 'date' && t.kind !== 'time')
+          expect(t.value).toMatch(/^(?:0|[1-9]\d*)(?:\.\d*[1-9])?$|^0\.\d*[1-9]$/);
       }
     }
   });

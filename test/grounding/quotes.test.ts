@@ -38,7 +38,7 @@ describe('quotesIn', () => {
   });
 
   it('keeps an inner passage whose outer quote never closes', () => {
-    expect(texts('"He said \'no thanks\' and left')).toEqual(['no thanks']);
+    expect(texts("\"He said 'no thanks' and left")).toEqual(['no thanks']);
   });
 
   it('never lets an inch mark or a stray quote hide a real quotation', () => {
@@ -65,7 +65,30 @@ describe('quotesIn', () => {
   it('never throws, and every passage lies between its marks, on generated text', () => {
     let seed = 7;
     const next = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
-    const pieces = ['"', "'", '\u201c', '\u201d', '\u2018', '\u2019', '\u00ab', '\u00bb', '\u2039', '\u203a', '\u201e', ' ', ' ', 'ab', 'it', 's', '12', '.', ',', '(', ')', '\n'];
+    const pieces = [
+      '"',
+      "'",
+      '\u201c',
+      '\u201d',
+      '\u2018',
+      '\u2019',
+      '\u00ab',
+      '\u00bb',
+      '\u2039',
+      '\u203a',
+      '\u201e',
+      ' ',
+      ' ',
+      'ab',
+      'it',
+      's',
+      '12',
+      '.',
+      ',',
+      '(',
+      ')',
+      '\n',
+    ];
     for (let n = 0; n < 2000; n++) {
       let text = '';
       const length = 1 + Math.floor(next() * 16);
@@ -78,7 +101,10 @@ describe('quotesIn', () => {
 });
 
 describe('passageInSources', () => {
-  const sources = ['Revenue was 1,250.00 EUR in 2024. \u201cGrowth was steady,\u201d the CFO said.', 'The rate is accurate to 2%.'];
+  const sources = [
+    'Revenue was 1,250.00 EUR in 2024. \u201cGrowth was steady,\u201d the CFO said.',
+    'The rate is accurate to 2%.',
+  ];
 
   it('finds a passage regardless of case, spacing, quote marks and end punctuation', () => {
     expect(passageInSources('Growth   was steady', sources)).toBe(true);

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { FailureRecord, SUBCATEGORIES } from '../../src/contracts/failure-record.ts';
 
 /** Overrides of a FailureRecord: top-level fields, and the fields of its sections one level down. */
-export type FailureOverrides = { [K in keyof FailureRecord]?: FailureRecord[K] extends readonly unknown[] | null ? FailureRecord[K] : FailureRecord[K] extends object ? Partial<FailureRecord[K]> : FailureRecord[K] };
+export type FailureOverrides = {
+  [K in keyof FailureRecord]?: FailureRecord[K] extends readonly unknown[] | null
+    ? FailureRecord[K]
+    : FailureRecord[K] extends object
+      ? Partial<FailureRecord[K]>
+      : FailureRecord[K];
+};
 
 /** A fingerprint of the contract's shape (fp1: and 32 hex digits), distinct per seed. */
 export function fingerprintOf(seed: string | number): string {
@@ -27,14 +33,55 @@ export function makeFailureRecord(overrides: FailureOverrides = {}): FailureReco
     subcategory: SUBCATEGORIES[category][0],
     severity: 'MEDIUM',
     status: 'OPEN',
-    failure_description: { summary: 'the subject timed out', details: '', error_message: 'deadline exceeded', stack_trace: null, logs_url: null },
+    failure_description: {
+      summary: 'the subject timed out',
+      details: '',
+      error_message: 'deadline exceeded',
+      stack_trace: null,
+      logs_url: null,
+    },
     context: { phase: 'TESTING', component: 'subject-a', file_path: 'scenarios/a.json', line_number: null },
-    root_cause: { analysis_status: 'PENDING', root_cause_summary: null, contributing_factors: [], why_not_prevented: null },
-    resolution: { resolution_type: null, resolution_description: null, resolution_commit: null, resolution_pr: null, resolution_timestamp: null, resolved_by: null },
-    prevention: { prevention_measures: [], governance_updates: [], precondition_updates: [], test_additions: [], documentation_updates: [] },
-    repetition_tracking: { is_repeat: false, previous_occurrence_ids: [], repeat_count: 0, days_since_last_occurrence: null },
-    learning: { lessons_learned: [], governance_implications: null, fm_evolution_implications: null, propagation_required: false, propagation_status: 'PENDING' },
-    metadata: { reporter: 'lab', owner: null, priority: 'P2', sla_resolution_target: '2026-01-08T00:00:00.000Z', tags: [] },
+    root_cause: {
+      analysis_status: 'PENDING',
+      root_cause_summary: null,
+      contributing_factors: [],
+      why_not_prevented: null,
+    },
+    resolution: {
+      resolution_type: null,
+      resolution_description: null,
+      resolution_commit: null,
+      resolution_pr: null,
+      resolution_timestamp: null,
+      resolved_by: null,
+    },
+    prevention: {
+      prevention_measures: [],
+      governance_updates: [],
+      precondition_updates: [],
+      test_additions: [],
+      documentation_updates: [],
+    },
+    repetition_tracking: {
+      is_repeat: false,
+      previous_occurrence_ids: [],
+      repeat_count: 0,
+      days_since_last_occurrence: null,
+    },
+    learning: {
+      lessons_learned: [],
+      governance_implications: null,
+      fm_evolution_implications: null,
+      propagation_required: false,
+      propagation_status: 'PENDING',
+    },
+    metadata: {
+      reporter: 'lab',
+      owner: null,
+      priority: 'P2',
+      sla_resolution_target: '2026-01-08T00:00:00.000Z',
+      tags: [],
+    },
     lab: {
       revision: 1,
       fingerprint: fingerprintOf(failureId),
@@ -59,7 +106,14 @@ export function makeFailureRecord(overrides: FailureOverrides = {}): FailureReco
   const merged: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(overrides)) {
     const current = merged[key];
-    merged[key] = value !== null && typeof value === 'object' && !Array.isArray(value) && typeof current === 'object' && current !== null ? { ...current, ...value } : value;
+    merged[key] =
+      value !== null &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      typeof current === 'object' &&
+      current !== null
+        ? { ...current, ...value }
+        : value;
   }
   return FailureRecord.parse(merged);
 }

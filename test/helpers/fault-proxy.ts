@@ -29,25 +29,32 @@ function random(seed: number): () => number {
  * x-ms-retry-after-ms, 503, connection resets (before forwarding, and after forwarding so the
  * write happened but its answer is lost) and slow responses.
  */
-export async function startFaultProxy(target: string, rates: FaultRates, { seed = 42, only }: { seed?: number; only?: (req: IncomingMessage) => boolean } = {}) {
+export async function startFaultProxy(
+  target: string,
+  rates: FaultRates,
+  { seed = 42, only }: { seed?: number; only?: (req: IncomingMessage) => boolean } = {},
+) {
   const next = random(seed);
   const counts: FaultCounts = { throttle: 0, unavailable: 0, resetBefore: 0, resetAfter: 0, slow: 0, forwarded: 0 };
   const state = { enabled: false };
   const targetUrl = new URL(target);
   const forward = (req: IncomingMessage, body: Buffer, res: ServerResponse | null, delayMs = 0) => {
     counts.forwarded++;
-    const upstream = request({ host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-      const chunks: Buffer[] = [];
-      up.on('data', (c: Buffer) => chunks.push(c));
-      up.on('end', () => {
-        if (!res) return; // The answer is dropped: the client's connection was reset.
-        setTimeout(() => {
-          if (res.destroyed) return;
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          res.end(Buffer.concat(chunks));
-        }, delayMs);
-      });
-    });
+    const upstream = request(
+      { host: targetUrl.hostname, port: targetUrl.port, method: req.method, path: req.url, headers: req.headers },
+      (up) => {
+        const chunks: Buffer[] = [];
+        up.on('data', (c: Buffer) => chunks.push(c));
+        up.on('end', () => {
+          if (!res) return; // The answer is dropped: the client's connection was reset.
+          setTimeout(() => {
+            if (res.destroyed) return;
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            res.end(Buffer.concat(chunks));
+          }, delayMs);
+        });
+      },
+    );
     upstream.on('error', () => res?.destroy());
     upstream.end(body);
   };

@@ -19,7 +19,8 @@ function walk(value: unknown, key: string): unknown {
   if (key === 'otel' && value && typeof value === 'object') return '<otel>';
   if (typeof value === 'string') return value.replace(UUID, '<uuid>').replace(ISO, '<time>');
   if (Array.isArray(value)) return value.map((v) => walk(v, ''));
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, k)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v, k)]));
   return value;
 }
 

@@ -14,7 +14,10 @@ export interface CliRun {
 }
 
 /** Runs `node src/cli/main.ts ...args` as a real process (the same Node that runs the tests). */
-export function runCli(args: string[], { env = {}, cwd = ROOT, timeoutMs = 60_000 }: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  { env = {}, cwd = ROOT, timeoutMs = 60_000 }: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<CliRun> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(ROOT, 'src/cli/main.ts'), ...args], {
@@ -28,7 +31,9 @@ export function runCli(args: string[], { env = {}, cwd = ROOT, timeoutMs = 60_00
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`CLI ${args.join(' ')} did not exit within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`));
+      reject(
+        new Error(`CLI ${args.join(' ')} did not exit within ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`),
+      );
     }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {

@@ -28,7 +28,9 @@ export function watchLoop(): { stop(): LoopLag } {
 export function expectWithin(actualMs: number, limitMs: number, what: string, lag: LoopLag): void {
   if (actualMs < limitMs) return;
   if (lag.maxMs >= limitMs / 2) {
-    throw new Error(`the machine was too busy to check that ${what} (took ${actualMs.toFixed(1)} ms, limit ${limitMs} ms): this process's event loop was held up to ${lag.maxMs.toFixed(0)} ms meanwhile. Rerun on a quieter machine.`);
+    throw new Error(
+      `the machine was too busy to check that ${what} (took ${actualMs.toFixed(1)} ms, limit ${limitMs} ms): this process's event loop was held up to ${lag.maxMs.toFixed(0)} ms meanwhile. Rerun on a quieter machine.`,
+    );
   }
   expect(actualMs, `${what} (event loop lag here at most ${lag.maxMs.toFixed(0)} ms)`).toBeLessThan(limitMs);
 }

@@ -18,7 +18,13 @@ describe('safeStringify', () => {
     expect(safeStringify(undefined)).toBe('undefined');
     const shared = { x: 1 };
     expect(safeStringify([shared, shared])).toBe('[{"x":1},{"x":1}]');
-    expect(safeStringify({ get bad() { throw new Error('no'); } })).toBe('[Unserializable: no]');
+    expect(
+      safeStringify({
+        get bad() {
+          throw new Error('no');
+        },
+      }),
+    ).toBe('[Unserializable: no]');
   });
 });
 
@@ -43,15 +49,26 @@ describe('redaction', () => {
   });
 
   it('reads OPENAI_API_KEY, COSMOS_KEY and LAB_REDACT', () => {
-    expect(secretsFromEnv({ OPENAI_API_KEY: 'k1-123456', COSMOS_KEY: 'k2-123456', LAB_REDACT: 'one-secret, two-secret' })).toEqual(['k1-123456', 'k2-123456', 'one-secret', 'two-secret']);
+    expect(
+      secretsFromEnv({ OPENAI_API_KEY: 'k1-123456', COSMOS_KEY: 'k2-123456', LAB_REDACT: 'one-secret, two-secret' }),
+    ).toEqual(['k1-123456', 'k2-123456', 'one-secret', 'two-secret']);
   });
 });
 
 describe('errorInfo', () => {
   it('describes non-Error throws and redacts messages', () => {
     const redact = createRedactor(['topsecret1']);
-    expect(errorInfo('boom topsecret1', redact)).toMatchObject({ class: 'string', thrown: 'string', message: `boom ${REDACTED}` });
-    expect(errorInfo({ message: 'obj', code: 'E1' }, none)).toMatchObject({ class: 'Object', thrown: 'object', message: 'obj', code: 'E1' });
+    expect(errorInfo('boom topsecret1', redact)).toMatchObject({
+      class: 'string',
+      thrown: 'string',
+      message: `boom ${REDACTED}`,
+    });
+    expect(errorInfo({ message: 'obj', code: 'E1' }, none)).toMatchObject({
+      class: 'Object',
+      thrown: 'object',
+      message: 'obj',
+      code: 'E1',
+    });
     const withCause = new Error('outer', { cause: new TypeError('inner') });
     expect(errorInfo(withCause, none).cause).toEqual({ class: 'TypeError', message: 'inner' });
     expect(toError(42)).toBeInstanceOf(Error);

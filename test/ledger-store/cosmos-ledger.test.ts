@@ -22,12 +22,15 @@ beforeAll(async () => {
 afterAll(() => cosmos.close());
 
 /** Environment for the ledger against an endpoint, with a failures container of its own. */
-const ledgerEnv = (endpoint = cosmos.endpoint) => cosmosEnv(endpoint, { COSMOS_CONTAINER_FAILURES: `failures-${randomUUID().slice(0, 8)}` });
+const ledgerEnv = (endpoint = cosmos.endpoint) =>
+  cosmosEnv(endpoint, { COSMOS_CONTAINER_FAILURES: `failures-${randomUUID().slice(0, 8)}` });
 const openLedger = (env: NodeJS.ProcessEnv) => CosmosLedger.open(cosmosLedgerConfigFromEnv(env));
 
 /** A plain client on the server (past any proxy), to see and change what analyzers see. */
 async function containerOf(env: NodeJS.ProcessEnv) {
-  const client = new CosmosClient(await clientOptions(cosmosLedgerConfigFromEnv({ ...env, COSMOS_ENDPOINT: cosmos.endpoint })));
+  const client = new CosmosClient(
+    await clientOptions(cosmosLedgerConfigFromEnv({ ...env, COSMOS_ENDPOINT: cosmos.endpoint })),
+  );
   return { client, container: client.database(env.COSMOS_DATABASE!).container(env.COSMOS_CONTAINER_FAILURES!) };
 }
 
@@ -38,10 +41,13 @@ async function startInterceptor(before: (req: IncomingMessage) => Promise<void> 
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     await before(req);
-    const upstream = request({ host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
+    const upstream = request(
+      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
     upstream.on('error', () => res.destroy());
     upstream.end(Buffer.concat(chunks));
   });
@@ -67,7 +73,12 @@ describe('CosmosLedger against @vercel/cosmosdb-server', () => {
     const { client, container } = await containerOf(env);
     const { resource: definition } = await container.read();
     expect(definition?.partitionKey?.paths).toEqual(['/failure_id']);
-    expect(definition?.indexingPolicy?.compositeIndexes).toEqual([[{ path: '/timestamp', order: 'ascending' }, { path: '/id', order: 'ascending' }]]);
+    expect(definition?.indexingPolicy?.compositeIndexes).toEqual([
+      [
+        { path: '/timestamp', order: 'ascending' },
+        { path: '/id', order: 'ascending' },
+      ],
+    ]);
     const { resource } = await container.item(record.failure_id, record.failure_id).read();
     expect(resource).toMatchObject({
       id: record.failure_id,
@@ -94,7 +105,9 @@ describe('CosmosLedger against @vercel/cosmosdb-server', () => {
     await container.items.create({ ...toFailureDocument(record), record: { ...record, analyst_note: 'x' } });
     const refused = await ledger.get(record.failure_id).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ContractViolationError);
-    expect((refused as Error).message).toContain(`record ${record.failure_id}: stored record breaks the FailureRecord contract`);
+    expect((refused as Error).message).toContain(
+      `record ${record.failure_id}: stored record breaks the FailureRecord contract`,
+    );
     await expect(ledger.query()).rejects.toBeInstanceOf(ContractViolationError);
     client.dispose();
     await ledger.close();
@@ -110,7 +123,8 @@ describe('CosmosLedger against @vercel/cosmosdb-server', () => {
     const other = nextRevision(record, { status: 'RESOLVED' });
     // Just before the ledger's replace (a PUT) reaches the server, another writer replaces the record.
     const proxy = await startInterceptor(async (req) => {
-      if (req.method === 'PUT') await container.item(record.failure_id, record.failure_id).replace(toFailureDocument(other));
+      if (req.method === 'PUT')
+        await container.item(record.failure_id, record.failure_id).replace(toFailureDocument(other));
     });
     const ledger = await openLedger({ ...env, COSMOS_ENDPOINT: proxy.endpoint });
     const lost = await ledger.replace(nextRevision(record, { status: 'INVESTIGATING' }), 1).catch((e: unknown) => e);
@@ -126,9 +140,17 @@ describe('CosmosLedger against @vercel/cosmosdb-server', () => {
     const env = ledgerEnv();
     let resets = 0;
     // The first create (POST of a document) and the first replace (PUT) are applied, but their answers are lost.
-    const proxy = await startFaultProxy(cosmos.endpoint, { throttle: 0, unavailable: 0, resetBefore: 0, resetAfter: 1, slow: 0 }, {
-      only: (req) => /\/docs/.test(req.url ?? '') && (req.method === 'PUT' || req.method === 'POST') && !req.headers['x-ms-documentdb-isquery'] && resets++ < 2,
-    });
+    const proxy = await startFaultProxy(
+      cosmos.endpoint,
+      { throttle: 0, unavailable: 0, resetBefore: 0, resetAfter: 1, slow: 0 },
+      {
+        only: (req) =>
+          /\/docs/.test(req.url ?? '') &&
+          (req.method === 'PUT' || req.method === 'POST') &&
+          !req.headers['x-ms-documentdb-isquery'] &&
+          resets++ < 2,
+      },
+    );
     const ledger = await openLedger({ ...env, COSMOS_ENDPOINT: proxy.endpoint });
     proxy.state.enabled = true;
     const record = makeFailureRecord();
@@ -141,46 +163,85 @@ describe('CosmosLedger against @vercel/cosmosdb-server', () => {
     await proxy.close();
   });
 
-  it('a stale replace from one process loses to another process and gets ConflictError', async () => {
-    const env = ledgerEnv();
-    const ledger = await openLedger(env);
-    const record = makeFailureRecord();
-    await ledger.create(record);
-    const readHere = (await ledger.get(record.failure_id))!;
-    const other = await runReplace({ backend: 'cosmos', env }, record.failure_id, 1, 'from-child');
-    expect(other, other.stderr).toMatchObject({ code: 0, stdout: 'ok\n' });
-    await expect(ledger.replace(nextRevision(readHere, { status: 'RESOLVED' }), 1)).rejects.toBeInstanceOf(ConflictError);
-    expect(await ledger.get(record.failure_id)).toMatchObject({ status: 'OPEN', lab: { revision: 2 }, metadata: { tags: ['from-child'] } });
-    await ledger.close();
-  }, PROCESS_TEST_MS);
+  it(
+    'a stale replace from one process loses to another process and gets ConflictError',
+    async () => {
+      const env = ledgerEnv();
+      const ledger = await openLedger(env);
+      const record = makeFailureRecord();
+      await ledger.create(record);
+      const readHere = (await ledger.get(record.failure_id))!;
+      const other = await runReplace({ backend: 'cosmos', env }, record.failure_id, 1, 'from-child');
+      expect(other, other.stderr).toMatchObject({ code: 0, stdout: 'ok\n' });
+      await expect(ledger.replace(nextRevision(readHere, { status: 'RESOLVED' }), 1)).rejects.toBeInstanceOf(
+        ConflictError,
+      );
+      expect(await ledger.get(record.failure_id)).toMatchObject({
+        status: 'OPEN',
+        lab: { revision: 2 },
+        metadata: { tags: ['from-child'] },
+      });
+      await ledger.close();
+    },
+    PROCESS_TEST_MS,
+  );
 
-  it('lands every update of 4 processes updating one record at once through updateFailure', async () => {
-    const env = ledgerEnv();
-    const ledger = await openLedger(env);
-    const record = makeFailureRecord();
-    await ledger.create(record);
-    const [processes, updates] = [4, 10];
-    // Enough rounds that no update can run out: each lost round means one of the others' updates landed.
-    const runs = await runUpdaters({ backend: 'cosmos', env }, record.failure_id, { processes, updates, attempts: (processes - 1) * updates + 1 });
-    for (const run of runs) expect(run, run.stderr).toMatchObject({ code: 0 });
-    const stored = (await ledger.get(record.failure_id))!;
-    const expected = Array.from({ length: processes }, (_, p) => Array.from({ length: updates }, (_, i) => `p${p}-${i}`)).flat();
-    expect([...stored.metadata.tags].sort()).toEqual(expected.sort());
-    expect(stored.lab.revision).toBe(1 + processes * updates);
-    const conflicts = runs.reduce((n, run) => n + (JSON.parse(run.stdout.split('\n').at(-2)!) as { conflicts: number }).conflicts, 0);
-    console.log(`cosmos: ${processes * updates} updates from ${processes} processes, ${conflicts} rounds lost to compare-and-swap`);
-    expect((await queryAllFailures(ledger)).map((r) => r.lab.revision)).toEqual([1 + processes * updates]);
-    await ledger.close();
-  }, PROCESS_TEST_MS);
+  it(
+    'lands every update of 4 processes updating one record at once through updateFailure',
+    async () => {
+      const env = ledgerEnv();
+      const ledger = await openLedger(env);
+      const record = makeFailureRecord();
+      await ledger.create(record);
+      const [processes, updates] = [4, 10];
+      // Enough rounds that no update can run out: each lost round means one of the others' updates landed.
+      const runs = await runUpdaters({ backend: 'cosmos', env }, record.failure_id, {
+        processes,
+        updates,
+        attempts: (processes - 1) * updates + 1,
+      });
+      for (const run of runs) expect(run, run.stderr).toMatchObject({ code: 0 });
+      const stored = (await ledger.get(record.failure_id))!;
+      const expected = Array.from({ length: processes }, (_, p) =>
+        Array.from({ length: updates }, (_, i) => `p${p}-${i}`),
+      ).flat();
+      expect([...stored.metadata.tags].sort()).toEqual(expected.sort());
+      expect(stored.lab.revision).toBe(1 + processes * updates);
+      const conflicts = runs.reduce(
+        (n, run) => n + (JSON.parse(run.stdout.split('\n').at(-2)!) as { conflicts: number }).conflicts,
+        0,
+      );
+      console.log(
+        `cosmos: ${processes * updates} updates from ${processes} processes, ${conflicts} rounds lost to compare-and-swap`,
+      );
+      expect((await queryAllFailures(ledger)).map((r) => r.lab.revision)).toEqual([1 + processes * updates]);
+      await ledger.close();
+    },
+    PROCESS_TEST_MS,
+  );
 });
 
 describe('cosmos ledger configuration', () => {
   it('needs only the endpoint and the database; the container defaults to "failures"', () => {
     expect(() => cosmosLedgerConfigFromEnv({})).toThrow(ConfigError);
-    expect(() => cosmosLedgerConfigFromEnv({ COSMOS_ENDPOINT: 'https://x.documents.azure.com' })).toThrow(/the cosmos failure ledger needs COSMOS_DATABASE/);
-    const config = cosmosLedgerConfigFromEnv({ COSMOS_ENDPOINT: 'https://x.documents.azure.com', COSMOS_DATABASE: 'd', COSMOS_CONTAINER_TRACES: 'traces' });
+    expect(() => cosmosLedgerConfigFromEnv({ COSMOS_ENDPOINT: 'https://x.documents.azure.com' })).toThrow(
+      /the cosmos failure ledger needs COSMOS_DATABASE/,
+    );
+    const config = cosmosLedgerConfigFromEnv({
+      COSMOS_ENDPOINT: 'https://x.documents.azure.com',
+      COSMOS_DATABASE: 'd',
+      COSMOS_CONTAINER_TRACES: 'traces',
+    });
     expect(config).toMatchObject({ database: 'd', container: 'failures', endpointDiscovery: true });
-    expect(cosmosLedgerConfigFromEnv({ COSMOS_ENDPOINT: 'http://127.0.0.1:8081', COSMOS_DATABASE: 'd', COSMOS_CONTAINER_FAILURES: 'f' })).toMatchObject({ container: 'f', endpointDiscovery: false });
-    expect(() => cosmosLedgerConfigFromEnv({ COSMOS_ENDPOINT: 'nope', COSMOS_DATABASE: 'd' })).toThrow(/COSMOS_ENDPOINT "nope" is not a URL/);
+    expect(
+      cosmosLedgerConfigFromEnv({
+        COSMOS_ENDPOINT: 'http://127.0.0.1:8081',
+        COSMOS_DATABASE: 'd',
+        COSMOS_CONTAINER_FAILURES: 'f',
+      }),
+    ).toMatchObject({ container: 'f', endpointDiscovery: false });
+    expect(() => cosmosLedgerConfigFromEnv({ COSMOS_ENDPOINT: 'nope', COSMOS_DATABASE: 'd' })).toThrow(
+      /COSMOS_ENDPOINT "nope" is not a URL/,
+    );
   });
 });

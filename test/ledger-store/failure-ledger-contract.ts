@@ -87,30 +87,45 @@ export function failureLedgerContract(open: () => Promise<FailureLedger>): void 
   it('refuses writes that break the revision rule: created at 1, replaced at exactly one more', async () => {
     const l = await fresh();
     const record = makeFailureRecord();
-    await expect(l.create({ ...record, lab: { ...record.lab, revision: 2 } })).rejects.toThrow(/lab\.revision 2; a new record carries revision 1/);
+    await expect(l.create({ ...record, lab: { ...record.lab, revision: 2 } })).rejects.toThrow(
+      /lab\.revision 2; a new record carries revision 1/,
+    );
     await l.create(record);
     await expect(l.replace(record, 1)).rejects.toBeInstanceOf(ContractViolationError);
-    await expect(l.replace({ ...record, lab: { ...record.lab, revision: 3 } }, 1)).rejects.toThrow(/a replacement of revision 1 carries revision 2/);
+    await expect(l.replace({ ...record, lab: { ...record.lab, revision: 3 } }, 1)).rejects.toThrow(
+      /a replacement of revision 1 carries revision 2/,
+    );
     expect(await l.get(record.failure_id)).toEqual(record);
   });
 
   it('refuses on write a record that breaks the contract, naming it, and stores nothing', async () => {
     const l = await fresh();
-    const wrongSubcategory = { ...makeFailureRecord({ category: 'QA' }), subcategory: 'INFRA_NETWORK' } as FailureRecord;
+    const wrongSubcategory = {
+      ...makeFailureRecord({ category: 'QA' }),
+      subcategory: 'INFRA_NETWORK',
+    } as FailureRecord;
     const unknownField = { ...makeFailureRecord(), analyst_note: 'x' } as FailureRecord;
     const otherVersion = { ...makeFailureRecord(), schema_version: 2 } as unknown as FailureRecord;
     for (const bad of [wrongSubcategory, unknownField, otherVersion]) {
       const error = await l.create(bad).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ContractViolationError);
-      expect((error as Error).message).toContain(`record ${bad.failure_id}: record to store breaks the FailureRecord contract`);
+      expect((error as Error).message).toContain(
+        `record ${bad.failure_id}: record to store breaks the FailureRecord contract`,
+      );
       expect(await l.get(bad.failure_id)).toBeUndefined();
     }
-    expect(((await l.create(wrongSubcategory).catch((e: unknown) => e)) as Error).message).toContain('INFRA_NETWORK is not a subcategory of QA');
-    expect(((await l.create(otherVersion).catch((e: unknown) => e)) as Error).message).toContain('(schema_version 2; this lab reads and writes version 1)');
+    expect(((await l.create(wrongSubcategory).catch((e: unknown) => e)) as Error).message).toContain(
+      'INFRA_NETWORK is not a subcategory of QA',
+    );
+    expect(((await l.create(otherVersion).catch((e: unknown) => e)) as Error).message).toContain(
+      '(schema_version 2; this lab reads and writes version 1)',
+    );
 
     const good = makeFailureRecord();
     await l.create(good);
-    await expect(l.replace({ ...nextRevision(good), severity: 'URGENT' } as unknown as FailureRecord, 1)).rejects.toBeInstanceOf(ContractViolationError);
+    await expect(
+      l.replace({ ...nextRevision(good), severity: 'URGENT' } as unknown as FailureRecord, 1),
+    ).rejects.toBeInstanceOf(ContractViolationError);
     expect(await l.get(good.failure_id)).toEqual(good);
   });
 
@@ -133,29 +148,52 @@ export function failureLedgerContract(open: () => Promise<FailureLedger>): void 
 
     expect(ids(await queryAllFailures(l))).toEqual(ids(records));
     expect(ids(await queryAllFailures(l, { status: 'OPEN' }))).toEqual(where((i) => i % 4 === 0));
-    expect(ids(await queryAllFailures(l, { status: ['OPEN', 'RESOLVED'] }))).toEqual(where((i) => i % 4 === 0 || i % 4 === 2));
+    expect(ids(await queryAllFailures(l, { status: ['OPEN', 'RESOLVED'] }))).toEqual(
+      where((i) => i % 4 === 0 || i % 4 === 2),
+    );
     expect(await queryAllFailures(l, { status: [] })).toEqual([]);
     expect(ids(await queryAllFailures(l, { category: 'QA' }))).toEqual(where((i) => i >= 6));
     expect(ids(await queryAllFailures(l, { severity: 'CRITICAL' }))).toEqual(where((i) => i % 3 === 0));
     expect(ids(await queryAllFailures(l, { severity: SEVERITIES[1] }))).toEqual([]);
     expect(ids(await queryAllFailures(l, { fingerprint: fingerprintOf('odd') }))).toEqual(where((i) => i % 2 === 1));
     expect(ids(await queryAllFailures(l, { build_id: 'build-a' }))).toEqual(where((i) => i < 4));
-    expect(ids(await queryAllFailures(l, { since: second(3), until: second(7) }))).toEqual(where((i) => i >= 3 && i < 7));
+    expect(ids(await queryAllFailures(l, { since: second(3), until: second(7) }))).toEqual(
+      where((i) => i >= 3 && i < 7),
+    );
     // Times without milliseconds mean the same instants.
-    expect(ids(await queryAllFailures(l, { since: '2026-01-01T00:00:03Z', until: '2026-01-01T00:00:07Z' }))).toEqual(where((i) => i >= 3 && i < 7));
+    expect(ids(await queryAllFailures(l, { since: '2026-01-01T00:00:03Z', until: '2026-01-01T00:00:07Z' }))).toEqual(
+      where((i) => i >= 3 && i < 7),
+    );
     // Past their SLA (strictly) at 05:00, and neither RESOLVED nor PREVENTED.
-    expect(ids(await queryAllFailures(l, { overdue_at: '2026-01-02T05:00:00Z' }))).toEqual(where((i) => i < 5 && i % 4 < 2));
-    expect(ids(await queryAllFailures(l, { overdue_at: '2026-01-03T00:00:00.000Z', status: 'INVESTIGATING' }))).toEqual(where((i) => i % 4 === 1));
-    expect(ids(await queryAllFailures(l, { category: 'INFRA', severity: 'LOW', build_id: 'build-b', status: ['OPEN', 'INVESTIGATING', 'RESOLVED'] }))).toEqual(where((i) => i >= 4 && i < 6 && i % 3 !== 0 && i % 4 !== 3));
+    expect(ids(await queryAllFailures(l, { overdue_at: '2026-01-02T05:00:00Z' }))).toEqual(
+      where((i) => i < 5 && i % 4 < 2),
+    );
+    expect(ids(await queryAllFailures(l, { overdue_at: '2026-01-03T00:00:00.000Z', status: 'INVESTIGATING' }))).toEqual(
+      where((i) => i % 4 === 1),
+    );
+    expect(
+      ids(
+        await queryAllFailures(l, {
+          category: 'INFRA',
+          severity: 'LOW',
+          build_id: 'build-b',
+          status: ['OPEN', 'INVESTIGATING', 'RESOLVED'],
+        }),
+      ),
+    ).toEqual(where((i) => i >= 4 && i < 6 && i % 3 !== 0 && i % 4 !== 3));
     await expect(l.query({ since: 'yesterday' })).rejects.toThrow(/since "yesterday" is not an ISO 8601 time/);
   });
 
   it('pages with cursors, ordered by timestamp then failure_id', async () => {
     const l = await fresh();
     // Five records share each timestamp, so the order within a timestamp is failure_id's.
-    const records = Array.from({ length: 23 }, (_, i) => makeFailureRecord({ timestamp: second(i % 5), severity: i % 2 ? 'HIGH' : 'LOW' }));
+    const records = Array.from({ length: 23 }, (_, i) =>
+      makeFailureRecord({ timestamp: second(i % 5), severity: i % 2 ? 'HIGH' : 'LOW' }),
+    );
     for (const r of records) await l.create(r);
-    const expected = [...records].sort((a, b) => (a.timestamp === b.timestamp ? (a.failure_id < b.failure_id ? -1 : 1) : a.timestamp < b.timestamp ? -1 : 1));
+    const expected = [...records].sort((a, b) =>
+      a.timestamp === b.timestamp ? (a.failure_id < b.failure_id ? -1 : 1) : a.timestamp < b.timestamp ? -1 : 1,
+    );
 
     const first = await l.query({ limit: 4 });
     expect(ids(first.records)).toEqual(ids(expected.slice(0, 4)));
@@ -165,7 +203,9 @@ export function failureLedgerContract(open: () => Promise<FailureLedger>): void 
 
     expect(ids(await queryAllFailures(l, { limit: 4 }))).toEqual(ids(expected));
     expect(ids(await queryAllFailures(l, { limit: 1 }))).toEqual(ids(expected));
-    expect(ids(await queryAllFailures(l, { limit: 3, severity: 'HIGH' }))).toEqual(ids(expected.filter((r) => r.severity === 'HIGH')));
+    expect(ids(await queryAllFailures(l, { limit: 3, severity: 'HIGH' }))).toEqual(
+      ids(expected.filter((r) => r.severity === 'HIGH')),
+    );
     const whole = await l.query({ limit: 23 });
     expect(whole.records).toHaveLength(23);
     expect(whole.cursor).toBeNull();
@@ -189,7 +229,16 @@ export function failureLedgerContract(open: () => Promise<FailureLedger>): void 
     await l.create(record);
     const tags = Array.from({ length: 20 }, (_, i) => `tag-${i}`);
     // 20 rounds at most: a round is lost only when one of the 19 other updates landed since its read.
-    await Promise.all(tags.map((tag) => updateFailure(l, record.failure_id, (r) => ({ ...r, metadata: { ...r.metadata, tags: [...r.metadata.tags, tag] } }), { attempts: tags.length })));
+    await Promise.all(
+      tags.map((tag) =>
+        updateFailure(
+          l,
+          record.failure_id,
+          (r) => ({ ...r, metadata: { ...r.metadata, tags: [...r.metadata.tags, tag] } }),
+          { attempts: tags.length },
+        ),
+      ),
+    );
     const stored = await l.get(record.failure_id);
     expect([...stored!.metadata.tags].sort()).toEqual([...tags].sort());
     expect(stored!.lab.revision).toBe(21);

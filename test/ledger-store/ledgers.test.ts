@@ -13,7 +13,9 @@ describe('openLedger', () => {
     expect(LEDGER_NAMES).toEqual(['memory', 'files', 'cosmos']);
     expect(isLedgerName('files')).toBe(true);
     expect(isLedgerName('toString')).toBe(false);
-    await expect(openLedger('sqlite', { env: {} })).rejects.toThrow(/unknown failure ledger "sqlite". Available ledgers: memory, files, cosmos/);
+    await expect(openLedger('sqlite', { env: {} })).rejects.toThrow(
+      /unknown failure ledger "sqlite". Available ledgers: memory, files, cosmos/,
+    );
   });
 
   it('opens memory and files ledgers; files in the failures/ folder of --dir', async () => {

@@ -9,7 +9,9 @@ import { updateFailure } from '../../src/ledger-store/update-failure.ts';
 import { makeFailureRecord } from '../helpers/failure-records.ts';
 import { nextRevision } from './failure-ledger-contract.ts';
 
-const addTag = (tag: string) => (r: FailureRecord): FailureRecord => ({ ...r, metadata: { ...r.metadata, tags: [...r.metadata.tags, tag] } });
+const addTag =
+  (tag: string) =>
+  (r: FailureRecord): FailureRecord => ({ ...r, metadata: { ...r.metadata, tags: [...r.metadata.tags, tag] } });
 
 /** A ledger whose replace runs `before` first: another writer getting in between read and write. */
 function interfering(inner: FailureLedger, before: (record: FailureRecord) => Promise<void>): FailureLedger {
@@ -28,7 +30,11 @@ describe('updateFailure', () => {
     const ledger = new MemoryLedger();
     const record = makeFailureRecord();
     await ledger.create(record);
-    const stored = await updateFailure(ledger, record.failure_id, (r) => ({ ...r, status: 'INVESTIGATING', lab: { ...r.lab, revision: 99 } }));
+    const stored = await updateFailure(ledger, record.failure_id, (r) => ({
+      ...r,
+      status: 'INVESTIGATING',
+      lab: { ...r.lab, revision: 99 },
+    }));
     expect(stored).toMatchObject({ status: 'INVESTIGATING', lab: { revision: 2 } });
     expect(await ledger.get(record.failure_id)).toEqual(stored);
   });
@@ -44,7 +50,11 @@ describe('updateFailure', () => {
       await inner.replace(nextRevision(addTag('other')(record)), 1);
     });
     const seen: number[] = [];
-    const stored = await updateFailure(ledger, record.failure_id, (r) => (seen.push(r.lab.revision), addTag('mine')(r)));
+    const stored = await updateFailure(
+      ledger,
+      record.failure_id,
+      (r) => (seen.push(r.lab.revision), addTag('mine')(r)),
+    );
     expect(seen).toEqual([1, 2]);
     expect(stored.metadata.tags).toEqual(['other', 'mine']);
     expect(stored.lab.revision).toBe(3);
@@ -61,7 +71,9 @@ describe('updateFailure', () => {
       const current = (await inner.get(record.failure_id))!;
       await inner.replace(nextRevision(current), current.lab.revision);
     });
-    await expect(updateFailure(ledger, record.failure_id, addTag('mine'), { attempts: 4 })).rejects.toBeInstanceOf(ConflictError);
+    await expect(updateFailure(ledger, record.failure_id, addTag('mine'), { attempts: 4 })).rejects.toBeInstanceOf(
+      ConflictError,
+    );
     expect(rounds).toBe(4);
     expect((await inner.get(record.failure_id))!.metadata.tags).toEqual([]);
   });
@@ -71,10 +83,20 @@ describe('updateFailure', () => {
     const record = makeFailureRecord();
     await ledger.create(record);
     let calls = 0;
-    await expect(updateFailure(ledger, record.failure_id, (r) => (calls++, { ...r, severity: 'URGENT' }) as unknown as FailureRecord)).rejects.toBeInstanceOf(ContractViolationError);
+    await expect(
+      updateFailure(
+        ledger,
+        record.failure_id,
+        (r) => (calls++, { ...r, severity: 'URGENT' }) as unknown as FailureRecord,
+      ),
+    ).rejects.toBeInstanceOf(ContractViolationError);
     expect(calls).toBe(1);
-    await expect(updateFailure(ledger, '00000000-0000-4000-8000-000000000000', addTag('x'))).rejects.toThrow(/no failure record 00000000-0000-4000-8000-000000000000 in the memory ledger/);
-    await expect(updateFailure(ledger, record.failure_id, (r) => ({ ...r, failure_id: makeFailureRecord().failure_id }))).rejects.toBeInstanceOf(UsageError);
+    await expect(updateFailure(ledger, '00000000-0000-4000-8000-000000000000', addTag('x'))).rejects.toThrow(
+      /no failure record 00000000-0000-4000-8000-000000000000 in the memory ledger/,
+    );
+    await expect(
+      updateFailure(ledger, record.failure_id, (r) => ({ ...r, failure_id: makeFailureRecord().failure_id })),
+    ).rejects.toBeInstanceOf(UsageError);
     expect(await ledger.get(record.failure_id)).toEqual(record);
   });
 });

@@ -12,11 +12,15 @@ import { ROOT } from '../helpers/run-cli.ts';
 describe('fingerprints', () => {
   it('every shipped scenario that fails gets the same fingerprint on every run, and fingerprints are versioned', async () => {
     const subjects = await loadSubjects(path.join(ROOT, 'subjects'));
-    const loaded = (await loadScenarios(path.join(ROOT, 'scenarios'), subjects)).filter((l) => l.scenario.expected !== null && l.scenario.isolation !== 'worker' && l.scenario.deadline_ms >= 5000);
+    const loaded = (await loadScenarios(path.join(ROOT, 'scenarios'), subjects)).filter(
+      (l) => l.scenario.expected !== null && l.scenario.isolation !== 'worker' && l.scenario.deadline_ms >= 5000,
+    );
     const server = await ScriptedModelServer.start();
     try {
       const fingerprintOf = async (l: (typeof loaded)[number]) => {
-        const { trace, related } = await runWithFailureDetection(subjects.get(l.scenario.subject)!, l.scenario, { model: server });
+        const { trace, related } = await runWithFailureDetection(subjects.get(l.scenario.subject)!, l.scenario, {
+          model: server,
+        });
         return runOccurrence(trace, related, { file: null, tags: [], triage: {} })?.fingerprint;
       };
       const first = await Promise.all(loaded.map(fingerprintOf));
@@ -32,9 +36,20 @@ describe('fingerprints', () => {
   }, 60_000);
 
   it('normalizes what changes between occurrences, and keeps what does not', () => {
-    expect(normalizeMessage('no forecast for "Paris" at 2026-11-22T10:00:00.000Z, id 8cede75f-25ca-4fa1-bc48-96512f33f504, took 123.4 ms')).toBe(normalizeMessage('no forecast for "Lima" at 2025-01-01T00:00:00Z, id 00000000-0000-4000-8000-000000000000, took 9 ms'));
+    expect(
+      normalizeMessage(
+        'no forecast for "Paris" at 2026-11-22T10:00:00.000Z, id 8cede75f-25ca-4fa1-bc48-96512f33f504, took 123.4 ms',
+      ),
+    ).toBe(
+      normalizeMessage(
+        'no forecast for "Lima" at 2025-01-01T00:00:00Z, id 00000000-0000-4000-8000-000000000000, took 9 ms',
+      ),
+    );
     expect(normalizeMessage('card declined')).not.toBe(normalizeMessage('card expired'));
-    const mismatch = (scenario: string, expected: 'timeout' | null) => fingerprint(captureSignals({ capture: 'mismatch', subject: 's', scenario, expected, detected: 'exception', message: 'm' }));
+    const mismatch = (scenario: string, expected: 'timeout' | null) =>
+      fingerprint(
+        captureSignals({ capture: 'mismatch', subject: 's', scenario, expected, detected: 'exception', message: 'm' }),
+      );
     expect(mismatch('a', null)).toBe(mismatch('a', null));
     expect(mismatch('a', null)).not.toBe(mismatch('b', null));
     expect(mismatch('a', null)).not.toBe(mismatch('a', 'timeout'));

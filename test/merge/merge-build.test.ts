@@ -21,13 +21,21 @@ class ForgetfulStore extends MemoryStore {
   forget(key: string): void {
     this.#forgotten.add(key);
   }
-  override async query<T extends RecordType | 'all' | undefined = undefined>(query: TraceQuery & { record_type?: T } = {}): Promise<TracePage<QueryResult<T>>> {
+  override async query<T extends RecordType | 'all' | undefined = undefined>(
+    query: TraceQuery & { record_type?: T } = {},
+  ): Promise<TracePage<QueryResult<T>>> {
     const page = await super.query(query);
     return { ...page, records: page.records.filter((r) => !this.#forgotten.has(storeKey(r))) };
   }
 }
 
-const SETTINGS = { at: '2026-11-02T09:00:00.000Z', buildOwner: 'alice', escalationContact: null, repeatWindowDays: 90, reporter: 'test' };
+const SETTINGS = {
+  at: '2026-11-02T09:00:00.000Z',
+  buildOwner: 'alice',
+  escalationContact: null,
+  repeatWindowDays: 90,
+  reporter: 'test',
+};
 let subjects: Map<string, Subject>;
 let scenarios: LoadedScenario[];
 let server: ScriptedModelServer;
@@ -35,24 +43,52 @@ let server: ScriptedModelServer;
 beforeAll(async () => {
   subjects = await loadSubjects(path.join(ROOT, 'subjects'));
   // A mix of every outcome, fast ones: the check is of bookkeeping, not of the subjects.
-  scenarios = (await loadScenarios(path.join(ROOT, 'scenarios'), subjects)).filter((l) => l.scenario.deadline_ms <= 5000 && !l.scenario.id.startsWith('rule-')).slice(0, 24);
+  scenarios = (await loadScenarios(path.join(ROOT, 'scenarios'), subjects))
+    .filter((l) => l.scenario.deadline_ms <= 5000 && !l.scenario.id.startsWith('rule-'))
+    .slice(0, 24);
   server = await ScriptedModelServer.start();
 });
 afterAll(() => server.close());
 
 /** Each run's outcome, by scenario and repeat: what a sharded build must reproduce. */
 async function outcomes(store: MemoryStore, buildId: string): Promise<string[]> {
-  return (await queryAll<TraceRecord>(store, { build_id: buildId, limit: 1000 })).map((r) => `${r.scenario_id}#${r.run.repeat_index}:${r.expected ?? 'pass'}->${r.detected ?? 'pass'}`).sort();
+  return (await queryAll<TraceRecord>(store, { build_id: buildId, limit: 1000 }))
+    .map((r) => `${r.scenario_id}#${r.run.repeat_index}:${r.expected ?? 'pass'}->${r.detected ?? 'pass'}`)
+    .sort();
 }
 
-const shardOf = (store: MemoryStore, buildId: string, index: number, extra: Partial<Parameters<typeof runCapture>[0]> = {}) =>
-  runCapture({ scenarios, subjects, store, model: server, concurrency: 8, repeat: 2, buildId, shard: { index, count: 4 }, ...extra });
+const shardOf = (
+  store: MemoryStore,
+  buildId: string,
+  index: number,
+  extra: Partial<Parameters<typeof runCapture>[0]> = {},
+) =>
+  runCapture({
+    scenarios,
+    subjects,
+    store,
+    model: server,
+    concurrency: 8,
+    repeat: 2,
+    buildId,
+    shard: { index, count: 4 },
+    ...extra,
+  });
 
 describe('merge of a sharded build', () => {
   it('four shards give the runs, summary and ledger records of one capture of the whole build', async () => {
     const whole = new MemoryStore();
     const wholeLedger = new MemoryLedger();
-    const single = await runCapture({ scenarios, subjects, store: whole, model: server, concurrency: 8, repeat: 2, buildId: 'whole', ledger: { store: wholeLedger, settings: SETTINGS } });
+    const single = await runCapture({
+      scenarios,
+      subjects,
+      store: whole,
+      model: server,
+      concurrency: 8,
+      repeat: 2,
+      buildId: 'whole',
+      ledger: { store: wholeLedger, settings: SETTINGS },
+    });
 
     const store = new MemoryStore();
     const ledger = new MemoryLedger();
@@ -72,7 +108,18 @@ describe('merge of a sharded build', () => {
     expect(mergedCounts).toEqual(wholeCounts);
     expect({ ...mergedLedger, build_id: 'x' }).toEqual({ ...wholeLedgerSummary, build_id: 'x' });
     // The same failure records, one per fingerprint, with the same occurrence counts.
-    const shape = async (l: MemoryLedger) => (await l.query({ limit: 1000 })).records.map((r: FailureRecord) => [r.lab.fingerprint, r.category, r.severity, r.lab.occurrences.count, r.lab.occurrences.scenario_ids.join(',')].join(' ')).sort();
+    const shape = async (l: MemoryLedger) =>
+      (await l.query({ limit: 1000 })).records
+        .map((r: FailureRecord) =>
+          [
+            r.lab.fingerprint,
+            r.category,
+            r.severity,
+            r.lab.occurrences.count,
+            r.lab.occurrences.scenario_ids.join(','),
+          ].join(' '),
+        )
+        .sort();
     expect(await shape(ledger)).toEqual(await shape(wholeLedger));
 
     // Merging again records nothing twice.
@@ -110,11 +157,21 @@ describe('merge of a sharded build', () => {
     const victim = runs[0]!;
     store.forget(victim.failure_id ?? victim.trace_id);
     const copy = runs[1]!;
-    await store.put({ ...copy, trace_id: '00000000-0000-4000-8000-000000000001', failure_id: null, failure: null, detected: null });
+    await store.put({
+      ...copy,
+      trace_id: '00000000-0000-4000-8000-000000000001',
+      failure_id: null,
+      failure: null,
+      detected: null,
+    });
     const merged = await mergeBuild({ store, buildId: 'd' });
     expect(merged.problems.map((p) => p.kind).sort()).toEqual(['duplicate_run', 'missing_run']);
-    expect(merged.problems.find((p) => p.kind === 'missing_run')!.message).toContain(`${victim.scenario_id} repeat ${victim.run.repeat_index}`);
-    expect(merged.problems.find((p) => p.kind === 'duplicate_run')!.message).toContain(`${copy.scenario_id} repeat ${copy.run.repeat_index} (2 runs)`);
+    expect(merged.problems.find((p) => p.kind === 'missing_run')!.message).toContain(
+      `${victim.scenario_id} repeat ${victim.run.repeat_index}`,
+    );
+    expect(merged.problems.find((p) => p.kind === 'duplicate_run')!.message).toContain(
+      `${copy.scenario_id} repeat ${copy.run.repeat_index} (2 runs)`,
+    );
     expect(merged.summary.exit_code).toBe(1);
   }, 60_000);
 
@@ -136,11 +193,18 @@ describe('merge of a sharded build', () => {
     for (const i of [1, 2, 3]) await shardOf(store, 'f', i);
     await shardOf(store, 'f', 4, { repeat: 1 });
     const merged = await mergeBuild({ store, buildId: 'f' });
-    expect(merged.problems.map((p) => [p.kind, p.shard])).toEqual([['missing_shard', '4/4'], ['plan_mismatch', '4/4']]);
-    expect(merged.problems.find((p) => p.kind === 'plan_mismatch')!.message).toContain('--repeat 1, the build ran --repeat 2');
+    expect(merged.problems.map((p) => [p.kind, p.shard])).toEqual([
+      ['missing_shard', '4/4'],
+      ['plan_mismatch', '4/4'],
+    ]);
+    expect(merged.problems.find((p) => p.kind === 'plan_mismatch')!.message).toContain(
+      '--repeat 1, the build ran --repeat 2',
+    );
   }, 60_000);
 
   it('refuses a build with no shard in the store', async () => {
-    await expect(mergeBuild({ store: new MemoryStore(), buildId: 'nothing' })).rejects.toThrow(/no shard of build "nothing" is in the memory store/);
+    await expect(mergeBuild({ store: new MemoryStore(), buildId: 'nothing' })).rejects.toThrow(
+      /no shard of build "nothing" is in the memory store/,
+    );
   });
 });

@@ -16,11 +16,17 @@ let n = 0;
 /** Opens a session for a script and a real openai client pointed at it. */
 function open(replies: ScriptedReply[], options: { maxRetries?: number; timeout?: number } = {}) {
   const session = server.open(scenario({ id: `s${++n}`, subject: 'x', model: { replies } }), `run-${n}`);
-  const client = new OpenAI({ baseURL: session.baseURL, apiKey: session.apiKey, maxRetries: options.maxRetries ?? 0, timeout: options.timeout ?? 5000 });
+  const client = new OpenAI({
+    baseURL: session.baseURL,
+    apiKey: session.apiKey,
+    maxRetries: options.maxRetries ?? 0,
+    timeout: options.timeout ?? 5000,
+  });
   return { session, client, runId: `run-${n}` };
 }
 
-const ask = (client: OpenAI) => client.chat.completions.create({ model: 'lab-model', messages: [{ role: 'user', content: 'hi' }] });
+const ask = (client: OpenAI) =>
+  client.chat.completions.create({ model: 'lab-model', messages: [{ role: 'user', content: 'hi' }] });
 
 describe('ScriptedModelServer', () => {
   it('answers chat completions from the script, in order, byte-identical across runs', async () => {
@@ -30,7 +36,10 @@ describe('ScriptedModelServer', () => {
     expect(a.choices[0]?.message.content).toBe('first');
     expect(a.id).toBe('chatcmpl-scripted-1');
     expect(b.choices[0]?.finish_reason).toBe('tool_calls');
-    expect(b.choices[0]?.message.tool_calls?.[0]).toMatchObject({ id: 'call_2_1', function: { name: 'lookup', arguments: '{"q":1}' } });
+    expect(b.choices[0]?.message.tool_calls?.[0]).toMatchObject({
+      id: 'call_2_1',
+      function: { name: 'lookup', arguments: '{"q":1}' },
+    });
     session.close();
     const again = open([{ content: 'first' }]);
     expect(await ask(again.client)).toEqual(a);
@@ -39,7 +48,12 @@ describe('ScriptedModelServer', () => {
 
   it('streams SSE chunks that the openai client reassembles, with usage', async () => {
     const { client, session } = open([{ content: 'a streamed reply that spans several chunks' }]);
-    const stream = await client.chat.completions.create({ model: 'm', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'x' }] });
+    const stream = await client.chat.completions.create({
+      model: 'm',
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: 'user', content: 'x' }],
+    });
     let text = '';
     let usage;
     for await (const chunk of stream) {
@@ -84,14 +98,20 @@ describe('ScriptedModelServer', () => {
 
   it('hangs until the client aborts, and records the abort', async () => {
     const { client, session, runId } = open([{ fault: { hang: true } }]);
-    const started = new Promise<RequestLogEntry>((resolve) => server.events.on('request-start', (e) => e.runId === runId && resolve(e)));
-    const ended = new Promise<RequestLogEntry>((resolve) => server.events.on('request-end', (e) => e.runId === runId && resolve(e)));
+    const started = new Promise<RequestLogEntry>((resolve) =>
+      server.events.on('request-start', (e) => e.runId === runId && resolve(e)),
+    );
+    const ended = new Promise<RequestLogEntry>((resolve) =>
+      server.events.on('request-end', (e) => e.runId === runId && resolve(e)),
+    );
     const controller = new AbortController();
-    const pending = client.chat.completions.create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }, { signal: controller.signal }).catch((e: unknown) => e);
+    const pending = client.chat.completions
+      .create({ model: 'm', messages: [{ role: 'user', content: 'x' }] }, { signal: controller.signal })
+      .catch((e: unknown) => e);
     // Abort once the server holds the request, however long the machine takes to get it there.
     await started;
     controller.abort();
-    expect((await pending as Error).constructor.name).toBe('APIUserAbortError');
+    expect(((await pending) as Error).constructor.name).toBe('APIUserAbortError');
     expect(await ended).toMatchObject({ aborted: true, completed: false });
     session.close();
   });
@@ -104,7 +124,11 @@ describe('ScriptedModelServer', () => {
 
   it('cuts a stream mid-way', async () => {
     const { client, session } = open([{ content: 'x'.repeat(100), fault: { cut_after_chunks: 2 } }]);
-    const stream = await client.chat.completions.create({ model: 'm', stream: true, messages: [{ role: 'user', content: 'x' }] });
+    const stream = await client.chat.completions.create({
+      model: 'm',
+      stream: true,
+      messages: [{ role: 'user', content: 'x' }],
+    });
     let text = '';
     const error = await (async () => {
       for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
@@ -117,9 +141,14 @@ describe('ScriptedModelServer', () => {
 
   it('streams endlessly until the client goes away', async () => {
     const { client, session, runId } = open([{ fault: { endless: true } }]);
-    const ended = new Promise<RequestLogEntry>((resolve) => server.events.on('request-end', (e) => e.runId === runId && resolve(e)));
+    const ended = new Promise<RequestLogEntry>((resolve) =>
+      server.events.on('request-end', (e) => e.runId === runId && resolve(e)),
+    );
     const controller = new AbortController();
-    const stream = await client.chat.completions.create({ model: 'm', stream: true, messages: [{ role: 'user', content: 'x' }] }, { signal: controller.signal });
+    const stream = await client.chat.completions.create(
+      { model: 'm', stream: true, messages: [{ role: 'user', content: 'x' }] },
+      { signal: controller.signal },
+    );
     let chunks = 0;
     // The SDK ends an aborted stream quietly; the server is the witness that it stopped.
     await (async () => {
@@ -133,7 +162,9 @@ describe('ScriptedModelServer', () => {
   it('reports an exhausted script as a lab fault, and refuses runs it does not know', async () => {
     const { client, session } = open([]);
     expect(await ask(client).catch((e: unknown) => e)).toBeInstanceOf(InternalServerError);
-    expect(session.labFaults()).toEqual(['request #1 to /v1/chat/completions, but the model script has only 0 replies']);
+    expect(session.labFaults()).toEqual([
+      'request #1 to /v1/chat/completions, but the model script has only 0 replies',
+    ]);
     session.close();
     const stale = new OpenAI({ baseURL: session.baseURL, apiKey: 'x', maxRetries: 0 });
     expect(await ask(stale).catch((e: unknown) => (e as { status?: number }).status)).toBe(404);
@@ -141,7 +172,10 @@ describe('ScriptedModelServer', () => {
 
   it('closes hanging connections when the server closes', async () => {
     const other = await ScriptedModelServer.start();
-    const session = other.open(scenario({ id: 'h', subject: 'x', model: { replies: [{ fault: { hang: true } }] } }), 'h');
+    const session = other.open(
+      scenario({ id: 'h', subject: 'x', model: { replies: [{ fault: { hang: true } }] } }),
+      'h',
+    );
     const client = new OpenAI({ baseURL: session.baseURL, apiKey: 'x', maxRetries: 0 });
     const started = new Promise<void>((resolve) => other.events.once('request-start', () => resolve()));
     const pending = ask(client).catch((e: unknown) => e);

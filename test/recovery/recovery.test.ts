@@ -29,11 +29,16 @@ let scenarios: Map<string, Scenario>;
 beforeAll(async () => {
   server = await ScriptedModelServer.start();
   subjects = (await loadSubjects(path.join(ROOT, 'subjects'))) as Map<string, Subject>;
-  scenarios = new Map((await loadScenarios(path.join(ROOT, 'scenarios'), subjects)).map((l) => [l.scenario.id, l.scenario]));
+  scenarios = new Map(
+    (await loadScenarios(path.join(ROOT, 'scenarios'), subjects)).map((l) => [l.scenario.id, l.scenario]),
+  );
 });
 afterAll(() => server.close());
 
-const run = (id: string, options: { recordRecovery?: boolean; isolation?: 'inline' | 'worker' } = {}): Promise<DetectionResult> => {
+const run = (
+  id: string,
+  options: { recordRecovery?: boolean; isolation?: 'inline' | 'worker' } = {},
+): Promise<DetectionResult> => {
   const scenario = scenarios.get(id)!;
   return runWithFailureDetection(subjects.get(scenario.subject)!, scenario, { model: server, ...options });
 };
@@ -50,25 +55,31 @@ const RECOVERY_SCENARIOS = [
 ];
 
 describe('recovery helpers', () => {
-  it.each(RECOVERY_SCENARIOS)('%s: the subject returns or throws exactly the same with recording on and off', async (id) => {
-    const on = await run(id);
-    const off = await run(id, { recordRecovery: false });
-    expect(off.trace.output).toEqual(on.trace.output);
-    const thrown = (r: DetectionResult) => (r.trace.output === null && r.event && 'error' in r.event ? r.event.error : null);
-    expect(normalizeRecord(thrown(off))).toEqual(normalizeRecord(thrown(on)));
-    // Without recording the lab sees no recovery: no recovery steps, and nothing derived from them.
-    expect(off.trace.steps.some((s) => s.type === 'recovery')).toBe(false);
-    expect(off.related.recovery_traces).toEqual([]);
-    // The same operations ran: the same model and tool calls, in the same order.
-    const calls = (r: DetectionResult) => r.trace.steps.filter((s) => s.type === 'model_call' || s.type === 'tool_call').map((s) => s.name);
-    expect(calls(off)).toEqual(calls(on));
-  });
+  it.each(RECOVERY_SCENARIOS)(
+    '%s: the subject returns or throws exactly the same with recording on and off',
+    async (id) => {
+      const on = await run(id);
+      const off = await run(id, { recordRecovery: false });
+      expect(off.trace.output).toEqual(on.trace.output);
+      const thrown = (r: DetectionResult) =>
+        r.trace.output === null && r.event && 'error' in r.event ? r.event.error : null;
+      expect(normalizeRecord(thrown(off))).toEqual(normalizeRecord(thrown(on)));
+      // Without recording the lab sees no recovery: no recovery steps, and nothing derived from them.
+      expect(off.trace.steps.some((s) => s.type === 'recovery')).toBe(false);
+      expect(off.related.recovery_traces).toEqual([]);
+      // The same operations ran: the same model and tool calls, in the same order.
+      const calls = (r: DetectionResult) =>
+        r.trace.steps.filter((s) => s.type === 'model_call' || s.type === 'tool_call').map((s) => s.name);
+      expect(calls(off)).toEqual(calls(on));
+    },
+  );
 
   it('relays recovery steps from a worker thread like inline runs', async () => {
     const inline = await run('recovery-retries-exhausted-cache');
     const worker = await run('recovery-retries-exhausted-cache', { isolation: 'worker' });
     expect(worker.trace.run.isolation).toBe('worker');
-    const shape = (r: DetectionResult) => normalizeRecord(r.trace.steps.map((s) => ({ ...s, error: s.error && { ...s.error, stack: null } })));
+    const shape = (r: DetectionResult) =>
+      normalizeRecord(r.trace.steps.map((s) => ({ ...s, error: s.error && { ...s.error, stack: null } })));
     expect(shape(worker)).toEqual(shape(inline));
     expect(worker.trace.detected).toBe('exception');
     expect(recoveryOutcome(worker.related)).toBe('degraded');
@@ -88,9 +99,19 @@ describe('derived records of the recovery scenarios', () => {
     expect(r.trace.detected).toBeNull();
     const [failure] = r.related.failure_traces;
     expect(r.related.failure_traces).toHaveLength(1);
-    expect(failure).toMatchObject({ primary_type: 'resource', component: 'model:lab-model', original_trace_id: r.trace.trace_id, domain: 'forecast-agent' });
+    expect(failure).toMatchObject({
+      primary_type: 'resource',
+      component: 'model:lab-model',
+      original_trace_id: r.trace.trace_id,
+      domain: 'forecast-agent',
+    });
     const [recovery] = r.related.recovery_traces;
-    expect(recovery).toMatchObject({ trigger_type: 'failure', trigger_ref: failure!.primary_failure_id, final_outcome: 'recovered', original_trace_id: r.trace.trace_id });
+    expect(recovery).toMatchObject({
+      trigger_type: 'failure',
+      trigger_ref: failure!.primary_failure_id,
+      final_outcome: 'recovered',
+      original_trace_id: r.trace.trace_id,
+    });
     expect(recovery!.actions.map((a) => [a.sequence, a.action_type, a.outcome])).toEqual([[1, 'retry', 'success']]);
     expect(recovery!.actions[0]!.metadata).toMatchObject({ attempt: 2, backoff_ms: 10 });
   });
@@ -109,7 +130,15 @@ describe('derived records of the recovery scenarios', () => {
     ]);
     expect(recovery!.final_outcome).toBe('degraded');
     const [fallback] = r.related.fallback_records;
-    expect(fallback).toMatchObject({ fallback_type: 'cache', fallback_path_name: 'cache', confidence_impact: 'reduced', outcome_status: 'success', trigger_ref: recovery!.trigger_ref, primary_path_ref: 'model:lab-model', trace_id: r.trace.trace_id });
+    expect(fallback).toMatchObject({
+      fallback_type: 'cache',
+      fallback_path_name: 'cache',
+      confidence_impact: 'reduced',
+      outcome_status: 'success',
+      trigger_ref: recovery!.trigger_ref,
+      primary_path_ref: 'model:lab-model',
+      trace_id: r.trace.trace_id,
+    });
     expect(recovery!.actions[2]!.metadata.fallback_id).toBe(fallback!.fallback_id);
     // The cascade ends in the run's own failure.
     const cascade = r.related.failure_traces[0]!.cascade;
@@ -142,7 +171,9 @@ describe('derived records of the recovery scenarios', () => {
       ['execute_tool release_seat', 'ok'],
     ]);
     const [recovery] = r.related.recovery_traces;
-    expect(recovery!.actions.map((a) => [a.action_type, a.target_ref, a.outcome])).toEqual([['compensation', 'reserve_seat', 'success']]);
+    expect(recovery!.actions.map((a) => [a.action_type, a.target_ref, a.outcome])).toEqual([
+      ['compensation', 'reserve_seat', 'success'],
+    ]);
     expect(recovery!.final_outcome).toBe('failed');
     expect(r.related.failure_traces[0]!.primary_message).toBe('card declined');
     expect(cascadeDepth(r.related)).toBe(2);
@@ -160,7 +191,9 @@ describe('derived records of the recovery scenarios', () => {
       ['self_heal', 'success'],
     ]);
     // The third attempt never reached the tool: the breaker was open.
-    expect(r.trace.steps.find((s) => s.type === 'recovery' && s.index === actions[1]!.metadata.step_index)?.error?.name).toBe('CircuitOpenError');
+    expect(
+      r.trace.steps.find((s) => s.type === 'recovery' && s.index === actions[1]!.metadata.step_index)?.error?.name,
+    ).toBe('CircuitOpenError');
     expect(r.trace.steps.filter((s) => s.type === 'tool_call')).toHaveLength(3);
     expect(r.related.recovery_traces[0]!.final_outcome).toBe('recovered');
   });
@@ -174,7 +207,10 @@ describe('derived records of the recovery scenarios', () => {
     expect(recovery!.actions.map((a) => a.action_type)).toEqual(['fallback', 'escalate']);
     expect(recovery!.final_outcome).toBe('degraded');
     expect(r.related.failure_traces[0]!.primary_type).toBe('violation');
-    expect(r.related.fallback_records[0]).toMatchObject({ fallback_type: 'human_review', confidence_impact: 'unknown' });
+    expect(r.related.fallback_records[0]).toMatchObject({
+      fallback_type: 'human_review',
+      confidence_impact: 'unknown',
+    });
   });
 
   it('three-level cascade: tool timeout, then the agent, then output validation', async () => {
@@ -204,7 +240,10 @@ describe('derived records of the recovery scenarios', () => {
     expect(toolError!.cascade).toHaveLength(1);
     expect(toolError!.component).toBe('tool:get_forecast');
     expect(hallucination!.cascade.map((e) => e.failure_id)).toContain(r.trace.failure_id);
-    expect(r.related.recovery_traces[0]).toMatchObject({ trigger_ref: toolError!.primary_failure_id, final_outcome: 'recovered' });
+    expect(r.related.recovery_traces[0]).toMatchObject({
+      trigger_ref: toolError!.primary_failure_id,
+      final_outcome: 'recovered',
+    });
   });
 });
 
@@ -235,10 +274,15 @@ describe('storing the three record types', () => {
       expect(found.map(recordTypeOf).sort()).toEqual(['failure_trace', 'fallback', 'recovery_trace', 'trace_record']);
       // By the primary: the failure trace, the recovery trace and the fallback that name it.
       const primary = r.related.failure_traces[0]!.primary_failure_id;
-      expect((await store.query({ record_type: 'all', failure_id: primary })).records.map(recordTypeOf).sort()).toEqual(['failure_trace', 'fallback', 'recovery_trace']);
+      expect((await store.query({ record_type: 'all', failure_id: primary })).records.map(recordTypeOf).sort()).toEqual(
+        ['failure_trace', 'fallback', 'recovery_trace'],
+      );
       expect(await store.get(r.related.recovery_traces[0]!.trace_id)).toEqual(r.related.recovery_traces[0]);
       // A record that breaks a cascade rule is refused, naming the rule.
-      const broken = { ...r.related.failure_traces[0]!, cascade: r.related.failure_traces[0]!.cascade.map((e) => ({ ...e, propagation_hop: 0 })) };
+      const broken = {
+        ...r.related.failure_traces[0]!,
+        cascade: r.related.failure_traces[0]!.cascade.map((e) => ({ ...e, propagation_hop: 0 })),
+      };
       const [outcome] = await store.putMany([broken]);
       expect(outcome).toMatchObject({ stored: false });
       expect(outcome!.stored === false && outcome!.error).toContain('cascade rule 2 (hop)');

@@ -5,10 +5,20 @@ import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 
 /** The flags the lab starts Chromium with: headless, and nothing that reaches for the network. */
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** What to tell a person without Chromium. */
-export const INSTALL_HINT = 'install Debian\'s Chromium with `sudo apt-get install chromium` (it provides /usr/bin/chromium), or set LAB_CHROMIUM to a Chromium binary';
+export const INSTALL_HINT =
+  "install Debian's Chromium with `sudo apt-get install chromium` (it provides /usr/bin/chromium), or set LAB_CHROMIUM to a Chromium binary";
 
 /** LAB_CHROMIUM, else /usr/bin/chromium, else chromium on the PATH; null when none is there. */
 export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string | null {

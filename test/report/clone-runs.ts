@@ -39,7 +39,11 @@ function runOf(record: LabRecord): string | null {
  * derived from each. Clone k of a pass belongs to build `${buildPrefix}-${pass}` and starts
  * `pass * spacingMs` after its source.
  */
-export function cloneRuns(records: readonly LabRecord[], count: number, { buildPrefix = 'bench', spacingMs = 60_000, seed = 'clone' } = {}): LabRecord[] {
+export function cloneRuns(
+  records: readonly LabRecord[],
+  count: number,
+  { buildPrefix = 'bench', spacingMs = 60_000, seed = 'clone' } = {},
+): LabRecord[] {
   const runs = records.filter((r) => recordTypeOf(r) === 'trace_record') as TraceRecord[];
   const related = new Map<string, LabRecord[]>();
   for (const r of records) {
@@ -65,7 +69,8 @@ export function cloneRuns(records: readonly LabRecord[], count: number, { buildP
         .replace(OTEL, (_, h: string) => `"${fresh(h, h.length)}"`)
         .replace(ISO, (_, t: string) => `"${shift(t)}"`);
       const clone = JSON.parse(text) as LabRecord;
-      if (recordTypeOf(clone) === 'trace_record') (clone as TraceRecord).build_id = `${buildPrefix}-${String(pass).padStart(3, '0')}`;
+      if (recordTypeOf(clone) === 'trace_record')
+        (clone as TraceRecord).build_id = `${buildPrefix}-${String(pass).padStart(3, '0')}`;
       out.push(clone);
     }
   }

@@ -60,7 +60,8 @@ describe('renderReportPage', () => {
 
   it('shows the overview, the ledger, the comparison and the runs as static HTML, with accessible tables and charts', async () => {
     const { html, data } = await fixtureReport();
-    for (const id of ['overview', 'runs', 'ledger', 'compare']) expect(html).toContain(`<section id="${id}" class="view"`);
+    for (const id of ['overview', 'runs', 'ledger', 'compare'])
+      expect(html).toContain(`<section id="${id}" class="view"`);
     expect(html).toContain('<section id="run" class="view" aria-labelledby="run-h" hidden>');
     expect(html).toMatch(/<nav class="views" aria-label="Report views">/);
     expect(html).toMatch(/<main id="main"/);
@@ -69,7 +70,8 @@ describe('renderReportPage', () => {
     // Each chart is an inline SVG with a namespace and a label; its numbers are a table too.
     const svgs = html.match(/<svg [^>]*>/g)!;
     expect(svgs.length).toBeGreaterThanOrEqual(9);
-    for (const svg of svgs) expect(svg).toMatch(/xmlns="http:\/\/www\.w3\.org\/2000\/svg" role="img" aria-label="[^"]+"/);
+    for (const svg of svgs)
+      expect(svg).toMatch(/xmlns="http:\/\/www\.w3\.org\/2000\/svg" role="img" aria-label="[^"]+"/);
     expect(html.match(/The numbers as a table/g)!.length).toBe(svgs.length);
     // Every run of the build is a row, linking to its view.
     for (const r of data.runs) expect(html).toContain(`<a href="#run=${r.trace_id}">`);
@@ -82,7 +84,9 @@ describe('renderReportPage', () => {
     for (const r of fixtureStoreRecords()) await store.put(r);
     const data = await gatherReportData({ store, ledger: null });
     const html = renderReportPage(data, { staticRows: 4 });
-    const rows = html.slice(html.indexOf('<tbody id="runs-body">'), html.indexOf('</tbody>', html.indexOf('<tbody id="runs-body">'))).match(/<tr/g);
+    const rows = html
+      .slice(html.indexOf('<tbody id="runs-body">'), html.indexOf('</tbody>', html.indexOf('<tbody id="runs-body">')))
+      .match(/<tr/g);
     expect(rows).toHaveLength(4);
     expect(html).toContain('9 more runs: open with script enabled to see them all.');
     expect(html).toContain('No failure ledger was read for this report');

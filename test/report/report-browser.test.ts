@@ -18,7 +18,8 @@ import { cloneRuns } from './clone-runs.ts';
 const CHROMIUM = chromiumPath();
 const CI = Boolean(process.env.CI);
 const SHOTS = path.join(ROOT, 'test-output', 'report');
-if (!CHROMIUM && !CI) console.warn(`Skipping the HTML report's browser tests: no Chromium found. To run them, ${INSTALL_HINT}.`);
+if (!CHROMIUM && !CI)
+  console.warn(`Skipping the HTML report's browser tests: no Chromium found. To run them, ${INSTALL_HINT}.`);
 
 /** Fast scenarios that between them fail every way, cascade, recover and fall back. */
 const SCENARIOS = [
@@ -66,18 +67,25 @@ describe.skipIf(!CHROMIUM)('the HTML report in Chromium', { timeout: 120_000 }, 
     await mkdir(a);
     await mkdir(b);
     for (const id of SCENARIOS) await copyFile(path.join(ROOT, 'scenarios', `${id}.json`), path.join(a, `${id}.json`));
-    for (const id of [...SCENARIOS.filter((s) => s !== 'qa-citation-exists'), 'planner-wrong-shape']) await copyFile(path.join(ROOT, 'scenarios', `${id}.json`), path.join(b, `${id}.json`));
+    for (const id of [...SCENARIOS.filter((s) => s !== 'qa-citation-exists'), 'planner-wrong-shape'])
+      await copyFile(path.join(ROOT, 'scenarios', `${id}.json`), path.join(b, `${id}.json`));
     const calc = JSON.parse(await readFile(path.join(b, 'calculator-correct.json'), 'utf8'));
     calc.model.replies[1].json = { result: 57, explanation: '(3 + 4) * 8 = 57' };
     await writeFile(path.join(b, 'calculator-correct.json'), JSON.stringify(calc));
     const env = { LAB_STORE: 'files', LAB_DIR: store };
     const captureA = await runCli(['capture', '--scenarios', a, '--build-id', 'build-a'], { env, timeoutMs: 120_000 });
     expect(captureA.code, captureA.stderr).toBe(0);
-    const captureB = await runCli(['capture', '--scenarios', b, '--build-id', 'build-b', '--report', path.join(dir, 'capture-report.html')], { env, timeoutMs: 120_000 });
+    const captureB = await runCli(
+      ['capture', '--scenarios', b, '--build-id', 'build-b', '--report', path.join(dir, 'capture-report.html')],
+      { env, timeoutMs: 120_000 },
+    );
     expect(captureB.code, captureB.stdout).toBe(1); // calculator-correct is a mismatch now
     expect(captureB.stderr).toMatch(/wrote the HTML report of build build-b \(12 runs/);
     report = path.join(dir, 'report.html');
-    const written = await runCli(['report', '--format', 'html', '--build-id', 'build-b', '--baseline', 'build-a', '--out', report], { env, timeoutMs: 120_000 });
+    const written = await runCli(
+      ['report', '--format', 'html', '--build-id', 'build-b', '--baseline', 'build-a', '--out', report],
+      { env, timeoutMs: 120_000 },
+    );
     expect(written.code, written.stderr).toBe(0);
 
     // 10,000 runs: build A's runs and their derived records, cloned with new ids and later times.
@@ -85,14 +93,22 @@ describe.skipIf(!CHROMIUM)('the HTML report in Chromium', { timeout: 120_000 }, 
     const records: LabRecord[] = [];
     let cursor: string | null = null;
     do {
-      const page: { records: LabRecord[]; cursor: string | null } = await files.query({ record_type: 'all', limit: 500, cursor });
+      const page: { records: LabRecord[]; cursor: string | null } = await files.query({
+        record_type: 'all',
+        limit: 500,
+        cursor,
+      });
       records.push(...page.records);
       cursor = page.cursor;
     } while (cursor);
     const runs = await files.query({ build_id: 'build-a', limit: 100 });
     await files.close();
     const buildA = new Set(runs.records.map((r) => r.trace_id));
-    const sources = records.filter((r) => buildA.has((r as { trace_id: string }).trace_id) || buildA.has((r as { original_trace_id?: string }).original_trace_id ?? ''));
+    const sources = records.filter(
+      (r) =>
+        buildA.has((r as { trace_id: string }).trace_id) ||
+        buildA.has((r as { original_trace_id?: string }).original_trace_id ?? ''),
+    );
     const big = new MemoryStore();
     await big.putMany(cloneRuns(sources, RUNS_10K));
     bigReport = path.join(dir, 'report-10000.html');
@@ -109,8 +125,15 @@ describe.skipIf(!CHROMIUM)('the HTML report in Chromium', { timeout: 120_000 }, 
   });
 
   /** Opens a report with every request and console message recorded; waits until its script is ready. */
-  async function open(file: string, options: { colorScheme?: 'light' | 'dark'; javaScriptEnabled?: boolean; hash?: string } = {}) {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: options.colorScheme ?? 'light', javaScriptEnabled: options.javaScriptEnabled ?? true });
+  async function open(
+    file: string,
+    options: { colorScheme?: 'light' | 'dark'; javaScriptEnabled?: boolean; hash?: string } = {},
+  ) {
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 900 },
+      colorScheme: options.colorScheme ?? 'light',
+      javaScriptEnabled: options.javaScriptEnabled ?? true,
+    });
     const page = await context.newPage();
     const requests: string[] = [];
     const problems: string[] = [];
@@ -124,7 +147,8 @@ describe.skipIf(!CHROMIUM)('the HTML report in Chromium', { timeout: 120_000 }, 
     page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
     await page.goto(`file://${file}${options.hash ?? ''}`);
     // Waits go through locators: the page's CSP forbids eval, which a string waitForFunction needs.
-    if (options.javaScriptEnabled !== false) await page.locator('html[data-interactive="true"]').waitFor({ state: 'attached', timeout: 60_000 });
+    if (options.javaScriptEnabled !== false)
+      await page.locator('html[data-interactive="true"]').waitFor({ state: 'attached', timeout: 60_000 });
     return { page, context, requests, problems };
   }
 
@@ -132,8 +156,10 @@ describe.skipIf(!CHROMIUM)('the HTML report in Chromium', { timeout: 120_000 }, 
     await page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
     await page.locator(hash.startsWith('#run=') ? '#run' : hash).waitFor({ state: 'visible' });
   };
-  const waitShown = (page: Page, n: number) => page.locator(`#runs-status[data-shown="${n}"]`).waitFor({ state: 'attached', timeout: 30_000 });
-  const shot = (page: Page, name: string, fullPage = true) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage });
+  const waitShown = (page: Page, n: number) =>
+    page.locator(`#runs-status[data-shown="${n}"]`).waitFor({ state: 'attached', timeout: 30_000 });
+  const shot = (page: Page, name: string, fullPage = true) =>
+    page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage });
   const shownRows = (page: Page) => page.locator('#runs-body tr').count();
   const shownCount = async (page: Page) => Number(await page.getAttribute('#runs-status', 'data-shown'));
 
@@ -146,7 +172,14 @@ describe.skipIf(!CHROMIUM)('the HTML report in Chromium', { timeout: 120_000 }, 
     await shot(page, 'ledger');
     await view(page, '#compare');
     await shot(page, 'compare');
-    await view(page, `#run=${await page.locator('#runs-body a').first().getAttribute('href').then((h) => h!.slice(5))}`);
+    await view(
+      page,
+      `#run=${await page
+        .locator('#runs-body a')
+        .first()
+        .getAttribute('href')
+        .then((h) => h!.slice(5))}`,
+    );
     await view(page, '#overview');
     expect(await page.locator('#overview svg').count()).toBeGreaterThanOrEqual(7);
     expect(problems).toEqual([]);
@@ -163,7 +196,8 @@ describe.skipIf(!CHROMIUM)('the HTML report in Chromium', { timeout: 120_000 }, 
     expect(exceptions).toBeGreaterThan(0);
     expect(exceptions).toBeLessThan(12);
     expect(await shownRows(page)).toBe(exceptions);
-    for (const cell of await page.locator('#runs-body tr td:nth-child(3) .badge').allTextContents()) expect(cell).toBe('exception');
+    for (const cell of await page.locator('#runs-body tr td:nth-child(3) .badge').allTextContents())
+      expect(cell).toBe('exception');
     await page.selectOption('#f-detected', '');
     await page.check('#f-mismatch');
     expect(await shownCount(page)).toBe(1);
@@ -179,7 +213,10 @@ describe.skipIf(!CHROMIUM)('the HTML report in Chromium', { timeout: 120_000 }, 
     await page.fill('#f-text', '');
     await waitShown(page, 12);
     // Sort by duration, then again for the other way round.
-    const durations = async () => (await page.locator('#runs-body td:nth-child(5)').allTextContents()).map((t) => (t.endsWith(' s') ? parseFloat(t) * 1000 : parseFloat(t)));
+    const durations = async () =>
+      (await page.locator('#runs-body td:nth-child(5)').allTextContents()).map((t) =>
+        t.endsWith(' s') ? parseFloat(t) * 1000 : parseFloat(t),
+      );
     await page.click('#runs-table th[data-sort="duration"] button');
     expect(await page.getAttribute('#runs-table th[data-sort="duration"]', 'aria-sort')).toBe('ascending');
     const up = await durations();
@@ -240,7 +277,9 @@ describe.skipIf(!CHROMIUM)('the HTML report in Chromium', { timeout: 120_000 }, 
 
   /** The trace id of a scenario's run in the report's own data. */
   async function traceIdOf(page: Page, scenario: string): Promise<string> {
-    return page.evaluate(`(() => { const p = JSON.parse(document.getElementById('report-runs').textContent); const s = p.scenarios.indexOf(${JSON.stringify(scenario)}); return p.rows.find((r) => r[3] === s)[0]; })()`);
+    return page.evaluate(
+      `(() => { const p = JSON.parse(document.getElementById('report-runs').textContent); const s = p.scenarios.indexOf(${JSON.stringify(scenario)}); return p.rows.find((r) => r[3] === s)[0]; })()`,
+    );
   }
 
   it('compares two builds: the changed kind, the scenarios added and removed', async () => {
@@ -261,7 +300,10 @@ describe.skipIf(!CHROMIUM)('the HTML report in Chromium', { timeout: 120_000 }, 
 
   it('works with the keyboard alone: Tab reaches the filters, Enter opens a run, Escape goes back', async () => {
     const { page, context, problems } = await open(report);
-    const active = () => page.evaluate<string>('(() => { const a = document.activeElement; return a ? (a.id || a.tagName + ":" + (a.getAttribute("href") || "")) : ""; })()');
+    const active = () =>
+      page.evaluate<string>(
+        '(() => { const a = document.activeElement; return a ? (a.id || a.tagName + ":" + (a.getAttribute("href") || "")) : ""; })()',
+      );
     await page.keyboard.press('Tab');
     expect(await active()).toBe('A:#main'); // the skip link first
     await page.keyboard.press('Tab');
@@ -306,7 +348,8 @@ describe.skipIf(!CHROMIUM)('the HTML report in Chromium', { timeout: 120_000 }, 
 
   it('reads without script: the overview, the ledger and a static runs table', async () => {
     const { page, context, requests } = await open(report, { javaScriptEnabled: false });
-    for (const id of ['overview', 'runs', 'ledger', 'compare']) expect(await page.locator(`#${id}`).isVisible()).toBe(true);
+    for (const id of ['overview', 'runs', 'ledger', 'compare'])
+      expect(await page.locator(`#${id}`).isVisible()).toBe(true);
     expect(await page.locator('#run').isVisible()).toBe(false);
     expect(await page.locator('#run-filters').isVisible()).toBe(false);
     expect(await shownRowsStatic(page)).toBe(12);
@@ -346,14 +389,20 @@ describe.skipIf(!CHROMIUM)('the HTML report in Chromium', { timeout: 120_000 }, 
     const opened = performance.now();
     const { page, context, problems, requests } = await open(bigReport);
     const wallMs = performance.now() - opened;
-    const interactiveMs = await page.evaluate<number>('performance.getEntriesByName("report-interactive")[0].startTime');
+    const interactiveMs = await page.evaluate<number>(
+      'performance.getEntriesByName("report-interactive")[0].startTime',
+    );
     await view(page, '#runs');
     expect(await shownCount(page)).toBe(RUNS_10K);
     expect(await shownRows(page)).toBe(100);
-    const expectedTimeouts = await page.evaluate<number>('(() => { const p = JSON.parse(document.getElementById("report-runs").textContent); const t = p.outcomes.indexOf("timeout"); return p.rows.filter((r) => r[7] === t).length; })()');
+    const expectedTimeouts = await page.evaluate<number>(
+      '(() => { const p = JSON.parse(document.getElementById("report-runs").textContent); const t = p.outcomes.indexOf("timeout"); return p.rows.filter((r) => r[7] === t).length; })()',
+    );
     await page.selectOption('#f-detected', 'timeout');
     expect(await shownCount(page)).toBe(expectedTimeouts);
-    expect(await page.textContent('#runs-status')).toContain(`of ${expectedTimeouts.toLocaleString('en-US')} runs (10,000 in all)`);
+    expect(await page.textContent('#runs-status')).toContain(
+      `of ${expectedTimeouts.toLocaleString('en-US')} runs (10,000 in all)`,
+    );
     const filterMs = Number(await page.getAttribute('#runs-status', 'data-ms'));
     await page.selectOption('#f-detected', '');
     await page.fill('#f-text', 'forecast');

@@ -19,13 +19,18 @@ describe('report --format html and capture --report', { timeout: 120_000 }, () =
 
   it('capture --store memory --report writes the build from the in-process store, which dies with the process', async () => {
     const out = path.join(dir, 'memory.html');
-    const r = await runCli(['capture', '--store', 'memory', ...filter, '--build-id', 'mem-1', '--report', out], { timeoutMs: 120_000 });
+    const r = await runCli(['capture', '--store', 'memory', ...filter, '--build-id', 'mem-1', '--report', out], {
+      timeoutMs: 120_000,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/wrote the HTML report of build mem-1 \(5 runs, \d+ KB\)/);
     const html = await readFile(out, 'utf8');
     expect(html).toContain('<h1>Agent failure lab report: build <code>mem-1</code></h1>');
     expect(html).toContain('5 runs from the memory store');
-    const body = html.slice(html.indexOf('<tbody id="runs-body">'), html.indexOf('</tbody>', html.indexOf('<tbody id="runs-body">')));
+    const body = html.slice(
+      html.indexOf('<tbody id="runs-body">'),
+      html.indexOf('</tbody>', html.indexOf('<tbody id="runs-body">')),
+    );
     expect(body.match(/<th scope="row"><a href="#run=/g)).toHaveLength(5);
     // The ledger the capture recorded into is the one the report reads.
     expect(html).toMatch(/<dt>In this build<\/dt><dd>[1-9]/);
@@ -33,9 +38,12 @@ describe('report --format html and capture --report', { timeout: 120_000 }, () =
 
   it('report --format html reads a files store: one build or all, the same bytes twice, and --as-of', async () => {
     const env = { LAB_STORE: 'files', LAB_DIR: path.join(dir, 'store') };
-    for (const build of ['b-1', 'b-2']) expect((await runCli(['capture', ...filter, '--build-id', build], { env, timeoutMs: 120_000 })).code).toBe(0);
+    for (const build of ['b-1', 'b-2'])
+      expect((await runCli(['capture', ...filter, '--build-id', build], { env, timeoutMs: 120_000 })).code).toBe(0);
     const one = path.join(dir, 'one.html');
-    const r = await runCli(['report', '--format', 'html', '--build-id', 'b-2', '--baseline', 'b-1', '--out', one], { env });
+    const r = await runCli(['report', '--format', 'html', '--build-id', 'b-2', '--baseline', 'b-1', '--out', one], {
+      env,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/wrote the HTML report of 5 runs \(\d+ KB\) to /);
     const html = await readFile(one, 'utf8');
@@ -76,13 +84,24 @@ describe('report --format html and capture --report', { timeout: 120_000 }, () =
     const r = await runCli(['report', '--store', 'memory', '--as-of', '2026-01-15T00:00:00Z']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^# Weekly failure report\n/);
-    const md = await runCli(['report', '--format', 'md', '--period', 'monthly', '--store', 'memory', '--as-of', '2026-01-15T00:00:00Z']);
+    const md = await runCli([
+      'report',
+      '--format',
+      'md',
+      '--period',
+      'monthly',
+      '--store',
+      'memory',
+      '--as-of',
+      '2026-01-15T00:00:00Z',
+    ]);
     expect(md.stdout).toMatch(/^# Monthly failure trends\n/);
   });
 
   it('lists the new flags in --help', async () => {
     const report = await runCli(['report', '--help']);
-    for (const flag of ['--format F', '--build-id ID', '--baseline ID', '--as-of TIME', '--out FILE', '--period P']) expect(report.stdout).toContain(flag);
+    for (const flag of ['--format F', '--build-id ID', '--baseline ID', '--as-of TIME', '--out FILE', '--period P'])
+      expect(report.stdout).toContain(flag);
     const capture = await runCli(['capture', '--help']);
     expect(capture.stdout).toContain('--report FILE');
   });

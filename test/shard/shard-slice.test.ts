@@ -17,7 +17,8 @@ describe('shard slices', () => {
   it('depend on the scenario ids alone, not on their order', () => {
     const a = new ShardSlices(ids, 4);
     const b = new ShardSlices([...ids].reverse(), 4);
-    for (const id of ids) for (let repeat = 0; repeat < 3; repeat++) expect(b.shardOf(id, repeat)).toBe(a.shardOf(id, repeat));
+    for (const id of ids)
+      for (let repeat = 0; repeat < 3; repeat++) expect(b.shardOf(id, repeat)).toBe(a.shardOf(id, repeat));
   });
 
   it('spread the repeats of one scenario over the shards', () => {
@@ -42,6 +43,7 @@ describe('shard slices', () => {
   it('read --shard i/n, 1-based, and refuse anything else with the rule', () => {
     expect(parseShard('1/4')).toEqual({ index: 1, count: 4 });
     expect(parseShard('4/4')).toEqual({ index: 4, count: 4 });
-    for (const bad of ['0/4', '5/4', '1/0', '2', 'a/b', '1/4/2', '-1/4']) expect(() => parseShard(bad), bad).toThrow(/--shard must be i\/n with 1 <= i <= n/);
+    for (const bad of ['0/4', '5/4', '1/0', '2', 'a/b', '1/4/2', '-1/4'])
+      expect(() => parseShard(bad), bad).toThrow(/--shard must be i\/n with 1 <= i <= n/);
   });
 });

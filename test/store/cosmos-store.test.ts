@@ -34,11 +34,26 @@ describe('CosmosStore against @vercel/cosmosdb-server', () => {
     const { resource: definition } = await container.read();
     expect(definition?.partitionKey?.paths).toEqual(['/failure_id']);
     // Queries order by started_at, then id, across partitions: Cosmos needs this composite index for it.
-    expect(definition?.indexingPolicy?.compositeIndexes).toEqual([[{ path: '/started_at', order: 'ascending' }, { path: '/id', order: 'ascending' }]]);
+    expect(definition?.indexingPolicy?.compositeIndexes).toEqual([
+      [
+        { path: '/started_at', order: 'ascending' },
+        { path: '/id', order: 'ascending' },
+      ],
+    ]);
     const { resource } = await container.item(record.failure_id!, record.failure_id!).read();
-    expect(resource).toMatchObject({ id: record.failure_id, failure_id: record.failure_id, kind: 'hallucination_flag', record });
+    expect(resource).toMatchObject({
+      id: record.failure_id,
+      failure_id: record.failure_id,
+      kind: 'hallucination_flag',
+      record,
+    });
     const { resource: pass } = await container.item(passing.trace_id, passing.trace_id).read();
-    expect(pass).toMatchObject({ id: passing.trace_id, failure_id: passing.trace_id, kind: 'pass', record: { failure_id: null } });
+    expect(pass).toMatchObject({
+      id: passing.trace_id,
+      failure_id: passing.trace_id,
+      kind: 'pass',
+      record: { failure_id: null },
+    });
     client.dispose();
   });
 
@@ -47,7 +62,10 @@ describe('CosmosStore against @vercel/cosmosdb-server', () => {
     const store = await CosmosStore.open(cosmosConfigFromEnv(env));
     const record = makeRecord({ kind: 'exception' });
     const client = new CosmosClient(await clientOptions(cosmosConfigFromEnv(env)));
-    await client.database('lab').container(env.COSMOS_CONTAINER_TRACES!).items.upsert({ ...toDocument(record), record: { ...record, schema_version: 3 } });
+    await client
+      .database('lab')
+      .container(env.COSMOS_CONTAINER_TRACES!)
+      .items.upsert({ ...toDocument(record), record: { ...record, schema_version: 3 } });
     await expect(store.get(recordKey(record))).rejects.toBeInstanceOf(ContractViolationError);
     client.dispose();
     await store.close();
@@ -57,10 +75,18 @@ describe('CosmosStore against @vercel/cosmosdb-server', () => {
     const store = await CosmosStore.open(cosmosConfigFromEnv(cosmosEnv(cosmos.endpoint)));
     for (const size of [3, 150]) {
       const records = Array.from({ length: size }, () => makeRecord({ kind: 'timeout' }));
-      const broken = { ...makeRecord({ kind: 'exception' }), schema_version: 99 } as unknown as ReturnType<typeof makeRecord>;
+      const broken = { ...makeRecord({ kind: 'exception' }), schema_version: 99 } as unknown as ReturnType<
+        typeof makeRecord
+      >;
       const outcomes = await store.putMany([...records, broken]);
-      expect(outcomes.slice(0, size), `batch of ${size}`).toEqual(records.map((r) => ({ key: recordKey(r), stored: true })));
-      expect(outcomes[size], `batch of ${size}`).toMatchObject({ key: recordKey(broken), stored: false, error: expect.any(String) });
+      expect(outcomes.slice(0, size), `batch of ${size}`).toEqual(
+        records.map((r) => ({ key: recordKey(r), stored: true })),
+      );
+      expect(outcomes[size], `batch of ${size}`).toMatchObject({
+        key: recordKey(broken),
+        stored: false,
+        error: expect.any(String),
+      });
       for (const r of [records[0]!, records.at(-1)!]) expect(await store.get(recordKey(r))).toEqual(r);
       expect(await store.get(recordKey(broken))).toBeUndefined();
     }
@@ -69,7 +95,11 @@ describe('CosmosStore against @vercel/cosmosdb-server', () => {
 
   it('pages queries with continuation tokens', async () => {
     const store = await CosmosStore.open(cosmosConfigFromEnv(cosmosEnv(cosmos.endpoint)));
-    await store.putMany(Array.from({ length: 30 }, (_, i) => makeRecord({ kind: 'timeout', startedAt: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString() })));
+    await store.putMany(
+      Array.from({ length: 30 }, (_, i) =>
+        makeRecord({ kind: 'timeout', startedAt: new Date(Date.UTC(2026, 0, 1, 0, i)).toISOString() }),
+      ),
+    );
     const first = await store.query({ limit: 8 });
     expect(first.records).toHaveLength(8);
     expect(first.cursor).toEqual(expect.any(String));
@@ -81,24 +111,50 @@ describe('CosmosStore against @vercel/cosmosdb-server', () => {
 describe('cosmos configuration', () => {
   it('names every missing variable', () => {
     expect(() => cosmosConfigFromEnv({})).toThrow(ConfigError);
-    expect(() => cosmosConfigFromEnv({ COSMOS_ENDPOINT: 'https://x.documents.azure.com' })).toThrow(/needs COSMOS_DATABASE, COSMOS_CONTAINER_TRACES/);
+    expect(() => cosmosConfigFromEnv({ COSMOS_ENDPOINT: 'https://x.documents.azure.com' })).toThrow(
+      /needs COSMOS_DATABASE, COSMOS_CONTAINER_TRACES/,
+    );
   });
 
   it('turns endpoint discovery off for loopback and keeps it on elsewhere, unless told', () => {
     const base = { COSMOS_DATABASE: 'd', COSMOS_CONTAINER_TRACES: 'c' };
     expect(cosmosConfigFromEnv({ ...base, COSMOS_ENDPOINT: 'https://127.0.0.1:8081' }).endpointDiscovery).toBe(false);
-    expect(cosmosConfigFromEnv({ ...base, COSMOS_ENDPOINT: 'https://acct.documents.azure.com:443/' }).endpointDiscovery).toBe(true);
-    expect(cosmosConfigFromEnv({ ...base, COSMOS_ENDPOINT: 'https://localhost:8081', COSMOS_ENDPOINT_DISCOVERY: 'true' }).endpointDiscovery).toBe(true);
-    expect(() => cosmosConfigFromEnv({ ...base, COSMOS_ENDPOINT: 'https://localhost:8081', COSMOS_MAX_RETRIES: 'lots' })).toThrow(/COSMOS_MAX_RETRIES must be a whole number/);
+    expect(
+      cosmosConfigFromEnv({ ...base, COSMOS_ENDPOINT: 'https://acct.documents.azure.com:443/' }).endpointDiscovery,
+    ).toBe(true);
+    expect(
+      cosmosConfigFromEnv({ ...base, COSMOS_ENDPOINT: 'https://localhost:8081', COSMOS_ENDPOINT_DISCOVERY: 'true' })
+        .endpointDiscovery,
+    ).toBe(true);
+    expect(() =>
+      cosmosConfigFromEnv({ ...base, COSMOS_ENDPOINT: 'https://localhost:8081', COSMOS_MAX_RETRIES: 'lots' }),
+    ).toThrow(/COSMOS_MAX_RETRIES must be a whole number/);
   });
 
   it('uses Microsoft Entra ID (DefaultAzureCredential) when there is no COSMOS_KEY', async () => {
-    const options = await clientOptions(cosmosConfigFromEnv({ COSMOS_ENDPOINT: 'https://acct.documents.azure.com', COSMOS_DATABASE: 'd', COSMOS_CONTAINER_TRACES: 'c' }));
+    const options = await clientOptions(
+      cosmosConfigFromEnv({
+        COSMOS_ENDPOINT: 'https://acct.documents.azure.com',
+        COSMOS_DATABASE: 'd',
+        COSMOS_CONTAINER_TRACES: 'c',
+      }),
+    );
     expect(options.key).toBeUndefined();
     expect(options.aadCredentials?.constructor.name).toBe('DefaultAzureCredential');
-    const keyed = await clientOptions(cosmosConfigFromEnv({ COSMOS_ENDPOINT: 'https://acct.documents.azure.com', COSMOS_KEY: 'k', COSMOS_DATABASE: 'd', COSMOS_CONTAINER_TRACES: 'c' }));
+    const keyed = await clientOptions(
+      cosmosConfigFromEnv({
+        COSMOS_ENDPOINT: 'https://acct.documents.azure.com',
+        COSMOS_KEY: 'k',
+        COSMOS_DATABASE: 'd',
+        COSMOS_CONTAINER_TRACES: 'c',
+      }),
+    );
     expect(keyed.key).toBe('k');
     expect(keyed.aadCredentials).toBeUndefined();
-    expect(keyed.connectionPolicy?.retryOptions).toEqual({ maxRetryAttemptCount: 9, fixedRetryIntervalInMilliseconds: 0, maxWaitTimeInSeconds: 30 });
+    expect(keyed.connectionPolicy?.retryOptions).toEqual({
+      maxRetryAttemptCount: 9,
+      fixedRetryIntervalInMilliseconds: 0,
+      maxWaitTimeInSeconds: 30,
+    });
   });
 });

@@ -11,7 +11,9 @@ import { queryAll } from './trace-store-contract.ts';
 /** Starts a writer process and SIGKILLs it once it has acknowledged `acks` records. */
 function writeUntilKilled(dir: string, acks: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'test/fixtures/files-writer.ts'), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [path.join(ROOT, 'test/fixtures/files-writer.ts'), dir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const acked: string[] = [];
     let buffer = '';
     let stderr = '';
@@ -23,7 +25,9 @@ function writeUntilKilled(dir: string, acks: number): Promise<string[]> {
       acked.push(...lines);
       if (acked.length >= acks && !child.killed) child.kill('SIGKILL');
     });
-    child.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve(acked) : reject(new Error(`writer exited ${code}: ${stderr}`))));
+    child.on('exit', (code, signal) =>
+      signal === 'SIGKILL' ? resolve(acked) : reject(new Error(`writer exited ${code}: ${stderr}`)),
+    );
   });
 }
 
@@ -55,7 +59,9 @@ describe('files store under SIGKILL', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'files-open-'));
     const open = () =>
       new Promise<string>((resolve) => {
-        const child = spawn(process.execPath, [path.join(ROOT, 'test/fixtures/files-opener.ts'), dir], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const child = spawn(process.execPath, [path.join(ROOT, 'test/fixtures/files-opener.ts'), dir], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
         let out = '';
         child.stdout.on('data', (d) => (out += d));
         child.stderr.on('data', (d) => (out += d));

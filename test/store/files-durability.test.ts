@@ -12,7 +12,8 @@ import { makeRecord } from '../helpers/records.ts';
 /** Real files, with every call logged in order, and marks the test adds ("acknowledged ..."). */
 function recordingFs(): { fs: DurableFs; log: string[] } {
   const log: string[] = [];
-  const name = (file: string) => `${path.basename(path.dirname(file))}/${path.basename(file).replace(/\.\d+\.[0-9a-f-]+\.tmp$/, '.tmp')}`;
+  const name = (file: string) =>
+    `${path.basename(path.dirname(file))}/${path.basename(file).replace(/\.\d+\.[0-9a-f-]+\.tmp$/, '.tmp')}`;
   const fs: DurableFs = {
     async create(file) {
       log.push(`create ${name(file)}`);
@@ -39,7 +40,15 @@ describe('durability, observed call by call', () => {
     const key = recordKey(record);
     await store.put(record);
     log.push('acknowledged');
-    expect(log).toEqual([`create tmp/${key}.tmp`, `write tmp/${key}.tmp`, `fsync tmp/${key}.tmp`, `close tmp/${key}.tmp`, `rename tmp/${key}.tmp -> records/${key}.json`, 'fsync-folder records', 'acknowledged']);
+    expect(log).toEqual([
+      `create tmp/${key}.tmp`,
+      `write tmp/${key}.tmp`,
+      `fsync tmp/${key}.tmp`,
+      `close tmp/${key}.tmp`,
+      `rename tmp/${key}.tmp -> records/${key}.json`,
+      'fsync-folder records',
+      'acknowledged',
+    ]);
     expect(JSON.parse(await readFile(path.join(dir, 'records', `${key}.json`), 'utf8'))).toEqual(record);
     await store.close();
   });
@@ -56,7 +65,9 @@ describe('durability, observed call by call', () => {
     for (const record of records) {
       const key = recordKey(record);
       expect(at(`fsync tmp/${key}.tmp`)).toBeGreaterThan(at(`write tmp/${key}.tmp`));
-      expect(at(`rename tmp/${key}.tmp -> records/${key}.json`)).toBeGreaterThan(Math.max(...records.map((r) => at(`close tmp/${recordKey(r)}.tmp`))));
+      expect(at(`rename tmp/${key}.tmp -> records/${key}.json`)).toBeGreaterThan(
+        Math.max(...records.map((r) => at(`close tmp/${recordKey(r)}.tmp`))),
+      );
       expect(at('fsync-folder records')).toBeGreaterThan(at(`rename tmp/${key}.tmp -> records/${key}.json`));
     }
     expect(log.filter((l) => l === 'fsync-folder records')).toHaveLength(1);
@@ -72,7 +83,15 @@ describe('durability, observed call by call', () => {
     await ledger.create(record);
     log.push('acknowledged');
     const id = record.failure_id;
-    expect(log).toEqual([`create tmp/${id}.tmp`, `write tmp/${id}.tmp`, `fsync tmp/${id}.tmp`, `close tmp/${id}.tmp`, `rename tmp/${id}.tmp -> failures/${id}.json`, 'fsync-folder failures', 'acknowledged']);
+    expect(log).toEqual([
+      `create tmp/${id}.tmp`,
+      `write tmp/${id}.tmp`,
+      `fsync tmp/${id}.tmp`,
+      `close tmp/${id}.tmp`,
+      `rename tmp/${id}.tmp -> failures/${id}.json`,
+      'fsync-folder failures',
+      'acknowledged',
+    ]);
     await ledger.close();
   });
 

@@ -20,9 +20,13 @@ describe('FilesStore', () => {
     const passing = makeRecord();
     await store.putMany([failing, passing]);
     await store.close();
-    expect((await readdir(path.join(dir, 'records'))).sort()).toEqual([`${failing.failure_id}.json`, `${passing.trace_id}.json`].sort());
+    expect((await readdir(path.join(dir, 'records'))).sort()).toEqual(
+      [`${failing.failure_id}.json`, `${passing.trace_id}.json`].sort(),
+    );
     expect(await readdir(path.join(dir, 'tmp'))).toEqual([]);
-    expect(JSON.parse(await readFile(path.join(dir, 'records', `${failing.failure_id}.json`), 'utf8'))).toEqual(failing);
+    expect(JSON.parse(await readFile(path.join(dir, 'records', `${failing.failure_id}.json`), 'utf8'))).toEqual(
+      failing,
+    );
   });
 
   it('finds records written past the index (a writer killed between rename and index) when reopened', async () => {
@@ -47,7 +51,10 @@ describe('FilesStore', () => {
     const records = [makeRecord({ kind: 'timeout' }), makeRecord()];
     await store.putMany(records);
     await store.close();
-    await writeFile(path.join(dir, 'index.sqlite'), 'this is not a database, it is what a crash left behind'.repeat(100));
+    await writeFile(
+      path.join(dir, 'index.sqlite'),
+      'this is not a database, it is what a crash left behind'.repeat(100),
+    );
     const reopened = await FilesStore.open(dir);
     expect((await queryAll(reopened)).map((r) => r.trace_id).sort()).toEqual(records.map((r) => r.trace_id).sort());
     expect((await readdir(dir)).some((f) => f.startsWith('index.sqlite.corrupt-'))).toBe(true);
@@ -61,12 +68,21 @@ describe('FilesStore', () => {
     const extra = { ...makeRecord({ kind: 'exception' }), analyst_note: 'x' };
     await writeFile(path.join(dir, 'records', `${future.failure_id}.json`), JSON.stringify(future));
     await writeFile(path.join(dir, 'records', `${extra.failure_id}.json`), JSON.stringify(extra));
-    await writeFile(path.join(dir, 'records', `00000000-0000-4000-8000-00000000dead.json`), '{"schema_version": 1, "trace');
+    await writeFile(
+      path.join(dir, 'records', `00000000-0000-4000-8000-00000000dead.json`),
+      '{"schema_version": 1, "trace',
+    );
     const v2 = await store.get(future.failure_id!).catch((e: unknown) => e);
     expect(v2).toBeInstanceOf(ContractViolationError);
-    expect((v2 as Error).message).toMatch(new RegExp(`record ${future.failure_id}: stored record breaks the TraceRecord contract \\(schema_version 3; this lab writes version 2 and reads 1 and 2\\)`));
+    expect((v2 as Error).message).toMatch(
+      new RegExp(
+        `record ${future.failure_id}: stored record breaks the TraceRecord contract \\(schema_version 3; this lab writes version 2 and reads 1 and 2\\)`,
+      ),
+    );
     expect(((await store.get(extra.failure_id!).catch((e: unknown) => e)) as Error).message).toContain('analyst_note');
-    expect(((await store.get('00000000-0000-4000-8000-00000000dead').catch((e: unknown) => e)) as Error).message).toContain('is not valid JSON');
+    expect(
+      ((await store.get('00000000-0000-4000-8000-00000000dead').catch((e: unknown) => e)) as Error).message,
+    ).toContain('is not valid JSON');
     await store.close();
   });
 
@@ -77,7 +93,12 @@ describe('FilesStore', () => {
     await writeFile(path.join(dir, 'records', `${record.failure_id}.json`), JSON.stringify(asVersion1(record)));
     const store = await FilesStore.open(dir);
     const back = await store.get(record.failure_id!);
-    expect(back).toMatchObject({ schema_version: 2, build_id: null, replay: null, failure: { schema_version: 2, location: { step_index: null }, taxonomy: { version: 'lab-taxonomy/1' } } });
+    expect(back).toMatchObject({
+      schema_version: 2,
+      build_id: null,
+      replay: null,
+      failure: { schema_version: 2, location: { step_index: null }, taxonomy: { version: 'lab-taxonomy/1' } },
+    });
     expect(await queryAll(store, { kind: 'timeout' })).toEqual([back]);
     await store.close();
   });
@@ -90,7 +111,9 @@ describe('FilesStore', () => {
     await store.close();
     const { DatabaseSync } = await import('node:sqlite');
     const db = new DatabaseSync(path.join(dir, 'index.sqlite'));
-    db.exec('DROP TABLE entries; CREATE TABLE entries (key TEXT PRIMARY KEY, record_type TEXT NOT NULL, kind TEXT, subject_id TEXT, scenario_id TEXT, started_at TEXT NOT NULL) WITHOUT ROWID; PRAGMA user_version = 2;');
+    db.exec(
+      'DROP TABLE entries; CREATE TABLE entries (key TEXT PRIMARY KEY, record_type TEXT NOT NULL, kind TEXT, subject_id TEXT, scenario_id TEXT, started_at TEXT NOT NULL) WITHOUT ROWID; PRAGMA user_version = 2;',
+    );
     db.close();
     const reopened = await FilesStore.open(dir);
     expect((await queryAll(reopened, { build_id: 'b-1' })).map((r) => r.failure_id)).toEqual([record.failure_id]);

@@ -6,7 +6,10 @@ import type { TracePage, TraceQuery, TraceStore } from '../../src/store/trace-st
 import { makeRecord } from '../helpers/records.ts';
 
 /** Every page of a query, following cursors. */
-export async function queryAll<R extends LabRecord = TraceRecord>(store: TraceStore, query: TraceQuery = {}): Promise<R[]> {
+export async function queryAll<R extends LabRecord = TraceRecord>(
+  store: TraceStore,
+  query: TraceQuery = {},
+): Promise<R[]> {
   const out: R[] = [];
   let cursor: string | null = null;
   do {
@@ -54,7 +57,12 @@ export function traceStoreContract(open: () => Promise<TraceStore>): void {
   it('filters by kind, subject, scenario and time, and pages with cursors', async () => {
     const s = await fresh();
     const records = Array.from({ length: 25 }, (_, i) =>
-      makeRecord({ kind: i % 3 === 0 ? 'timeout' : i % 3 === 1 ? null : 'hallucination_flag', subject: i < 10 ? 'a' : 'b', scenario: `sc-${i % 5}`, startedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString() }),
+      makeRecord({
+        kind: i % 3 === 0 ? 'timeout' : i % 3 === 1 ? null : 'hallucination_flag',
+        subject: i < 10 ? 'a' : 'b',
+        scenario: `sc-${i % 5}`,
+        startedAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)).toISOString(),
+      }),
     );
     for (const r of records) await s.put(r);
     const all = await queryAll(s, { limit: 4 });

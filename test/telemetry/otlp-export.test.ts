@@ -22,7 +22,9 @@ describe('OTLP/HTTP export', () => {
   it('sends the spans of every run when OTEL_EXPORTER_OTLP_ENDPOINT is set, with no secret in them', async () => {
     received = [];
     const secret = 'sk-canary-otlp-0123456789';
-    const { code } = await runCli(['capture', '--filter', 'weather', '--json'], { env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OPENAI_API_KEY: secret } });
+    const { code } = await runCli(['capture', '--filter', 'weather', '--json'], {
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OPENAI_API_KEY: secret },
+    });
     expect(code).toBe(0);
     expect(received.length).toBeGreaterThan(0);
     expect(received.every((r) => r.path === '/v1/traces')).toBe(true);

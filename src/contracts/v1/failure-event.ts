@@ -8,7 +8,10 @@ export const GroundingFlag = z.strictObject({
   path: z.string().describe('Where in the output (or "steps" for the model\'s tool calls) the claim was found.'),
   claim: z.string().describe('The unsupported value, as text.'),
   reason: z.string(),
-  known: z.array(z.string()).nullable().describe('The values that would have been supported (bounded), when the check has such a list.'),
+  known: z
+    .array(z.string())
+    .nullable()
+    .describe('The values that would have been supported (bounded), when the check has such a list.'),
   expected: z.string().nullable().describe('The ground truth, for ground_truth checks.'),
 });
 export type GroundingFlag = z.infer<typeof GroundingFlag>;
@@ -38,9 +41,11 @@ export const TimeoutFailure = z.strictObject({
   ...base,
   kind: z.literal('timeout'),
   timeout: z.strictObject({
-    source: z.enum(['deadline', 'overrun', 'request_timeout']).describe(
-      'deadline: the run was cut off at its deadline; overrun: it returned or threw, but after its deadline (synchronous work cannot be cut off inline); request_timeout: the openai client gave up on a request.',
-    ),
+    source: z
+      .enum(['deadline', 'overrun', 'request_timeout'])
+      .describe(
+        'deadline: the run was cut off at its deadline; overrun: it returned or threw, but after its deadline (synchronous work cannot be cut off inline); request_timeout: the openai client gave up on a request.',
+      ),
     deadline_ms: z.number().positive(),
     elapsed_ms: z.number().nonnegative(),
   }),
@@ -59,9 +64,11 @@ export const ValidationFailure = z.strictObject({
   ...base,
   kind: z.literal('validation_error'),
   validation: z.strictObject({
-    source: z.enum(['output_schema', 'model_output_schema']).describe(
-      "output_schema: the subject's returned value failed the subject's output schema; model_output_schema: the openai zod helpers rejected the model's structured output.",
-    ),
+    source: z
+      .enum(['output_schema', 'model_output_schema'])
+      .describe(
+        "output_schema: the subject's returned value failed the subject's output schema; model_output_schema: the openai zod helpers rejected the model's structured output.",
+      ),
     issues: z.array(ValidationIssue).min(1),
   }),
   error: ErrorInfo.nullable(),
@@ -75,5 +82,10 @@ export const HallucinationFailure = z.strictObject({
 });
 
 /** A FailureEvent of schema_version 1, as stored before version 2 (see migrate-v1.ts). Frozen: never change it. */
-export const FailureEventV1 = z.discriminatedUnion('kind', [TimeoutFailure, ExceptionFailure, ValidationFailure, HallucinationFailure]);
+export const FailureEventV1 = z.discriminatedUnion('kind', [
+  TimeoutFailure,
+  ExceptionFailure,
+  ValidationFailure,
+  HallucinationFailure,
+]);
 export type FailureEventV1 = z.infer<typeof FailureEventV1>;

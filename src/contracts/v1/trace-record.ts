@@ -11,13 +11,17 @@ export const TraceRecordV1 = z.strictObject({
   trace_id: Uuid,
   subject_id: z.string(),
   scenario_id: z.string(),
-  expected: Outcome.describe('Ground-truth label from the scenario: the kind it fails with on purpose, or null for a control that must pass.'),
+  expected: Outcome.describe(
+    'Ground-truth label from the scenario: the kind it fails with on purpose, or null for a control that must pass.',
+  ),
   detected: Outcome.describe('What the detection wrapper classified the run as; null is a pass.'),
   failure_id: Uuid.nullable().describe('failure.failure_id, or null for a pass.'),
   failure: FailureEventV1.nullable(),
   run: z.strictObject({
     mode: z.enum(['scripted', 'live']),
-    isolation: z.enum(['inline', 'worker']).describe('inline: in the lab\'s own thread; worker: in a worker thread with resource limits.'),
+    isolation: z
+      .enum(['inline', 'worker'])
+      .describe("inline: in the lab's own thread; worker: in a worker thread with resource limits."),
     deadline_ms: z.number().positive(),
     repeat_index: z.int().nonnegative(),
   }),
