@@ -149,7 +149,7 @@ function readScenario(
       problems.push({
         file,
         path: formatPath(issue.path),
-        line: parsedFile.lineOf(issue.path),
+        line: lineNear(parsedFile, issue.path),
         message: issue.message,
       });
     }
@@ -175,6 +175,15 @@ function checkAgainstSubject(one: ReadScenario, subject: Subject, problems: Scen
       line: one.lineOf(problem.path),
       message: problem.message,
     });
+}
+
+/** The line of a path, or of the nearest enclosing value in the file (a missing key is reported at its object). */
+function lineNear(parsedFile: ScenarioFile, at: readonly PropertyKey[]): number | null {
+  for (let n = at.length; n >= 0; n--) {
+    const line = parsedFile.lineOf(at.slice(0, n));
+    if (line !== null) return line;
+  }
+  return null;
 }
 
 /**
@@ -260,6 +269,9 @@ async function readScenarioText(file: string, dir: string, problems: ScenarioPro
   return decoded.text;
 }
 
+/** The most characters of a path a problem shows (a path holds the file's keys, which may be huge). */
+const MAX_PATH_CHARS = 200;
+
 /**
  * The error for a set of problems, made safe to print: control characters in file names, keys
  * and values are escaped (an ANSI sequence in a file name would otherwise reach the terminal).
@@ -269,7 +281,7 @@ function scenarioSetError(problems: readonly ScenarioProblem[]): ScenarioSetErro
     problems: problems.map((p) => ({
       ...p,
       file: printable(p.file),
-      path: printable(p.path),
+      path: p.path.length > MAX_PATH_CHARS ? `${printable(p.path.slice(0, MAX_PATH_CHARS))}…` : printable(p.path),
       message: printable(p.message),
     })),
   });
