@@ -16,7 +16,7 @@ import {
   SCENARIO_EXTENSIONS,
   type ScenarioFile,
 } from './scenario-file.ts';
-import { printable, quote } from './terminal-text.ts';
+import { printable, QUOTE_CHARS, quote } from './terminal-text.ts';
 
 /** A validated scenario and the file it came from. */
 export interface LoadedScenario {
@@ -136,7 +136,7 @@ function readScenario(
   const parsedFile = parseScenarioFile(file, text);
   if (parsedFile.errors.length > 0) {
     for (const error of parsedFile.errors)
-      problems.push({ file, path: formatPath(error.path ?? []), line: error.line, message: error.message });
+      problems.push({ file, path: pathText(error.path ?? []), line: error.line, message: error.message });
     return null;
   }
   const parsed = Scenario.safeParse(parsedFile.value);
@@ -148,7 +148,7 @@ function readScenario(
       }
       problems.push({
         file,
-        path: formatPath(issue.path),
+        path: pathText(issue.path),
         line: lineNear(parsedFile, issue.path),
         message: issue.message,
       });
@@ -171,10 +171,17 @@ function checkAgainstSubject(one: ReadScenario, subject: Subject, problems: Scen
   for (const problem of checkScenario(one.scenario, subject))
     problems.push({
       file: one.file,
-      path: formatPath(problem.path),
+      path: pathText(problem.path),
       line: one.lineOf(problem.path),
       message: problem.message,
     });
+}
+
+/** A path as the file writes it ("model.replies[0]"), each key cut to QUOTE_CHARS: keys come from the file and may be huge. */
+function pathText(at: readonly PropertyKey[]): string {
+  return formatPath(
+    at.map((key) => (typeof key === 'string' && key.length > QUOTE_CHARS ? `${key.slice(0, QUOTE_CHARS)}…` : key)),
+  );
 }
 
 /** The line of a path, or of the nearest enclosing value in the file (a missing key is reported at its object). */
@@ -199,7 +206,7 @@ function unknownKeys(
   const known = knownKeysAt(Scenario, at, parsedFile.value);
   return keys.map((key) => ({
     file,
-    path: formatPath([...at, key]),
+    path: pathText([...at, key]),
     line: parsedFile.lineOfKey([...at, key]),
     message: `unknown key ${quote(key)}${suggestion(key, known)}: rename or remove it (the keys are in schemas/scenario.schema.json)`,
   }));
@@ -269,9 +276,6 @@ async function readScenarioText(file: string, dir: string, problems: ScenarioPro
   return decoded.text;
 }
 
-/** The most characters of a path a problem shows (a path holds the file's keys, which may be huge). */
-const MAX_PATH_CHARS = 200;
-
 /**
  * The error for a set of problems, made safe to print: control characters in file names, keys
  * and values are escaped (an ANSI sequence in a file name would otherwise reach the terminal).
@@ -281,7 +285,7 @@ function scenarioSetError(problems: readonly ScenarioProblem[]): ScenarioSetErro
     problems: problems.map((p) => ({
       ...p,
       file: printable(p.file),
-      path: p.path.length > MAX_PATH_CHARS ? `${printable(p.path.slice(0, MAX_PATH_CHARS))}…` : printable(p.path),
+      path: printable(p.path),
       message: printable(p.message),
     })),
   });
