@@ -232,7 +232,8 @@ async function whyNotRead(file: string, entry: Dirent, dir: string): Promise<str
     try {
       stats = await stat(file);
     } catch (error) {
-      return `a symbolic link to ${target}, which cannot be followed (${errorText(error)}): fix the link, or ${away}`;
+      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+      return `a symbolic link to ${target}, which ${missing ? 'does not exist' : `cannot be followed (${errorText(error)})`}: fix the link or remove it`;
     }
     if (stats.isDirectory())
       return `a symbolic link to a folder (${target}): scenario files must sit directly in ${dir}; link the files themselves, or ${away}`;
