@@ -79,8 +79,8 @@ export function editDistance(a: string, b: string): number {
 
 /**
  * The known key a misspelt one most likely meant: the nearest by edit distance, within a third
- * of the longer name (at least 2 edits), or one that starts with it ("deadline" for
- * "deadline_ms"); null when none is near. Case is ignored.
+ * of the longer name (at least 2 edits), or one that contains it ("deadline_ms" for
+ * "deadline", "max_retries" for "retries"); null when none is near. Case is ignored.
  */
 export function nearestKey(key: string, known: readonly string[]): string | null {
   if (key.length > 200) return null;
@@ -89,7 +89,7 @@ export function nearestKey(key: string, known: readonly string[]): string | null
   for (const candidate of known) {
     const distance = editDistance(lower, candidate.toLowerCase());
     const limit = Math.max(2, Math.floor(Math.max(key.length, candidate.length) / 3));
-    const prefix = lower.length >= 3 && candidate.toLowerCase().startsWith(lower);
+    const prefix = lower.length >= 3 && candidate.toLowerCase().includes(lower);
     if ((distance <= limit || prefix) && (!best || distance < best.distance)) best = { key: candidate, distance };
   }
   return best?.key ?? null;

@@ -84,11 +84,12 @@ describe('an unknown key is reported at its own line, with the nearest known key
     );
   });
 
-  it('nearestKey: a swap is one edit; case is ignored; a prefix counts', () => {
+  it('nearestKey: a swap is one edit; case is ignored; a key that contains the misspelt one counts', () => {
     expect(editDistance('modle', 'model')).toBe(1);
     expect(editDistance('', 'abc')).toBe(3);
     expect(nearestKey('Model', ['model', 'id'])).toBe('model');
     expect(nearestKey('deadline', ['deadline_ms', 'description'])).toBe('deadline_ms');
+    expect(nearestKey('retries', ['max_retries', 'timeout_ms'])).toBe('max_retries');
     expect(nearestKey('x', ['model', 'input'])).toBeNull();
   });
 });
