@@ -1,4 +1,4 @@
-import type { Dirent, Stats } from 'node:fs';
+import { type Dirent, constants as fsConstants, type Stats } from 'node:fs';
 import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Scenario } from '../contracts/scenario.ts';
@@ -260,7 +260,8 @@ function kindOf(entry: Dirent | Stats): string {
 async function readScenarioText(file: string, dir: string, problems: ScenarioProblem[]): Promise<string | null> {
   let bytes: Uint8Array;
   try {
-    bytes = await readFile(file);
+    // Non-blocking: a FIFO put in a file's place after the folder was listed reads as empty instead of hanging.
+    bytes = await readFile(file, { flag: fsConstants.O_RDONLY | fsConstants.O_NONBLOCK });
   } catch (error) {
     problems.push({
       file,
