@@ -28,6 +28,7 @@ export { JSON_SCHEMAS } from './contracts/json-schemas.ts';
 export {
   GroundingCheck,
   ReplyFault,
+  SCENARIO_BOUNDS,
   Scenario,
   type ScenarioInput,
   ScriptedReply,

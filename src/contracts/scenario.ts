@@ -2,25 +2,47 @@ import { z } from 'zod';
 import { FAILURE_KINDS } from './failure-kind.ts';
 import { ALL_SUBCATEGORIES, FAILURE_CATEGORIES, SEVERITIES, SUBCATEGORIES } from './failure-record.ts';
 
+/**
+ * The bounds of a scenario's numbers (the table in docs/scenarios.md). Every number a scenario
+ * holds is checked against one when the scenarios load, so none reaches a run it would break:
+ * Node fires a timer of more than 2^31−1 ms at once, Array.from cannot unroll 2^32 replies, and
+ * a value nested thousands deep overflows the stack of whatever serializes it.
+ */
+export const SCENARIO_BOUNDS = {
+  /** Any wait, deadline or timeout, in ms: one hour, far below Node's timer limit (2^31−1 ms). */
+  ms: 3_600_000,
+  /** model.replies[].times. */
+  times: 1_000,
+  /** Requests in the whole script, `times` unrolled (each is held in memory for the run). */
+  requests: 10_000,
+  /** client.max_retries. */
+  retries: 10,
+  /** fault.cut_after_chunks. */
+  chunks: 1_000_000,
+  /** usage.input_tokens and usage.output_tokens. */
+  tokens: 1_000_000_000,
+  /** Levels of objects and arrays in the file, the scenario itself being level 1. */
+  depth: 64,
+} as const;
+
+/** A whole number from min to max, whose error says the bound and where it is documented. */
+function bounded(min: number, max: number, unit = '') {
+  const range = `from ${min} to ${max.toLocaleString('en-US')}${unit}`;
+  return z
+    .int({ error: (issue) => (issue.input === undefined ? undefined : `expected a whole number ${range}`) })
+    .min(min, `must be ${range}; raise it (see the bounds in docs/scenarios.md)`)
+    .max(max, `must be ${range}; lower it (see the bounds in docs/scenarios.md)`);
+}
+const ms = (min: number) => bounded(min, SCENARIO_BOUNDS.ms, ' ms (one hour)');
+
 /** A fault the scripted model server injects into one reply. */
 export const ReplyFault = z.strictObject({
-  delay_ms: z.int().nonnegative().optional().describe('Wait this long before answering.'),
+  delay_ms: ms(0).optional().describe('Wait this long before answering.'),
   hang: z.literal(true).optional().describe('Never answer; the request stays open until the client gives up.'),
-  status: z
-    .int()
-    .min(400)
-    .max(599)
-    .optional()
-    .describe('Answer with this HTTP error status and an OpenAI-style error body.'),
-  retry_after_ms: z
-    .int()
-    .nonnegative()
-    .optional()
-    .describe('Send retry-after-ms (and retry-after) with the error status.'),
+  status: bounded(400, 599).optional().describe('Answer with this HTTP error status and an OpenAI-style error body.'),
+  retry_after_ms: ms(0).optional().describe('Send retry-after-ms (and retry-after) with the error status.'),
   malformed: z.literal(true).optional().describe('Answer 200 with a body that is not JSON.'),
-  cut_after_chunks: z
-    .int()
-    .nonnegative()
+  cut_after_chunks: bounded(0, SCENARIO_BOUNDS.chunks)
     .optional()
     .describe('Streaming only: send this many chunks, then destroy the connection.'),
   endless: z.literal(true).optional().describe('Streaming only: keep sending chunks until the client goes away.'),
@@ -42,9 +64,16 @@ export const ScriptedReply = z.strictObject({
   json: z.unknown().optional().describe('Assistant text given as JSON; sent as its JSON string.'),
   tool_calls: z.array(ScriptedToolCall).optional(),
   finish_reason: z.enum(['stop', 'length', 'tool_calls', 'content_filter']).optional(),
-  usage: z.strictObject({ input_tokens: z.int().nonnegative(), output_tokens: z.int().nonnegative() }).optional(),
+  usage: z
+    .strictObject({
+      input_tokens: bounded(0, SCENARIO_BOUNDS.tokens),
+      output_tokens: bounded(0, SCENARIO_BOUNDS.tokens),
+    })
+    .optional(),
   fault: ReplyFault.optional(),
-  times: z.int().positive().optional().describe('Use this reply for this many consecutive requests (default 1).'),
+  times: bounded(1, SCENARIO_BOUNDS.times)
+    .optional()
+    .describe('Use this reply for this many consecutive requests (default 1).'),
 });
 export type ScriptedReply = z.infer<typeof ScriptedReply>;
 
@@ -53,12 +82,8 @@ export const ToolFixture = z.strictObject({
   result: z.unknown().optional(),
   error: z.string().optional().describe('Throw an Error with this message.'),
   hang: z.literal(true).optional().describe('Never settle (until the run is aborted).'),
-  delay_ms: z.int().nonnegative().optional(),
-  busy_ms: z
-    .int()
-    .nonnegative()
-    .optional()
-    .describe('Block the thread synchronously for this long (a CPU-bound tool).'),
+  delay_ms: ms(0).optional(),
+  busy_ms: ms(0).optional().describe('Block the thread synchronously for this long (a CPU-bound tool).'),
 });
 export type ToolFixture = z.infer<typeof ToolFixture>;
 
@@ -181,17 +206,14 @@ export const Scenario = z.strictObject({
     .enum(FAILURE_KINDS, { error: `expected one of ${FAILURE_KINDS.join(', ')}, or null for a control that must pass` })
     .nullable()
     .describe('The kind this scenario fails with, or null for a control that must pass.'),
-  deadline_ms: z.int().positive().default(5000),
+  deadline_ms: ms(1).default(5000),
   isolation: z
     .enum(['inline', 'worker'])
     .optional()
     .describe(
       'worker: run in a worker thread, terminated at the deadline. Set it for subjects that block the thread, exhaust memory, call process.exit or leave rejections unhandled; such a scenario always runs in a worker. Unset: capture --isolation decides (default inline).',
     ),
-  memory_limit_mb: z
-    .int()
-    .min(8)
-    .max(4096)
+  memory_limit_mb: bounded(8, 4096, ' MB')
     .optional()
     .describe(
       "Worker isolation: the heap the subject may use in its thread, in MB (default 128); the thread gets 32 MB more for the lab's own machinery.",
@@ -200,17 +222,26 @@ export const Scenario = z.strictObject({
   model: z
     .strictObject({
       name: z.string().default('lab-model'),
-      replies: z.array(ScriptedReply).default([]),
+      replies: z
+        .array(ScriptedReply)
+        .default([])
+        .superRefine((replies, ctx) => {
+          if (replies.some((r) => (r.times ?? 1) > SCENARIO_BOUNDS.times)) return; // Reported at the reply.
+          const requests = replies.reduce((n, r) => n + (r.times ?? 1), 0);
+          if (requests > SCENARIO_BOUNDS.requests)
+            ctx.addIssue({
+              code: 'custom',
+              message: `the script answers ${requests} requests, \`times\` included; at most ${SCENARIO_BOUNDS.requests.toLocaleString('en-US')}: shorten it (see the bounds in docs/scenarios.md)`,
+            });
+        }),
     })
     .default({ name: 'lab-model', replies: [] }),
   client: z
     .strictObject({
-      max_retries: z
-        .int()
-        .nonnegative()
+      max_retries: bounded(0, SCENARIO_BOUNDS.retries)
         .default(0)
         .describe('openai client maxRetries (the SDK default is 2; scenarios say it outright).'),
-      timeout_ms: z.int().positive().optional().describe('openai client per-request timeout.'),
+      timeout_ms: ms(1).optional().describe('openai client per-request timeout.'),
     })
     .default({ max_retries: 0 }),
   tools: z

@@ -151,7 +151,7 @@ export async function runWithFailureDetection<I, O>(
     if (faults.length > 0)
       throw new ModelScriptError({
         scenarioId: scenario.id,
-        message: `${faults.join('; ')}. Add replies to model.replies in the scenario file.`,
+        message: faults.join('; '),
       });
 
     const elapsedMs = outcome.endMs - outcome.startMs;

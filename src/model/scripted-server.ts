@@ -56,7 +56,12 @@ export class ScriptedModelServer implements ModelEndpoint {
   private constructor(server: Server, url: string) {
     this.#server = server;
     this.url = url;
-    server.on('request', (req, res) => this.#handle(req, res));
+    server.on('request', (req, res) =>
+      this.#handle(req, res).catch(() => {
+        if (!res.headersSent) sendError(res, 500, 'scripted model: internal error');
+        else this.#destroy(res);
+      }),
+    );
   }
 
   /** Starts a server on 127.0.0.1 (a free port unless one is given). */
@@ -159,13 +164,26 @@ export class ScriptedModelServer implements ModelEndpoint {
     const reply = run.replies[index];
     if (!reply) {
       run.faults.push(
-        `request #${index + 1} to /v1/${route}, but the model script has only ${run.replies.length} ${run.replies.length === 1 ? 'reply' : 'replies'}`,
+        `request #${index + 1} to /v1/${route}, but the model script has only ${run.replies.length} ${run.replies.length === 1 ? 'reply' : 'replies'}: add replies to model.replies in the scenario file`,
       );
       return sendError(res, 500, 'scripted model: script exhausted');
     }
     const fault = reply.fault ?? {};
     if (fault.hang) return; // Left open until the client gives up or the session closes.
+    // A reply the server cannot build (one nested past any bound, given by code that skipped the
+    // loader) is the lab's fault: recorded and answered at once, never left for the subject's deadline.
     const respond = () => {
+      try {
+        answer();
+      } catch (error) {
+        run.faults.push(
+          `reply #${index + 1} could not be sent (${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}): keep the reply within the bounds in docs/scenarios.md`,
+        );
+        if (!res.headersSent) sendError(res, 500, 'scripted model: the reply could not be built');
+        else this.#destroy(res);
+      }
+    };
+    const answer = () => {
       if (res.destroyed) return;
       if (fault.status !== undefined)
         return sendError(res, fault.status, `scripted fault: HTTP ${fault.status}`, fault.retry_after_ms);

@@ -3,6 +3,7 @@ import type { Scenario, ScriptedReply } from '../contracts/scenario.ts';
 import { formatPath } from '../internal/format-path.ts';
 import { parsePath, type PathToken, pathInSchema, selectPath } from '../grounding/path.ts';
 import type { Subject } from '../subject/subject.ts';
+import { quote } from './terminal-text.ts';
 
 /** One problem found without running: where in the file, and what to do about it. */
 export interface StaticProblem {
@@ -58,7 +59,7 @@ function checkTools(scenario: Scenario, subject: Subject<any, any>): StaticProbl
     if (!declared.includes(tool)) {
       problems.push({
         path: ['tools', tool],
-        message: `${subject.id} declares no tool "${tool}". Available tools: ${declared.join(', ') || '(none)'}`,
+        message: `${subject.id} declares no tool ${quote(tool)}. Available tools: ${declared.join(', ') || '(none)'}`,
       });
       continue;
     }
@@ -67,12 +68,12 @@ function checkTools(scenario: Scenario, subject: Subject<any, any>): StaticProbl
     if (calls === 0)
       problems.push({
         path: ['tools', tool],
-        message: `no reply in model.replies asks for "${tool}", so ${subject.id} never calls it and these fixtures are never used: add a reply with "tool_calls": [{"name": "${tool}", ...}] or remove them`,
+        message: `no reply in model.replies asks for ${quote(tool)}, so ${subject.id} never calls it and these fixtures are never used: add a reply with "tool_calls": [{"name": "${tool}", ...}] or remove them`,
       });
     else if (fixtures.length > calls)
       problems.push({
         path: ['tools', tool, calls],
-        message: `${fixtures.length} fixtures, but model.replies asks for "${tool}" only ${calls} time${calls === 1 ? '' : 's'}: fixtures past the ${ordinal(calls)} are never used; remove them or add tool calls`,
+        message: `${fixtures.length} fixtures, but model.replies asks for ${quote(tool)} only ${calls} time${calls === 1 ? '' : 's'}: fixtures past the ${ordinal(calls)} are never used; remove them or add tool calls`,
       });
   }
   return problems;
@@ -95,7 +96,7 @@ function checkGrounding(scenario: Scenario, subject: Subject<any, any>): StaticP
       if (tokens && selectPath(scenario.input, tokens).length === 0) {
         problems.push({
           path: where,
-          message: `"${path}" selects nothing in this scenario's input (${describeKeys(scenario.input)}), so the check would have nothing to compare with: fix the path or the input`,
+          message: `${quote(path)} selects nothing in this scenario's input (${describeKeys(scenario.input)}), so the check would have nothing to compare with: fix the path or the input`,
         });
       }
     };
@@ -114,7 +115,7 @@ function checkGrounding(scenario: Scenario, subject: Subject<any, any>): StaticP
       if (fits && !fits.ok)
         problems.push({
           path: at('output_path'),
-          message: `"${check.output_path}" can select nothing in any output of ${subject.id} (${fits.reason}): fix the path`,
+          message: `${quote(check.output_path)} can select nothing in any output of ${subject.id} (${fits.reason}): fix the path`,
         });
     }
   });

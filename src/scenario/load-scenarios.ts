@@ -1,4 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { type Dirent, constants as fsConstants, type Stats } from 'node:fs';
+import { readdir, readFile, readlink, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Scenario } from '../contracts/scenario.ts';
 import { type ScenarioProblem, ScenarioSetError } from '../errors/scenario-set-error.ts';
@@ -7,7 +8,15 @@ import { errorText } from '../internal/to-error.ts';
 import type { Subject } from '../subject/subject.ts';
 import { checkScenario } from './check-scenario.ts';
 import { SubjectCatalog } from './load-subjects.ts';
-import { isScenarioFile, parseScenarioFile, SCENARIO_EXTENSIONS, type ScenarioFile } from './scenario-file.ts';
+import { knownKeysAt, nearestKey } from './nearest-key.ts';
+import {
+  decodeScenarioBytes,
+  isScenarioFile,
+  parseScenarioFile,
+  SCENARIO_EXTENSIONS,
+  type ScenarioFile,
+} from './scenario-file.ts';
+import { printable, QUOTE_CHARS, quote } from './terminal-text.ts';
 
 /** A validated scenario and the file it came from. */
 export interface LoadedScenario {
@@ -33,46 +42,46 @@ export async function loadScenarios(
   subjects: ReadonlyMap<string, Subject> | SubjectCatalog,
   options: LoadScenariosOptions = {},
 ): Promise<LoadedScenario[]> {
-  let entries: { name: string; isFile: boolean }[];
+  let entries: Dirent[];
   try {
-    entries = (await readdir(dir, { withFileTypes: true }))
-      .map((e) => ({ name: e.name, isFile: e.isFile() }))
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    entries = (await readdir(dir, { withFileTypes: true })).sort((a, b) =>
+      a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+    );
   } catch (error) {
-    throw new ScenarioSetError({
-      problems: [
-        { file: dir, path: '', message: `cannot read the scenario folder (${errorText(error)}); pass --scenarios DIR` },
-      ],
-    });
+    throw scenarioSetError([
+      { file: dir, path: '', message: `cannot read the scenario folder (${errorText(error)}); pass --scenarios DIR` },
+    ]);
   }
   const problems: ScenarioProblem[] = [];
-  for (const entry of entries.filter((e) => !e.isFile || !isScenarioFile(e.name))) {
-    problems.push({
-      file: path.join(dir, entry.name),
-      path: '',
-      message: entry.isFile
-        ? `not a scenario file: scenario files end in ${SCENARIO_EXTENSIONS.join(', ')}; rename it or move it out of ${dir}`
-        : `a folder: scenario files must sit directly in ${dir}; move its files up or out`,
-    });
+  const names: string[] = [];
+  for (const entry of entries) {
+    const file = path.join(dir, entry.name);
+    const refusal = await whyNotRead(file, entry, dir);
+    if (refusal) problems.push({ file, path: '', message: refusal });
+    else names.push(entry.name);
   }
-  const names = entries.filter((e) => e.isFile && isScenarioFile(e.name)).map((e) => e.name);
   if (names.length === 0 && problems.length === 0)
-    throw new ScenarioSetError({
-      problems: [
-        { file: dir, path: '', message: `no scenario files (${SCENARIO_EXTENSIONS.join(', ')}) in this folder` },
-      ],
-    });
+    throw scenarioSetError([
+      { file: dir, path: '', message: `no scenario files (${SCENARIO_EXTENSIONS.join(', ')}) in this folder` },
+    ]);
   const known = subjects instanceof SubjectCatalog ? subjects.ids : [...subjects.keys()];
   const read: ReadScenario[] = [];
   const seen = new Map<string, string>();
   for (const name of names) {
     const file = path.join(dir, name);
     const before = problems.length;
-    const one = readScenario(file, await readFile(file, 'utf8'), known, problems);
+    const text = await readScenarioText(file, dir, problems);
+    if (text === null) continue;
+    const one = readScenario(file, text, known, problems);
     if (!one || problems.length > before) continue;
     const other = seen.get(one.scenario.id);
     if (other) {
-      problems.push({ file, path: 'id', message: `duplicate scenario id "${one.scenario.id}", also used by ${other}` });
+      problems.push({
+        file,
+        path: 'id',
+        line: one.lineOf(['id']),
+        message: `duplicate scenario id ${quote(one.scenario.id)}, also used by ${other}: rename one`,
+      });
       continue;
     }
     seen.set(one.scenario.id, file);
@@ -92,7 +101,7 @@ export async function loadScenarios(
     const subject = loaded.get(one.scenario.subject);
     if (subject) checkAgainstSubject(one, subject, problems);
   }
-  if (problems.length > 0) throw new ScenarioSetError({ problems });
+  if (problems.length > 0) throw scenarioSetError(problems);
   return selected.map(({ file, scenario }) => ({ file, scenario }));
 }
 
@@ -103,11 +112,12 @@ export function parseScenario(
   subjects: ReadonlyMap<string, Subject>,
   problems: ScenarioProblem[],
 ): Scenario | null {
+  const before = problems.length;
   const one = readScenario(file, text, [...subjects.keys()], problems);
-  if (!one) return null;
-  const subject = subjects.get(one.scenario.subject);
-  if (subject) checkAgainstSubject(one, subject, problems);
-  return one.scenario;
+  const subject = one && subjects.get(one.scenario.subject);
+  if (one && subject) checkAgainstSubject(one, subject, problems);
+  problems.splice(before, Infinity, ...scenarioSetError(problems.slice(before)).problems);
+  return one?.scenario ?? null;
 }
 
 interface ReadScenario {
@@ -125,18 +135,24 @@ function readScenario(
 ): ReadScenario | null {
   const parsedFile = parseScenarioFile(file, text);
   if (parsedFile.errors.length > 0) {
-    for (const error of parsedFile.errors) problems.push({ file, path: '', line: error.line, message: error.message });
+    for (const error of parsedFile.errors)
+      problems.push({ file, path: pathText(error.path ?? []), line: error.line, message: error.message });
     return null;
   }
   const parsed = Scenario.safeParse(parsedFile.value);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues)
+    for (const issue of parsed.error.issues) {
+      if (issue.code === 'unrecognized_keys') {
+        problems.push(...unknownKeys(file, issue.path, issue.keys, parsedFile));
+        continue;
+      }
       problems.push({
         file,
-        path: formatPath(issue.path),
-        line: parsedFile.lineOf(issue.path),
-        message: describeIssue(issue),
+        path: pathText(issue.path),
+        line: lineNear(parsedFile, issue.path),
+        message: issue.message,
       });
+    }
     return null;
   }
   const scenario = parsed.data;
@@ -145,7 +161,7 @@ function readScenario(
       file,
       path: 'subject',
       line: parsedFile.lineOf(['subject']),
-      message: `unknown subject "${scenario.subject}". Available subjects: ${subjectIds.join(', ')}`,
+      message: `unknown subject ${quote(scenario.subject)}${suggestion(scenario.subject, subjectIds)}. Available subjects: ${subjectIds.join(', ')}`,
     });
   }
   return { file, scenario, lineOf: parsedFile.lineOf };
@@ -155,14 +171,124 @@ function checkAgainstSubject(one: ReadScenario, subject: Subject, problems: Scen
   for (const problem of checkScenario(one.scenario, subject))
     problems.push({
       file: one.file,
-      path: formatPath(problem.path),
+      path: pathText(problem.path),
       line: one.lineOf(problem.path),
       message: problem.message,
     });
 }
 
-function describeIssue(issue: { code: string; message: string; keys?: string[]; values?: unknown[] }): string {
-  if (issue.code === 'unrecognized_keys' && issue.keys)
-    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}: remove or rename (see schemas/scenario.schema.json)`;
-  return issue.message;
+/** A path as the file writes it ("model.replies[0]"), each key cut to QUOTE_CHARS: keys come from the file and may be huge. */
+function pathText(at: readonly PropertyKey[]): string {
+  return formatPath(
+    at.map((key) => (typeof key === 'string' && key.length > QUOTE_CHARS ? `${key.slice(0, QUOTE_CHARS)}…` : key)),
+  );
+}
+
+/** The line of a path, or of the nearest enclosing value in the file (a missing key is reported at its object). */
+function lineNear(parsedFile: ScenarioFile, at: readonly PropertyKey[]): number | null {
+  for (let n = at.length; n >= 0; n--) {
+    const line = parsedFile.lineOf(at.slice(0, n));
+    if (line !== null) return line;
+  }
+  return null;
+}
+
+/**
+ * One problem per unknown key, at the key's own line, with the known key it most likely meant.
+ * (zod reports them together, at the object that holds them.)
+ */
+function unknownKeys(
+  file: string,
+  at: readonly PropertyKey[],
+  keys: readonly string[],
+  parsedFile: ScenarioFile,
+): ScenarioProblem[] {
+  const known = knownKeysAt(Scenario, at, parsedFile.value);
+  return keys.map((key) => ({
+    file,
+    path: pathText([...at, key]),
+    line: parsedFile.lineOfKey([...at, key]),
+    message: `unknown key ${quote(key)}${suggestion(key, known)}: rename or remove it (the keys are in schemas/scenario.schema.json)`,
+  }));
+}
+
+/** ' (did you mean "model"?)' for the known name nearest to a misspelt one, or "". */
+function suggestion(name: string, known: readonly string[]): string {
+  const near = nearestKey(name, known);
+  return near === null ? '' : ` (did you mean ${quote(near)}?)`;
+}
+
+/**
+ * Why a folder entry is not read as a scenario file, or null when it is. A symbolic link to a
+ * file is read as that file (a shared scenario may be linked in); links to anything else, and
+ * anything that is not a regular file, are named for what they are. A FIFO is never opened:
+ * reading one waits for a writer.
+ */
+async function whyNotRead(file: string, entry: Dirent, dir: string): Promise<string | null> {
+  const away = `remove it or move it out of ${dir}`;
+  if (entry.isSymbolicLink()) {
+    const target = await readlink(file).catch(() => '?');
+    let stats: Stats;
+    try {
+      stats = await stat(file);
+    } catch (error) {
+      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+      return `a symbolic link to ${target}, which ${missing ? 'does not exist' : `cannot be followed (${errorText(error)})`}: fix the link or remove it`;
+    }
+    if (stats.isDirectory())
+      return `a symbolic link to a folder (${target}): scenario files must sit directly in ${dir}; link the files themselves, or ${away}`;
+    if (!stats.isFile()) return `a symbolic link to ${kindOf(stats)} (${target}), not to a file: ${away}`;
+  } else if (entry.isDirectory()) {
+    return `a folder: scenario files must sit directly in ${dir}; move its files up or out`;
+  } else if (!entry.isFile()) {
+    return `${kindOf(entry)}, not a file: it is not read; ${away}`;
+  }
+  if (!isScenarioFile(entry.name))
+    return `not a scenario file: scenario files end in ${SCENARIO_EXTENSIONS.join(', ')}; rename it or move it out of ${dir}`;
+  return null;
+}
+
+function kindOf(entry: Dirent | Stats): string {
+  if (entry.isFIFO()) return 'a named pipe (FIFO)';
+  if (entry.isSocket()) return 'a socket';
+  if (entry.isCharacterDevice() || entry.isBlockDevice()) return 'a device';
+  if (entry.isDirectory()) return 'a folder';
+  return 'something that is not a file';
+}
+
+/** A scenario file's text, or null with a problem when it cannot be read or is not UTF-8. */
+async function readScenarioText(file: string, dir: string, problems: ScenarioProblem[]): Promise<string | null> {
+  let bytes: Uint8Array;
+  try {
+    // Non-blocking: a FIFO put in a file's place after the folder was listed reads as empty instead of hanging.
+    bytes = await readFile(file, { flag: fsConstants.O_RDONLY | fsConstants.O_NONBLOCK });
+  } catch (error) {
+    problems.push({
+      file,
+      path: '',
+      message: `cannot read this file (${errorText(error)}): make it readable (chmod a+r), or move it out of ${dir}`,
+    });
+    return null;
+  }
+  const decoded = decodeScenarioBytes(bytes);
+  if ('error' in decoded) {
+    problems.push({ file, path: '', line: decoded.error.line, message: decoded.error.message });
+    return null;
+  }
+  return decoded.text;
+}
+
+/**
+ * The error for a set of problems, made safe to print: control characters in file names, keys
+ * and values are escaped (an ANSI sequence in a file name would otherwise reach the terminal).
+ */
+function scenarioSetError(problems: readonly ScenarioProblem[]): ScenarioSetError {
+  return new ScenarioSetError({
+    problems: problems.map((p) => ({
+      ...p,
+      file: printable(p.file),
+      path: printable(p.path),
+      message: printable(p.message),
+    })),
+  });
 }

@@ -77,8 +77,8 @@ describe('capture, end to end through the CLI', () => {
     const { stdout, stderr, code } = await runCli(['capture', '--scenarios', dir]);
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toMatch(/bad\.json:1: unknown key "surprise": remove or rename/);
-    expect(stderr).toContain('bad.json at description');
+    expect(stderr).toMatch(/bad\.json:1 at surprise: unknown key "surprise": rename or remove it/);
+    expect(stderr).toContain('bad.json:1 at description');
     expect(stderr).toContain('nothing was run');
   });
 });

@@ -365,6 +365,19 @@ describe('faults of the lab are thrown, never classified', () => {
     expect((error as Error).message).toMatch(/short-script.*request #1.*only 0 replies/);
   });
 
+  it('throws ModelScriptError, not a timeout of the subject, when the server cannot build a reply', async () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 20_000; i++) deep = { a: deep };
+    const error = await run(echo, {
+      id: 'deep-reply',
+      subject: 'echo',
+      deadline_ms: 60_000,
+      model: { replies: [{ json: deep }] },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelScriptError);
+    expect((error as Error).message).toMatch(/deep-reply: reply #1 could not be sent \(RangeError/);
+  });
+
   it('throws GroundingConfigError when a check points at sources that are not there', async () => {
     const error = await run(echo, {
       id: 'bad-grounding',

@@ -163,11 +163,22 @@ describe('ScriptedModelServer', () => {
     const { client, session } = open([]);
     expect(await ask(client).catch((e: unknown) => e)).toBeInstanceOf(InternalServerError);
     expect(session.labFaults()).toEqual([
-      'request #1 to /v1/chat/completions, but the model script has only 0 replies',
+      'request #1 to /v1/chat/completions, but the model script has only 0 replies: add replies to model.replies in the scenario file',
     ]);
     session.close();
     const stale = new OpenAI({ baseURL: session.baseURL, apiKey: 'x', maxRetries: 0 });
     expect(await ask(stale).catch((e: unknown) => (e as { status?: number }).status)).toBe(404);
+  });
+
+  it('a reply it cannot build (nested 20,000 deep) is a lab fault answered at once, not a hang', async () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 20_000; i++) deep = [deep];
+    const { client, session } = open([{ json: deep }]);
+    expect(await ask(client).catch((e: unknown) => e)).toBeInstanceOf(InternalServerError);
+    expect(session.labFaults()).toEqual([
+      expect.stringMatching(/^reply #1 could not be sent \(RangeError: Maximum call stack size exceeded\)/),
+    ]);
+    session.close();
   });
 
   it('closes hanging connections when the server closes', async () => {

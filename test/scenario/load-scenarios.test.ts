@@ -57,7 +57,7 @@ describe('loadScenarios', () => {
       error.problems.filter((p) => p.file.endsWith(file)).map((p) => `${p.path}: ${p.message}`);
     expect(at('a-malformed.json')[0]).toMatch(/^: not valid JSON: .*position/);
     expect(at('b-unknown-key.json')).toEqual([
-      ': unknown key "deadline": remove or rename (see schemas/scenario.schema.json)',
+      'deadline: unknown key "deadline" (did you mean "deadline_ms"?): rename or remove it (the keys are in schemas/scenario.schema.json)',
     ]);
     expect(at('c-wrong-type.json')[0]).toMatch(/^deadline_ms: .*number/);
     expect(at('d-unknown-subject.json')[0]).toMatch(
@@ -270,7 +270,7 @@ describe('what npm run lab -- scenarios finds without running', () => {
     const broken = (await loadScenarios(dir, catalog, { select: (s) => s.id === 'a' }).catch(
       (e: unknown) => e,
     )) as ScenarioSetError;
-    expect(broken.problems.map((p) => p.path)).toEqual(['']);
+    expect(broken.problems.map((p) => p.path)).toEqual(['deadline']);
     expect(broken.problems[0]!.file).toMatch(/d\.json$/);
   });
 
