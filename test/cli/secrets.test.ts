@@ -81,4 +81,23 @@ describe('the secrets canary', () => {
       await otlp.close();
     }
   }, 180_000);
+
+  it('failures reproduce redacts the file it writes, even from a record stored before the secret was configured', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'lab-store-'));
+    const store = ['--store', 'files', '--dir', dir];
+    // Captured with no secret configured: the scenario's keys are stored as they are.
+    const capture = await runCli(['capture', ...store, '--filter', 'leak', '--record-replies']);
+    expect(capture.code, capture.stderr).toBe(0);
+    const list = await runCli(['failures', 'list', ...store, '--json']);
+    const { failure_id } = JSON.parse(list.stdout.trim().split('\n')[0]!) as { failure_id: string };
+    const keys = SECRETS.slice(-2);
+    const repro = path.join(dir, 'repro.json');
+    const run = await runCli(['failures', 'reproduce', failure_id, ...store, '--out', repro], {
+      env: { LAB_REDACT: keys.join(',') },
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const text = await readFile(repro, 'utf8');
+    expect(text).toContain('[REDACTED]');
+    expect(leaksOf(text + run.stdout + run.stderr, keys)).toEqual([]);
+  }, 120_000);
 });
