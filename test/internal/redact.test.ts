@@ -109,6 +109,23 @@ describe('redactStream', () => {
       for (const piece of windows(secret.slice(3), 4)) expect(out).not.toContain(piece);
   });
 
+  it('joins a Responses API stream per output item, however the items interleave', () => {
+    const items = [`first ${PLAIN} done`, `second ${QUOTED} done`];
+    let body = '';
+    for (let i = 0; i < 40; i += 5)
+      items.forEach((text, output_index) => {
+        if (i < text.length)
+          body += `event: response.output_text.delta\ndata: ${JSON.stringify({ type: 'response.output_text.delta', item_id: `msg_${output_index}`, output_index, content_index: 0, delta: text.slice(i, i + 5) })}\n\n`;
+      });
+    const out = redactStream(body, redact);
+    const texts = ['', ''];
+    for (const line of out.split('\n').filter((l) => l.startsWith('data:'))) {
+      const event = JSON.parse(line.slice(5)) as { output_index: 0 | 1; delta: string };
+      texts[event.output_index] += event.delta;
+    }
+    expect(texts).toEqual([`first ${REDACTED} done`, `second ${REDACTED} done`]);
+  });
+
   it('leaves a stream without secrets byte for byte', () => {
     const body = sse('nothing to hide here, at all', ['{"a":1}']);
     expect(redactStream(body, redact)).toBe(body);
