@@ -260,16 +260,17 @@ export class StepRecorder implements RecoveryLog {
       : start.triggerError === null || start.triggerError === undefined
         ? null
         : errorInfo(start.triggerError, this.#redact).message;
+    const target = this.#redact(start.target);
     const begun = this.#begin<RecoveryStep>((base) => ({
       ...base,
       type: 'recovery',
-      name: `recovery ${start.action} ${start.target}`,
+      name: `recovery ${start.action} ${target}`,
       ended_at: null,
       duration_ms: null,
       status: 'unfinished',
       error: null,
       action: start.action,
-      target: this.#redact(start.target),
+      target,
       outcome: null,
       episode: start.episode,
       trigger: {
@@ -282,7 +283,11 @@ export class StepRecorder implements RecoveryLog {
             : errorFailureType(start.triggerError),
       },
       inner_steps: [],
-      fallback: start.fallback,
+      fallback: start.fallback && {
+        ...start.fallback,
+        id: this.#redact(start.fallback.id),
+        name: start.fallback.name === null ? null : this.#redact(start.fallback.name),
+      },
       metadata: Object.fromEntries(
         Object.entries(start.metadata).map(([k, v]) => [k, typeof v === 'string' ? this.#redact(v) : v]),
       ),

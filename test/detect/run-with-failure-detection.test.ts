@@ -464,6 +464,31 @@ describe('secrets', () => {
     expect(text).toContain('[REDACTED]');
   });
 
+  it('redacts a secret from recovery steps: target, step name, fallback path and reason', async () => {
+    const secret = 'sk-RecoveryZqWvXyKp';
+    const healer = defineSubject({
+      id: 'healer',
+      description: 'd',
+      inputSchema: anyInput,
+      outputSchema: z.unknown(),
+      async run({ recovery }) {
+        recovery.escalate(`vault ${secret}`, `the key ${secret} was refused`, { key: secret });
+        return recovery.fallback(
+          { primary: `service ${secret}`, type: 'cache', id: `cache:${secret}`, name: secret },
+          () => {
+            throw new Error(`refused ${secret}`);
+          },
+          () => 'cached',
+        );
+      },
+    });
+    const { trace, related } = await run(healer, { id: 'heal', subject: 'healer' }, { secrets: [secret] });
+    expect(trace.steps.filter((s) => s.type === 'recovery')).toHaveLength(2);
+    const text = JSON.stringify({ trace, related });
+    expect(text).toContain('[REDACTED]');
+    expect(text).not.toContain(secret.slice(0, 8));
+  });
+
   it('keeps no secret in a replay (--record-replies): scenario, JSON and streamed exchanges, tool results, a parse error', async () => {
     // A quote and a backslash (JSON escapes them), and characters that occur nowhere else in a record.
     const quoted = 'sk-QuZ"Wv\\Tx-KpYqRmWz';
