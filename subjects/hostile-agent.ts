@@ -85,13 +85,32 @@ export default defineSubject({
       case 'process-exit':
         process.exit(3);
       case 'leak-secrets': {
-        // Plants every known secret in a model request, a tool argument, and the error it throws.
+        // Plants every known secret in a model request, a tool argument, and the error it throws;
+        // reads a streamed reply (the scenario's keys, 16 characters a chunk) and a reply that is
+        // not JSON and starts with a key, whose parse error quotes the key's first characters.
         const secrets = plantedSecrets().join(' ') || 'no-secret-configured';
         await client.chat.completions.create(
           { model, messages: [{ role: 'user', content: `my credentials are ${secrets}` }] },
           { signal },
         );
+        const stream = await client.chat.completions.create(
+          { model, stream: true, messages: [{ role: 'user', content: 'repeat my key' }] },
+          { signal },
+        );
+        for await (const _chunk of stream);
         await tools.call('echo', { text: secrets }, 'call_leak');
+        const reply = await client.chat.completions.create(
+          { model, messages: [{ role: 'user', content: 'answer in JSON' }] },
+          { signal },
+        );
+        try {
+          JSON.parse(reply.choices[0]?.message.content ?? '');
+        } catch (error) {
+          throw new Error(
+            `request failed: Authorization: Bearer ${secrets}; the reply did not parse: ${(error as Error).message}`,
+            { cause: error },
+          );
+        }
         throw new Error(`request failed: Authorization: Bearer ${secrets}`);
       }
     }

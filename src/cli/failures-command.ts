@@ -11,7 +11,7 @@ import {
 import type { TraceRecord } from '../contracts/trace-record.ts';
 import { ConflictError } from '../errors/conflict-error.ts';
 import { UsageError } from '../errors/usage-error.ts';
-import { secretsFromEnv } from '../internal/redact.ts';
+import { createRedactor, redactedCopy, secretsFromEnv } from '../internal/redact.ts';
 import { actorOf, ledgerNow } from '../ledger/ledger-settings.ts';
 import { transition } from '../ledger/lifecycle.ts';
 import { reproduceScenario } from '../ledger/reproduce.ts';
@@ -523,7 +523,11 @@ async function reproduceFailure(values: OptionValues & { _: string[] }, io: CliI
   }
   if (!trace)
     throw new UsageError({ message: `the run ${record.lab.trace_id} of failure ${id} is not in the ${name} store` });
-  const scenario = reproduceScenario(record, trace);
+  // Records are redacted as they are stored, but one stored before a secret was configured (or by
+  // an older lab) may still hold it: the file is redacted again before it is written.
+  const scenario = redactedCopy(reproduceScenario(record, trace), createRedactor(secretsFromEnv(io.env))) as ReturnType<
+    typeof reproduceScenario
+  >;
   const subjects = await loadSubjects(path.join(PROJECT_ROOT, 'subjects'));
   const problems: ScenarioProblem[] = [];
   const out = path.resolve(

@@ -191,7 +191,7 @@ export async function runWithFailureDetection<I, O>(
       output: outcome.output,
       steps: outcome.steps,
       otel: otelRef,
-      replay: request.replay instanceof ReplayLog ? request.replay.toReplay(scenario, outcome.steps) : null,
+      replay: request.replay instanceof ReplayLog ? request.replay.toReplay(scenario, outcome.steps, redact) : null,
     };
     root.setAttribute(attr.LAB_EXPECTED, scenario.expected ?? 'pass');
     root.setAttribute(attr.LAB_DETECTED, event?.kind ?? 'pass');

@@ -1,6 +1,7 @@
 import type { Replay, ReplayExchange, ReplayToolResult } from '../contracts/replay.ts';
 import type { Scenario } from '../contracts/scenario.ts';
 import type { TraceStep } from '../contracts/trace-step.ts';
+import { type Redact, redactedCopy } from '../internal/redact.ts';
 
 /** Where a recorder sends what it keeps for replay: a log inline, the main thread from a worker. */
 export interface ReplaySink {
@@ -22,8 +23,11 @@ export class ReplayLog implements ReplaySink {
     if (!this.#toolResults.has(entry.step_index)) this.#toolResults.set(entry.step_index, entry);
   }
 
-  /** The replay of a finished run: a call still open at its end never answered (replayed as a hang). */
-  toReplay(scenario: Scenario, steps: readonly TraceStep[]): Replay {
+  /**
+   * The replay of a finished run: a call still open at its end never answered (replayed as a hang).
+   * The scenario is redacted like every value the lab keeps: its input, replies and fixtures may hold a secret.
+   */
+  toReplay(scenario: Scenario, steps: readonly TraceStep[], redact: Redact): Replay {
     for (const step of steps) {
       if (step.type === 'model_call')
         this.exchange({ step_index: step.index, status: null, content_type: null, body: null, complete: false });
@@ -33,7 +37,7 @@ export class ReplayLog implements ReplaySink {
     const byStep = <T extends { step_index: number }>(entries: Iterable<T>) =>
       [...entries].sort((a, b) => a.step_index - b.step_index);
     return {
-      scenario: JSON.parse(JSON.stringify(scenario)) as Record<string, unknown>,
+      scenario: redactedCopy(scenario, redact) as Record<string, unknown>,
       exchanges: byStep(this.#exchanges.values()),
       tool_results: byStep(this.#toolResults.values()),
     };

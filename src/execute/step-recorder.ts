@@ -2,8 +2,8 @@ import type { ErrorInfo } from '../contracts/common.ts';
 import type { CheckStep, ModelCallStep, RecoveryStep, ToolCallStep, TraceStep } from '../contracts/trace-step.ts';
 import { type Clock, isoTime } from '../internal/clock.ts';
 import { preview, previewText } from '../internal/preview.ts';
-import { safeStringify } from '../internal/safe-stringify.ts';
-import type { Redact } from '../internal/redact.ts';
+import { type Redact, redactedCopy } from '../internal/redact.ts';
+import { redactStream } from '../internal/redact-stream.ts';
 import { errorInfo } from '../internal/to-error.ts';
 import type { ActionHandle, ActionStart, RecoveryLog } from '../recovery/recovery-log.ts';
 import { markOrigin } from '../classify/error-origin.ts';
@@ -138,7 +138,10 @@ export class StepRecorder implements RecoveryLog {
           (complete || isStream) && text.length <= MAX_PARSED_BODY_BYTES
             ? summarizeModelResponse(text, contentType)
             : null;
-        step.response = previewText(summary?.text ?? text, this.#redact, summary?.type ?? 'string');
+        // A stream read no further is still redacted as reassembled, never chunk by chunk.
+        step.response = summary
+          ? previewText(summary.text, this.#redact, summary.type)
+          : previewText(isStream ? redactStream(text, this.#redact) : text, this.#redact, 'string');
         if (summary) {
           step.finish_reason = summary.finishReason;
           step.usage = summary.usage;
@@ -156,13 +159,16 @@ export class StepRecorder implements RecoveryLog {
           contentType.includes('application/json') &&
           text.length <= MAX_PARSED_BODY_BYTES
         ) {
-          return this.#end(draft, 'error', malformedBody(this.#redact(text.slice(0, 200))));
+          return this.#end(draft, 'error', malformedBody(this.#redact(text).slice(0, 200)));
         }
         if (res.status >= 400)
           return this.#end(
             draft,
             'error',
-            httpError(res.status, this.#redact(summary?.errorMessage ?? text.slice(0, 200))),
+            httpError(
+              res.status,
+              summary?.errorMessage != null ? this.#redact(summary.errorMessage) : this.#redact(text).slice(0, 200),
+            ),
           );
         this.#end(draft, 'ok', null);
       };
@@ -218,7 +224,7 @@ export class StepRecorder implements RecoveryLog {
           this.#replay.toolResult({
             step_index: begun.step.index,
             tool: call.tool,
-            result: jsonCopy(result, this.#redact),
+            result: redactedCopy(result, this.#redact),
             error: null,
             settled: true,
           });
@@ -254,16 +260,17 @@ export class StepRecorder implements RecoveryLog {
       : start.triggerError === null || start.triggerError === undefined
         ? null
         : errorInfo(start.triggerError, this.#redact).message;
+    const target = this.#redact(start.target);
     const begun = this.#begin<RecoveryStep>((base) => ({
       ...base,
       type: 'recovery',
-      name: `recovery ${start.action} ${start.target}`,
+      name: `recovery ${start.action} ${target}`,
       ended_at: null,
       duration_ms: null,
       status: 'unfinished',
       error: null,
       action: start.action,
-      target: this.#redact(start.target),
+      target,
       outcome: null,
       episode: start.episode,
       trigger: {
@@ -276,7 +283,11 @@ export class StepRecorder implements RecoveryLog {
             : errorFailureType(start.triggerError),
       },
       inner_steps: [],
-      fallback: start.fallback,
+      fallback: start.fallback && {
+        ...start.fallback,
+        id: this.#redact(start.fallback.id),
+        name: start.fallback.name === null ? null : this.#redact(start.fallback.name),
+      },
       metadata: Object.fromEntries(
         Object.entries(start.metadata).map(([k, v]) => [k, typeof v === 'string' ? this.#redact(v) : v]),
       ),
@@ -342,19 +353,14 @@ export class StepRecorder implements RecoveryLog {
       step_index: stepIndex,
       status,
       content_type: contentType,
-      body: body === null ? null : this.#redact(body),
+      body:
+        body === null
+          ? null
+          : (contentType ?? '').includes('text/event-stream')
+            ? redactStream(body, this.#redact)
+            : this.#redact(body),
       complete,
     });
-  }
-}
-
-/** A JSON copy of a tool result with secrets redacted (a value JSON cannot hold is kept as its text). */
-function jsonCopy(value: unknown, redact: Redact): unknown {
-  const text = redact(safeStringify(value));
-  try {
-    return typeof value === 'string' ? text : JSON.parse(text);
-  } catch {
-    return text;
   }
 }
 

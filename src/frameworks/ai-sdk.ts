@@ -162,9 +162,11 @@ async function telemetry(): Promise<
 
 function redactingTracer(inner: Tracer): Tracer {
   const redact = createRedactor(secretsFromEnv(process.env));
+  // An attribute is a string or an array of them (or of numbers, booleans): every string is redacted.
+  const attr = (v: unknown): any =>
+    typeof v === 'string' ? redact(v) : Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? redact(x) : x)) : v;
   const clean = (attributes: Attributes | undefined) =>
-    attributes &&
-    Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, typeof v === 'string' ? redact(v) : v]));
+    attributes && Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, attr(v)]));
   const wrap = (span: Span): Span =>
     new Proxy(span, {
       get(target, key, receiver) {
@@ -172,9 +174,7 @@ function redactingTracer(inner: Tracer): Tracer {
         if (typeof value !== 'function') return value;
         switch (key) {
           case 'setAttribute':
-            return (k: string, v: unknown) => (
-              target.setAttribute(k, typeof v === 'string' ? redact(v) : (v as any)), receiver
-            );
+            return (k: string, v: unknown) => (target.setAttribute(k, attr(v)), receiver);
           case 'setAttributes':
             return (a: Attributes) => (target.setAttributes(clean(a)!), receiver);
           case 'addEvent':

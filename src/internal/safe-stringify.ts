@@ -1,9 +1,10 @@
 /**
  * JSON.stringify that never throws: cycles become "[Circular]", BigInts "<n>n", functions and
- * symbols a tag, Errors their name and message. Strings are returned as they are.
+ * symbols a tag, Errors their name and message. Strings are returned as they are. `mapString`,
+ * when given, rewrites every string value before it is serialized (redaction, see redact.ts).
  */
-export function safeStringify(value: unknown): string {
-  if (typeof value === 'string') return value;
+export function safeStringify(value: unknown, mapString?: (text: string) => string): string {
+  if (typeof value === 'string') return mapString ? mapString(value) : value;
   if (value === undefined) return 'undefined';
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'function') return `[Function ${value.name || 'anonymous'}]`;
@@ -12,6 +13,7 @@ export function safeStringify(value: unknown): string {
   try {
     return (
       JSON.stringify(value, function (this: unknown, _key, val: unknown) {
+        if (typeof val === 'string') return mapString ? mapString(val) : val;
         if (typeof val === 'bigint') return `${val}n`;
         if (typeof val === 'function') return `[Function ${val.name || 'anonymous'}]`;
         if (typeof val === 'symbol') return val.toString();

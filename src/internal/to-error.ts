@@ -1,5 +1,5 @@
 import type { ErrorInfo } from '../contracts/common.ts';
-import type { Redact } from './redact.ts';
+import { type Redact, redactedJson } from './redact.ts';
 import { safeStringify } from './safe-stringify.ts';
 
 /**
@@ -41,9 +41,10 @@ export function errorInfo(value: unknown, redact: Redact): ErrorInfo {
     return {
       class: isObject ? (value.constructor?.name ?? 'Object') : thrown,
       name: isObject ? (stringProp(value, 'name') ?? thrown) : thrown,
-      message: redact(
-        isObject && stringProp(value, 'message') !== null ? stringProp(value, 'message')! : safeStringify(value),
-      ),
+      message:
+        isObject && stringProp(value, 'message') !== null
+          ? redact(stringProp(value, 'message')!)
+          : redactedJson(value, redact),
       stack: null,
       thrown,
       code: isObject ? stringProp(value, 'code') : null,
@@ -66,7 +67,7 @@ export function errorInfo(value: unknown, redact: Redact): ErrorInfo {
         ? null
         : {
             class: cause instanceof Error ? cause.constructor.name : thrownType(cause),
-            message: redact(cause instanceof Error ? cause.message : safeStringify(cause)),
+            message: cause instanceof Error ? redact(cause.message) : redactedJson(cause, redact),
           },
   };
 }

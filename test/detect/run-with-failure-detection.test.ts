@@ -476,6 +476,87 @@ describe('secrets', () => {
     expect(text).not.toContain(secret);
     expect(text).toContain('[REDACTED]');
   });
+
+  it('redacts a secret from recovery steps: target, step name, fallback path and reason', async () => {
+    const secret = 'sk-RecoveryZqWvXyKp';
+    const healer = defineSubject({
+      id: 'healer',
+      description: 'd',
+      inputSchema: anyInput,
+      outputSchema: z.unknown(),
+      async run({ recovery }) {
+        recovery.escalate(`vault ${secret}`, `the key ${secret} was refused`, { key: secret });
+        return recovery.fallback(
+          { primary: `service ${secret}`, type: 'cache', id: `cache:${secret}`, name: secret },
+          () => {
+            throw new Error(`refused ${secret}`);
+          },
+          () => 'cached',
+        );
+      },
+    });
+    const { trace, related } = await run(healer, { id: 'heal', subject: 'healer' }, { secrets: [secret] });
+    expect(trace.steps.filter((s) => s.type === 'recovery')).toHaveLength(2);
+    const text = JSON.stringify({ trace, related });
+    expect(text).toContain('[REDACTED]');
+    expect(text).not.toContain(secret.slice(0, 8));
+  });
+
+  it('keeps no secret in a replay (--record-replies): scenario, JSON and streamed exchanges, tool results, a parse error', async () => {
+    // A quote and a backslash (JSON escapes them), and characters that occur nowhere else in a record.
+    const quoted = 'sk-QuZ"Wv\\Tx-KpYqRmWz';
+    const streamed = 'sk-StreamZqWvXyKpRtQz';
+    const leading = 'sk-LeadQzWvXyKpRtZq';
+    const tool = defineTool<{ key: string }>({
+      name: 'use_key',
+      description: 'd',
+      parameters: { type: 'object' },
+      run: ({ key }) => ({ echoed: key }),
+    });
+    const leaky = defineSubject({
+      id: 'leaky',
+      description: 'd',
+      inputSchema: anyInput,
+      outputSchema: z.unknown(),
+      tools: [tool],
+      async run({ client, model, tools, signal }) {
+        await client.chat.completions.create({ model, messages: [{ role: 'user', content: quoted }] }, { signal });
+        const stream = await client.chat.completions.create(
+          { model, stream: true, messages: [{ role: 'user', content: 'go' }] },
+          { signal },
+        );
+        for await (const _ of stream);
+        await tools.call('use_key', { key: quoted }, 'call_1');
+        const reply = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'go' }] });
+        return JSON.parse(reply.choices[0]?.message.content ?? '');
+      },
+    });
+    const { trace } = await run(
+      leaky,
+      {
+        id: 'leak-replay',
+        subject: 'leaky',
+        input: { key: quoted },
+        model: {
+          replies: [
+            { content: `echo ${quoted}` },
+            { content: `Here it is, split into chunks: ${streamed} and ${quoted}.` },
+            { content: `${leading} is not JSON` },
+          ],
+        },
+      },
+      { secrets: [quoted, streamed, leading], recordReplies: true },
+    );
+    expect(trace.detected).toBe('exception');
+    expect(trace.failure?.message).toContain('is not valid JSON');
+    expect(trace.replay?.exchanges).toHaveLength(3);
+    const text = JSON.stringify(trace);
+    expect(text).toContain('[REDACTED]');
+    for (const secret of [quoted, streamed, leading])
+      for (let form = secret, depth = 0; depth < 3; depth++, form = JSON.stringify(form).slice(1, -1))
+        // No 8 characters in a row of any form: not whole, not its start, not a piece of a chunk.
+        for (let i = 0; i + 8 <= form.length; i++) expect(text).not.toContain(form.slice(i, i + 8));
+  });
 });
 
 describe('determinism', () => {
