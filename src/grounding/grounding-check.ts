@@ -167,11 +167,21 @@ export function runGroundingCheck(check: GroundingCheck, ctx: GroundingContext):
                 expected,
               ),
             ];
+      const expectedType = jsonType(check.equals);
       return actual
         .filter((v) => !equalsTruth(v, check.equals, check.tolerance, check.match))
-        .map((v) =>
-          flag(check.output_path, safeStringify(v), `contradicts the ground truth ${expected}`, null, expected),
-        );
+        .map((v) => {
+          // Text alone cannot tell "42" from 42: a flag for a value of another type says which types differ.
+          const types =
+            jsonType(v) === expectedType ? '' : ` (${typeName(expectedType)}; the output has ${typeName(jsonType(v))})`;
+          return flag(
+            check.output_path,
+            safeStringify(v),
+            `contradicts the ground truth ${expected}${types}`,
+            null,
+            expected,
+          );
+        });
     }
   }
 }
@@ -200,8 +210,40 @@ function numbersOf(value: unknown): NumberToken[] {
   return [];
 }
 
-/** The ground-truth rule: numbers within the tolerance (decimal, inclusive), strings by match, anything else equal as JSON with keys in any order. */
+/** The JSON type of a value: null, boolean, number, string, array or object (anything else by its typeof). */
+export type JsonType =
+  | 'null'
+  | 'boolean'
+  | 'number'
+  | 'string'
+  | 'array'
+  | 'object'
+  | 'bigint'
+  | 'undefined'
+  | 'function'
+  | 'symbol';
+
+/** The JSON type of a value, which decides which rule compares it. */
+export function jsonType(value: unknown): JsonType {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+/** "a number", "an object", "null": a type as the flag's reason names it. */
+function typeName(type: JsonType): string {
+  if (type === 'null' || type === 'undefined') return type;
+  return `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
+}
+
+/**
+ * The ground-truth rule (README, "Grounding checks"): values of different JSON types never match
+ * (the string "42" is not the number 42, "null" is not null, an object's JSON text is not the
+ * object); numbers within the tolerance (decimal, inclusive), strings by match, anything else
+ * equal as JSON with keys in any order.
+ */
 function equalsTruth(actual: unknown, expected: unknown, tolerance: number, match: MatchMode): boolean {
+  if (jsonType(actual) !== jsonType(expected)) return false;
   if (typeof actual === 'number' && typeof expected === 'number') return withinTolerance(actual, expected, tolerance);
   if (typeof actual === 'string' && typeof expected === 'string') return matchText(actual, expected, match);
   return canonical(actual) === canonical(expected);
