@@ -111,12 +111,16 @@ export function runGroundingCheck(check: GroundingCheck, ctx: GroundingContext):
     }
     case 'numbers_in_sources': {
       const from = sources(check.source_paths);
-      if (check.tool_results) from.push(...ctx.toolResults);
-      if (from.length === 0)
+      // Only a check that could never have a source is a fault of the scenario (the loader refuses it).
+      // With tool_results on, a run that called no tool had sources that state nothing: every claim is unsupported.
+      if (from.length === 0 && !check.tool_results)
         throw new GroundingConfigError({
           scenarioId: ctx.scenarioId,
-          message: 'grounding numbers_in_sources: no sources (source_paths select nothing and tool_results is off)',
+          message:
+            'grounding numbers_in_sources: no sources (source_paths select nothing in the input and tool_results is off): give source_paths into the input, or set "tool_results": true',
         });
+      if (check.tool_results) from.push(...ctx.toolResults);
+      const none = from.length === 0 ? ' (the run called no tool, so no source states anything)' : '';
       const known = from.flatMap(numbersOf);
       const { values, empty } = claims(check.output_path);
       const evidence = [...new Set(known.map((k) => k.text))];
@@ -129,7 +133,7 @@ export function runGroundingCheck(check: GroundingCheck, ctx: GroundingContext):
             flag(
               check.output_path,
               n.text,
-              `states ${n.text}, ${n.kind === 'date' ? 'a date' : n.kind === 'time' ? 'a time' : 'a number'} found in none of the sources`,
+              `states ${n.text}, ${n.kind === 'date' ? 'a date' : n.kind === 'time' ? 'a time' : 'a number'} found in none of the sources${none}`,
               evidence,
             ),
           ),

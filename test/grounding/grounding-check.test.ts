@@ -29,6 +29,29 @@ describe('runGroundingCheck', () => {
     expect(runGroundingCheck(c, ctx({ answer: '65' }, { toolResults: [{ value: 56 }] }))).toHaveLength(1);
   });
 
+  it('numbers_in_sources with tool results as the only source: a run that called no tool supports no number', () => {
+    const c = check({ check: 'numbers_in_sources', output_path: 'answer', tool_results: true });
+    const flags = runGroundingCheck(c, ctx({ answer: 'It is 25 °C in Paris.' }, { toolResults: [] }));
+    expect(flags).toEqual([
+      expect.objectContaining({
+        claim: '25 °C',
+        known: [],
+        reason:
+          'states 25 °C, a number found in none of the sources (the run called no tool, so no source states anything)',
+      }),
+    ]);
+    // An answer with no numbers claims nothing, and the empty-selection rule holds as always.
+    expect(runGroundingCheck(c, ctx({ answer: 'It is warm.' }, { toolResults: [] }))).toEqual([]);
+    expect(runGroundingCheck(c, ctx({}, { toolResults: [] }))[0]).toMatchObject({ claim: '(nothing)' });
+    const allowEmpty = check({
+      check: 'numbers_in_sources',
+      output_path: 'answer',
+      tool_results: true,
+      allow_empty: true,
+    });
+    expect(runGroundingCheck(allowEmpty, ctx({}, { toolResults: [] }))).toEqual([]);
+  });
+
   it('quotes_in_sources: whitespace-insensitive substring', () => {
     const c = check({ check: 'quotes_in_sources', output_path: 'answer', source_paths: ['docs[*].text'] });
     expect(runGroundingCheck(c, ctx({ answer: 'The CFO: "Growth   was steady,"' }))).toEqual([]);
