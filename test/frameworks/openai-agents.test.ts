@@ -111,11 +111,11 @@ describe('subjects on the OpenAI Agents SDK', () => {
 
   it("a streamed run cut at its deadline is a timeout, and nothing of the SDK reaches the lab's stderr", async () => {
     // A process of its own, awaited (spawnSync would stall this file's scripted server for the next tests).
-    const child = await runCli(['capture', '--filter', 'fw-agents-stream-deadline-cut', '--no-ledger', '--json']);
+    const child = await runCli(['capture', '--filter', 'agents-stream-deadline-cut', '--no-ledger', '--json']);
     expect(child.code, child.stderr).toBe(0);
     expect(child.stderr).toBe('');
     const run = JSON.parse(child.stdout.trim().split('\n')[0]!);
-    expect(run).toMatchObject({ scenario: 'fw-agents-stream-deadline-cut', detected: 'timeout', matched: true });
+    expect(run).toMatchObject({ scenario: 'agents-stream-deadline-cut', detected: 'timeout', matched: true });
   });
 
   it('label the turn limit as resource abuse at the last call', async () => {
