@@ -5,6 +5,7 @@ import { captureSpec } from '../src/cli/capture-command.ts';
 import { CommandsMap } from '../src/cli/main.ts';
 import { CATEGORY_RULES } from '../src/ledger/categorize.ts';
 import { PREVENTION_RULES } from '../src/ledger/prevention-rules.ts';
+import { DEFAULT_CONFIDENCE } from '../src/recovery/recovery-kit.ts';
 import { loadScenarios } from '../src/scenario/load-scenarios.ts';
 import { loadSubjects } from '../src/scenario/load-subjects.ts';
 import { EQUIVALENT } from './grounding/number-cases.ts';
@@ -103,6 +104,20 @@ describe('the README cannot drift from the code', () => {
     const prevention = tableRows(section('### Root cause and suggested prevention'));
     expect(prevention.map((r) => [r[0]!.replace(/`/g, ''), r[2]])).toEqual(
       PREVENTION_RULES.map((r) => [r.id, r.suggestion]),
+    );
+  });
+
+  it("states each fallback type's default confidence_impact, and whether it leaves the run degraded, as the code has them", () => {
+    const text = section('## Cascades and recovery');
+    const rows = tableRows(text.slice(text.indexOf('| fallback type')));
+    expect(
+      rows.map(([type, impact, degraded]) => [type!.replace(/`/g, ''), impact!.replace(/`/g, ''), degraded]),
+    ).toEqual(
+      Object.entries(DEFAULT_CONFIDENCE).map(([type, impact]) => [
+        type,
+        impact ?? 'null',
+        impact === 'none' ? 'no' : 'yes',
+      ]),
     );
   });
 

@@ -4,7 +4,7 @@ import { formatPath } from '../internal/format-path.ts';
 import type { Redact } from '../internal/redact.ts';
 import { errorInfo } from '../internal/to-error.ts';
 import type { ValidationSource } from './detection.ts';
-import { originOf } from './error-origin.ts';
+import { agentOf, originOf } from './error-origin.ts';
 import { frameworkVerdict } from './framework-errors.ts';
 import { isTimeoutError } from './timeouts.ts';
 
@@ -18,7 +18,7 @@ export type ThrownVerdict =
       error: ErrorInfo;
       where: string;
     }
-  | { kind: 'exception'; error: ErrorInfo };
+  | { kind: 'exception'; error: ErrorInfo; agent?: string };
 
 /**
  * The one place that maps a thrown value to a failure kind:
@@ -63,7 +63,8 @@ export function classifyThrown(error: unknown, redact: Redact): ThrownVerdict {
       where: "a value the subject's own code checked (not the model's structured output)",
     };
   }
-  return { kind: 'exception', error: info };
+  const agent = agentOf(error);
+  return agent === null ? { kind: 'exception', error: info } : { kind: 'exception', error: info, agent };
 }
 
 /** The issues of a ZodError (from any copy of zod: it is recognised by shape), or null for anything else. */

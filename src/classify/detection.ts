@@ -14,7 +14,12 @@ export type ValidationSource = 'output_schema' | 'model_output_schema' | 'tool_s
 /** The one classification of a failing run, as plain data (it crosses from a worker thread). */
 export type Detection = (
   | { kind: 'timeout'; source: TimeoutSource; error: ErrorInfo | null }
-  | { kind: 'exception'; error: ErrorInfo }
+  | {
+      kind: 'exception';
+      error: ErrorInfo;
+      /** The agent the error belongs to, when its framework says so (a guardrail of that agent tripped). */
+      agent?: string;
+    }
   | {
       kind: 'validation_error';
       source: ValidationSource;

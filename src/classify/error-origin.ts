@@ -28,3 +28,18 @@ export function originOf(error: unknown): ErrorOrigin | null {
   const top = typeof stack === 'string' ? stack.split('\n').find((line) => /^\s+at /.test(line)) : undefined;
   return top && OPENAI_PARSER_FRAME.test(top) ? { from: 'model_output' } : null;
 }
+
+const agents = new WeakMap<object, string>();
+
+/**
+ * Names the agent a thrown error belongs to, where a framework says so and no step shows it (a
+ * guardrail of that agent tripped): the failure is then located at that agent, not the subject.
+ */
+export function markAgent(error: unknown, agent: string): void {
+  if (typeof error === 'object' && error !== null) agents.set(error, agent);
+}
+
+/** The agent markAgent named for an error, or null. */
+export function agentOf(error: unknown): string | null {
+  return typeof error === 'object' && error !== null ? (agents.get(error) ?? null) : null;
+}

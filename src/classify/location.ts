@@ -12,7 +12,10 @@ import type { Detection } from './detection.ts';
  *   that ended recovered does not count), or its last one when `markLast` (resource abuse, where
  *   a run that failed no single step is located at its last call);
  * - no such step (the subject's own code threw, a loop that never yielded): null, and the span is
- *   the run's. The agent is the one running at that step, else the subject.
+ *   the run's. The agent is the one running at that step, else the subject;
+ * - an error its framework tied to an agent (a guardrail that tripped) is at that agent: an output
+ *   guardrail at the agent's last model call (the reply it judged), an input guardrail at no step
+ *   (it judged the user's input).
  */
 export function locate(
   detection: Detection,
@@ -30,6 +33,14 @@ export function locate(
   if (fromOutput)
     return at(modelCalls.findLast((s) => s.status === 'ok') ?? steps.find((s) => s.type === 'check' && !s.passed));
   if (detection.kind === 'validation_error' && detection.source === 'model_output_schema') return at(modelCalls.at(-1));
+  if (detection.kind === 'exception' && detection.agent !== undefined) {
+    const agent = detection.agent;
+    const judged =
+      detection.error.class === 'OutputGuardrailTripwireTriggered'
+        ? modelCalls.findLast((s) => s.status === 'ok' && s.agent === agent)
+        : undefined;
+    return judged ? at(judged) : { step_index: null, span_id: runSpanId, agent };
+  }
   const recovered = new Set<number>();
   const thrown = 'error' in detection ? detection.error : null;
   for (const episode of episodesOf(steps)) {

@@ -1,3 +1,5 @@
+import { asLab } from '../execute/subject-console.ts';
+
 /** Where a CLI command reads its environment and writes its output; tests pass their own. */
 export interface CliIo {
   out(text: string): void;
@@ -13,8 +15,9 @@ export function processIo(): CliIo {
     throw error;
   });
   return {
-    out: (text) => process.stdout.write(`${text}\n`),
-    err: (text) => process.stderr.write(`${text}\n`),
+    // Written as the lab even when called from a subject's async context (whose own output is dropped).
+    out: (text) => asLab(() => process.stdout.write(`${text}\n`)),
+    err: (text) => asLab(() => process.stderr.write(`${text}\n`)),
     env: process.env,
     cwd: process.cwd(),
   };

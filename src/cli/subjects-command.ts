@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { z } from 'zod';
 import { loadSubjects } from '../scenario/load-subjects.ts';
+import { subjectJsonSchemas } from '../subject/subject-schemas.ts';
 import { PROJECT_ROOT } from './capture-command.ts';
 import type { CliIo } from './io.ts';
 import { type CommandSpec, helpText, parseCommand } from './options.ts';
@@ -33,8 +33,8 @@ export async function subjectsCommand(argv: string[], io: CliIo): Promise<number
       description: subject.description,
       tools: (subject.tools ?? []).map((t) => ({ name: t.name, description: t.description, parameters: t.parameters })),
       tools_called_by: subject.toolsCalledBy ?? 'model',
-      input_schema: z.toJSONSchema(subject.inputSchema, { io: 'input', unrepresentable: 'any' }),
-      output_schema: z.toJSONSchema(subject.outputSchema, { io: 'output', unrepresentable: 'any' }),
+      // What the lab accepts, for input and output alike (see subject-schemas.ts).
+      ...subjectJsonSchemas(subject),
     };
     if (values.json) {
       io.out(JSON.stringify(info));

@@ -1,4 +1,4 @@
-import type { OtelRef } from '../contracts/common.ts';
+import type { ErrorInfo, OtelRef } from '../contracts/common.ts';
 import type { FailureEvent } from '../contracts/failure-event.ts';
 import type { TraceStep } from '../contracts/trace-step.ts';
 import type { Detection } from '../classify/detection.ts';
@@ -55,7 +55,7 @@ export function buildEvent(detection: Detection, context: EventContext): Failure
       return {
         ...base,
         kind: 'exception',
-        message: `exception: ${detection.error.class}: ${firstLine(detection.error.message)}${note}`,
+        message: `exception: ${exceptionText(detection.error)}${note}`,
         error: detection.error,
       };
     case 'validation_error': {
@@ -82,6 +82,20 @@ export function buildEvent(detection: Detection, context: EventContext): Failure
       };
     }
   }
+}
+
+/**
+ * What an exception's message says of the thrown value: its class and first line, then its cause
+ * when the message does not already say it (an SDK that wraps a cut stream says only "Failed to
+ * process successful response"; the cause, "TypeError: terminated", is what happened). A throw of
+ * undefined or null has neither class nor message, so the message says what was thrown.
+ */
+function exceptionText(error: ErrorInfo): string {
+  if (error.thrown === 'undefined' || error.thrown === 'null')
+    return `the run threw ${error.thrown} instead of an Error, so there is no message or stack (a \`throw ${error.thrown}\`, or a promise rejected with ${error.thrown === 'undefined' ? 'no reason' : 'null'})`;
+  const text = `${error.class}: ${firstLine(error.message)}`;
+  const cause = error.cause ? firstLine(error.cause.message) : '';
+  return cause && !error.message.includes(cause) ? `${text} (cause: ${error.cause!.class}: ${cause})` : text;
 }
 
 function firstLine(text: string): string {

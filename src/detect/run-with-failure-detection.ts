@@ -22,6 +22,7 @@ import { localTracer } from '../telemetry/id-tracer.ts';
 import { buildEvent } from './build-event.ts';
 import { ReplayLog } from '../execute/replay-log.ts';
 import { runInline } from '../execute/run-inline.ts';
+import { withoutSubjectConsole } from '../execute/subject-console.ts';
 import type { RunRequest } from '../execute/run-outcome.ts';
 import { formatPath } from '../internal/format-path.ts';
 
@@ -145,7 +146,7 @@ export async function runWithFailureDetection<I, O>(
     // Inline, the run span is the active span, so spans a framework opens itself nest under it.
     const outcome = file
       ? await (await import('../execute/run-worker.ts')).runInWorker({ ...request, subjectFile: file })
-      : await context.with(runContext, () => runInline(request));
+      : await withoutSubjectConsole(() => context.with(runContext, () => runInline(request)));
 
     const faults = session.labFaults();
     if (faults.length > 0)

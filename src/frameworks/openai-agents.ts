@@ -16,6 +16,7 @@ import {
   trace as otelTrace,
 } from '@opentelemetry/api';
 import type * as AgentsCore from '@openai/agents-core';
+import { markAgent } from '../classify/error-origin.ts';
 import type { SubjectContext } from '../subject/index.ts';
 
 type Agent = AgentsCore.Agent<any, any>;
@@ -254,11 +255,14 @@ export function agentsLab(
           }
           await result.completed;
           if (result.error) throw result.error;
+          // A stream cut at the run's deadline just ends: it has no final output to read (the SDK would warn).
+          if (ctx.signal.aborted) throw ctx.signal.reason;
         }
         return { finalOutput: result.finalOutput, lastAgent: result.lastAgent?.name ?? agent.name };
       } catch (error) {
         await recordUnknownTool(ctx, error, lastOutput);
         if (current) explainInvalidOutput(error, current, lastOutput);
+        explainGuardrail(error, current, multiAgent);
         throw error;
       } finally {
         processor.endTrace(traceId);
@@ -299,6 +303,31 @@ function explainInvalidOutput(error: unknown, agent: Agent, output: readonly unk
     cause = parseError;
   }
   Object.defineProperty(error, 'cause', { value: cause, configurable: true, writable: true });
+}
+
+/**
+ * The SDK says of a tripped guardrail only "Input guardrail triggered: null" (its output info as
+ * JSON). The adapter names the guardrail and its agent in the message, and in a multi-agent run
+ * ties the error to that agent, so the failure is located there (README, "A subject built on a
+ * framework"). The error and its class stay the SDK's.
+ */
+function explainGuardrail(error: unknown, current: Agent | null, multiAgent: boolean): void {
+  if (!(error instanceof Error) || !/GuardrailTripwireTriggered$/.test(error.constructor?.name ?? '')) return;
+  const result = (error as { result?: { guardrail?: { name?: unknown }; agent?: { name?: unknown } } }).result;
+  const state = (error as { state?: { _currentAgent?: { name?: unknown } } }).state;
+  const guardrail = typeof result?.guardrail?.name === 'string' ? result.guardrail.name : null;
+  const agentName = [result?.agent?.name, state?._currentAgent?.name, current?.name].find(
+    (n): n is string => typeof n === 'string',
+  );
+  if (guardrail === null || agentName === undefined) return;
+  const side = error.constructor.name.replace(/GuardrailTripwireTriggered$/, '').replace(/([a-z])([A-Z])/g, '$1 $2');
+  const info = /^[^:]*: (.*)$/.exec(error.message)?.[1];
+  const said = info !== undefined && info !== 'null' && info !== 'undefined' ? ` (it said ${info})` : '';
+  const message = `${side.toLowerCase()} guardrail "${guardrail}" of agent ${agentName} tripped${said}`;
+  if (error.stack?.startsWith(`${error.name}: ${error.message}`))
+    error.stack = `${error.name}: ${message}${error.stack.slice(`${error.name}: ${error.message}`.length)}`;
+  error.message = message;
+  if (multiAgent) markAgent(error, agentName);
 }
 
 /** The SDK throws before it dispatches a tool the agent lacks; the lab records the attempt as its own tools do. */

@@ -111,12 +111,16 @@ export function runGroundingCheck(check: GroundingCheck, ctx: GroundingContext):
     }
     case 'numbers_in_sources': {
       const from = sources(check.source_paths);
-      if (check.tool_results) from.push(...ctx.toolResults);
-      if (from.length === 0)
+      // Only a check that could never have a source is a fault of the scenario (the loader refuses it).
+      // With tool_results on, a run that called no tool had sources that state nothing: every claim is unsupported.
+      if (from.length === 0 && !check.tool_results)
         throw new GroundingConfigError({
           scenarioId: ctx.scenarioId,
-          message: 'grounding numbers_in_sources: no sources (source_paths select nothing and tool_results is off)',
+          message:
+            'grounding numbers_in_sources: no sources (source_paths select nothing in the input and tool_results is off): give source_paths into the input, or set "tool_results": true',
         });
+      if (check.tool_results) from.push(...ctx.toolResults);
+      const none = from.length === 0 ? ' (the run called no tool, so no source states anything)' : '';
       const known = from.flatMap(numbersOf);
       const { values, empty } = claims(check.output_path);
       const evidence = [...new Set(known.map((k) => k.text))];
@@ -129,7 +133,7 @@ export function runGroundingCheck(check: GroundingCheck, ctx: GroundingContext):
             flag(
               check.output_path,
               n.text,
-              `states ${n.text}, ${n.kind === 'date' ? 'a date' : n.kind === 'time' ? 'a time' : 'a number'} found in none of the sources`,
+              `states ${n.text}, ${n.kind === 'date' ? 'a date' : n.kind === 'time' ? 'a time' : 'a number'} found in none of the sources${none}`,
               evidence,
             ),
           ),
@@ -167,11 +171,21 @@ export function runGroundingCheck(check: GroundingCheck, ctx: GroundingContext):
                 expected,
               ),
             ];
+      const expectedType = jsonType(check.equals);
       return actual
         .filter((v) => !equalsTruth(v, check.equals, check.tolerance, check.match))
-        .map((v) =>
-          flag(check.output_path, safeStringify(v), `contradicts the ground truth ${expected}`, null, expected),
-        );
+        .map((v) => {
+          // Text alone cannot tell "42" from 42: a flag for a value of another type says which types differ.
+          const types =
+            jsonType(v) === expectedType ? '' : ` (${typeName(expectedType)}; the output has ${typeName(jsonType(v))})`;
+          return flag(
+            check.output_path,
+            safeStringify(v),
+            `contradicts the ground truth ${expected}${types}`,
+            null,
+            expected,
+          );
+        });
     }
   }
 }
@@ -200,8 +214,40 @@ function numbersOf(value: unknown): NumberToken[] {
   return [];
 }
 
-/** The ground-truth rule: numbers within the tolerance (decimal, inclusive), strings by match, anything else equal as JSON with keys in any order. */
+/** The JSON type of a value: null, boolean, number, string, array or object (anything else by its typeof). */
+export type JsonType =
+  | 'null'
+  | 'boolean'
+  | 'number'
+  | 'string'
+  | 'array'
+  | 'object'
+  | 'bigint'
+  | 'undefined'
+  | 'function'
+  | 'symbol';
+
+/** The JSON type of a value, which decides which rule compares it. */
+export function jsonType(value: unknown): JsonType {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  return typeof value;
+}
+
+/** "a number", "an object", "null": a type as the flag's reason names it. */
+function typeName(type: JsonType): string {
+  if (type === 'null' || type === 'undefined') return type;
+  return `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
+}
+
+/**
+ * The ground-truth rule (README, "Grounding checks"): values of different JSON types never match
+ * (the string "42" is not the number 42, "null" is not null, an object's JSON text is not the
+ * object); numbers within the tolerance (decimal, inclusive), strings by match, anything else
+ * equal as JSON with keys in any order.
+ */
 function equalsTruth(actual: unknown, expected: unknown, tolerance: number, match: MatchMode): boolean {
+  if (jsonType(actual) !== jsonType(expected)) return false;
   if (typeof actual === 'number' && typeof expected === 'number') return withinTolerance(actual, expected, tolerance);
   if (typeof actual === 'string' && typeof expected === 'string') return matchText(actual, expected, match);
   return canonical(actual) === canonical(expected);

@@ -18,7 +18,13 @@ interface Episode {
   triggerError: unknown;
 }
 
-const DEFAULT_CONFIDENCE: Record<FallbackPath['type'], FallbackPath['confidence_impact']> = {
+/**
+ * The confidence_impact a fallback records when the subject does not say (README, "Cascades and
+ * recovery"): a cache or a default answer is less sure than the primary's; an alternate service is
+ * taken to be its peer; what a person decides is not known when the run ends; a rejection gives no
+ * answer at all (null). Anything but none leaves the run degraded.
+ */
+export const DEFAULT_CONFIDENCE: Readonly<Record<FallbackPath['type'], FallbackPath['confidence_impact']>> = {
   cache: 'reduced',
   default: 'reduced',
   alternate_service: 'none',

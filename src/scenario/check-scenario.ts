@@ -109,6 +109,18 @@ function checkGrounding(scenario: Scenario, subject: Subject<any, any>): StaticP
         message: 'no sources: give source_paths into the input, or set "tool_results": true',
       });
     }
+    // Tool results as the only source of a subject with no tools: no run could ever have a source.
+    if (
+      check.check === 'numbers_in_sources' &&
+      check.source_paths.length === 0 &&
+      check.tool_results &&
+      (subject.tools ?? []).length === 0
+    ) {
+      problems.push({
+        path: at('tool_results'),
+        message: `tool results are the only source, but ${subject.id} declares no tools, so no run could ever have a source: give source_paths into the input`,
+      });
+    }
     if (check.output_path !== undefined) {
       const tokens = parse(check.output_path, at('output_path'));
       const fits = tokens && pathInSchema(tokens, outputSchemaOf(subject));

@@ -28,7 +28,7 @@ export interface FallbackOptions {
   id?: string;
   /** fallback_path_name, e.g. "cache", "default_approve". */
   name?: string | null;
-  /** How the fallback's answer compares with the primary's (default: reduced for cache and default, unknown for human_review, none otherwise). */
+  /** How the fallback's answer compares with the primary's (default: reduced for cache and default, none for alternate_service, unknown for human_review, null for reject; see DEFAULT_CONFIDENCE). */
   confidenceImpact?: FallbackPath['confidence_impact'];
   /** Whether the fallback answers the request fully (default success); partial marks a partial answer. */
   outcome?: 'success' | 'partial';

@@ -22,7 +22,11 @@ describe('reading TraceRecords of schema_version 1', () => {
       for (const { scenario } of loaded) {
         const { trace } = await runWithFailureDetection(subjects.get(scenario.subject)!, scenario, { model: server });
         // Version 1 named no agents: a multi-agent run's steps and location cannot be told back.
-        if (trace.steps.some((s) => s.agent !== null)) {
+        // (An input guardrail of a multi-agent run trips before any step, but its location names the agent.)
+        if (
+          trace.steps.some((s) => s.agent !== null) ||
+          (trace.failure !== null && trace.failure.location.agent !== trace.subject_id)
+        ) {
           multiAgent.push(trace.subject_id);
           continue;
         }

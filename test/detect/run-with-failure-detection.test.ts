@@ -154,6 +154,40 @@ describe('exception', () => {
     FailureEvent.parse(event);
   });
 
+  it.each([
+    [
+      'undefined',
+      () => undefined,
+      'exception: the run threw undefined instead of an Error, so there is no message or stack (a `throw undefined`, or a promise rejected with no reason)',
+    ],
+    [
+      'null',
+      () => null,
+      'exception: the run threw null instead of an Error, so there is no message or stack (a `throw null`, or a promise rejected with null)',
+    ],
+    ['a string', () => 'plain string', 'exception: string: plain string'],
+  ])('says what was thrown when the value has no message: %s', async (_name, make, message) => {
+    const throws = subjectWith(async () => {
+      throw make();
+    });
+    expect((await run(throws, { id: 'throws', subject: 'custom' })).event?.message).toBe(message);
+  });
+
+  it("shows an error's cause in the message, unless the message says it already", async () => {
+    const wrapped = subjectWith(async () => {
+      throw new Error('Failed to process successful response', { cause: new TypeError('terminated') });
+    });
+    expect((await run(wrapped, { id: 'wrapped', subject: 'custom' })).event?.message).toBe(
+      'exception: Error: Failed to process successful response (cause: TypeError: terminated)',
+    );
+    const said = subjectWith(async () => {
+      throw new Error('tool failed: terminated', { cause: new TypeError('terminated') });
+    });
+    expect((await run(said, { id: 'said', subject: 'custom' })).event?.message).toBe(
+      'exception: Error: tool failed: terminated',
+    );
+  });
+
   it('keeps the stack and class of an Error, and a synchronous throw counts too', async () => {
     const throwsSync = subjectWith(((): Promise<unknown> => {
       throw new RangeError('out of range');

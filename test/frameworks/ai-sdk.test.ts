@@ -62,6 +62,12 @@ describe('subjects on the AI SDK', () => {
     expect(event).toMatchObject({ kind, error: { class: errorClass } });
   });
 
+  it('show the cause of a cut stream in the message, not only in the stored error', async () => {
+    expect((await run('fw-aisdk-stream-cut')).event?.message).toBe(
+      'exception: APICallError: Failed to process successful response (cause: TypeError: terminated)',
+    );
+  });
+
   it('turn the silent step limit into a StepLimitError, labelled resource abuse at the last call; the same loop one step shorter passes', async () => {
     const { event, trace: record } = await run('fw-aisdk-step-limit');
     expect(event).toMatchObject({

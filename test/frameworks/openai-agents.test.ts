@@ -6,7 +6,7 @@ import { FailureEvent } from '../../src/contracts/failure-event.ts';
 import { TraceRecord } from '../../src/contracts/trace-record.ts';
 import { ScriptedModelServer } from '../../src/model/scripted-server.ts';
 import { startTelemetry, type Telemetry } from '../../src/telemetry/telemetry.ts';
-import { ROOT } from '../helpers/run-cli.ts';
+import { ROOT, runCli } from '../helpers/run-cli.ts';
 import { frameworkScenarios, runScenario } from './framework-scenarios.ts';
 
 let server: ScriptedModelServer;
@@ -88,6 +88,34 @@ describe('subjects on the OpenAI Agents SDK', () => {
     const { event } = await run(id);
     expect(FailureEvent.parse(event)).toEqual(event);
     expect(event).toMatchObject({ kind, error: { class: errorClass } });
+  });
+
+  it('name the guardrail that tripped and its agent, and locate the failure at that agent', async () => {
+    const input = await run('fw-agents-input-guardrail');
+    expect(input.event).toMatchObject({
+      message: 'exception: InputGuardrailTripwireTriggered: input guardrail "no_card_numbers" of agent Triage tripped',
+      location: { step_index: null, agent: 'Triage', span_id: input.trace.otel.span_id },
+    });
+    expect(input.event?.kind === 'exception' && input.event.error.stack).toMatch(
+      /^InputGuardrailTripwireTriggered: input guardrail "no_card_numbers"/,
+    );
+    // An output guardrail judged its agent's last reply: that model call is where the failure shows.
+    const output = await run('fw-agents-output-guardrail');
+    const judged = output.trace.steps.findLast((s) => s.type === 'model_call')!;
+    expect(judged.agent).toBe('Billing');
+    expect(output.event).toMatchObject({
+      message: 'exception: OutputGuardrailTripwireTriggered: output guardrail "no_promises" of agent Billing tripped',
+      location: { step_index: judged.index, agent: 'Billing', span_id: judged.span_id },
+    });
+  });
+
+  it("a streamed run cut at its deadline is a timeout, and nothing of the SDK reaches the lab's stderr", async () => {
+    // A process of its own, awaited (spawnSync would stall this file's scripted server for the next tests).
+    const child = await runCli(['capture', '--filter', 'agents-stream-deadline-cut', '--no-ledger', '--json']);
+    expect(child.code, child.stderr).toBe(0);
+    expect(child.stderr).toBe('');
+    const run = JSON.parse(child.stdout.trim().split('\n')[0]!);
+    expect(run).toMatchObject({ scenario: 'agents-stream-deadline-cut', detected: 'timeout', matched: true });
   });
 
   it('label the turn limit as resource abuse at the last call', async () => {

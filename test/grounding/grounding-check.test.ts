@@ -29,6 +29,29 @@ describe('runGroundingCheck', () => {
     expect(runGroundingCheck(c, ctx({ answer: '65' }, { toolResults: [{ value: 56 }] }))).toHaveLength(1);
   });
 
+  it('numbers_in_sources with tool results as the only source: a run that called no tool supports no number', () => {
+    const c = check({ check: 'numbers_in_sources', output_path: 'answer', tool_results: true });
+    const flags = runGroundingCheck(c, ctx({ answer: 'It is 25 °C in Paris.' }, { toolResults: [] }));
+    expect(flags).toEqual([
+      expect.objectContaining({
+        claim: '25 °C',
+        known: [],
+        reason:
+          'states 25 °C, a number found in none of the sources (the run called no tool, so no source states anything)',
+      }),
+    ]);
+    // An answer with no numbers claims nothing, and the empty-selection rule holds as always.
+    expect(runGroundingCheck(c, ctx({ answer: 'It is warm.' }, { toolResults: [] }))).toEqual([]);
+    expect(runGroundingCheck(c, ctx({}, { toolResults: [] }))[0]).toMatchObject({ claim: '(nothing)' });
+    const allowEmpty = check({
+      check: 'numbers_in_sources',
+      output_path: 'answer',
+      tool_results: true,
+      allow_empty: true,
+    });
+    expect(runGroundingCheck(allowEmpty, ctx({}, { toolResults: [] }))).toEqual([]);
+  });
+
   it('quotes_in_sources: whitespace-insensitive substring', () => {
     const c = check({ check: 'quotes_in_sources', output_path: 'answer', source_paths: ['docs[*].text'] });
     expect(runGroundingCheck(c, ctx({ answer: 'The CFO: "Growth   was steady,"' }))).toEqual([]);
@@ -44,6 +67,44 @@ describe('runGroundingCheck', () => {
     expect(runGroundingCheck(num, ctx({}))[0]).toMatchObject({ claim: '(missing)' });
     const str = check({ check: 'ground_truth', output_path: 'city', equals: 'Paris' });
     expect(runGroundingCheck(str, ctx({ city: ' paris ' }))).toEqual([]);
+  });
+
+  describe('ground_truth: values of different JSON types never match', () => {
+    const truth = (equals: unknown, extra: Record<string, unknown> = {}) =>
+      check({ check: 'ground_truth', output_path: 'v', equals, ...extra });
+    it.each([
+      ['the string "42" against the number 42', '42', 42, 'a number; the output has a string'],
+      ['the number 80 against the string "80"', 80, '80', 'a string; the output has a number'],
+      ['the string "null" against null', 'null', null, '(null; the output has a string)'],
+      ["an object's JSON text against the object", '{"a":1}', { a: 1 }, 'an object; the output has a string'],
+      ["an array's JSON text against the array", '[1,2]', [1, 2], 'an array; the output has a string'],
+      ['the string "true" against true', 'true', true, 'a boolean; the output has a string'],
+      ['the number 0 against false', 0, false, 'a boolean; the output has a number'],
+      ['null against the string "null"', null, 'null', 'a string; the output has null)'],
+    ])('%s is flagged, and says which types differ', (_name, output, equals, types) => {
+      const flags = runGroundingCheck(truth(equals), ctx({ v: output }));
+      expect(flags).toHaveLength(1);
+      expect(flags[0]!.reason).toContain(types);
+    });
+    it('a tolerance applies only to a number against a number', () => {
+      expect(runGroundingCheck(truth(42, { tolerance: 1 }), ctx({ v: '42' }))).toHaveLength(1);
+      expect(runGroundingCheck(truth(42, { tolerance: 1 }), ctx({ v: '42.5' }))).toHaveLength(1);
+      expect(runGroundingCheck(truth(42, { tolerance: 1 }), ctx({ v: 42.5 }))).toEqual([]);
+    });
+    it('a match mode applies only to a string against a string', () => {
+      expect(runGroundingCheck(truth('42', { match: 'normalized' }), ctx({ v: 42 }))).toHaveLength(1);
+      expect(runGroundingCheck(truth('NULL', { match: 'ignore_case' }), ctx({ v: null }))).toHaveLength(1);
+      expect(runGroundingCheck(truth('NULL', { match: 'ignore_case' }), ctx({ v: 'null' }))).toEqual([]);
+    });
+    it('near misses of the same type still match (controls)', () => {
+      expect(runGroundingCheck(truth(42), ctx({ v: 42 }))).toEqual([]);
+      expect(runGroundingCheck(truth('42'), ctx({ v: '42' }))).toEqual([]);
+      expect(runGroundingCheck(truth(null), ctx({ v: null }))).toEqual([]);
+      expect(runGroundingCheck(truth({ a: 1, b: [2] }), ctx({ v: { b: [2], a: 1 } }))).toEqual([]);
+      // Inside an array or object the values are compared as JSON, so types still count.
+      expect(runGroundingCheck(truth([1, 2]), ctx({ v: ['1', '2'] }))).toHaveLength(1);
+      expect(runGroundingCheck(truth({ a: 1 }), ctx({ v: { a: '1' } }))).toHaveLength(1);
+    });
   });
 
   it('declared_tools_only: model tool calls in the steps and names in the output', () => {

@@ -166,6 +166,24 @@ describe('what npm run lab -- scenarios finds without running', () => {
     ]);
   });
 
+  it('tool results as the only source: refused only for a subject with no tools, which could never have a source', async () => {
+    const onlyTools = [{ check: 'numbers_in_sources', output_path: 'answer', tool_results: true }];
+    expect(await problemsOf({ 'qa.json': valid('qa', { grounding: onlyTools }) })).toEqual([
+      'grounding[0].tool_results: tool results are the only source, but cited-qa declares no tools, so no run could ever have a source: give source_paths into the input',
+    ]);
+    // A subject with tools may or may not call them: a run that calls none is flagged when it runs, not refused here.
+    const weather = JSON.stringify({
+      id: 'w',
+      subject: 'weather-agent',
+      description: 'd',
+      expected: 'hallucination_flag',
+      input: { question: 'q' },
+      model: { replies: [{ content: 'It is 25 °C.' }] },
+      grounding: onlyTools,
+    });
+    expect(await problemsOf({ 'w.json': weather })).toEqual([]);
+  });
+
   it('a script the openai client will run past, and a control whose last reply asks for tools', async () => {
     const weather = (id: string, extra: object) =>
       JSON.stringify({
