@@ -176,7 +176,8 @@ ${Object.entries(FailuresMap)
 
 Run 'npm run lab -- failures <command> --help' for a command's options.
 Exit codes: 0 done; 1 a record or store could not be read, or a prevention did not verify;
-            2 bad input (an unknown id, an illegal transition, a bad flag); 3 a conflict: the
+            2 bad input (an unknown id or one that is not a UUID, an illegal
+            transition, a bad flag, a --dir that holds no store); 3 a conflict: the
             record changed since it was read (read it again and retry).`;
 
 /** Runs `failures <command>`; returns the exit code. */

@@ -45,7 +45,11 @@ export const reportSpec: CommandSpec = {
       value: 'TIME',
       help: 'read the ledger as of this ISO 8601 UTC time (md: the end of the period, default LAB_NOW, else now; html: default LAB_NOW, else just after the newest record, never the clock)',
     },
-    out: { type: 'string', value: 'FILE', help: 'write to FILE instead of stdout' },
+    out: {
+      type: 'string',
+      value: 'FILE',
+      help: 'write to FILE instead of stdout (its folder must exist, checked first; a file there is replaced)',
+    },
     help: { type: 'boolean', short: 'h', help: 'show this help' },
   },
 };
