@@ -10,7 +10,7 @@ import { formatSummary } from './format.ts';
 import { checkOutFile } from './out-path.ts';
 import type { CliIo } from './io.ts';
 import { type CommandSpec, helpText, parseCommand } from './options.ts';
-import { storeName, storeOptions } from './store-options.ts';
+import { checkStoreToRead, storeName, storeOptions } from './store-options.ts';
 
 /** The merge command's flags. */
 export const mergeSpec: CommandSpec = {
@@ -58,6 +58,7 @@ export async function mergeCommand(argv: string[], io: CliIo): Promise<number> {
     });
   const settings = values['no-ledger'] ? null : ledgerSettingsFromEnv(io.env);
   const reportFile = typeof values.report === 'string' ? checkOutFile('--report', values.report, io.cwd) : null;
+  checkStoreToRead(values, io); // merge reads what the shards stored: a mistyped --dir is exit 2, never a new store.
   const dir = path.resolve(io.cwd, String(values.dir));
   const store = await openStore(name, { env: io.env, dir });
   try {

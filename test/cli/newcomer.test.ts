@@ -165,6 +165,7 @@ describe('what a newcomer trips over', { timeout: 180_000 }, () => {
       [['failures', 'list', '--store', 'files', '--dir', typo], /--dir .*raed: no such folder/],
       [['report', '--format', 'html', '--store', 'files', '--dir', typo], /--dir .*raed: no such folder/],
       [['analytics', '--store', 'files', '--dir', typo], /--dir .*raed: no such folder/],
+      [['merge', '--build-id', 'b', '--store', 'files', '--dir', typo], /--dir .*raed: no such folder/],
       [['export', '--store', 'files', '--dir', path.join(ROOT, 'docs')], /not a files store/],
       [['export', '--build-id', 'a b'], /--build-id must be letters/],
     ];
