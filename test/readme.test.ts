@@ -151,4 +151,12 @@ describe('the README cannot drift from the code', () => {
     ).toEqual([]);
     for (const v of documented) expect(readme, `${v} is in .env.example but the README never names it`).toContain(v);
   });
+  it('says how long `npm test` takes, and what `npm ci` prints and why', async () => {
+    expect(readme).toMatch(/`npm test` takes about \d+ minutes/);
+    // npm on the machine's Node 20 would print ~735 lines of EBADENGINE warnings: .npmrc keeps the install to errors.
+    const npmrc = await readFile(path.join(ROOT, '.npmrc'), 'utf8');
+    expect(npmrc).toMatch(/^loglevel=error$/m);
+    expect(readme).toMatch(/`\.npmrc` sets `loglevel=error`/);
+    expect(readme).toContain('EBADENGINE');
+  });
 });

@@ -4,10 +4,10 @@ import { ledgerRecords } from '../analytics/ledger-records.ts';
 import { analyticsDir, writeAnalytics } from '../analytics/write-analytics.ts';
 import { UsageError } from '../errors/usage-error.ts';
 import { ledgerNow } from '../ledger/ledger-settings.ts';
-import { openLedger } from '../ledger-store/ledgers.ts';
 import type { CliIo } from './io.ts';
 import { type CommandSpec, helpText, parseCommand } from './options.ts';
-import { storeName, storeOptions } from './store-options.ts';
+import { checkOutFolder } from './out-path.ts';
+import { noteIfMemory, openLedgerToRead, storeDir, storeName, storeOptions } from './store-options.ts';
 
 /** The analytics command's flags. */
 export const analyticsSpec: CommandSpec = {
@@ -19,7 +19,7 @@ export const analyticsSpec: CommandSpec = {
     out: {
       type: 'string',
       value: 'DIR',
-      help: 'where to write them (default DIR/failures/analytics of the files store; required for memory and cosmos)',
+      help: 'the folder to write them into, created if missing; files of the same names in it are replaced (default DIR/failures/analytics of the files store; required for memory and cosmos)',
     },
     'as-of': {
       type: 'string',
@@ -41,14 +41,15 @@ export async function analyticsCommand(argv: string[], io: CliIo): Promise<numbe
     return 0;
   }
   const name = storeName(values);
-  const dir = path.resolve(io.cwd, String(values.dir));
+  const dir = storeDir(values, io);
   if (typeof values.out !== 'string' && name !== 'files')
     throw new UsageError({
       message: `analytics from the ${name} store needs --out DIR (the files store writes beside its records by default)`,
     });
-  const out = typeof values.out === 'string' ? path.resolve(io.cwd, values.out) : analyticsDir(dir);
+  const out = typeof values.out === 'string' ? checkOutFolder('--out', values.out, io.cwd) : analyticsDir(dir);
   const asOf = asOfTime(values['as-of'], io.env);
-  const ledger = await openLedger(name, { env: io.env, dir });
+  noteIfMemory(name, io);
+  const ledger = await openLedgerToRead(values, io);
   let files: string[];
   try {
     files = await writeAnalytics(out, await computeAnalytics(ledgerRecords(ledger), { asOf }));

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { runCapture } from '../capture/run-capture.ts';
 import { UsageError } from '../errors/usage-error.ts';
@@ -15,10 +14,12 @@ import { openLedger } from '../ledger-store/ledgers.ts';
 import { openStore } from '../store/stores.ts';
 import { workerPoolsLoaded } from '../execute/pool-state.ts';
 import { startTelemetryFromEnv } from '../telemetry/telemetry-from-env.ts';
+import { checkOutFile } from './out-path.ts';
 import { formatResultLine, formatSummary, jsonResultLine } from './format.ts';
 import { type CommandSpec, helpText, intOption, parseCommand } from './options.ts';
 import type { CliIo } from './io.ts';
-import { storeName, storeOptions } from './store-options.ts';
+import { shellWord, storeFlags, storeName, storeOptions } from './store-options.ts';
+import type { CaptureResult } from '../capture/capture-summary.ts';
 import { surviveSubjects } from './survive-subjects.ts';
 
 /** The folder of the project (src/cli/../..), where subjects/ and scenarios/ live. */
@@ -127,11 +128,7 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
   // A shard leaves the ledger to merge, which records the whole build once.
   const ledgerSettings = values['no-ledger'] || shard ? null : ledgerSettingsFromEnv(io.env);
   // A report that cannot be written should fail before the capture runs, not after.
-  if (typeof values.report === 'string' && !existsSync(path.dirname(path.resolve(io.cwd, values.report)))) {
-    throw new UsageError({
-      message: `--report: the folder ${path.dirname(path.resolve(io.cwd, values.report))} does not exist`,
-    });
-  }
+  const reportFile = typeof values.report === 'string' ? checkOutFile('--report', values.report, io.cwd) : null;
 
   // Every scenario file is read and checked up to its subject; only the selected scenarios'
   // subjects are imported (a framework subject takes a while) and checked against them.
@@ -166,6 +163,20 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
     try {
       const live = model.mode === 'live';
       const lost: string[] = [];
+      const flags = storeFlags(values, io);
+      // Where a mismatched run's records can be seen, as commands that work as printed.
+      const evidence = (r: CaptureResult): string => {
+        const where: string[] = [];
+        if (reportFile && r.trace_id)
+          where.push(`${path.relative(io.cwd, reportFile)}#run=${r.trace_id} (the report, once written)`);
+        if (store !== 'memory')
+          where.push(
+            `npm run lab -- export ${r.failure_id ? `--failure-id ${r.failure_id}` : `--build-id ${shellWord(buildId)} --scenario ${shellWord(r.scenario)}`} ${flags}`,
+          );
+        return where.length > 0
+          ? where.join(', or ')
+          : 'not kept once capture exits (the memory store); capture with --store files, or with --report FILE, to keep it (--json prints the whole message)';
+      };
       const { summary, manifest } = await runCapture({
         scenarios,
         subjects,
@@ -188,12 +199,12 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
         onResult: (r, done, total) => {
           if ((!r.stored || !r.retrieved) && lost.length < MAX_LOST_LISTED)
             lost.push(r.failure_id ?? r.trace_id ?? r.scenario);
-          io.out(values.json ? jsonResultLine(r) : formatResultLine(r, done, total, live));
+          io.out(values.json ? jsonResultLine(r) : formatResultLine(r, done, total, live, evidence));
         },
       });
-      if (typeof values.report === 'string') {
+      if (reportFile) {
         // From the store and ledger the capture wrote to: with --store memory, these die with the process.
-        const out = path.resolve(io.cwd, values.report);
+        const out = reportFile;
         const asOf = io.env.LAB_NOW ? { time: ledgerNow(io.env), source: 'env' as const } : undefined;
         const { writeHtmlReport } = await import('../report/write-report.ts');
         const report = await writeHtmlReport(out, { store: traces, ledger, buildId, asOf });
@@ -226,7 +237,7 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
           );
         if (manifest)
           io.out(
-            `shard ${shardLabel(manifest.shard)}: ${manifest.plan.runs} of the build's ${manifest.plan.total_runs} runs, manifest ${manifest.manifest_id}. Once every shard is done: npm run lab -- merge --build-id ${buildId} --store ${store}`,
+            `shard ${shardLabel(manifest.shard)}: ${manifest.plan.runs} of the build's ${manifest.plan.total_runs} runs, manifest ${manifest.manifest_id}. Once every shard is done: npm run lab -- merge --build-id ${shellWord(buildId)} ${flags}`,
           );
       }
       return summary.exit_code;

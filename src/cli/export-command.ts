@@ -1,16 +1,15 @@
-import path from 'node:path';
 import { FAILURE_KINDS } from '../contracts/failure-kind.ts';
-import { type LabRecord, RECORD_TYPES, recordTypeOf } from '../contracts/lab-record.ts';
+import { type LabRecord, RECORD_TYPES, recordMeta, recordTypeOf } from '../contracts/lab-record.ts';
 import type { TraceRecord } from '../contracts/trace-record.ts';
 import { toTrailRow, type TrailSkip } from '../export/trail-format.ts';
 import { IsoTime } from '../contracts/common.ts';
 import { UsageError } from '../errors/usage-error.ts';
 import { recordsOfFailure } from '../store/related-records.ts';
-import { openStore } from '../store/stores.ts';
+import { BUILD_ID } from '../ledger/build-id.ts';
 import type { TracePage, TraceQuery } from '../store/trace-store.ts';
 import type { CliIo } from './io.ts';
 import { type CommandSpec, helpText, parseCommand } from './options.ts';
-import { storeName, storeOptions } from './store-options.ts';
+import { openStoreToRead, storeName, storeOptions } from './store-options.ts';
 
 /** Records fetched per page while exporting. */
 const EXPORT_PAGE = 500;
@@ -40,6 +39,11 @@ export const exportSpec: CommandSpec = {
       value: 'KIND',
       help: `only runs detected as KIND: ${[...FAILURE_KINDS, 'pass'].join(', ')} (--kind, --subject and --scenario select runs only)`,
     },
+    'build-id': {
+      type: 'string',
+      value: 'ID',
+      help: "only this build's runs and shard manifests (the failure traces, recovery traces and fallbacks derived from a run are found with --failure-id)",
+    },
     subject: { type: 'string', value: 'ID', help: 'only runs of this subject' },
     scenario: { type: 'string', value: 'ID', help: 'only runs of this scenario' },
     since: {
@@ -62,7 +66,7 @@ export async function exportCommand(argv: string[], io: CliIo): Promise<number> 
   const values = parseCommand(exportSpec, argv, io.env);
   if (values.help) {
     io.out(
-      `${helpText(exportSpec, 'Usage: npm run lab -- export --store NAME [--dir DIR] [--format ndjson|trail] [--type TYPE] [--failure-id ID] [--kind KIND] [--since TIME]')}\nExit codes: 0 exported; 1 a stored record could not be read (its key is named); 2 bad input or configuration.\n`,
+      `${helpText(exportSpec, 'Usage: npm run lab -- export --store NAME [--dir DIR] [--format ndjson|trail] [--type TYPE] [--build-id ID] [--failure-id ID] [--kind KIND] [--since TIME]')}\nExit codes: 0 exported; 1 a stored record could not be read (its key is named); 2 bad input or configuration.\n`,
     );
     return 0;
   }
@@ -99,10 +103,17 @@ export async function exportCommand(argv: string[], io: CliIo): Promise<number> 
       });
     query.since = new Date(since).toISOString();
   }
+  if (typeof values['build-id'] === 'string') {
+    if (!BUILD_ID.test(values['build-id']))
+      throw new UsageError({
+        message: `--build-id must be letters, digits, ".", "_", "-" or ":" (at most 128), got "${values['build-id']}"`,
+      });
+    query.build_id = values['build-id'];
+  }
   if (typeof values.subject === 'string') query.subject_id = values.subject;
   if (typeof values.scenario === 'string') query.scenario_id = values.scenario;
 
-  const store = await openStore(name, { env: io.env, dir: path.resolve(io.cwd, String(values.dir)) });
+  const store = await openStoreToRead(values, io);
   let count = 0;
   const skipped: Record<TrailSkip, number> = { mismatched: 0, unmapped: 0 };
   const write = (records: readonly LabRecord[]) => {
@@ -125,7 +136,9 @@ export async function exportCommand(argv: string[], io: CliIo): Promise<number> 
     if (typeof failureId === 'string') {
       write(
         (await recordsOfFailure(store, failureId)).filter(
-          (r) => query.record_type === 'all' || recordTypeOf(r) === query.record_type,
+          (r) =>
+            (query.record_type === 'all' || recordTypeOf(r) === query.record_type) &&
+            (query.build_id === undefined || recordMeta(r).build_id === query.build_id),
         ),
       );
     } else {

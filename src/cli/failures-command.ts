@@ -17,7 +17,6 @@ import { transition } from '../ledger/lifecycle.ts';
 import { reproduceScenario } from '../ledger/reproduce.ts';
 import { verifyPrevention } from '../ledger/verify-prevention.ts';
 import type { FailureLedger, FailureQuery } from '../ledger-store/failure-ledger.ts';
-import { openLedger } from '../ledger-store/ledgers.ts';
 import { ScriptedModelServer } from '../model/scripted-server.ts';
 import { type LoadedScenario, parseScenario } from '../scenario/load-scenarios.ts';
 import { loadSubjects } from '../scenario/load-subjects.ts';
@@ -28,7 +27,17 @@ import { workerPoolsLoaded } from '../execute/pool-state.ts';
 import { PROJECT_ROOT } from './capture-command.ts';
 import type { CliIo } from './io.ts';
 import { type CommandSpec, helpText, intOption, type OptionSpec, type OptionValues, parseCommand } from './options.ts';
-import { storeName, storeOptions } from './store-options.ts';
+import {
+  checkStoreToRead,
+  memoryStoreNote,
+  noteIfMemory,
+  openLedgerToRead,
+  storeDir,
+  storeFlags,
+  storeName,
+  storeOptions,
+} from './store-options.ts';
+import { Uuid } from '../contracts/common.ts';
 
 const common: Record<string, OptionSpec> = {
   ...storeOptions,
@@ -167,7 +176,8 @@ ${Object.entries(FailuresMap)
 
 Run 'npm run lab -- failures <command> --help' for a command's options.
 Exit codes: 0 done; 1 a record or store could not be read, or a prevention did not verify;
-            2 bad input (an unknown id, an illegal transition, a bad flag); 3 a conflict: the
+            2 bad input (an unknown id or one that is not a UUID, an illegal
+            transition, a bad flag, a --dir that holds no store); 3 a conflict: the
             record changed since it was read (read it again and retry).`;
 
 /** Runs `failures <command>`; returns the exit code. */
@@ -200,7 +210,7 @@ export async function failuresCommand(argv: string[], io: CliIo): Promise<number
 
 /** Opens the ledger the flags name, runs fn, closes it. */
 async function withLedger<T>(values: OptionValues, io: CliIo, fn: (ledger: FailureLedger) => Promise<T>): Promise<T> {
-  const ledger = await openLedger(storeName(values), { env: io.env, dir: path.resolve(io.cwd, String(values.dir)) });
+  const ledger = await openLedgerToRead(values, io);
   try {
     return await fn(ledger);
   } finally {
@@ -211,6 +221,11 @@ async function withLedger<T>(values: OptionValues, io: CliIo, fn: (ledger: Failu
 function requireId(values: { _: string[] }, name: string): string {
   const id = values._[0];
   if (!id) throw new UsageError({ message: `${name} needs the failure_id of a record (see failures list)` });
+  // Every failure id is a UUID (the contract's failure_id): anything else is bad input on every store.
+  if (!Uuid.safeParse(id).success)
+    throw new UsageError({
+      message: `${name}: "${id}" is not a failure id; a failure id is a UUID, as failures list prints it`,
+    });
   return id;
 }
 
@@ -218,7 +233,7 @@ async function existing(ledger: FailureLedger, id: string): Promise<FailureRecor
   const record = await ledger.get(id);
   if (!record)
     throw new UsageError({
-      message: `no failure record ${id} in the ${ledger.name} ledger (see failures list${ledger.name === 'memory' ? '; the memory ledger lives only as long as its process: use --store files or cosmos' : ''})`,
+      message: `no failure record ${id} in the ${ledger.name} ledger (see failures list)${ledger.name === 'memory' ? `; ${memoryStoreNote()}` : ''}`,
     });
   return record;
 }
@@ -240,6 +255,7 @@ async function listFailures(values: OptionValues, io: CliIo): Promise<number> {
   if (typeof values['build-id'] === 'string') query.build_id = values['build-id'];
   if (typeof values.fingerprint === 'string') query.fingerprint = values.fingerprint;
   let count = 0;
+  noteIfMemory(storeName(values), io);
   await withLedger(values, io, async (ledger) => {
     let cursor: string | null = null;
     do {
@@ -301,7 +317,7 @@ async function changeRecord(
     if (ifRevision !== undefined && current.lab.revision !== ifRevision)
       throw new ConflictError({
         recordKey: id,
-        message: `it is at revision ${current.lab.revision}, not ${ifRevision}: someone changed it since you read it; read it again (failures show ${id})`,
+        message: `it is at revision ${current.lab.revision}, not ${ifRevision}: someone changed it since you read it; read it again (npm run lab -- failures show ${id} ${storeFlags(values, io)})`,
       });
     const changed = apply(structuredClone(current), at, actor);
     const next = { ...changed, lab: { ...changed.lab, revision: current.lab.revision + 1 } };
@@ -435,8 +451,8 @@ async function preventFailure(values: OptionValues & { _: string[] }, io: CliIo)
   const at = ledgerNow(io.env);
   const actor = actorOf(typeof values.actor === 'string' ? values.actor : undefined, io.env);
   const name = storeName(values);
-  const dir = path.resolve(io.cwd, String(values.dir));
-  const store = await openStore(name, { env: io.env, dir });
+  checkStoreToRead(values, io); // Before the store is opened, which would create it.
+  const store = await openStore(name, { env: io.env, dir: storeDir(values, io) });
   const server = await ScriptedModelServer.start();
   try {
     return await withLedger(values, io, async (ledger) => {
@@ -505,7 +521,7 @@ async function preventFailure(values: OptionValues & { _: string[] }, io: CliIo)
 async function reproduceFailure(values: OptionValues & { _: string[] }, io: CliIo): Promise<number> {
   const id = requireId(values, 'failures reproduce');
   const name = storeName(values);
-  const dir = path.resolve(io.cwd, String(values.dir));
+  const dir = storeDir(values, io);
   const record = await withLedger(values, io, (ledger) => existing(ledger, id));
   if (!record.lab.trace_id)
     throw new UsageError({

@@ -2,8 +2,26 @@ import type { CaptureResult, CaptureSummary } from '../capture/run-capture.ts';
 
 const KINDS = ['timeout', 'exception', 'validation_error', 'hallucination_flag', 'pass'] as const;
 
-/** One human line per run. */
-export function formatResultLine(r: CaptureResult, done: number, total: number, live: boolean): string {
+/** Longest failure message a mismatch line quotes; the whole message is in --json and the store. */
+const MESSAGE_WIDTH = 200;
+
+/** A message as one trimmed line: whitespace runs (newlines included) become one space. */
+export function oneLine(text: string, width = MESSAGE_WIDTH): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > width ? `${line.slice(0, width - 1)}…` : line;
+}
+
+/**
+ * One human line per run; a mismatch adds its failure message and, from `evidence`, where to see
+ * the run's records (README, "The CLI").
+ */
+export function formatResultLine(
+  r: CaptureResult,
+  done: number,
+  total: number,
+  live: boolean,
+  evidence: (r: CaptureResult) => string = () => '--json prints the run',
+): string {
   const mark = r.lab_error ? '!' : live ? '·' : r.matched && r.stored && r.retrieved ? '✓' : '✗';
   const counter = `[${String(done).padStart(String(total).length)}/${total}]`;
   const id = r.repeat > 0 ? `${r.scenario}#${r.repeat}` : r.scenario;
@@ -13,7 +31,11 @@ export function formatResultLine(r: CaptureResult, done: number, total: number, 
   if (r.lab_error) return `${head}\n    ${r.lab_error.name}: ${r.lab_error.message.split('\n').join('\n    ')}`;
   const key = r.failure_id ? `failure_id ${r.failure_id}` : `trace_id ${r.trace_id}`;
   const store = r.stored && r.retrieved ? '' : r.stored ? ' NOT RETRIEVED' : ' NOT STORED';
-  return `${head} ${key}${store}`;
+  if (live || r.matched) return `${head} ${key}${store}`;
+  const why = r.message
+    ? oneLine(r.message)
+    : `no failure detected, where the scenario expects ${r.expected ?? 'a pass'}`;
+  return `${head} ${key}${store}\n    ${why}\n    evidence: ${evidence(r)}`;
 }
 
 /** The summary table: per kind, expected against detected, then the totals. */
@@ -69,14 +91,20 @@ function ledgerLines(l: NonNullable<CaptureSummary['ledger']>): string[] {
   const lines = [
     `ledger: ${plural(l.recorded, 'failure')} recorded (${plural(l.occurrences, 'run')}${severities ? `; ${severities}` : ''}), ${plural(l.repeats, 'repeat')}, ${plural(l.regressions, 'regression')}${l.already_recorded ? `, ${l.already_recorded} already recorded` : ''}`,
   ];
-  if (l.escalations.list.length > 0) {
+  // One line per recipient, however many escalations: each one is in --json, the ledger and the report.
+  const byRecipient = new Map<string, { level: string; to: string | null; failures: Set<string> }>();
+  for (const e of l.escalations.list) {
+    const key = `${e.level}\u0000${e.to ?? ''}`;
+    const entry = byRecipient.get(key) ?? { level: e.level, to: e.to, failures: new Set<string>() };
+    entry.failures.add(e.failure_id);
+    byRecipient.set(key, entry);
+  }
+  for (const { level, to, failures } of byRecipient.values()) {
+    const who = level === 'build_owner' ? 'the build owner' : 'the escalation contact';
+    const variable = level === 'build_owner' ? 'LAB_BUILD_OWNER' : 'LAB_ESCALATION_CONTACT';
     lines.push(
-      `escalated: ${l.escalations.build_owner} to the build owner, ${l.escalations.escalation_contact} to the escalation contact`,
+      `escalated: ${plural(failures.size, 'failure')} to ${who} ${to ?? `(not configured: set ${variable})`}; each is in --json, failures list and the report`,
     );
-    for (const e of l.escalations.list)
-      lines.push(
-        `  ${e.failure_id} occurrence ${e.occurrence} -> ${e.level === 'build_owner' ? 'build owner' : 'escalation contact'} ${e.to ?? '(not configured)'}`,
-      );
   }
   return lines;
 }

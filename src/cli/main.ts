@@ -1,5 +1,7 @@
 // Node caches the compiled code of every module imported from here on, across runs of the CLI.
+import { existsSync } from 'node:fs';
 import { enableCompileCache } from 'node:module';
+import path from 'node:path';
 import { LabError } from '../errors/lab-error.ts';
 import { UsageError } from '../errors/usage-error.ts';
 import { createRedactor, secretsFromEnv } from '../internal/redact.ts';
@@ -92,6 +94,17 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   }
 }
 
+/**
+ * Loads `.env` from the working folder when there is one, silently (README, "Configuration"). Node's
+ * --env-file-if-exists says ".env not found" on every command without one. As with --env-file, a
+ * variable already set in the environment wins.
+ */
+export function loadDotEnv(cwd: string): void {
+  const file = path.join(cwd, '.env');
+  if (existsSync(file)) process.loadEnvFile(file);
+}
+
 if (import.meta.main) {
+  loadDotEnv(process.cwd());
   process.exitCode = await main(process.argv.slice(2));
 }

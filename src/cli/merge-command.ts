@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors/usage-error.ts';
 import { createRedactor, secretsFromEnv } from '../internal/redact.ts';
@@ -8,9 +7,10 @@ import { openLedger } from '../ledger-store/ledgers.ts';
 import { mergeBuild } from '../merge/merge-build.ts';
 import { openStore } from '../store/stores.ts';
 import { formatSummary } from './format.ts';
+import { checkOutFile } from './out-path.ts';
 import type { CliIo } from './io.ts';
 import { type CommandSpec, helpText, parseCommand } from './options.ts';
-import { storeName, storeOptions } from './store-options.ts';
+import { checkStoreToRead, storeName, storeOptions } from './store-options.ts';
 
 /** The merge command's flags. */
 export const mergeSpec: CommandSpec = {
@@ -57,9 +57,8 @@ export async function mergeCommand(argv: string[], io: CliIo): Promise<number> {
       message: `--build-id must be letters, digits, ".", "_", "-" or ":" (at most 128), got "${buildId}"`,
     });
   const settings = values['no-ledger'] ? null : ledgerSettingsFromEnv(io.env);
-  const reportFile = typeof values.report === 'string' ? path.resolve(io.cwd, values.report) : null;
-  if (reportFile && !existsSync(path.dirname(reportFile)))
-    throw new UsageError({ message: `--report: the folder ${path.dirname(reportFile)} does not exist` });
+  const reportFile = typeof values.report === 'string' ? checkOutFile('--report', values.report, io.cwd) : null;
+  checkStoreToRead(values, io); // merge reads what the shards stored: a mistyped --dir is exit 2, never a new store.
   const dir = path.resolve(io.cwd, String(values.dir));
   const store = await openStore(name, { env: io.env, dir });
   try {

@@ -4,13 +4,12 @@ import { ledgerRecords } from '../analytics/ledger-records.ts';
 import { monthlyReport } from '../analytics/monthly-report.ts';
 import { weeklyReport } from '../analytics/weekly-report.ts';
 import { UsageError } from '../errors/usage-error.ts';
-import { openLedger } from '../ledger-store/ledgers.ts';
 import { BUILD_ID } from '../ledger/build-id.ts';
-import { openStore } from '../store/stores.ts';
 import { asOfTime } from './analytics-command.ts';
 import type { CliIo } from './io.ts';
 import { type CommandSpec, helpText, parseCommand } from './options.ts';
-import { storeName, storeOptions } from './store-options.ts';
+import { checkOutFile } from './out-path.ts';
+import { noteIfMemory, openLedgerToRead, openStoreToRead, storeName, storeOptions } from './store-options.ts';
 
 /** The report command's flags. */
 export const reportSpec: CommandSpec = {
@@ -46,7 +45,11 @@ export const reportSpec: CommandSpec = {
       value: 'TIME',
       help: 'read the ledger as of this ISO 8601 UTC time (md: the end of the period, default LAB_NOW, else now; html: default LAB_NOW, else just after the newest record, never the clock)',
     },
-    out: { type: 'string', value: 'FILE', help: 'write to FILE instead of stdout' },
+    out: {
+      type: 'string',
+      value: 'FILE',
+      help: 'write to FILE instead of stdout (its folder must exist, checked first; a file there is replaced)',
+    },
     help: { type: 'boolean', short: 'h', help: 'show this help' },
   },
 };
@@ -72,15 +75,16 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
   for (const flag of ['build-id', 'baseline'] as const)
     if (values[flag] !== undefined) throw new UsageError({ message: `--${flag} applies to --format html only` });
   const asOf = asOfTime(values['as-of'], io.env);
-  const ledger = await openLedger(storeName(values), { env: io.env, dir: path.resolve(io.cwd, String(values.dir)) });
+  const out = typeof values.out === 'string' ? checkOutFile('--out', values.out, io.cwd) : null;
+  noteIfMemory(storeName(values), io);
+  const ledger = await openLedgerToRead(values, io);
   let text: string;
   try {
     text = await (period === 'weekly' ? weeklyReport : monthlyReport)(ledgerRecords(ledger), { asOf });
   } finally {
     await ledger.close();
   }
-  if (typeof values.out === 'string') {
-    const out = path.resolve(io.cwd, values.out);
+  if (out) {
     await writeFile(out, text);
     io.err(`wrote the ${period} report to ${path.relative(io.cwd, out)}`);
   } else io.out(text.replace(/\n$/, ''));
@@ -112,11 +116,12 @@ async function htmlReport(values: Record<string, string | boolean | undefined>, 
         ? { time: asOfTime(undefined, io.env), source: 'env' as const }
         : undefined;
   const name = storeName(values);
-  const dir = path.resolve(io.cwd, String(values.dir));
-  const store = await openStore(name, { env: io.env, dir });
+  const out = typeof values.out === 'string' ? checkOutFile('--out', values.out, io.cwd) : null;
+  // The memory store's note, from openStoreToRead, says why such a report is empty.
+  const store = await openStoreToRead(values, io);
   let report;
   try {
-    const ledger = await openLedger(name, { env: io.env, dir });
+    const ledger = await openLedgerToRead(values, io);
     try {
       // Loaded here: Observable Plot and a DOM are the HTML report's alone.
       const { buildHtmlReport } = await import('../report/write-report.ts');
@@ -128,16 +133,11 @@ async function htmlReport(values: Record<string, string | boolean | undefined>, 
     await store.close();
   }
   const { data } = report;
-  if (name === 'memory')
-    io.err(
-      'note: the memory store lives only as long as its process, so this report is empty; use --store files (or capture --report FILE)',
-    );
-  else if (data.runs.length === 0)
+  if (name !== 'memory' && data.runs.length === 0)
     io.err(`note: the ${name} store holds no runs${buildId ? ` of build ${buildId}` : ''}`);
   if (baselineId !== undefined && data.compare?.baseline_runs === 0)
     io.err(`note: the ${name} store holds no runs of the baseline build ${baselineId}`);
-  if (typeof values.out === 'string') {
-    const out = path.resolve(io.cwd, values.out);
+  if (out) {
     await writeFile(out, report.html);
     io.err(
       `wrote the HTML report of ${data.runs.length} run${data.runs.length === 1 ? '' : 's'} (${Math.round(report.bytes / 1024)} KB) to ${path.relative(io.cwd, out)}`,

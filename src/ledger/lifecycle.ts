@@ -37,12 +37,18 @@ export function transition(
   const from = record.status;
   const allowed = verified ? TRANSITIONS[from] : allowedByHand(from);
   if (!allowed.includes(to)) {
-    const why =
-      to === 'PREVENTED' && TRANSITIONS[from].includes('PREVENTED')
-        ? ' PREVENTED needs a verified prevention: run `failures prevent ID --regression FILE --control FILE`.'
-        : '';
+    const id = record.failure_id;
+    // Every move the lifecycle allows from here, each with the command that makes it, so the
+    // message names PREVENTED too although no `--status` reaches it (README, "Lifecycle").
+    const how = (target: FailureStatus): string =>
+      target === 'PREVENTED'
+        ? `PREVENTED (through a verified prevention: \`failures prevent ${id} --regression FILE --control FILE\`)`
+        : target === 'RESOLVED'
+          ? `RESOLVED (\`failures resolve ${id} --type TYPE --description TEXT\`)`
+          : `${target} (\`failures update ${id} --status ${target}\`)`;
+    const targets = TRANSITIONS[from];
     throw new UsageError({
-      message: `failure ${record.failure_id} is ${from}: it cannot become ${to}. From ${from} it can become ${allowed.join(' or ') || 'nothing by hand'}.${why}`,
+      message: `failure ${id} is ${from}: it cannot become ${to}${TRANSITIONS[from].includes(to) ? ' this way' : ''}. From ${from} it can become ${targets.map(how).join(' or ')}.`,
     });
   }
   return {

@@ -283,11 +283,17 @@ export function ledgerCharts(l: LedgerView): Record<string, string> {
   return charts;
 }
 
-/** The days from the first to the last day with activity, each with its counts (zero on quiet days). */
-function everyDay(l: LedgerView): LedgerView['trends'] {
+/** The fewest days the trend chart spans: one day of data is one narrow bar on a week's axis, not one wide bar. */
+export const MIN_TREND_DAYS = 7;
+
+/**
+ * The days from the first to the last day with activity, each with its counts (zero on quiet
+ * days), at least MIN_TREND_DAYS of them, ending on the last.
+ */
+export function everyDay(l: LedgerView): LedgerView['trends'] {
   const byDate = new Map(l.trends.map((d) => [d.date, d]));
-  const first = Date.parse(`${l.trends[0]!.date}T00:00:00.000Z`);
   const last = Date.parse(`${l.trends.at(-1)!.date}T00:00:00.000Z`);
+  const first = Math.min(Date.parse(`${l.trends[0]!.date}T00:00:00.000Z`), last - (MIN_TREND_DAYS - 1) * 86_400_000);
   const days: LedgerView['trends'] = [];
   for (let t = first; t <= last; t += 86_400_000) {
     const date = new Date(t).toISOString().slice(0, 10);

@@ -1,3 +1,4 @@
+import { formatDuration } from '../analytics/markdown.ts';
 import { ledgerCharts, overviewCharts } from './charts.ts';
 import { esc, jsonForScript, minute, ms, num, plural, table, tableHtml, utc } from './html.ts';
 import { internValues } from './intern-values.ts';
@@ -34,6 +35,7 @@ export interface RenderOptions {
 const RUN_COLUMNS = [
   { key: 'scenario', label: 'Scenario' },
   { key: 'subject', label: 'Subject' },
+  { key: 'expected', label: 'Expected' },
   { key: 'detected', label: 'Detected' },
   { key: 'started', label: 'Started (UTC)' },
   { key: 'duration', label: 'Duration', numeric: true },
@@ -74,12 +76,13 @@ export function runRowHtml(r: RunRow, showBuild: boolean): string {
   const cells = [
     `<th scope="row">${runLink(r.trace_id, r.repeat_index ? `${r.scenario_id} #${r.repeat_index}` : r.scenario_id)}${showBuild ? `<span class="build">${esc(r.build_id ?? 'no build')}</span>` : ''}</th>`,
     `<td>${esc(r.subject_id)}</td>`,
-    `<td>${kindBadge(r.detected)}${matched ? '' : ` <span class="bad">✗ expected ${esc(r.expected)}</span>`}</td>`,
+    `<td>${kindBadge(r.expected)}</td>`,
+    `<td>${kindBadge(r.detected)}${matched ? '' : ' <span class="bad" title="a mismatch: not the expected outcome">✗</span>'}</td>`,
     `<td class="time">${tableTime(r.started_at)}</td>`,
     `<td class="num">${ms(r.duration_ms)}</td>`,
     `<td class="num">${r.cascade_depth}</td>`,
     `<td>${r.recovery === 'none' ? '<span class="dim">–</span>' : `<span class="badge r-${r.recovery}">${r.recovery}</span>`}</td>`,
-    `<td class="msg"${r.message === null ? '' : ` title="${esc(r.message)}"`}>${r.message === null ? '' : esc(r.message)}</td>`,
+    `<td class="msg">${r.message === null ? '' : `${esc(r.message)}${r.message.endsWith('…') ? ` ${runLink(r.trace_id, 'whole text')}` : ''}`}</td>`,
   ];
   return `<tr${matched ? '' : ' class="mismatch"'}>${cells.join('')}</tr>`;
 }
@@ -178,11 +181,10 @@ ${mismatchTable}
 ${
   o.runs === 0
     ? '<p class="note">This report holds no runs.</p>'
-    : `${legend()}
-<div class="charts">
+    : `<div class="charts">
 ${figure('fig-confusion', 'Expected against detected', 'Each cell counts the runs whose scenario expects the row and whose run was detected as the column. The diagonal (blue) is as expected; anything off it (red) is a mismatch.', charts.confusion!, confusionTable)}
-${figure('fig-kinds', 'Runs by detected outcome', `${num(o.runs)} runs; each scenario fails (or passes) on purpose.`, charts.kinds!, outcomeTable)}
-${figure('fig-subjects', 'Runs by subject', 'Each bar is a subject, split by the outcome its runs were detected as.', charts.subjects!, subjectTable)}
+${figure('fig-kinds', 'Runs by detected outcome', `${num(o.runs)} runs; each scenario fails (or passes) on purpose.`, charts.kinds!, outcomeTable, legend())}
+${figure('fig-subjects', 'Runs by subject', 'Each bar is a subject, split by the outcome its runs were detected as.', charts.subjects!, subjectTable, legend())}
 ${figure('fig-types', 'Runs by failure type', 'The failure type of each run’s own failure: error, timeout, violation (of a schema or grounding), resource (exhaustion); none for a pass.', charts.failure_types!, typeTable)}
 ${figure('fig-durations', 'Run durations', stat ? `Median ${ms(stat.median_ms)}, 90th percentile ${ms(stat.p90_ms)}, longest ${ms(stat.max_ms)}. Buckets grow 1–2–5.` : 'No runs.', charts.durations!, durationTable)}
 ${figure('fig-depths', 'Cascade depths', 'Levels of each run’s deepest failure cascade: 1 is a failure where it began, each level more is a failure it propagated to.', charts.depths!, depthTable)}
@@ -252,7 +254,8 @@ function failureTable(list: LedgerFailureView[], caption: string): string {
   return tableHtml({ caption, head: `<tr>${head.join('')}</tr>`, rows, className: 'ledger', what: 'failure' });
 }
 
-const hours = (h: number | null) => (h === null ? '–' : h < 48 ? `${h.toFixed(1)} h` : `${(h / 24).toFixed(1)} days`);
+/** Hours as the Markdown reports write a duration: one format, which picks its unit ("1 min", "5.5 h", "3.2 days"). */
+const hours = (h: number | null) => (h === null ? '–' : formatDuration(h * 3_600_000));
 
 function ledgerSection(data: ReportData, charts: Record<string, string>): string {
   const l: LedgerView | null = data.ledger;

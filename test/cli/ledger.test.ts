@@ -89,7 +89,9 @@ describe.each(['files', 'cosmos'] as const)('the failure ledger end to end throu
     const hallucination = first.find((r) => r.lab.scenario_id === 'qa-cites-missing-doc')!;
     await lab(['failures', 'update', hallucination.failure_id, '--status', 'INVESTIGATING', '--owner', 'bob'], 1);
     const illegal = await lab(['failures', 'update', hallucination.failure_id, '--status', 'PREVENTED'], 1, 2);
-    expect(illegal.stderr).toMatch(/cannot become PREVENTED. From INVESTIGATING it can become RESOLVED or OPEN/);
+    expect(illegal.stderr).toMatch(
+      /cannot become PREVENTED\. From INVESTIGATING it can become RESOLVED \(`failures resolve [^`]+`\) or OPEN \(`failures update [^`]+ --status OPEN`\)/,
+    );
     await lab(
       [
         'failures',

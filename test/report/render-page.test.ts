@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MemoryLedger } from '../../src/ledger-store/memory-ledger.ts';
 import { gatherReportData } from '../../src/report/gather-report-data.ts';
-import { renderReportPage } from '../../src/report/render-page.ts';
+import { formatDuration } from '../../src/analytics/markdown.ts';
+import { everyDay, MIN_TREND_DAYS } from '../../src/report/charts.ts';
+import type { LedgerView } from '../../src/report/report-data.ts';
+import { renderReportPage, runRowHtml } from '../../src/report/render-page.ts';
 import { buildHtmlReport } from '../../src/report/write-report.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
 import { fixtureLedger, fixtureStoreRecords } from './fixture-records.ts';
@@ -109,5 +112,61 @@ describe('renderReportPage', () => {
     expect(html).toContain('&lt;/script&gt;&lt;script&gt;alert(1)');
     expect(html).toContain('\\u003c/script>\\u003cscript>alert(1)');
     expect(html.match(/<script>/g)).toHaveLength(1);
+  });
+  it('reads at 1280 px: one duration format, an Expected column, a whole-text link, the legend beside its charts', async () => {
+    const { html, data } = await fixtureReport();
+    // MTTR in the format the Markdown reports use, which picks its unit: never "0.0 h" for minutes.
+    const mttr = data.ledger!.mttr.filter((m) => m.mean_hours !== null);
+    expect(mttr.length).toBeGreaterThan(0);
+    for (const m of mttr) expect(html).toContain(`<td class="num">${formatDuration(m.mean_hours! * 3_600_000)}</td>`);
+    expect(html).not.toContain('>0.0 h<');
+    const minute = { ...mttr[0]!, mean_hours: 1 / 60, median_hours: 1 / 60, p90_hours: 1 / 60, max_hours: 1 / 60 };
+    const quick = renderReportPage({ ...data, ledger: { ...data.ledger!, mttr: [minute] } });
+    expect(quick).toContain('<td class="num">1 min</td><td class="num">1 min</td>');
+    // The runs table has Expected beside Detected, and every row shows both.
+    expect(html).toContain(
+      '<th scope="col" data-sort="expected">Expected</th><th scope="col" data-sort="detected">Detected</th>',
+    );
+    const run = data.runs.find((r) => r.message !== null)!;
+    expect(runRowHtml(run, false)).toContain(`<td><span class="badge k-${run.expected}">${run.expected}</span></td>`);
+    // A message cut for the table links to the run's view, which shows it whole.
+    const cut = runRowHtml({ ...run, message: `${'x'.repeat(159)}…` }, false);
+    expect(cut).toContain(`…</span> <a href="#run=${run.trace_id}">whole text</a>`.replace('</span> ', ' '));
+    expect(runRowHtml(run, false)).not.toContain('whole text');
+    // The colour legend sits in the captions of the charts coloured by outcome, not above the first chart.
+    const legend = '<ul class="legend" aria-label="Colours of the outcomes">';
+    for (const id of ['fig-kinds', 'fig-subjects']) {
+      const caption = html.slice(html.indexOf(`<figure class="chart" id="${id}"`));
+      expect(caption.slice(0, caption.indexOf('</figcaption>'))).toContain(legend);
+    }
+    expect(html.indexOf(legend)).toBeGreaterThan(html.indexOf('id="fig-confusion"'));
+  });
+
+  it('draws one day of data on a week of days, so the trend is a narrow bar', () => {
+    const day = {
+      date: '2026-12-06',
+      recorded: 3,
+      runs: 3,
+      repeats: 0,
+      regressions: 0,
+      resolved: 0,
+      prevented: 0,
+      reopened: 0,
+      escalations: 0,
+      by_severity: { HIGH: 3 },
+    };
+    const days = everyDay({ trends: [day] } as unknown as LedgerView);
+    expect(days).toHaveLength(MIN_TREND_DAYS);
+    expect(days.map((d) => d.date)).toEqual([
+      '2026-11-30',
+      '2026-12-01',
+      '2026-12-02',
+      '2026-12-03',
+      '2026-12-04',
+      '2026-12-05',
+      '2026-12-06',
+    ]);
+    expect(days.at(-1)).toBe(day);
+    expect(days[0]!.recorded).toBe(0);
   });
 });

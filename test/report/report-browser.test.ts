@@ -127,10 +127,10 @@ describe.skipIf(!CHROMIUM)('the HTML report in Chromium', { timeout: 120_000 }, 
   /** Opens a report with every request and console message recorded; waits until its script is ready. */
   async function open(
     file: string,
-    options: { colorScheme?: 'light' | 'dark'; javaScriptEnabled?: boolean; hash?: string } = {},
+    options: { colorScheme?: 'light' | 'dark'; javaScriptEnabled?: boolean; hash?: string; width?: number } = {},
   ) {
     const context = await browser.newContext({
-      viewport: { width: 1280, height: 900 },
+      viewport: { width: options.width ?? 1280, height: 900 },
       colorScheme: options.colorScheme ?? 'light',
       javaScriptEnabled: options.javaScriptEnabled ?? true,
     });
@@ -196,12 +196,17 @@ describe.skipIf(!CHROMIUM)('the HTML report in Chromium', { timeout: 120_000 }, 
     expect(exceptions).toBeGreaterThan(0);
     expect(exceptions).toBeLessThan(12);
     expect(await shownRows(page)).toBe(exceptions);
-    for (const cell of await page.locator('#runs-body tr td:nth-child(3) .badge').allTextContents())
+    for (const cell of await page.locator('#runs-body tr td:nth-child(4) .badge').allTextContents())
       expect(cell).toBe('exception');
     await page.selectOption('#f-detected', '');
     await page.check('#f-mismatch');
     expect(await shownCount(page)).toBe(1);
     expect(await page.locator('#runs-body tr').first().textContent()).toContain('calculator-correct');
+    // The mismatch shows both outcomes: Expected pass beside Detected hallucination_flag.
+    expect(await page.locator('#runs-body tr').first().locator('td .badge').allTextContents()).toEqual([
+      'pass',
+      'hallucination_flag',
+    ]);
     await page.uncheck('#f-mismatch');
     await page.selectOption('#f-recovery', 'degraded');
     const degraded = await shownCount(page);
@@ -214,7 +219,7 @@ describe.skipIf(!CHROMIUM)('the HTML report in Chromium', { timeout: 120_000 }, 
     await waitShown(page, 12);
     // Sort by duration, then again for the other way round.
     const durations = async () =>
-      (await page.locator('#runs-body td:nth-child(5)').allTextContents()).map((t) =>
+      (await page.locator('#runs-body td:nth-child(6)').allTextContents()).map((t) =>
         t.endsWith(' s') ? parseFloat(t) * 1000 : parseFloat(t),
       );
     await page.click('#runs-table th[data-sort="duration"] button');
@@ -374,6 +379,32 @@ describe.skipIf(!CHROMIUM)('the HTML report in Chromium', { timeout: 120_000 }, 
     await shot(page, 'overview-print');
     expect(problems).toEqual([]);
     await context.close();
+  });
+
+  it('reads at 1280 and 1920 px, light and dark: every view, no table clipped (screenshots VIEW-SCHEME-WIDTH.png)', async () => {
+    for (const width of [1280, 1920])
+      for (const colorScheme of ['light', 'dark'] as const) {
+        const { page, context, problems } = await open(report, { colorScheme, width });
+        const run = await traceIdOf(page, 'recovery-three-level-cascade');
+        for (const [name, hash] of [
+          ['overview', '#overview'],
+          ['runs', '#runs'],
+          ['ledger', '#ledger'],
+          ['compare', '#compare'],
+          ['run', `#run=${run}`],
+        ] as const) {
+          await view(page, hash);
+          await shot(page, `${name}-${colorScheme}-${width}`);
+          // A table wider than its box scrolls and cuts its last columns (the repeats table's "Latest status", once).
+          // A chart's numbers, behind "The numbers as a table", may scroll inside their half-width figure.
+          const clipped = await page.evaluate<string[]>(
+            `[...document.querySelectorAll('.view:not([hidden]) .table-wrap')].filter((w) => w.offsetParent !== null && !w.closest('details') && w.scrollWidth > w.clientWidth + 1).map((w) => w.querySelector('thead')?.textContent.slice(0, 80) ?? '?')`,
+          );
+          expect(clipped, `${name} at ${width} px, ${colorScheme}`).toEqual([]);
+        }
+        expect(problems).toEqual([]);
+        await context.close();
+      }
   });
 
   it('the report capture --report wrote opens too', async () => {

@@ -76,7 +76,7 @@ describe('report --format html and capture --report', { timeout: 120_000 }, () =
   it('says so when a memory store can hold nothing for the report', async () => {
     const r = await runCli(['report', '--format', 'html', '--store', 'memory']);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/the memory store lives only as long as its process/);
+    expect(r.stderr).toMatch(/the memory store holds nothing from an earlier process/);
     expect(r.stdout).toContain('0 runs from the memory store');
   });
 

@@ -143,6 +143,9 @@
     subject: function (a, b) {
       return a.subject < b.subject ? -1 : a.subject > b.subject ? 1 : 0;
     },
+    expected: function (a, b) {
+      return OUTCOMES.indexOf(a.expected) - OUTCOMES.indexOf(b.expected);
+    },
     detected: function (a, b) {
       return OUTCOMES.indexOf(a.detected) - OUTCOMES.indexOf(b.detected);
     },
@@ -221,18 +224,30 @@
         showBuild ? el('span', { className: 'build', text: r.build || 'no build' }) : null,
       ]),
       el('td', { text: r.subject }),
+      el('td', null, badge(r.expected)),
       el(
         'td',
         null,
         matched
           ? badge(r.detected)
-          : [badge(r.detected), ' ', el('span', { className: 'bad', text: '✗ expected ' + r.expected })],
+          : [
+              badge(r.detected),
+              ' ',
+              el('span', { className: 'bad', title: 'a mismatch: not the expected outcome', text: '✗' }),
+            ],
       ),
       el('td', { className: 'time', text: tableTime(r.start) }),
       el('td', { className: 'num', text: ms(r.dur) }),
       el('td', { className: 'num', text: String(r.depth) }),
       el('td', null, r.recovery === 'none' ? el('span', { className: 'dim', text: '–' }) : badge(r.recovery, 'r-')),
-      el('td', { className: 'msg', title: r.msg || null, text: r.msg || '' }),
+      // The row keeps the message's first characters; a cut one links to the run's view, which shows it whole.
+      el(
+        'td',
+        { className: 'msg' },
+        r.msg && r.msg.slice(-1) === '…'
+          ? [r.msg, ' ', el('a', { href: '#run=' + r.id, text: 'whole text' })]
+          : r.msg || '',
+      ),
     ]);
   }
 
