@@ -25,13 +25,14 @@ import type { ScenarioProblem } from '../errors/scenario-set-error.ts';
 import { ScenarioSetError } from '../errors/scenario-set-error.ts';
 import { openStore } from '../store/stores.ts';
 import { workerPoolsLoaded } from '../execute/pool-state.ts';
-import { PROJECT_ROOT } from './capture-command.ts';
+import { subjectsDirOf } from '../config/project-config.ts';
 import type { CliIo } from './io.ts';
 import { type CommandSpec, helpText, intOption, type OptionSpec, type OptionValues, parseCommand } from './options.ts';
-import { storeName, storeOptions } from './store-options.ts';
+import { projectOptions, storeName, storeOptions } from './store-options.ts';
 
 const common: Record<string, OptionSpec> = {
   ...storeOptions,
+  subjects: projectOptions.subjects,
   json: { type: 'boolean', help: 'print JSON (one record per line)' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 };
@@ -429,7 +430,7 @@ async function preventFailure(values: OptionValues & { _: string[] }, io: CliIo)
     throw new UsageError({
       message: 'failures prevent needs --regression FILE (the known-bad case) and --control FILE (a compliant case)',
     });
-  const subjects = await loadSubjects(path.join(PROJECT_ROOT, 'subjects'));
+  const subjects = await loadSubjects(subjectsDirOf(values.subjects, io.cwd));
   const regression = await loadScenarioFile(path.resolve(io.cwd, values.regression), subjects);
   const control = await loadScenarioFile(path.resolve(io.cwd, values.control), subjects);
   const at = ledgerNow(io.env);
@@ -524,7 +525,7 @@ async function reproduceFailure(values: OptionValues & { _: string[] }, io: CliI
   if (!trace)
     throw new UsageError({ message: `the run ${record.lab.trace_id} of failure ${id} is not in the ${name} store` });
   const scenario = reproduceScenario(record, trace);
-  const subjects = await loadSubjects(path.join(PROJECT_ROOT, 'subjects'));
+  const subjects = await loadSubjects(subjectsDirOf(values.subjects, io.cwd));
   const problems: ScenarioProblem[] = [];
   const out = path.resolve(
     io.cwd,
