@@ -16,6 +16,10 @@ interface Command {
 
 /** The CLI's commands, by name. */
 export const CommandsMap = {
+  init: {
+    summary: 'write a lab config, an example subject and scenarios into this folder (never overwrites)',
+    load: async () => (await import('./init-command.ts')).initCommand,
+  },
   capture: {
     summary: 'run every scenario, detect, store, retrieve and print summaries',
     load: async () => (await import('./capture-command.ts')).captureCommand,
