@@ -26,6 +26,7 @@ import { ScenarioSetError } from '../errors/scenario-set-error.ts';
 import { openStore } from '../store/stores.ts';
 import { workerPoolsLoaded } from '../execute/pool-state.ts';
 import { subjectsDirOf } from '../config/project-config.ts';
+import { scenarioSchemaRef } from '../init/schema-ref.ts';
 import type { CliIo } from './io.ts';
 import { type CommandSpec, helpText, intOption, type OptionSpec, type OptionValues, parseCommand } from './options.ts';
 import { projectOptions, storeName, storeOptions } from './store-options.ts';
@@ -146,7 +147,11 @@ export const FailuresMap = {
       positionals: idArg,
       options: {
         ...common,
-        out: { type: 'string', value: 'FILE', help: 'where to write it (default scenarios/<id>.json)' },
+        out: {
+          type: 'string',
+          value: 'FILE',
+          help: 'where to write it (default: <id>.json beside the scenario the run came from)',
+        },
         force: { type: 'boolean', help: 'overwrite an existing file' },
       },
     },
@@ -524,13 +529,13 @@ async function reproduceFailure(values: OptionValues & { _: string[] }, io: CliI
   }
   if (!trace)
     throw new UsageError({ message: `the run ${record.lab.trace_id} of failure ${id} is not in the ${name} store` });
-  const scenario = reproduceScenario(record, trace);
+  // Beside the scenario the run came from (its file as the ledger recorded it), else --out.
+  const folder = scenarioFolderOf(record.context.file_path, io);
+  const draft = reproduceScenario(record, trace);
+  const out = path.resolve(io.cwd, typeof values.out === 'string' ? values.out : path.join(folder, `${draft.id}.json`));
+  const scenario = reproduceScenario(record, trace, { $schema: scenarioSchemaRef(path.dirname(out)) });
   const subjects = await loadSubjects(subjectsDirOf(values.subjects, io.cwd));
   const problems: ScenarioProblem[] = [];
-  const out = path.resolve(
-    io.cwd,
-    typeof values.out === 'string' ? values.out : path.join('scenarios', `${scenario.id}.json`),
-  );
   parseScenario(out, JSON.stringify(scenario), subjects, problems);
   if (problems.length > 0) throw new ScenarioSetError({ problems });
   if (existsSync(out) && !values.force)
@@ -542,6 +547,19 @@ async function reproduceFailure(values: OptionValues & { _: string[] }, io: CliI
       : `wrote ${path.relative(io.cwd, out)} (scenario ${scenario.id}, expected ${scenario.expected ?? 'pass'})`,
   );
   return 0;
+}
+
+/**
+ * The folder of the scenario a failure's run came from: its file as the ledger recorded it (relative
+ * to where the capture ran), when that folder exists from here; else the scenarios folder (the
+ * project config's, or LAB_SCENARIOS), else scenarios/.
+ */
+function scenarioFolderOf(file: string | null, io: CliIo): string {
+  if (file) {
+    const folder = path.resolve(io.cwd, path.dirname(file));
+    if (existsSync(folder)) return folder;
+  }
+  return path.resolve(io.cwd, io.env.LAB_SCENARIOS || 'scenarios');
 }
 
 /** A run by trace id (for a failure of the capture, whose record key is not the run's). */

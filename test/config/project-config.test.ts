@@ -17,7 +17,7 @@ async function project(config: object): Promise<string> {
     path.join(dir, 'agents', 'calculator-agent.ts'),
     subject.replace('../src/subject/index.ts', path.join(ROOT, 'src/subject/index.ts')),
   );
-  for (const id of ['calculator-correct', 'calculator-division-by-zero'])
+  for (const id of ['calculator-correct', 'calculator-division-by-zero', 'calculator-misreports-result'])
     await cp(path.join(ROOT, 'scenarios', `${id}.json`), path.join(dir, 'cases', `${id}.json`));
   await writeFile(path.join(dir, 'lab.config.json'), JSON.stringify(config));
   // The subject imports zod and openai, as a project's would from its own node_modules.
@@ -50,11 +50,11 @@ describe('the project config', () => {
     const cwd = path.join(dir, 'deep', 'er');
     const capture = await runCli(['capture'], { cwd });
     expect(capture.code, capture.stderr).toBe(0);
-    expect(capture.stdout).toMatch(/2\/2/);
+    expect(capture.stdout).toMatch(/3\/3/);
     expect(await runsIn(path.join(dir, 'traces'))).toBeGreaterThan(0);
     const scenarios = await runCli(['scenarios', '--json'], { cwd });
     expect(scenarios.code, scenarios.stderr).toBe(0);
-    expect(scenarios.stdout.trim().split('\n')).toHaveLength(2);
+    expect(scenarios.stdout.trim().split('\n')).toHaveLength(3);
     const subjects = await runCli(['subjects', '--json'], { cwd });
     expect(
       subjects.stdout
@@ -88,7 +88,7 @@ describe('the project config', () => {
     const elsewhere = await mkdtemp(path.join(tmpdir(), 'lab-config-cwd-'));
     const run = await runCli(['scenarios', '--config', path.join(dir, 'lab.config.json')], { cwd: elsewhere });
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toMatch(/2 scenarios, 1 subjects/);
+    expect(run.stdout).toMatch(/3 scenarios, 1 subjects/);
     const empty = path.join(elsewhere, 'no-subjects');
     await mkdir(empty);
     const missing = await runCli(['scenarios', '--config', path.join(dir, 'lab.config.json'), '--subjects', empty], {
@@ -129,4 +129,48 @@ describe('the project config', () => {
       .map((l) => JSON.parse(l));
     expect(records.every((r) => r.replay)).toBe(true);
   });
+
+  it('failures reproduce writes beside the scenario the run came from, with a $schema that resolves from there; prevent verifies it', async () => {
+    const repro = await project({
+      subjects: 'agents',
+      scenarios: 'cases',
+      store: 'files',
+      dir: 'traces',
+      recordReplies: true,
+    });
+    expect((await runCli(['capture'], { cwd: repro })).code).toBe(0);
+    // (A tool's error is replayed as a plain Error, so the division by zero would not keep its fingerprint.)
+    const failure = (await runCli(['failures', 'list', '--json'], { cwd: repro })).stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .find((f) => f.failure_description.summary.includes('misreports'));
+    const run = await runCli(['failures', 'reproduce', failure.failure_id, '--json'], {
+      cwd: path.join(repro, 'deep'),
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const { file } = JSON.parse(run.stdout);
+    expect(path.dirname(file)).toBe(path.join(repro, 'cases'));
+    const written = JSON.parse(await readFile(file, 'utf8'));
+    expect(path.resolve(path.dirname(file), written.$schema)).toBe(path.join(ROOT, 'schemas', 'scenario.schema.json'));
+    const id = failure.failure_id;
+    expect((await runCli(['failures', 'update', id, '--status', 'INVESTIGATING'], { cwd: repro })).code).toBe(0);
+    expect(
+      (await runCli(['failures', 'resolve', id, '--type', 'FIX', '--description', 'guarded'], { cwd: repro })).code,
+    ).toBe(0);
+    const prevent = await runCli(
+      [
+        'failures',
+        'prevent',
+        id,
+        '--regression',
+        file,
+        '--control',
+        path.join(repro, 'cases', 'calculator-correct.json'),
+      ],
+      { cwd: repro },
+    );
+    expect(prevent.code, prevent.stderr).toBe(0);
+    expect(prevent.stdout).toMatch(/PREVENTED/);
+  }, 180_000);
 });
