@@ -8,6 +8,13 @@ export {
   runCapture,
   summarize,
 } from './capture/run-capture.ts';
+export { defineConfig, type LabConfig, LabConfigSchema } from './config/lab-config.ts';
+export {
+  CONFIG_FILES,
+  findConfigFile,
+  loadProjectConfig,
+  type ProjectConfig,
+} from './config/project-config.ts';
 export { ErrorInfo, IsoTime, OtelRef, Preview, PREVIEW_MAX_CHARS, Uuid } from './contracts/common.ts';
 export {
   ExceptionFailure,

@@ -18,8 +18,9 @@ import { checkOutFile } from './out-path.ts';
 import { formatResultLine, formatSummary, jsonResultLine } from './format.ts';
 import { type CommandSpec, helpText, intOption, parseCommand } from './options.ts';
 import type { CliIo } from './io.ts';
-import { shellWord, storeFlags, storeName, storeOptions } from './store-options.ts';
+import { projectOptions, shellWord, storeFlags, storeName, storeOptions } from './store-options.ts';
 import type { CaptureResult } from '../capture/capture-summary.ts';
+import { subjectsDirOf } from '../config/project-config.ts';
 import { surviveSubjects } from './survive-subjects.ts';
 
 /** The folder of the project (src/cli/../..), where subjects/ and scenarios/ live. */
@@ -34,6 +35,7 @@ export const captureSpec: CommandSpec = {
   summary: 'Runs every scenario: run, detect, persist, retrieve by failure_id, compare, print.',
   options: {
     ...storeOptions,
+    subjects: projectOptions.subjects,
     scenarios: {
       type: 'string',
       value: 'DIR',
@@ -69,9 +71,14 @@ export const captureSpec: CommandSpec = {
     },
     'record-replies': {
       type: 'boolean',
+      env: 'LAB_RECORD_REPLIES',
       help: 'keep every model exchange and tool result whole in the records (redacted), so `failures reproduce` can replay a run; costs the size of every body',
     },
-    'no-ledger': { type: 'boolean', help: "do not record the build's failures in the failure ledger" },
+    'no-ledger': {
+      type: 'boolean',
+      env: 'LAB_NO_LEDGER',
+      help: "do not record the build's failures in the failure ledger",
+    },
     shard: {
       type: 'string',
       value: 'I/N',
@@ -132,7 +139,7 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
 
   // Every scenario file is read and checked up to its subject; only the selected scenarios'
   // subjects are imported (a framework subject takes a while) and checked against them.
-  const catalog = await SubjectCatalog.open(path.join(PROJECT_ROOT, 'subjects'));
+  const catalog = await SubjectCatalog.open(subjectsDirOf(values.subjects, io.cwd));
   const scenarioDir = path.resolve(io.cwd, String(values.scenarios));
   const filter = typeof values.filter === 'string' ? values.filter : null;
   const scenarios = await loadScenarios(

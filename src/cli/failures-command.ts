@@ -24,7 +24,8 @@ import type { ScenarioProblem } from '../errors/scenario-set-error.ts';
 import { ScenarioSetError } from '../errors/scenario-set-error.ts';
 import { openStore } from '../store/stores.ts';
 import { workerPoolsLoaded } from '../execute/pool-state.ts';
-import { PROJECT_ROOT } from './capture-command.ts';
+import { subjectsDirOf } from '../config/project-config.ts';
+import { scenarioSchemaRef } from '../init/schema-ref.ts';
 import type { CliIo } from './io.ts';
 import { type CommandSpec, helpText, intOption, type OptionSpec, type OptionValues, parseCommand } from './options.ts';
 import {
@@ -32,6 +33,7 @@ import {
   memoryStoreNote,
   noteIfMemory,
   openLedgerToRead,
+  projectOptions,
   storeDir,
   storeFlags,
   storeName,
@@ -41,6 +43,7 @@ import { Uuid } from '../contracts/common.ts';
 
 const common: Record<string, OptionSpec> = {
   ...storeOptions,
+  subjects: projectOptions.subjects,
   json: { type: 'boolean', help: 'print JSON (one record per line)' },
   help: { type: 'boolean', short: 'h', help: 'show this help' },
 };
@@ -154,7 +157,11 @@ export const FailuresMap = {
       positionals: idArg,
       options: {
         ...common,
-        out: { type: 'string', value: 'FILE', help: 'where to write it (default scenarios/<id>.json)' },
+        out: {
+          type: 'string',
+          value: 'FILE',
+          help: 'where to write it (default: <id>.json beside the scenario the run came from)',
+        },
         force: { type: 'boolean', help: 'overwrite an existing file' },
       },
     },
@@ -445,7 +452,7 @@ async function preventFailure(values: OptionValues & { _: string[] }, io: CliIo)
     throw new UsageError({
       message: 'failures prevent needs --regression FILE (the known-bad case) and --control FILE (a compliant case)',
     });
-  const subjects = await loadSubjects(path.join(PROJECT_ROOT, 'subjects'));
+  const subjects = await loadSubjects(subjectsDirOf(values.subjects, io.cwd));
   const regression = await loadScenarioFile(path.resolve(io.cwd, values.regression), subjects);
   const control = await loadScenarioFile(path.resolve(io.cwd, values.control), subjects);
   const at = ledgerNow(io.env);
@@ -539,17 +546,18 @@ async function reproduceFailure(values: OptionValues & { _: string[] }, io: CliI
   }
   if (!trace)
     throw new UsageError({ message: `the run ${record.lab.trace_id} of failure ${id} is not in the ${name} store` });
+  // Beside the scenario the run came from (its file as the ledger recorded it), else --out.
+  const folder = scenarioFolderOf(record.context.file_path, io);
+  const draft = reproduceScenario(record, trace);
+  const out = path.resolve(io.cwd, typeof values.out === 'string' ? values.out : path.join(folder, `${draft.id}.json`));
   // Records are redacted as they are stored, but one stored before a secret was configured (or by
   // an older lab) may still hold it: the file is redacted again before it is written.
-  const scenario = redactedCopy(reproduceScenario(record, trace), createRedactor(secretsFromEnv(io.env))) as ReturnType<
-    typeof reproduceScenario
-  >;
-  const subjects = await loadSubjects(path.join(PROJECT_ROOT, 'subjects'));
+  const scenario = redactedCopy(
+    reproduceScenario(record, trace, { $schema: scenarioSchemaRef(path.dirname(out)) }),
+    createRedactor(secretsFromEnv(io.env)),
+  ) as ReturnType<typeof reproduceScenario>;
+  const subjects = await loadSubjects(subjectsDirOf(values.subjects, io.cwd));
   const problems: ScenarioProblem[] = [];
-  const out = path.resolve(
-    io.cwd,
-    typeof values.out === 'string' ? values.out : path.join('scenarios', `${scenario.id}.json`),
-  );
   parseScenario(out, JSON.stringify(scenario), subjects, problems);
   if (problems.length > 0) throw new ScenarioSetError({ problems });
   if (existsSync(out) && !values.force)
@@ -561,6 +569,19 @@ async function reproduceFailure(values: OptionValues & { _: string[] }, io: CliI
       : `wrote ${path.relative(io.cwd, out)} (scenario ${scenario.id}, expected ${scenario.expected ?? 'pass'})`,
   );
   return 0;
+}
+
+/**
+ * The folder of the scenario a failure's run came from: its file as the ledger recorded it (relative
+ * to where the capture ran), when that folder exists from here; else the scenarios folder (the
+ * project config's, or LAB_SCENARIOS), else scenarios/.
+ */
+function scenarioFolderOf(file: string | null, io: CliIo): string {
+  if (file) {
+    const folder = path.resolve(io.cwd, path.dirname(file));
+    if (existsSync(folder)) return folder;
+  }
+  return path.resolve(io.cwd, io.env.LAB_SCENARIOS || 'scenarios');
 }
 
 /** A run by trace id (for a failure of the capture, whose record key is not the run's). */

@@ -4,6 +4,7 @@ import { enableCompileCache } from 'node:module';
 import path from 'node:path';
 import { LabError } from '../errors/lab-error.ts';
 import { UsageError } from '../errors/usage-error.ts';
+import { projectEnv } from '../config/project-config.ts';
 import { createRedactor, secretsFromEnv } from '../internal/redact.ts';
 import { type CliIo, processIo } from './io.ts';
 
@@ -17,6 +18,10 @@ interface Command {
 
 /** The CLI's commands, by name. */
 export const CommandsMap = {
+  init: {
+    summary: 'write a lab config, an example subject and scenarios into this folder (never overwrites)',
+    load: async () => (await import('./init-command.ts')).initCommand,
+  },
   capture: {
     summary: 'run every scenario, detect, store, retrieve and print summaries',
     load: async () => (await import('./capture-command.ts')).captureCommand,
@@ -75,7 +80,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         message: `unknown command "${command}". Available commands: ${Object.keys(CommandsMap).join(', ')}`,
       });
     const run = await CommandsMap[command as keyof typeof CommandsMap].load();
-    return await run(rest, io);
+    // The project's lab.config.* settles what neither a flag nor the environment does.
+    const { env } = await projectEnv(rest, io.cwd, io.env);
+    return await run(rest, { ...io, env });
   } catch (error) {
     // Error text can quote anything (a URL with a key in it, say): it is redacted like a trace.
     const redact = createRedactor(secretsFromEnv(io.env));

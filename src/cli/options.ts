@@ -53,7 +53,9 @@ export function parseCommand<V extends OptionValues = Record<string, string | bo
     throw new UsageError({ message: `${spec.name}: ${message}` });
   }
   for (const [name, o] of Object.entries(spec.options)) {
-    if (values[name] === undefined && o.env && env[o.env]) values[name] = env[o.env];
+    // A boolean's variable is on when it says true or 1 (the project config writes "true").
+    if (values[name] === undefined && o.env && env[o.env])
+      values[name] = o.type === 'boolean' ? /^(true|1)$/i.test(env[o.env]!) || undefined : env[o.env];
     if (values[name] === undefined && o.default !== undefined) values[name] = o.default;
   }
   const expected = spec.positionals ?? [];

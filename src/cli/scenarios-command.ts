@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { loadScenarios } from '../scenario/load-scenarios.ts';
 import { loadSubjects } from '../scenario/load-subjects.ts';
-import { PROJECT_ROOT } from './capture-command.ts';
+import { subjectsDirOf } from '../config/project-config.ts';
+import { projectOptions } from './store-options.ts';
 import type { CliIo } from './io.ts';
 import { type CommandSpec, helpText, parseCommand } from './options.ts';
 
@@ -10,6 +11,7 @@ export const scenariosSpec: CommandSpec = {
   name: 'scenarios',
   summary: 'Checks every scenario file and lists the scenarios with their subject and expected outcome.',
   options: {
+    ...projectOptions,
     scenarios: {
       type: 'string',
       value: 'DIR',
@@ -29,7 +31,7 @@ export async function scenariosCommand(argv: string[], io: CliIo): Promise<numbe
     io.out(helpText(scenariosSpec, 'Usage: npm run lab -- scenarios [options]'));
     return 0;
   }
-  const subjects = await loadSubjects(path.join(PROJECT_ROOT, 'subjects'));
+  const subjects = await loadSubjects(subjectsDirOf(values.subjects, io.cwd));
   const loaded = await loadScenarios(path.resolve(io.cwd, String(values.scenarios)), subjects);
   for (const { file, scenario } of loaded) {
     if (values.json)

@@ -12,8 +12,25 @@ import type { OptionSpec, OptionValues } from './options.ts';
 /** The store a command uses when neither --store nor LAB_STORE names one. The one place this default lives. */
 export const DEFAULT_STORE: BuiltinStore = 'memory';
 
+/** The flags that say where the project's files are: its config, and its subjects (see src/config). */
+export const projectOptions: Record<'config' | 'subjects', OptionSpec> = {
+  config: {
+    type: 'string',
+    value: 'FILE',
+    help: 'the project config (default: the nearest lab.config.ts, .js, .mjs or .json from here upward)',
+    env: 'LAB_CONFIG',
+  },
+  subjects: {
+    type: 'string',
+    value: 'DIR',
+    help: "folder of subject files (default: the config's subjects, else the lab's own)",
+    env: 'LAB_SUBJECTS',
+  },
+};
+
 /** The flags every command that opens a store takes. */
-export const storeOptions: Record<'store' | 'dir', OptionSpec> = {
+export const storeOptions: Record<'config' | 'store' | 'dir', OptionSpec> = {
+  config: projectOptions.config,
   store: {
     type: 'string',
     value: 'NAME',

@@ -1,7 +1,7 @@
-import path from 'node:path';
+import { subjectsDirOf } from '../config/project-config.ts';
 import { loadSubjects } from '../scenario/load-subjects.ts';
 import { subjectJsonSchemas } from '../subject/subject-schemas.ts';
-import { PROJECT_ROOT } from './capture-command.ts';
+import { projectOptions } from './store-options.ts';
 import type { CliIo } from './io.ts';
 import { type CommandSpec, helpText, parseCommand } from './options.ts';
 
@@ -11,6 +11,7 @@ export const subjectsSpec: CommandSpec = {
   summary:
     'Lists the subjects in subjects/: what each does, its tools, and its input and output as JSON Schema (what a scenario author writes against).',
   options: {
+    ...projectOptions,
     json: {
       type: 'boolean',
       help: 'one JSON object per subject: id, description, tools, tools_called_by, input_schema, output_schema',
@@ -26,7 +27,7 @@ export async function subjectsCommand(argv: string[], io: CliIo): Promise<number
     io.out(helpText(subjectsSpec, 'Usage: npm run lab -- subjects [--json]'));
     return 0;
   }
-  const subjects = await loadSubjects(path.join(PROJECT_ROOT, 'subjects'));
+  const subjects = await loadSubjects(subjectsDirOf(values.subjects, io.cwd));
   for (const subject of subjects.values()) {
     const info = {
       id: subject.id,

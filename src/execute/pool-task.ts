@@ -6,6 +6,7 @@
 // terminates the thread), the telemetry, the model server and the classification (src/classify).
 import { pathToFileURL } from 'node:url';
 import { classifyThrown } from '../classify/classify-thrown.ts';
+import { ownParseOfModelReply } from '../classify/own-parse.ts';
 import { degradedVerdict } from '../classify/degraded.ts';
 import { unhandledRejectionInfo } from '../classify/worker-death.ts';
 import { LabError } from '../errors/lab-error.ts';
@@ -85,7 +86,7 @@ export default async function runTask(input: WorkerInput): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
     recorder.finish(false);
     const end: Extract<WorkerMessage, { type: 'done' }>['end'] = {
-      thrown: 'error' in result ? classifyThrown(result.error, redact) : null,
+      thrown: 'error' in result ? ownParseOfModelReply(classifyThrown(result.error, redact), recorder.steps) : null,
       unhandled: unhandled.length > 0 ? unhandledRejectionInfo(unhandled[0], redact) : null,
       checks: null,
       degraded: null,

@@ -1,6 +1,7 @@
 import pTimeout from 'p-timeout';
 import { classifyRun } from '../classify/classify-run.ts';
 import { classifyThrown } from '../classify/classify-thrown.ts';
+import { ownParseOfModelReply } from '../classify/own-parse.ts';
 import { degradedVerdict } from '../classify/degraded.ts';
 import type { RunEnd } from '../classify/run-end.ts';
 import { preview } from '../internal/preview.ts';
@@ -61,7 +62,8 @@ export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
   };
   // The deadline timer fires late only when something held the thread: inline, that is the run.
   if (result === CUT_OFF) end.cutOff = { heldMs: Math.max(0, endMs - startMs - req.deadlineMs) };
-  else if ('error' in result) end.thrown = classifyThrown(result.error, req.redact);
+  else if ('error' in result)
+    end.thrown = ownParseOfModelReply(classifyThrown(result.error, req.redact), recorder.steps);
   else if (end.elapsedMs <= req.deadlineMs) {
     end.checks = runChecks(result.value, {
       subject: req.subject,

@@ -4,7 +4,8 @@ import { markWorkerPoolsLoaded } from './pool-state.ts';
 
 markWorkerPoolsLoaded();
 
-const TASK_FILE = new URL('./pool-bootstrap.ts', import.meta.url);
+// Built as .js for the package, run as .ts in this repository (see docs/package.md).
+const TASK_FILE = new URL(`./pool-bootstrap.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url);
 
 /** The default heap limit of a worker run; a scenario may set its own (memory_limit_mb). */
 export const DEFAULT_WORKER_HEAP_MB = 128;

@@ -12,11 +12,21 @@ import { summarizeModelResponse } from '../execute/model-response.ts';
  * with --record-replies (its record then holds every exchange whole). How each exchange becomes a
  * reply is in the README ("Turning a failure into a regression scenario").
  */
-export function reproduceScenario(record: FailureRecord, trace: TraceRecord): ScenarioInput {
+export function reproduceScenario(
+  record: FailureRecord,
+  trace: TraceRecord,
+  /** The scenario's `$schema`, relative to the folder it is written to (see scenarioSchemaRef). */
+  { $schema = '../schemas/scenario.schema.json' }: { $schema?: string } = {},
+): ScenarioInput {
   const replay = trace.replay;
   if (!replay) {
     throw new UsageError({
       message: `failure ${record.failure_id}: its run ${trace.trace_id} was captured without its replies, so it cannot be replayed; capture again with --record-replies (the failure's fingerprint ${record.lab.fingerprint} will match) and reproduce the new record`,
+    });
+  }
+  if (replay.exchanges.length === 0) {
+    throw new UsageError({
+      message: `failure ${record.failure_id}: its run ${trace.trace_id} recorded no model exchange, so a scenario would have no script to replay. Either the run failed before asking the model anything, or the subject talks to the model through a client of its own that the lab does not see: give it ctx.client, or build it from ctx.endpoint (or OPENAI_BASE_URL) as docs/own-agent.md shows, and capture again`,
     });
   }
   const original = replay.scenario as ScenarioInput;
@@ -34,7 +44,7 @@ export function reproduceScenario(record: FailureRecord, trace: TraceRecord): Sc
   }
   const id = `${original.id}-repro-${record.failure_id.slice(0, 8)}`;
   return {
-    $schema: '../schemas/scenario.schema.json',
+    $schema,
     id,
     subject: trace.subject_id,
     description: `Reproduces failure ${record.failure_id} (build ${record.build_id}) of ${original.id}: ${record.failure_description.summary}`,

@@ -4,6 +4,9 @@ import { pathToFileURL } from 'node:url';
 import { type ScenarioProblem, ScenarioSetError } from '../errors/scenario-set-error.ts';
 import type { Subject } from '../subject/subject.ts';
 
+/** The extensions of subject files, in the order one wins when two share a name. */
+const SUBJECT_EXTENSIONS = ['.ts', '.mts', '.js', '.mjs'];
+
 const files = new WeakMap<Subject<any, any>, string>();
 
 /** The file a subject was loaded from, which worker isolation loads again in its thread. */
@@ -18,20 +21,27 @@ export function subjectFile(subject: Subject<any, any>): string | undefined {
  */
 export class SubjectCatalog {
   readonly dir: string;
-  /** Subject ids, sorted: the file names without `.ts`. */
+  /** Subject ids, sorted: the file names without their extension. */
   readonly ids: readonly string[];
+  /** Each id's file name. */
+  readonly #names: ReadonlyMap<string, string>;
 
-  private constructor(dir: string, ids: readonly string[]) {
+  private constructor(dir: string, names: ReadonlyMap<string, string>) {
     this.dir = dir;
-    this.ids = ids;
+    this.ids = [...names.keys()].sort();
+    this.#names = names;
   }
 
   static async open(dir: string): Promise<SubjectCatalog> {
-    const names = (await readdir(dir)).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();
-    return new SubjectCatalog(
-      dir,
-      names.map((f) => f.slice(0, -'.ts'.length)),
-    );
+    // A project's subjects may be TypeScript (type-stripped by Node) or JavaScript.
+    const names = new Map<string, string>();
+    for (const f of (await readdir(dir)).sort()) {
+      const ext = SUBJECT_EXTENSIONS.find((e) => f.endsWith(e));
+      if (!ext || f.endsWith('.d.ts') || f.endsWith('.d.mts')) continue;
+      const id = f.slice(0, -ext.length);
+      if (!names.has(id)) names.set(id, f);
+    }
+    return new SubjectCatalog(dir, names);
   }
 
   /** Imports the named subjects (all when none are named) and checks each file's default export. */
@@ -41,7 +51,7 @@ export class SubjectCatalog {
     const problems: ScenarioProblem[] = [];
     for (const id of this.ids) {
       if (wanted && !wanted.has(id)) continue;
-      const where = path.join(this.dir, `${id}.ts`);
+      const where = path.join(this.dir, this.#names.get(id)!);
       const mod = (await import(pathToFileURL(path.resolve(where)).href)) as { default?: Partial<Subject> };
       const subject = mod.default;
       if (

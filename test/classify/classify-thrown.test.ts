@@ -59,10 +59,21 @@ describe('where a ZodError came from decides its source and message, never its k
     });
   });
 
-  it("the same parse in the subject's own code: its own check, said as such", async () => {
+  it("the same parse in the subject's own code: the model's output, told from the recorded reply (issue 19)", async () => {
     const s = subject('own-parse', async ({ client, model, signal }) => {
       const completion = await client.chat.completions.create({ model, messages: [] }, { signal });
       return Reply.parse(JSON.parse(completion.choices[0]?.message.content ?? 'null'));
+    });
+    const event = await detect(s, [{ json: { n: 'seven' } }]);
+    expect(event).toMatchObject({ kind: 'validation_error', validation: { source: 'model_output_schema' } });
+    expect(event?.message).toContain("the model's structured output, as the subject parsed it");
+    expect(event?.taxonomy.trail).not.toBeNull();
+  });
+
+  it('a reply the subject reshapes before its own parse: its own check, said as such', async () => {
+    const s = subject('own-reshape', async ({ client, model, signal }) => {
+      const completion = await client.chat.completions.create({ model, messages: [] }, { signal });
+      return z.object({ reply: Reply }).parse({ reply: JSON.parse(completion.choices[0]?.message.content ?? 'null') });
     });
     const event = await detect(s, [{ json: { n: 'seven' } }]);
     expect(event).toMatchObject({ kind: 'validation_error', validation: { source: 'subject_schema' } });
