@@ -26,6 +26,10 @@ export const DatasetLabel = z.strictObject({
     .nullable()
     .describe('TRAIL\'s leaf category, e.g. "Rate Limiting"; null when none applies.'),
   mast_mode: z.string().nullable().describe('The MAST failure mode, e.g. "FM-1.3"; null when none applies.'),
+  mast_category: z
+    .string()
+    .nullable()
+    .describe('Its MAST category: "Specification Issues", "Inter-Agent Misalignment" or "Task Verification".'),
   evidence: z.string().nullable().describe('What in the trace shows the failure; null for a pass.'),
 });
 export type DatasetLabel = z.infer<typeof DatasetLabel>;
@@ -48,6 +52,7 @@ export const DatasetPrediction = z.strictObject({
   agent: z.string().nullable().optional(),
   trail_category: z.string().nullable().optional(),
   mast_mode: z.string().nullable().optional(),
+  mast_category: z.string().nullable().optional(),
   evidence: z.string().nullable().optional(),
 });
 export type DatasetPrediction = z.infer<typeof DatasetPrediction>;

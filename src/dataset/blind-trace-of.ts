@@ -6,7 +6,7 @@ import type { DatasetLabel } from '../contracts/dataset-label.ts';
 import type { TraceRecord } from '../contracts/trace-record.ts';
 import type { TraceStep } from '../contracts/trace-step.ts';
 import { evidenceOf } from './evidence.ts';
-import { mastCode } from './mast.ts';
+import { mastCategory, mastCode } from './mast.ts';
 
 /** The error an aborted run or step shows its own code: the abort, never the lab's reason for it. */
 const ABORTED: BlindError = { class: 'AbortError', message: 'This operation was aborted', status: null };
@@ -109,6 +109,7 @@ export function blindTraceOf(record: TraceRecord, seed: string): BlindPair {
     agent: failure ? (failure.location.agent ?? record.subject_id) : null,
     trail_category: failure?.taxonomy.trail?.path.at(-1) ?? null,
     mast_mode: failure?.taxonomy.mast ? mastCode(failure.taxonomy.mast.id) : null,
+    mast_category: failure?.taxonomy.mast ? mastCategory(failure.taxonomy.mast.id) : null,
     evidence: failure ? evidenceOf(failure) : null,
   };
   return { trace, label };
