@@ -42,7 +42,7 @@ export default defineSubject({
   outputSchema: z.strictObject({ answer: z.string().min(1), sources: z.array(z.string()) }),
   tools: [searchNotes],
   async run(ctx) {
-    const lab = aiSdkLab(ctx, { invalidToolCalls: ctx.input.on_invalid_tool_call });
+    const lab = aiSdkLab(ctx, { invalidToolCalls: ctx.input.on_invalid_tool_call, agent: 'aisdk-researcher' });
     const { output } = await lab.generateText({
       model: lab.provider.chat(ctx.model),
       system: 'Answer from the notes; cite the ids of the notes you used.',

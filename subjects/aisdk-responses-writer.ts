@@ -13,7 +13,7 @@ export default defineSubject({
   inputSchema: z.strictObject({ topic: z.string().min(1) }),
   outputSchema: Brief.extend({ paragraphs: z.array(z.string().min(1)).min(1, 'a brief needs at least one paragraph') }),
   async run(ctx) {
-    const lab = aiSdkLab(ctx);
+    const lab = aiSdkLab(ctx, { agent: 'aisdk-responses-writer' });
     const { output } = await lab.generateText({
       model: lab.provider(ctx.model),
       prompt: `Write a short brief about ${ctx.input.topic}.`,

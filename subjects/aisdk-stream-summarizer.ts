@@ -10,7 +10,7 @@ export default defineSubject({
   inputSchema: z.strictObject({ text: z.string().min(1) }),
   outputSchema: z.strictObject({ summary: z.string().min(1).max(280), word_count: z.int().nonnegative() }),
   async run(ctx) {
-    const lab = aiSdkLab(ctx);
+    const lab = aiSdkLab(ctx, { agent: 'aisdk-stream-summarizer' });
     const summary = (
       await lab.streamText({
         model: lab.provider.chat(ctx.model),

@@ -13,7 +13,7 @@ import { parseShard, shardLabel } from '../shard/shard-slice.ts';
 import { openLedger } from '../ledger-store/ledgers.ts';
 import { openStore } from '../store/stores.ts';
 import { workerPoolsLoaded } from '../execute/pool-state.ts';
-import { startTelemetryFromEnv } from '../telemetry/telemetry-from-env.ts';
+import { otlpTarget, startTelemetryFromEnv } from '../telemetry/telemetry-from-env.ts';
 import { checkOutFile } from './out-path.ts';
 import { formatResultLine, formatSummary, jsonResultLine } from './format.ts';
 import { type CommandSpec, helpText, intOption, parseCommand } from './options.ts';
@@ -151,6 +151,8 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
     throw new UsageError({ message: `--filter "${filter}" matches no scenario id or subject in ${scenarioDir}` });
   const subjects = await catalog.load(new Set(scenarios.map(({ scenario }) => scenario.subject)));
 
+  // An OTLP setting the lab cannot use fails before anything starts.
+  otlpTarget(io.env);
   const secrets = secretsFromEnv(io.env);
   const stopSurviving = surviveSubjects(io.err, createRedactor(secrets));
   const model: ModelEndpoint & { close?: () => Promise<void> } = values.live

@@ -55,7 +55,13 @@ export const exportSpec: CommandSpec = {
       type: 'string',
       value: 'FORMAT',
       default: 'ndjson',
-      help: 'ndjson (every record as stored, the default) or trail: one {"trace", "labels"} line per run in the shape of the TRAIL benchmark (OpenTelemetry/OpenInference spans; errors with category, location, evidence, description, impact); runs whose label is not trustworthy or has no TRAIL category are left out and counted',
+      help: 'ndjson (every record as stored, the default) or trail: one {"trace", "labels"} line per failed run as a row of the TRAIL dataset (both JSON strings: the blind trace in TRAIL\'s span shape, and its annotation); passing runs, runs whose label is not trustworthy and failures with no TRAIL category are left out and counted',
+    },
+    seed: {
+      type: 'string',
+      value: 'SEED',
+      default: 'lab',
+      help: 'trail: the seed the ids of the blind traces are drawn from (default lab), as in lab dataset',
     },
     help: { type: 'boolean', short: 'h', help: 'show this help' },
   },
@@ -115,7 +121,7 @@ export async function exportCommand(argv: string[], io: CliIo): Promise<number> 
 
   const store = await openStoreToRead(values, io);
   let count = 0;
-  const skipped: Record<TrailSkip, number> = { mismatched: 0, unmapped: 0 };
+  const skipped: Record<TrailSkip, number> = { mismatched: 0, live: 0, no_error: 0, unmapped: 0 };
   const write = (records: readonly LabRecord[]) => {
     for (const record of records) {
       if (!trail) {
@@ -123,7 +129,7 @@ export async function exportCommand(argv: string[], io: CliIo): Promise<number> 
         count++;
         continue;
       }
-      const row = toTrailRow(record as TraceRecord);
+      const row = toTrailRow(record as TraceRecord, String(values.seed));
       if (typeof row === 'string') skipped[row]++;
       else {
         io.out(JSON.stringify(row));
@@ -154,7 +160,7 @@ export async function exportCommand(argv: string[], io: CliIo): Promise<number> 
   }
   if (trail) {
     io.err(
-      `exported ${count} run${count === 1 ? '' : 's'} in TRAIL's shape from the ${name} store; left out ${skipped.mismatched} whose detection differs from the scenario's expectation and ${skipped.unmapped} whose failure has no TRAIL category`,
+      `exported ${count} failed run${count === 1 ? '' : 's'} in TRAIL's shape from the ${name} store; left out ${skipped.no_error} passing, ${skipped.mismatched} whose detection differs from the scenario's expectation, ${skipped.live} live and ${skipped.unmapped} whose failure has no TRAIL category`,
     );
   } else io.err(`exported ${count} record${count === 1 ? '' : 's'} from the ${name} store`);
   return 0;

@@ -50,6 +50,14 @@ export const CommandsMap = {
     summary: "write the failure ledger's analytics files",
     load: async () => (await import('./analytics-command.ts')).analyticsCommand,
   },
+  dataset: {
+    summary: 'write the stored runs as blind traces and their labels apart, for failure analyzers',
+    load: async () => (await import('./dataset-command.ts')).datasetCommand,
+  },
+  score: {
+    summary: "score an analyzer's predictions against a dataset's labels",
+    load: async () => (await import('./score-command.ts')).scoreCommand,
+  },
   report: {
     summary: 'write a report: the build as one HTML file, or the weekly or monthly failure report (Markdown)',
     load: async () => (await import('./report-command.ts')).reportCommand,

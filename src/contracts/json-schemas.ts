@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { BlindTrace } from './blind-trace.ts';
+import { DatasetLabel, DatasetPrediction } from './dataset-label.ts';
+import { DatasetManifest } from './dataset-manifest.ts';
 import { FailureByCategory, FailureTrends, MttrMetrics, RepeatFailures } from './failure-analytics.ts';
 import { FailureEvent } from './failure-event.ts';
 import { FailureRecord } from './failure-record.ts';
@@ -27,6 +30,11 @@ export const JSON_SCHEMAS = {
   'failure-by-category': FailureByCategory,
   'repeat-failures': RepeatFailures,
   'mttr-metrics': MttrMetrics,
+  // lab dataset: blind traces, their labels, an analyzer's predictions, the manifest (docs/analyzers.md).
+  'blind-trace': BlindTrace,
+  'dataset-label': DatasetLabel,
+  'dataset-prediction': DatasetPrediction,
+  'dataset-manifest': DatasetManifest,
   // Version 1, still read (and upgraded) by every store: analyzers of older data validate against these.
   'trace-record.v1': TraceRecordV1,
   'failure-event.v1': FailureEventV1,

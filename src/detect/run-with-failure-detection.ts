@@ -121,6 +121,7 @@ export async function runWithFailureDetection<I, O>(
     attributes: {
       [attr.GEN_AI_OPERATION_NAME]: 'invoke_agent',
       [attr.GEN_AI_AGENT_NAME]: subject.id,
+      [attr.GEN_AI_PROVIDER_NAME]: 'openai',
       [attr.GEN_AI_CONVERSATION_ID]: traceId,
       [attr.LAB_SCENARIO_ID]: scenario.id,
     },
@@ -138,7 +139,7 @@ export async function runWithFailureDetection<I, O>(
       clock,
       redact,
       secrets,
-      spans: new StepSpans(tracer, runContext),
+      spans: new StepSpans(tracer, runContext, { endpoint: session.baseURL }),
       recordRecovery: options.recordRecovery ?? true,
       replay: options.recordReplies ? new ReplayLog() : null,
     };

@@ -51,7 +51,7 @@ export default async function runTask(input: WorkerInput): Promise<void> {
       redact,
       observer: {
         begin: (step, startMs) => (post({ type: 'begin', step, startMs }), null),
-        end: (step, endMs) => post({ type: 'end', step, endMs }),
+        end: (step, endMs, response) => post({ type: 'end', step, endMs, ...(response ? { response } : {}) }),
       },
       replay: input.keepReplay
         ? {

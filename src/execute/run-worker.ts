@@ -126,7 +126,7 @@ export function runInWorker<I>(
         case 'end':
           message.step.span_id = steps[message.step.index]?.span_id ?? null;
           steps[message.step.index] = message.step;
-          req.spans.end(message.step, message.endMs);
+          req.spans.end(message.step, message.endMs, message.response);
           break;
         case 'replay-exchange':
           req.replay?.exchange(message.entry);

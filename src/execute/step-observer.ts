@@ -1,5 +1,11 @@
 import type { TraceStep } from '../contracts/trace-step.ts';
 
+/** What a model endpoint's reply said of itself: gen_ai.response.id and gen_ai.response.model. */
+export interface ResponseIdentity {
+  id: string | null;
+  model: string | null;
+}
+
 /**
  * Told when a step begins and when it ends. Inline, a tracing observer turns steps into spans;
  * in a worker, an observer posts them to the main thread, which traces them there.
@@ -7,7 +13,8 @@ import type { TraceStep } from '../contracts/trace-step.ts';
 export interface StepObserver {
   /** Returns the id of the span that stands for the step, if there is one. */
   begin(step: TraceStep, startMs: number): string | null;
-  end(step: TraceStep, endMs: number): void;
+  /** `response`: the id and model a model endpoint's reply named, for the span (records do not keep them). */
+  end(step: TraceStep, endMs: number, response?: ResponseIdentity): void;
 }
 
 /** Ends a step: timings, status and error; an aborted model call keeps nothing timing-dependent. */

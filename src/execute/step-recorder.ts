@@ -10,7 +10,7 @@ import { markOrigin } from '../classify/error-origin.ts';
 import { errorFailureType, stepFailureType } from '../classify/failure-type.ts';
 import { summarizeModelResponse } from './model-response.ts';
 import type { ReplaySink } from './replay-log.ts';
-import { closeStep, type StepObserver } from './step-observer.ts';
+import { closeStep, type ResponseIdentity, type StepObserver } from './step-observer.ts';
 
 /** Response bodies past this size are previewed but not parsed for usage and tool calls. */
 const MAX_PARSED_BODY_BYTES = 1 << 20;
@@ -68,12 +68,12 @@ export class StepRecorder implements RecoveryLog {
     return { step, draft };
   }
 
-  #end(draft: Draft, status: TraceStep['status'], error: ErrorInfo | null): void {
+  #end(draft: Draft, status: TraceStep['status'], error: ErrorInfo | null, response?: ResponseIdentity): void {
     if (!draft.open || this.#frozen) return;
     draft.open = false;
     const endMs = this.#clock();
     closeStep(draft.step, status, error, draft.startMs, endMs, isoTime);
-    this.#observer.end(draft.step, endMs);
+    this.#observer.end(draft.step, endMs, response);
   }
 
   /** A fetch for the openai client: every HTTP exchange becomes a model_call step. */
@@ -151,7 +151,8 @@ export class StepRecorder implements RecoveryLog {
             arguments: previewText(c.arguments, this.#redact, 'string'),
           }));
         }
-        if (failure !== undefined) return this.#end(draft, 'error', errorInfo(failure, this.#redact));
+        const identity = summary ? { id: summary.responseId, model: summary.responseModel } : undefined;
+        if (failure !== undefined) return this.#end(draft, 'error', errorInfo(failure, this.#redact), identity);
         if (
           complete &&
           !summary &&
@@ -169,8 +170,9 @@ export class StepRecorder implements RecoveryLog {
               res.status,
               summary?.errorMessage != null ? this.#redact(summary.errorMessage) : this.#redact(text).slice(0, 200),
             ),
+            identity,
           );
-        this.#end(draft, 'ok', null);
+        this.#end(draft, 'ok', null, identity);
       };
       if (!res.body) {
         finish('', true);

@@ -5,6 +5,7 @@ import type { Scenario } from '../contracts/scenario.ts';
 import type { TraceStep } from '../contracts/trace-step.ts';
 import type { RunEnd } from '../classify/run-end.ts';
 import type { SessionInfo } from './subject-context.ts';
+import type { ResponseIdentity } from './step-observer.ts';
 
 /** What the main thread gives a pooled worker to run one scenario (the task). */
 export interface WorkerInput {
@@ -27,7 +28,7 @@ export interface WorkerInput {
 export type WorkerMessage =
   | { type: 'started'; startMs: number }
   | { type: 'begin'; step: TraceStep; startMs: number }
-  | { type: 'end'; step: TraceStep; endMs: number }
+  | { type: 'end'; step: TraceStep; endMs: number; response?: ResponseIdentity }
   | { type: 'replay-exchange'; entry: ReplayExchange }
   | { type: 'replay-tool'; entry: ReplayToolResult }
   | {

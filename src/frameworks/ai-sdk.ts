@@ -5,9 +5,18 @@
 // limit, and, when asked, an invalid tool call) into a thrown error. Subjects import it;
 // src/subject does not, so ordinary subjects never load the SDK.
 import { createOpenAI, type OpenAIProvider } from '@ai-sdk/openai';
-import { type Attributes, type Span, type Tracer, trace } from '@opentelemetry/api';
+import {
+  type Attributes,
+  type Context,
+  context as otelContext,
+  INVALID_SPAN_CONTEXT,
+  type Span,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
 import { generateText, jsonSchema, NoSuchToolError, stepCountIs, streamText, tool, type ToolSet } from 'ai';
 import { createRedactor, secretsFromEnv } from '../internal/redact.ts';
+import { normalizeFinishReason } from '../telemetry/gen-ai-values.ts';
 import type { SubjectContext } from '../subject/index.ts';
 
 /** The instrumentation scope of the AI SDK's spans. */
@@ -47,10 +56,10 @@ export interface AiSdkLab {
   streamText(options: StreamOptions & LabOptions): Promise<string>;
 }
 
-/** The AI SDK wired to one run. */
+/** The AI SDK wired to one run; `agent` names its invoke_agent span (the subject's id, say). */
 export function aiSdkLab(
   ctx: SubjectContext<unknown>,
-  { invalidToolCalls = 'report' }: { invalidToolCalls?: InvalidToolCalls } = {},
+  { invalidToolCalls = 'report', agent = 'ai-sdk-agent' }: { invalidToolCalls?: InvalidToolCalls; agent?: string } = {},
 ): AiSdkLab {
   const provider = createOpenAI({
     baseURL: ctx.endpoint.baseURL,
@@ -62,7 +71,7 @@ export function aiSdkLab(
     abortSignal: ctx.signal,
     // The scenario's client.max_retries decides, as for the lab's own openai client.
     maxRetries: ctx.client.maxRetries,
-    telemetry: await telemetry(),
+    telemetry: await telemetry(agent),
     stopWhen: [stepCountIs(maxSteps), ...(invalidToolCalls === 'throw' ? [hasInvalidToolCall] : [])],
     // An unknown tool is recorded as the lab's own tools record one (a tool_call step, declared: false).
     onStepEnd: async (step: StepLike) => {
@@ -147,8 +156,10 @@ let otel: Promise<typeof import('@ai-sdk/otel')> | undefined;
  * no tracer provider is registered (a worker thread), spans would go nowhere: @ai-sdk/otel is not
  * even loaded then.
  */
-async function telemetry(): Promise<
-  { recordInputs: false; recordOutputs: false; integrations: unknown[] } | { isEnabled: false }
+async function telemetry(
+  agent: string,
+): Promise<
+  { recordInputs: false; recordOutputs: false; functionId: string; integrations: unknown[] } | { isEnabled: false }
 > {
   const provider = trace.getTracerProvider() as { getDelegate?: () => object };
   if (provider.getDelegate?.().constructor.name === 'NoopTracerProvider') return { isEnabled: false };
@@ -156,17 +167,28 @@ async function telemetry(): Promise<
   return {
     recordInputs: false,
     recordOutputs: false,
-    integrations: [new OpenTelemetry({ tracer: redactingTracer(trace.getTracer(SCOPE)) as any })],
+    // The agent's name: its span is "invoke_agent {agent}", with gen_ai.agent.name.
+    functionId: agent,
+    integrations: [
+      new OpenTelemetry({ tracer: redactingTracer(trace.getTracer(SCOPE)) as any, agentSpanName: 'functionId' }),
+    ],
   };
 }
 
 function redactingTracer(inner: Tracer): Tracer {
   const redact = createRedactor(secretsFromEnv(process.env));
-  // An attribute is a string or an array of them (or of numbers, booleans): every string is redacted.
-  const attr = (v: unknown): any =>
-    typeof v === 'string' ? redact(v) : Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? redact(x) : x)) : v;
+  // An attribute is a string or an array of them (or of numbers, booleans): every string is redacted,
+  // and finish reasons are said in the one vocabulary spans use.
+  const attr = (k: string, v: unknown): any =>
+    typeof v === 'string'
+      ? redact(v)
+      : Array.isArray(v)
+        ? v.map((x) =>
+            typeof x !== 'string' ? x : k === 'gen_ai.response.finish_reasons' ? normalizeFinishReason(x) : redact(x),
+          )
+        : v;
   const clean = (attributes: Attributes | undefined) =>
-    attributes && Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, attr(v)]));
+    attributes && Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, attr(k, v)]));
   const wrap = (span: Span): Span =>
     new Proxy(span, {
       get(target, key, receiver) {
@@ -174,7 +196,7 @@ function redactingTracer(inner: Tracer): Tracer {
         if (typeof value !== 'function') return value;
         switch (key) {
           case 'setAttribute':
-            return (k: string, v: unknown) => (target.setAttribute(k, attr(v)), receiver);
+            return (k: string, v: unknown) => (target.setAttribute(k, attr(k, v)), receiver);
           case 'setAttributes':
             return (a: Attributes) => (target.setAttributes(clean(a)!), receiver);
           case 'addEvent':
@@ -200,11 +222,21 @@ function redactingTracer(inner: Tracer): Tracer {
         }
       },
     });
+  // The SDK's chat and execute_tool spans would repeat the lab's own spans of the same model and
+  // tool calls (which carry the attributes the conventions ask for): they are not recorded, and
+  // anything the SDK starts under one lands under its parent.
+  const duplicate = (options: { attributes?: Attributes } | undefined) =>
+    ['chat', 'execute_tool'].includes(String(options?.attributes?.['gen_ai.operation.name']));
+  const passThrough = (context: Context | undefined) =>
+    trace.wrapSpanContext(trace.getSpanContext(context ?? otelContext.active()) ?? INVALID_SPAN_CONTEXT);
   return {
     startSpan: (name, options, context) =>
-      wrap(inner.startSpan(name, options && { ...options, attributes: clean(options.attributes) }, context)),
+      duplicate(options)
+        ? passThrough(context)
+        : wrap(inner.startSpan(name, options && { ...options, attributes: clean(options.attributes) }, context)),
     startActiveSpan: ((name: string, ...rest: any[]) => {
       const fn = rest.pop();
+      if (duplicate(rest[0])) return fn(passThrough(rest[1]));
       return (inner.startActiveSpan as any)(name, ...rest, (span: Span) => fn(wrap(span)));
     }) as Tracer['startActiveSpan'],
   };

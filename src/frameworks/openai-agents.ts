@@ -51,7 +51,7 @@ const SCOPE = 'agent-failure-lab/openai-agents';
 
 /**
  * The SDK's spans as OpenTelemetry spans, under the span that was active when the SDK's trace
- * started (the run span, when the lab runs the subject in its context): a "workflow" span for the
+ * started (the run span, when the lab runs the subject in its context): an "invoke_workflow" span for the
  * SDK's trace, and under it only what the lab's own steps do not already show: agents, hand-offs
  * and guardrails (model and tool calls are the lab's model_call and tool_call spans already). No
  * input, output or error text is copied: the SDK's span data holds prompts and replies, which the
@@ -64,9 +64,17 @@ export class LabTraceProcessor implements AgentsCore.TracingProcessor {
   async onTraceStart(sdkTrace: AgentsCore.Trace): Promise<void> {
     // One span for the SDK's whole run (its "trace"), so every agent of it lands in one OpenTelemetry trace.
     const parent = otelContext.active();
-    const span = otelTrace
-      .getTracer(SCOPE)
-      .startSpan(`workflow ${sdkTrace.name}`, { attributes: { 'lab.agents.workflow': sdkTrace.name } }, parent);
+    const span = otelTrace.getTracer(SCOPE).startSpan(
+      `invoke_workflow ${sdkTrace.name}`,
+      {
+        attributes: {
+          'gen_ai.operation.name': 'invoke_workflow',
+          'gen_ai.provider.name': 'openai',
+          'gen_ai.workflow.name': sdkTrace.name,
+        },
+      },
+      parent,
+    );
     this.#open.set(sdkTrace.traceId, { traceId: sdkTrace.traceId, context: otelTrace.setSpan(parent, span), span });
   }
 
@@ -128,7 +136,13 @@ function startSpanFor(data: { type: string; name?: string }, context: Context): 
     case 'agent':
       return tracer.startSpan(
         `invoke_agent ${data.name}`,
-        { attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': data.name ?? '' } },
+        {
+          attributes: {
+            'gen_ai.operation.name': 'invoke_agent',
+            'gen_ai.provider.name': 'openai',
+            'gen_ai.agent.name': data.name ?? '',
+          },
+        },
         context,
       );
     case 'handoff':

@@ -4,6 +4,8 @@
 export const GEN_AI_OPERATION_NAME = 'gen_ai.operation.name';
 export const GEN_AI_PROVIDER_NAME = 'gen_ai.provider.name';
 export const GEN_AI_REQUEST_MODEL = 'gen_ai.request.model';
+export const GEN_AI_REQUEST_STREAM = 'gen_ai.request.stream';
+export const GEN_AI_OUTPUT_TYPE = 'gen_ai.output.type';
 export const GEN_AI_RESPONSE_MODEL = 'gen_ai.response.model';
 export const GEN_AI_RESPONSE_ID = 'gen_ai.response.id';
 export const GEN_AI_RESPONSE_FINISH_REASONS = 'gen_ai.response.finish_reasons';
@@ -18,6 +20,9 @@ export const GEN_AI_EVALUATION_RESULT = 'gen_ai.evaluation.result';
 export const GEN_AI_EVALUATION_NAME = 'gen_ai.evaluation.name';
 export const GEN_AI_EVALUATION_SCORE_LABEL = 'gen_ai.evaluation.score.label';
 export const GEN_AI_EVALUATION_EXPLANATION = 'gen_ai.evaluation.explanation';
+/** Stable: the host and port of the model endpoint a call went to. */
+export const SERVER_ADDRESS = 'server.address';
+export const SERVER_PORT = 'server.port';
 /** Stable: the class of error a span ended with. */
 export const ERROR_TYPE = 'error.type';
 

@@ -1,8 +1,9 @@
 import { type Attributes, type Context, type Span, SpanKind, type Tracer } from '@opentelemetry/api';
 import type { TraceStep } from '../contracts/trace-step.ts';
-import type { StepObserver } from '../execute/step-observer.ts';
+import type { ResponseIdentity, StepObserver } from '../execute/step-observer.ts';
 import { endSpan } from './end-span.ts';
 import * as attr from './gen-ai-attributes.ts';
+import { normalizeFinishReason, outputTypeOf } from './gen-ai-values.ts';
 
 /**
  * Turns steps into spans under a run span: "chat {model}" (CLIENT) for model calls and
@@ -14,10 +15,13 @@ export class StepSpans implements StepObserver {
   readonly #tracer: Tracer;
   readonly #parent: Context;
   readonly #open = new Map<number, Span>();
+  readonly #server: Attributes;
 
-  constructor(tracer: Tracer, parent: Context) {
+  /** `endpoint` is the model endpoint's base URL: its host and port go on every model call's span. */
+  constructor(tracer: Tracer, parent: Context, { endpoint }: { endpoint?: string } = {}) {
     this.#tracer = tracer;
     this.#parent = parent;
+    this.#server = serverOf(endpoint);
   }
 
   begin(step: TraceStep, startMs: number): string | null {
@@ -27,7 +31,7 @@ export class StepSpans implements StepObserver {
       {
         kind: step.type === 'model_call' ? SpanKind.CLIENT : SpanKind.INTERNAL,
         startTime: startMs,
-        attributes: startAttributes(step),
+        attributes: { ...startAttributes(step), ...(step.type === 'model_call' ? this.#server : {}) },
       },
       this.#parent,
     );
@@ -35,12 +39,15 @@ export class StepSpans implements StepObserver {
     return span.spanContext().spanId;
   }
 
-  end(step: TraceStep, endMs: number): void {
+  end(step: TraceStep, endMs: number, response?: ResponseIdentity): void {
     const span = this.#open.get(step.index);
     if (!span) return;
     this.#open.delete(step.index);
     if (step.type === 'model_call') {
-      if (step.finish_reason) span.setAttribute(attr.GEN_AI_RESPONSE_FINISH_REASONS, [step.finish_reason]);
+      if (step.finish_reason)
+        span.setAttribute(attr.GEN_AI_RESPONSE_FINISH_REASONS, [normalizeFinishReason(step.finish_reason)]);
+      if (response?.id) span.setAttribute(attr.GEN_AI_RESPONSE_ID, response.id);
+      if (response?.model) span.setAttribute(attr.GEN_AI_RESPONSE_MODEL, response.model);
       if (step.usage) {
         span.setAttribute(attr.GEN_AI_USAGE_INPUT_TOKENS, step.usage.input_tokens);
         span.setAttribute(attr.GEN_AI_USAGE_OUTPUT_TOKENS, step.usage.output_tokens);
@@ -65,12 +72,16 @@ export class StepSpans implements StepObserver {
 /** The attributes a step's span starts with, taken from the step itself. */
 function startAttributes(step: Exclude<TraceStep, { type: 'check' }>): Attributes {
   switch (step.type) {
-    case 'model_call':
+    case 'model_call': {
+      const outputType = outputTypeOf(step.request.text);
       return {
         [attr.GEN_AI_OPERATION_NAME]: 'chat',
         [attr.GEN_AI_PROVIDER_NAME]: 'openai',
         ...(step.model ? { [attr.GEN_AI_REQUEST_MODEL]: step.model } : {}),
+        [attr.GEN_AI_REQUEST_STREAM]: step.stream,
+        ...(outputType ? { [attr.GEN_AI_OUTPUT_TYPE]: outputType } : {}),
       };
+    }
     case 'tool_call':
       return {
         [attr.GEN_AI_OPERATION_NAME]: 'execute_tool',
@@ -85,5 +96,17 @@ function startAttributes(step: Exclude<TraceStep, { type: 'check' }>): Attribute
         [attr.LAB_RECOVERY_EPISODE]: step.episode,
         ...(step.fallback ? { [attr.LAB_FALLBACK_TYPE]: step.fallback.type } : {}),
       };
+  }
+}
+
+/** server.address and server.port of an endpoint URL (the scheme's default port when it names none). */
+function serverOf(endpoint: string | undefined): Attributes {
+  if (!endpoint) return {};
+  try {
+    const url = new URL(endpoint);
+    const port = url.port ? Number(url.port) : url.protocol === 'https:' ? 443 : 80;
+    return { [attr.SERVER_ADDRESS]: url.hostname.replace(/^\[|\]$/g, ''), [attr.SERVER_PORT]: port };
+  } catch {
+    return {};
   }
 }

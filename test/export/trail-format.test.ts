@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { TraceRecord } from '../../src/contracts/trace-record.ts';
-import { toTrailRow, type TrailRow, type TrailSpan } from '../../src/export/trail-format.ts';
+import type { TrailAnnotation, TrailSpan, TrailTrace } from '../../src/dataset/trail-layout.ts';
+import { toTrailRow, type TrailRow } from '../../src/export/trail-format.ts';
 import { runCli } from '../helpers/run-cli.ts';
 
 /** TRAIL's leaf categories, as its taxonomy and benchmark prompt name them. */
@@ -29,20 +30,27 @@ const TRAIL_CATEGORIES = [
   'Goal Deviation',
   'Task Orchestration',
 ];
+/** TRAIL's 19 span keys, in its order. */
 const SPAN_KEYS = [
-  'child_spans',
-  'duration',
-  'events',
-  'parent_span_id',
-  'service_name',
-  'span_attributes',
-  'span_id',
-  'span_kind',
-  'span_name',
-  'status_code',
-  'status_message',
   'timestamp',
   'trace_id',
+  'span_id',
+  'parent_span_id',
+  'trace_state',
+  'span_name',
+  'span_kind',
+  'service_name',
+  'resource_attributes',
+  'scope_name',
+  'scope_version',
+  'span_attributes',
+  'duration',
+  'status_code',
+  'status_message',
+  'events',
+  'links',
+  'logs',
+  'child_spans',
 ];
 const ERROR_KEYS = ['category', 'description', 'evidence', 'impact', 'location'];
 
@@ -197,51 +205,71 @@ function passingRun(): TraceRecord {
   });
 }
 
-function spansOf(row: TrailRow): TrailSpan[] {
+/** The row's two columns, parsed as TRAIL's users do: json.loads(row["trace"]), json.loads(row["labels"]). */
+function parsed(row: TrailRow): { trace: TrailTrace; labels: TrailAnnotation } {
+  expect(typeof row.trace).toBe('string');
+  expect(typeof row.labels).toBe('string');
+  return { trace: JSON.parse(row.trace) as TrailTrace, labels: JSON.parse(row.labels) as TrailAnnotation };
+}
+
+function spansOf(trace: TrailTrace): TrailSpan[] {
   const all: TrailSpan[] = [];
   const walk = (span: TrailSpan) => (all.push(span), span.child_spans.forEach(walk));
-  row.trace.spans.forEach(walk);
+  trace.spans.forEach(walk);
   return all;
 }
 
+const SEED = 'test-seed';
+
 describe("TRAIL's shape", () => {
-  it('writes a run as OpenTelemetry spans with OpenInference attributes, nested through child_spans', () => {
-    const row = toTrailRow(failedRun()) as TrailRow;
+  it("writes a run as TRAIL's spans: its 19 keys, string attributes, microseconds, OpenInference messages, nested through child_spans", () => {
+    const row = toTrailRow(failedRun(), SEED) as TrailRow;
     expect(Object.keys(row).sort()).toEqual(['labels', 'trace']);
-    expect(row.trace.trace_id).toMatch(/^[0-9a-f]{32}$/);
-    expect(row.trace.spans).toHaveLength(1);
-    const spans = spansOf(row);
+    const { trace } = parsed(row);
+    expect(trace.trace_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(trace.trace_id).not.toBe(OTEL.trace_id);
+    expect(trace.spans).toHaveLength(1);
+    const spans = spansOf(trace);
     for (const span of spans) {
-      expect(Object.keys(span).sort()).toEqual(SPAN_KEYS);
-      expect(span.trace_id).toBe(row.trace.trace_id);
+      expect(Object.keys(span)).toEqual(SPAN_KEYS);
+      expect(span.trace_id).toBe(trace.trace_id);
       expect(span.span_id).toMatch(/^[0-9a-f]{16}$/);
-      expect(span.duration).toMatch(/^PT\d+(\.\d+)?S$/);
+      expect(span.timestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+      expect(span.duration).toMatch(/^PT(\d+M)?\d+(\.\d+)?S$/);
       expect(['Unset', 'Ok', 'Error']).toContain(span.status_code);
       expect(['AGENT', 'LLM', 'TOOL', 'CHAIN']).toContain(span.span_attributes['openinference.span.kind']);
+      for (const value of Object.values(span.span_attributes)) expect(typeof value).toBe('string');
+      for (const event of span.events) {
+        expect(Object.keys(event)).toEqual(['Timestamp', 'Name', 'Attributes']);
+        expect(event.Timestamp).toMatch(/\.\d{6}$/);
+      }
     }
     const [root, ...children] = spans;
     expect(root).toMatchObject({
-      span_id: OTEL.span_id,
       parent_span_id: null,
       span_name: 'invoke_agent desk',
       status_code: 'Error',
+      status_message: '503 down',
       span_attributes: { 'openinference.span.kind': 'AGENT', 'input.value': '{"message":"How much was INV-1?"}' },
     });
+    expect(root!.span_id).not.toBe(OTEL.span_id);
     expect(
       children.map((s) => [
         s.span_attributes['openinference.span.kind'],
         s.span_attributes['agent.name'],
         s.parent_span_id,
+        s.status_code,
       ]),
     ).toEqual([
-      ['LLM', 'Triage', OTEL.span_id],
-      ['TOOL', 'Billing', OTEL.span_id],
-      ['LLM', 'Billing', OTEL.span_id],
+      ['LLM', 'Triage', root!.span_id, 'Ok'],
+      ['TOOL', 'Billing', root!.span_id, 'Ok'],
+      ['LLM', 'Billing', root!.span_id, 'Error'],
     ]);
     expect(children[0]!.span_attributes).toMatchObject({
       'llm.model_name': 'lab-model',
-      'llm.token_count.total': 14,
+      'llm.token_count.total': '14',
       'llm.output_messages.0.message.tool_calls.0.tool_call.function.name': 'transfer_to_Billing',
+      'gen_ai.request.stream': 'False',
     });
     expect(children[1]!.span_attributes).toMatchObject({
       'tool.name': 'lookup_invoice',
@@ -251,42 +279,63 @@ describe("TRAIL's shape", () => {
     expect(children[2]).toMatchObject({
       status_code: 'Error',
       status_message: 'HTTP 503: down',
-      events: [{ name: 'exception', attributes: { 'exception.type': 'HTTPStatusError' } }],
+      events: [{ Name: 'exception', Attributes: { 'exception.type': 'HTTPStatusError' } }],
     });
   });
 
-  it('labels the failure as TRAIL does: a leaf category, the span where it first shows, evidence, description and impact', () => {
-    const row = toTrailRow(failedRun()) as TrailRow;
-    expect(row.labels.scores).toEqual([]);
-    expect(row.labels.errors).toHaveLength(1);
-    const [label] = row.labels.errors;
+  it('puts the messages of a model call in OpenInference llm.input_messages.* / llm.output_messages.*', () => {
+    const record = failedRun();
+    const step = record.steps[0]! as Extract<TraceRecord['steps'][number], { type: 'model_call' }>;
+    step.request = text(
+      '{"model":"lab-model","messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"INV-1?"}]}',
+      'object',
+    );
+    step.response = text('{"choices":[{"message":{"role":"assistant","content":"Transferring."}}]}', 'object');
+    const llm = spansOf(parsed(toTrailRow(record, SEED) as TrailRow).trace)[1]!;
+    expect(llm.span_attributes).toMatchObject({
+      'llm.input_messages.0.message.role': 'system',
+      'llm.input_messages.0.message.content': 'Be brief.',
+      'llm.input_messages.1.message.role': 'user',
+      'llm.input_messages.1.message.content': 'INV-1?',
+      'llm.output_messages.0.message.role': 'assistant',
+      'llm.output_messages.0.message.content': 'Transferring.',
+    });
+  });
+
+  it('labels the failure as TRAIL does, apart from the trace, and nothing of the label reaches the trace', () => {
+    const row = toTrailRow(failedRun(), SEED) as TrailRow;
+    const { trace, labels } = parsed(row);
+    expect(labels.scores).toEqual([]);
+    expect(labels.errors).toHaveLength(1);
+    const [label] = labels.errors;
     expect(Object.keys(label!).sort()).toEqual(ERROR_KEYS);
     expect(TRAIL_CATEGORIES).toContain(label!.category);
-    expect(label).toEqual({
+    expect(label).toMatchObject({
       category: 'Service Errors',
-      location: '1000000000000003',
       evidence: 'InternalServerError: 503 down',
-      description: 'exception: InternalServerError: 503 down',
       impact: 'HIGH',
     });
-    expect(spansOf(row).map((s) => s.span_id)).toContain(label!.location);
+    const located = spansOf(trace).find((s) => s.span_id === label!.location)!;
+    expect(located.span_name).toBe('chat lab-model');
+    expect(located.status_code).toBe('Error');
+    for (const leak of ['desk-503', 'exception: InternalServerError', 'lab.', 'Service Errors', 'check '])
+      expect(row.trace).not.toContain(leak);
   });
 
-  it('writes a passing run with no errors, and its checks as events of the run span', () => {
-    const row = toTrailRow(passingRun()) as TrailRow;
-    expect(row.labels).toEqual({ errors: [], scores: [] });
-    const [root] = row.trace.spans;
-    expect(root).toMatchObject({
-      status_code: 'Unset',
-      status_message: '',
-      span_attributes: { 'output.value': '{"answer":"120 EUR"}' },
-      events: [{ name: 'check output_schema', attributes: { 'lab.check.passed': 'true' } }],
-    });
-    expect(root!.child_spans).toHaveLength(2);
+  it('draws the same ids from the same seed, and others from another', () => {
+    const a = parsed(toTrailRow(failedRun(), SEED) as TrailRow).trace;
+    const b = parsed(toTrailRow(failedRun(), SEED) as TrailRow).trace;
+    const c = parsed(toTrailRow(failedRun(), 'other') as TrailRow).trace;
+    expect(a).toEqual(b);
+    expect(c.trace_id).not.toBe(a.trace_id);
   });
 
-  it('leaves out a run whose label is not trustworthy or has no TRAIL category', () => {
-    expect(toTrailRow(TraceRecord.parse({ ...failedRun(), expected: 'timeout' }))).toBe('mismatched');
+  it('leaves out a pass, a run whose label is not trustworthy, a live run and a failure with no TRAIL category', () => {
+    expect(toTrailRow(passingRun(), SEED)).toBe('no_error');
+    expect(toTrailRow(TraceRecord.parse({ ...failedRun(), expected: 'timeout' }), SEED)).toBe('mismatched');
+    expect(toTrailRow(TraceRecord.parse({ ...failedRun(), run: { ...failedRun().run, mode: 'live' } }), SEED)).toBe(
+      'live',
+    );
     const record = failedRun();
     expect(
       toTrailRow(
@@ -294,11 +343,12 @@ describe("TRAIL's shape", () => {
           ...record,
           failure: { ...record.failure!, taxonomy: { ...record.failure!.taxonomy, trail: null } },
         }),
+        SEED,
       ),
     ).toBe('unmapped');
   });
 
-  it('export --format trail writes one {trace, labels} line per labelled run, the counts to stderr', async () => {
+  it('export --format trail writes one {trace, labels} row per failed run, both JSON strings, the counts to stderr', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'trail-export-'));
     const capture = await runCli([
       'capture',
@@ -316,17 +366,18 @@ describe("TRAIL's shape", () => {
     const rows = exported.stdout
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as TrailRow);
-    expect(rows).toHaveLength(2);
-    const failed = rows.find((r) => r.labels.errors.length > 0)!;
-    expect(failed.labels.errors[0]).toMatchObject({ category: 'Service Errors', impact: 'HIGH' });
-    const located = spansOf(failed).find((s) => s.span_id === failed.labels.errors[0]!.location)!;
+      .map((l) => parsed(JSON.parse(l) as TrailRow));
+    expect(rows).toHaveLength(1);
+    const [failed] = rows;
+    expect(failed!.labels.errors[0]).toMatchObject({ category: 'Service Errors', impact: 'HIGH' });
+    const located = spansOf(failed!.trace).find((s) => s.span_id === failed!.labels.errors[0]!.location)!;
     expect(located).toMatchObject({
       span_name: 'chat lab-model',
       status_code: 'Error',
       span_attributes: { 'agent.name': 'Billing' },
     });
-    expect(exported.stderr).toContain("exported 2 runs in TRAIL's shape");
+    expect(exported.stderr).toContain("exported 1 failed run in TRAIL's shape");
+    expect(exported.stderr).toContain('left out 1 passing');
     const bad = await runCli(['export', '--store', 'files', '--dir', dir, '--format', 'csv']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--format must be one of ndjson, trail');

@@ -191,7 +191,7 @@ describe('subjects on the OpenAI Agents SDK', () => {
       .getFinishedSpans()
       .filter((s) => s.instrumentationScope.name === 'agent-failure-lab/openai-agents');
     const names = [
-      'workflow agent-failure-lab',
+      'invoke_workflow agent-failure-lab',
       'invoke_agent Triage',
       'guardrail no_card_numbers',
       'handoff Billing',
@@ -210,7 +210,7 @@ describe('subjects on the OpenAI Agents SDK', () => {
       const runSpan = runSpans.get(span.spanContext().traceId);
       expect(runSpan).toBeDefined();
       const parentId = span.parentSpanContext?.spanId;
-      if (span.name.startsWith('workflow ')) expect(parentId).toBe(runSpan);
+      if (span.name.startsWith('invoke_workflow ')) expect(parentId).toBe(runSpan);
       else expect(byId.has(parentId!)).toBe(true);
     }
     expect(

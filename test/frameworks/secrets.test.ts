@@ -70,7 +70,12 @@ describe('the secrets canary holds for framework subjects', () => {
       expect(capture.code, capture.stdout + capture.stderr).toBe(0);
       const ndjson = await runCli(['export', '--store', 'files', '--dir', dir], { env });
       const trail = await runCli(['export', '--store', 'files', '--dir', dir, '--format', 'trail'], { env });
-      expect(trail.stdout.trim().split('\n')).toHaveLength(SCENARIOS.length);
+      // Every scenario here passes: TRAIL's rows hold failures only, so the blind dataset carries the traces.
+      expect(trail.stderr).toContain(`left out ${SCENARIOS.length} passing`);
+      const datasetDir = await mkdtemp(path.join(tmpdir(), 'fw-canary-dataset-'));
+      const dataset = await runCli(['dataset', '--store', 'files', '--dir', dir, '--out', datasetDir], { env });
+      expect(dataset.code, dataset.stderr).toBe(0);
+      expect((await readTree(datasetDir)).split('invoke_agent').length - 1).toBeGreaterThanOrEqual(SCENARIOS.length);
       const everything = [
         capture.stdout,
         capture.stderr,
@@ -78,6 +83,8 @@ describe('the secrets canary holds for framework subjects', () => {
         ndjson.stderr,
         trail.stdout,
         trail.stderr,
+        dataset.stderr,
+        await readTree(datasetDir),
         await readTree(dir),
         ...received,
       ].join('\n');
