@@ -6,6 +6,7 @@ import { UsageError } from '../errors/usage-error.ts';
 import { ledgerNow } from '../ledger/ledger-settings.ts';
 import { openLedger } from '../ledger-store/ledgers.ts';
 import type { CliIo } from './io.ts';
+import { SkippedRecords } from './skipped-records.ts';
 import { type CommandSpec, helpText, parseCommand } from './options.ts';
 import { storeName, storeOptions } from './store-options.ts';
 
@@ -48,7 +49,8 @@ export async function analyticsCommand(argv: string[], io: CliIo): Promise<numbe
     });
   const out = typeof values.out === 'string' ? path.resolve(io.cwd, values.out) : analyticsDir(dir);
   const asOf = asOfTime(values['as-of'], io.env);
-  const ledger = await openLedger(name, { env: io.env, dir });
+  const skips = new SkippedRecords(io);
+  const ledger = await openLedger(name, { env: io.env, dir, mode: 'read', onSkip: skips.onSkip });
   let files: string[];
   try {
     files = await writeAnalytics(out, await computeAnalytics(ledgerRecords(ledger), { asOf }));
@@ -57,7 +59,7 @@ export async function analyticsCommand(argv: string[], io: CliIo): Promise<numbe
   }
   if (values.json) io.out(JSON.stringify({ as_of: asOf, files }));
   else for (const file of files) io.out(`wrote ${path.relative(io.cwd, file)}`);
-  return 0;
+  return skips.finish(0);
 }
 
 /** --as-of, else the ledger clock (LAB_NOW, else now), as an ISO time. */

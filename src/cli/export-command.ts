@@ -10,6 +10,7 @@ import { openStore } from '../store/stores.ts';
 import type { TracePage, TraceQuery } from '../store/trace-store.ts';
 import type { CliIo } from './io.ts';
 import { type CommandSpec, helpText, parseCommand } from './options.ts';
+import { SkippedRecords } from './skipped-records.ts';
 import { storeName, storeOptions } from './store-options.ts';
 
 /** Records fetched per page while exporting. */
@@ -62,7 +63,7 @@ export async function exportCommand(argv: string[], io: CliIo): Promise<number> 
   const values = parseCommand(exportSpec, argv, io.env);
   if (values.help) {
     io.out(
-      `${helpText(exportSpec, 'Usage: npm run lab -- export --store NAME [--dir DIR] [--format ndjson|trail] [--type TYPE] [--failure-id ID] [--kind KIND] [--since TIME]')}\nExit codes: 0 exported; 1 a stored record could not be read (its key is named); 2 bad input or configuration.\n`,
+      `${helpText(exportSpec, 'Usage: npm run lab -- export --store NAME [--dir DIR] [--format ndjson|trail] [--type TYPE] [--failure-id ID] [--kind KIND] [--since TIME]')}\nExit codes: 0 exported; 1 a stored record could not be read (it is named, skipped, and the rest exported); 2 bad input or configuration, or no store in --dir.\n`,
     );
     return 0;
   }
@@ -102,7 +103,13 @@ export async function exportCommand(argv: string[], io: CliIo): Promise<number> 
   if (typeof values.subject === 'string') query.subject_id = values.subject;
   if (typeof values.scenario === 'string') query.scenario_id = values.scenario;
 
-  const store = await openStore(name, { env: io.env, dir: path.resolve(io.cwd, String(values.dir)) });
+  const skips = new SkippedRecords(io);
+  const store = await openStore(name, {
+    env: io.env,
+    dir: path.resolve(io.cwd, String(values.dir)),
+    mode: 'read',
+    onSkip: skips.onSkip,
+  });
   let count = 0;
   const skipped: Record<TrailSkip, number> = { mismatched: 0, unmapped: 0 };
   const write = (records: readonly LabRecord[]) => {
@@ -144,5 +151,5 @@ export async function exportCommand(argv: string[], io: CliIo): Promise<number> 
       `exported ${count} run${count === 1 ? '' : 's'} in TRAIL's shape from the ${name} store; left out ${skipped.mismatched} whose detection differs from the scenario's expectation and ${skipped.unmapped} whose failure has no TRAIL category`,
     );
   } else io.err(`exported ${count} record${count === 1 ? '' : 's'} from the ${name} store`);
-  return 0;
+  return skips.finish(0);
 }

@@ -24,9 +24,11 @@ import { loadSubjects } from '../scenario/load-subjects.ts';
 import type { ScenarioProblem } from '../errors/scenario-set-error.ts';
 import { ScenarioSetError } from '../errors/scenario-set-error.ts';
 import { openStore } from '../store/stores.ts';
+import type { OpenMode } from '../internal/derived-index.ts';
 import { workerPoolsLoaded } from '../execute/pool-state.ts';
 import { PROJECT_ROOT } from './capture-command.ts';
 import type { CliIo } from './io.ts';
+import { SkippedRecords } from './skipped-records.ts';
 import { type CommandSpec, helpText, intOption, type OptionSpec, type OptionValues, parseCommand } from './options.ts';
 import { storeName, storeOptions } from './store-options.ts';
 
@@ -199,8 +201,18 @@ export async function failuresCommand(argv: string[], io: CliIo): Promise<number
 }
 
 /** Opens the ledger the flags name, runs fn, closes it. */
-async function withLedger<T>(values: OptionValues, io: CliIo, fn: (ledger: FailureLedger) => Promise<T>): Promise<T> {
-  const ledger = await openLedger(storeName(values), { env: io.env, dir: path.resolve(io.cwd, String(values.dir)) });
+async function withLedger<T>(
+  values: OptionValues,
+  io: CliIo,
+  fn: (ledger: FailureLedger) => Promise<T>,
+  { mode = 'write', skips }: { mode?: OpenMode; skips?: SkippedRecords } = {},
+): Promise<T> {
+  const ledger = await openLedger(storeName(values), {
+    env: io.env,
+    dir: path.resolve(io.cwd, String(values.dir)),
+    mode,
+    ...(skips ? { onSkip: skips.onSkip } : {}),
+  });
   try {
     return await fn(ledger);
   } finally {
@@ -240,17 +252,26 @@ async function listFailures(values: OptionValues, io: CliIo): Promise<number> {
   if (typeof values['build-id'] === 'string') query.build_id = values['build-id'];
   if (typeof values.fingerprint === 'string') query.fingerprint = values.fingerprint;
   let count = 0;
-  await withLedger(values, io, async (ledger) => {
-    let cursor: string | null = null;
-    do {
-      const page = await ledger.query({ ...query, cursor });
-      for (const r of page.records) io.out(values.json ? JSON.stringify(r) : listLine(r));
-      count += page.records.length;
-      cursor = page.cursor;
-    } while (cursor);
-  });
-  if (!values.json) io.out(`${count} failure record${count === 1 ? '' : 's'}`);
-  return 0;
+  const skips = new SkippedRecords(io);
+  await withLedger(
+    values,
+    io,
+    async (ledger) => {
+      let cursor: string | null = null;
+      do {
+        const page = await ledger.query({ ...query, cursor });
+        for (const r of page.records) io.out(values.json ? JSON.stringify(r) : listLine(r));
+        count += page.records.length;
+        cursor = page.cursor;
+      } while (cursor);
+    },
+    { mode: 'read', skips },
+  );
+  if (!values.json)
+    io.out(
+      `${count} failure record${count === 1 ? '' : 's'}${skips.count > 0 ? ` (${skips.count} skipped: not readable)` : ''}`,
+    );
+  return skips.finish(0);
 }
 
 function listLine(r: FailureRecord): string {
@@ -260,7 +281,7 @@ function listLine(r: FailureRecord): string {
 
 async function showFailure(values: OptionValues & { _: string[] }, io: CliIo): Promise<number> {
   const id = requireId(values, 'failures show');
-  const record = await withLedger(values, io, (ledger) => existing(ledger, id));
+  const record = await withLedger(values, io, (ledger) => existing(ledger, id), { mode: 'read' });
   io.out(values.json ? JSON.stringify(record) : showText(record));
   return 0;
 }
@@ -506,12 +527,12 @@ async function reproduceFailure(values: OptionValues & { _: string[] }, io: CliI
   const id = requireId(values, 'failures reproduce');
   const name = storeName(values);
   const dir = path.resolve(io.cwd, String(values.dir));
-  const record = await withLedger(values, io, (ledger) => existing(ledger, id));
+  const record = await withLedger(values, io, (ledger) => existing(ledger, id), { mode: 'read' });
   if (!record.lab.trace_id)
     throw new UsageError({
       message: `failure ${id} has no run to replay (it is a failure of the capture itself: ${record.failure_description.summary})`,
     });
-  const store = await openStore(name, { env: io.env, dir });
+  const store = await openStore(name, { env: io.env, dir, mode: 'read' });
   let trace: TraceRecord | undefined;
   try {
     const runKey = record.lab.source === 'run' ? record.failure_id : undefined;

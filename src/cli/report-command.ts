@@ -9,6 +9,7 @@ import { BUILD_ID } from '../ledger/build-id.ts';
 import { openStore } from '../store/stores.ts';
 import { asOfTime } from './analytics-command.ts';
 import type { CliIo } from './io.ts';
+import { SkippedRecords } from './skipped-records.ts';
 import { type CommandSpec, helpText, parseCommand } from './options.ts';
 import { storeName, storeOptions } from './store-options.ts';
 
@@ -72,7 +73,13 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
   for (const flag of ['build-id', 'baseline'] as const)
     if (values[flag] !== undefined) throw new UsageError({ message: `--${flag} applies to --format html only` });
   const asOf = asOfTime(values['as-of'], io.env);
-  const ledger = await openLedger(storeName(values), { env: io.env, dir: path.resolve(io.cwd, String(values.dir)) });
+  const skips = new SkippedRecords(io);
+  const ledger = await openLedger(storeName(values), {
+    env: io.env,
+    dir: path.resolve(io.cwd, String(values.dir)),
+    mode: 'read',
+    onSkip: skips.onSkip,
+  });
   let text: string;
   try {
     text = await (period === 'weekly' ? weeklyReport : monthlyReport)(ledgerRecords(ledger), { asOf });
@@ -84,7 +91,7 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
     await writeFile(out, text);
     io.err(`wrote the ${period} report to ${path.relative(io.cwd, out)}`);
   } else io.out(text.replace(/\n$/, ''));
-  return 0;
+  return skips.finish(0);
 }
 
 /** Runs `report --format html`: the whole report of a store, in one file. */
@@ -113,10 +120,11 @@ async function htmlReport(values: Record<string, string | boolean | undefined>, 
         : undefined;
   const name = storeName(values);
   const dir = path.resolve(io.cwd, String(values.dir));
-  const store = await openStore(name, { env: io.env, dir });
+  const skips = new SkippedRecords(io);
+  const store = await openStore(name, { env: io.env, dir, mode: 'read', onSkip: skips.onSkip });
   let report;
   try {
-    const ledger = await openLedger(name, { env: io.env, dir });
+    const ledger = await openLedger(name, { env: io.env, dir, mode: 'read', onSkip: skips.onSkip });
     try {
       // Loaded here: Observable Plot and a DOM are the HTML report's alone.
       const { buildHtmlReport } = await import('../report/write-report.ts');
@@ -143,5 +151,5 @@ async function htmlReport(values: Record<string, string | boolean | undefined>, 
       `wrote the HTML report of ${data.runs.length} run${data.runs.length === 1 ? '' : 's'} (${Math.round(report.bytes / 1024)} KB) to ${path.relative(io.cwd, out)}`,
     );
   } else io.out(report.html.replace(/\n$/, ''));
-  return 0;
+  return skips.finish(0);
 }
