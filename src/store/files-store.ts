@@ -88,6 +88,7 @@ export class FilesStore implements TraceStore {
   readonly #fs: DurableFs;
   readonly #warn: Warn;
   readonly #onSkip: (skipped: SkippedRecord) => void;
+  #indexLagSaid = false;
   #closed = false;
 
   private constructor(
@@ -213,8 +214,11 @@ export class FilesStore implements TraceStore {
         await busyRetry(() => indexEntries(this.#db, entries));
       } catch (error) {
         // The files are the truth and they are in place: the records are stored; only queries lag until the next open.
+        // Said once per store: on a full disk every later batch would say the same.
+        if (this.#indexLagSaid) return records.map((r) => outcomes.get(recordMeta(r).key)!);
+        this.#indexLagSaid = true;
         this.#warn(
-          `files store: ${renamed.length} record file${renamed.length === 1 ? ' is' : 's are'} written in ${this.#records}, but the index could not be updated (${errorText(error)}${isUnwritable(error) ? ': the disk is full, read-only or over a file-size limit' : ''}); the next open of the store indexes ${renamed.length === 1 ? 'it' : 'them'}`,
+          `files store: ${renamed.length} record file${renamed.length === 1 ? ' is' : 's are'} written in ${this.#records}, but the index could not be updated (${errorText(error)}${isUnwritable(error) ? ': the disk is full, read-only or over a file-size limit' : ''}); the next open of the store indexes ${renamed.length === 1 ? 'it' : 'them'} (and any written later while the index cannot follow)`,
         );
       }
     }
