@@ -14,6 +14,7 @@ import {
   recordFileKeys,
   stampFrom,
   stampOf,
+  stampOfSync,
   stderrWarn,
   type Warn,
 } from '../internal/derived-index.ts';
@@ -346,7 +347,7 @@ async function staleIds(dir: string, index: FailureIndex): Promise<string[]> {
   const stamps = await index.stamps();
   const names = await recordFileKeys(dir);
   const stale: string[] = [];
-  for (const id of names) if ((await stampOf(path.join(dir, `${id}.json`))) !== stamps.get(id)) stale.push(id);
+  for (const id of names) if (stampOfSync(path.join(dir, `${id}.json`)) !== stamps.get(id)) stale.push(id);
   const present = new Set(names);
   for (const id of stamps.keys()) if (!present.has(id)) stale.push(id);
   return stale;

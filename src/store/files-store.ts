@@ -17,6 +17,7 @@ import {
   setIndexAside,
   sqliteDamage,
   stampOf,
+  stampOfSync,
   stderrWarn,
   type Warn,
 } from '../internal/derived-index.ts';
@@ -417,7 +418,7 @@ async function diffIndex(db: DatabaseSync, records: string): Promise<IndexDiff> 
   const present = new Set(keys);
   const stale: IndexDiff['stale'] = [];
   for (const key of keys) {
-    const stamp = await stampOf(path.join(records, `${key}.json`));
+    const stamp = stampOfSync(path.join(records, `${key}.json`));
     if (stamp !== undefined && stamp !== stamps.get(key)) stale.push({ key, stamp });
   }
   return { stale, gone: [...stamps.keys()].filter((k) => !present.has(k)) };
