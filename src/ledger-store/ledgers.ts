@@ -27,9 +27,9 @@ export const LedgersMap = {
   memory: async (_options: LedgerOptions): Promise<FailureLedger> => new MemoryLedger(),
   files: async ({ dir, mode, warn, onSkip }: LedgerOptions): Promise<FailureLedger> =>
     (await import('./files-ledger.ts')).FilesLedger.open(dir ?? DEFAULT_FILES_DIR, { mode, warn, onSkip }),
-  cosmos: async ({ env }: LedgerOptions): Promise<FailureLedger> => {
+  cosmos: async ({ env, onSkip }: LedgerOptions): Promise<FailureLedger> => {
     const config = cosmosLedgerConfigFromEnv(env); // Fails before connecting when a variable is missing.
-    return (await import('./cosmos-ledger.ts')).CosmosLedger.open(config);
+    return (await import('./cosmos-ledger.ts')).CosmosLedger.open(config, { onSkip });
   },
 } satisfies Record<string, (options: LedgerOptions) => Promise<FailureLedger>>;
 

@@ -30,9 +30,9 @@ export const StoresMap = {
   memory: async (_options: StoreOptions): Promise<TraceStore> => new MemoryStore(),
   files: async ({ dir, mode, warn, onSkip }: StoreOptions): Promise<TraceStore> =>
     (await import('./files-store.ts')).FilesStore.open(dir ?? DEFAULT_FILES_DIR, { mode, warn, onSkip }),
-  cosmos: async ({ env }: StoreOptions): Promise<TraceStore> => {
+  cosmos: async ({ env, onSkip }: StoreOptions): Promise<TraceStore> => {
     const config = cosmosConfigFromEnv(env); // Fails before connecting when a variable is missing.
-    return (await import('./cosmos-store.ts')).CosmosStore.open(config);
+    return (await import('./cosmos-store.ts')).CosmosStore.open(config, { onSkip });
   },
 } satisfies Record<string, (options: StoreOptions) => Promise<TraceStore>>;
 
