@@ -5,6 +5,7 @@ import { analyticsDir, writeAnalytics } from '../analytics/write-analytics.ts';
 import { UsageError } from '../errors/usage-error.ts';
 import { ledgerNow } from '../ledger/ledger-settings.ts';
 import type { CliIo } from './io.ts';
+import { SkippedRecords } from './skipped-records.ts';
 import { type CommandSpec, helpText, parseCommand } from './options.ts';
 import { checkOutFolder } from './out-path.ts';
 import { noteIfMemory, openLedgerToRead, storeDir, storeName, storeOptions } from './store-options.ts';
@@ -49,7 +50,8 @@ export async function analyticsCommand(argv: string[], io: CliIo): Promise<numbe
   const out = typeof values.out === 'string' ? checkOutFolder('--out', values.out, io.cwd) : analyticsDir(dir);
   const asOf = asOfTime(values['as-of'], io.env);
   noteIfMemory(name, io);
-  const ledger = await openLedgerToRead(values, io);
+  const skips = new SkippedRecords(io);
+  const ledger = await openLedgerToRead(values, io, { onSkip: skips.onSkip });
   let files: string[];
   try {
     files = await writeAnalytics(out, await computeAnalytics(ledgerRecords(ledger), { asOf }));
@@ -58,7 +60,7 @@ export async function analyticsCommand(argv: string[], io: CliIo): Promise<numbe
   }
   if (values.json) io.out(JSON.stringify({ as_of: asOf, files }));
   else for (const file of files) io.out(`wrote ${path.relative(io.cwd, file)}`);
-  return 0;
+  return skips.finish(0);
 }
 
 /** --as-of, else the ledger clock (LAB_NOW, else now), as an ISO time. */

@@ -9,6 +9,7 @@ import { BUILD_ID } from '../ledger/build-id.ts';
 import type { TracePage, TraceQuery } from '../store/trace-store.ts';
 import type { CliIo } from './io.ts';
 import { type CommandSpec, helpText, parseCommand } from './options.ts';
+import { SkippedRecords } from './skipped-records.ts';
 import { openStoreToRead, storeName, storeOptions } from './store-options.ts';
 
 /** Records fetched per page while exporting. */
@@ -72,7 +73,7 @@ export async function exportCommand(argv: string[], io: CliIo): Promise<number> 
   const values = parseCommand(exportSpec, argv, io.env);
   if (values.help) {
     io.out(
-      `${helpText(exportSpec, 'Usage: npm run lab -- export --store NAME [--dir DIR] [--format ndjson|trail] [--type TYPE] [--build-id ID] [--failure-id ID] [--kind KIND] [--since TIME]')}\nExit codes: 0 exported; 1 a stored record could not be read (its key is named); 2 bad input or configuration.\n`,
+      `${helpText(exportSpec, 'Usage: npm run lab -- export --store NAME [--dir DIR] [--format ndjson|trail] [--type TYPE] [--build-id ID] [--failure-id ID] [--kind KIND] [--since TIME]')}\nExit codes: 0 exported; 1 a stored record could not be read (it is named, skipped, and the rest exported); 2 bad input or configuration, or no store in --dir.\n`,
     );
     return 0;
   }
@@ -119,7 +120,8 @@ export async function exportCommand(argv: string[], io: CliIo): Promise<number> 
   if (typeof values.subject === 'string') query.subject_id = values.subject;
   if (typeof values.scenario === 'string') query.scenario_id = values.scenario;
 
-  const store = await openStoreToRead(values, io);
+  const skips = new SkippedRecords(io);
+  const store = await openStoreToRead(values, io, { onSkip: skips.onSkip });
   let count = 0;
   const skipped: Record<TrailSkip, number> = { mismatched: 0, live: 0, no_error: 0, unmapped: 0 };
   const write = (records: readonly LabRecord[]) => {
@@ -163,5 +165,5 @@ export async function exportCommand(argv: string[], io: CliIo): Promise<number> 
       `exported ${count} failed run${count === 1 ? '' : 's'} in TRAIL's shape from the ${name} store; left out ${skipped.no_error} passing, ${skipped.mismatched} whose detection differs from the scenario's expectation, ${skipped.live} live and ${skipped.unmapped} whose failure has no TRAIL category`,
     );
   } else io.err(`exported ${count} record${count === 1 ? '' : 's'} from the ${name} store`);
-  return 0;
+  return skips.finish(0);
 }

@@ -23,10 +23,12 @@ import { loadSubjects } from '../scenario/load-subjects.ts';
 import type { ScenarioProblem } from '../errors/scenario-set-error.ts';
 import { ScenarioSetError } from '../errors/scenario-set-error.ts';
 import { openStore } from '../store/stores.ts';
+import type { OpenMode } from '../internal/derived-index.ts';
 import { workerPoolsLoaded } from '../execute/pool-state.ts';
 import { subjectsDirOf } from '../config/project-config.ts';
 import { scenarioSchemaRef } from '../init/schema-ref.ts';
 import type { CliIo } from './io.ts';
+import { SkippedRecords } from './skipped-records.ts';
 import { type CommandSpec, helpText, intOption, type OptionSpec, type OptionValues, parseCommand } from './options.ts';
 import {
   checkStoreToRead,
@@ -216,8 +218,14 @@ export async function failuresCommand(argv: string[], io: CliIo): Promise<number
 }
 
 /** Opens the ledger the flags name, runs fn, closes it. */
-async function withLedger<T>(values: OptionValues, io: CliIo, fn: (ledger: FailureLedger) => Promise<T>): Promise<T> {
-  const ledger = await openLedgerToRead(values, io);
+async function withLedger<T>(
+  values: OptionValues,
+  io: CliIo,
+  fn: (ledger: FailureLedger) => Promise<T>,
+  { mode = 'write', skips }: { mode?: OpenMode; skips?: SkippedRecords } = {},
+): Promise<T> {
+  // Never creates a store: a mistyped --dir is exit 2, whether the command reads or writes.
+  const ledger = await openLedgerToRead(values, io, { mode, ...(skips ? { onSkip: skips.onSkip } : {}) });
   try {
     return await fn(ledger);
   } finally {
@@ -263,17 +271,26 @@ async function listFailures(values: OptionValues, io: CliIo): Promise<number> {
   if (typeof values.fingerprint === 'string') query.fingerprint = values.fingerprint;
   let count = 0;
   noteIfMemory(storeName(values), io);
-  await withLedger(values, io, async (ledger) => {
-    let cursor: string | null = null;
-    do {
-      const page = await ledger.query({ ...query, cursor });
-      for (const r of page.records) io.out(values.json ? JSON.stringify(r) : listLine(r));
-      count += page.records.length;
-      cursor = page.cursor;
-    } while (cursor);
-  });
-  if (!values.json) io.out(`${count} failure record${count === 1 ? '' : 's'}`);
-  return 0;
+  const skips = new SkippedRecords(io);
+  await withLedger(
+    values,
+    io,
+    async (ledger) => {
+      let cursor: string | null = null;
+      do {
+        const page = await ledger.query({ ...query, cursor });
+        for (const r of page.records) io.out(values.json ? JSON.stringify(r) : listLine(r));
+        count += page.records.length;
+        cursor = page.cursor;
+      } while (cursor);
+    },
+    { mode: 'read', skips },
+  );
+  if (!values.json)
+    io.out(
+      `${count} failure record${count === 1 ? '' : 's'}${skips.count > 0 ? ` (${skips.count} skipped: not readable)` : ''}`,
+    );
+  return skips.finish(0);
 }
 
 function listLine(r: FailureRecord): string {
@@ -283,7 +300,7 @@ function listLine(r: FailureRecord): string {
 
 async function showFailure(values: OptionValues & { _: string[] }, io: CliIo): Promise<number> {
   const id = requireId(values, 'failures show');
-  const record = await withLedger(values, io, (ledger) => existing(ledger, id));
+  const record = await withLedger(values, io, (ledger) => existing(ledger, id), { mode: 'read' });
   io.out(values.json ? JSON.stringify(record) : showText(record));
   return 0;
 }
@@ -529,12 +546,12 @@ async function reproduceFailure(values: OptionValues & { _: string[] }, io: CliI
   const id = requireId(values, 'failures reproduce');
   const name = storeName(values);
   const dir = storeDir(values, io);
-  const record = await withLedger(values, io, (ledger) => existing(ledger, id));
+  const record = await withLedger(values, io, (ledger) => existing(ledger, id), { mode: 'read' });
   if (!record.lab.trace_id)
     throw new UsageError({
       message: `failure ${id} has no run to replay (it is a failure of the capture itself: ${record.failure_description.summary})`,
     });
-  const store = await openStore(name, { env: io.env, dir });
+  const store = await openStore(name, { env: io.env, dir, mode: 'read' });
   let trace: TraceRecord | undefined;
   try {
     const runKey = record.lab.source === 'run' ? record.failure_id : undefined;

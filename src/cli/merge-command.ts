@@ -9,6 +9,7 @@ import { openStore } from '../store/stores.ts';
 import { formatSummary } from './format.ts';
 import { checkOutFile } from './out-path.ts';
 import type { CliIo } from './io.ts';
+import { SkippedRecords } from './skipped-records.ts';
 import { type CommandSpec, helpText, parseCommand } from './options.ts';
 import { checkStoreToRead, storeName, storeOptions } from './store-options.ts';
 
@@ -60,9 +61,11 @@ export async function mergeCommand(argv: string[], io: CliIo): Promise<number> {
   const reportFile = typeof values.report === 'string' ? checkOutFile('--report', values.report, io.cwd) : null;
   checkStoreToRead(values, io); // merge reads what the shards stored: a mistyped --dir is exit 2, never a new store.
   const dir = path.resolve(io.cwd, String(values.dir));
-  const store = await openStore(name, { env: io.env, dir });
+  const skips = new SkippedRecords(io);
+  // merge reads the runs and writes only the ledger: the store is opened for reading.
+  const store = await openStore(name, { env: io.env, dir, mode: 'read', onSkip: skips.onSkip });
   try {
-    const ledger = settings ? await openLedger(name, { env: io.env, dir }) : null;
+    const ledger = settings ? await openLedger(name, { env: io.env, dir, onSkip: skips.onSkip }) : null;
     try {
       const result = await mergeBuild({
         store,
@@ -80,7 +83,7 @@ export async function mergeCommand(argv: string[], io: CliIo): Promise<number> {
       }
       if (values.json) {
         out(JSON.stringify(result));
-        return result.summary.exit_code;
+        return skips.finish(result.summary.exit_code);
       }
       for (const s of result.shards)
         out(
@@ -89,7 +92,7 @@ export async function mergeCommand(argv: string[], io: CliIo): Promise<number> {
       for (const p of result.problems) out(`✗ ${p.message}`);
       if (result.ledger_skipped) out(`ledger: ${result.ledger_skipped}`);
       out(formatSummary(result.summary, store.name));
-      return result.summary.exit_code;
+      return skips.finish(result.summary.exit_code);
     } finally {
       await ledger?.close();
     }

@@ -7,6 +7,7 @@ import { UsageError } from '../errors/usage-error.ts';
 import { BUILD_ID } from '../ledger/build-id.ts';
 import { asOfTime } from './analytics-command.ts';
 import type { CliIo } from './io.ts';
+import { SkippedRecords } from './skipped-records.ts';
 import { type CommandSpec, helpText, parseCommand } from './options.ts';
 import { checkOutFile } from './out-path.ts';
 import { noteIfMemory, openLedgerToRead, openStoreToRead, storeName, storeOptions } from './store-options.ts';
@@ -77,7 +78,8 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
   const asOf = asOfTime(values['as-of'], io.env);
   const out = typeof values.out === 'string' ? checkOutFile('--out', values.out, io.cwd) : null;
   noteIfMemory(storeName(values), io);
-  const ledger = await openLedgerToRead(values, io);
+  const skips = new SkippedRecords(io);
+  const ledger = await openLedgerToRead(values, io, { onSkip: skips.onSkip });
   let text: string;
   try {
     text = await (period === 'weekly' ? weeklyReport : monthlyReport)(ledgerRecords(ledger), { asOf });
@@ -88,7 +90,7 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
     await writeFile(out, text);
     io.err(`wrote the ${period} report to ${path.relative(io.cwd, out)}`);
   } else io.out(text.replace(/\n$/, ''));
-  return 0;
+  return skips.finish(0);
 }
 
 /** Runs `report --format html`: the whole report of a store, in one file. */
@@ -117,11 +119,12 @@ async function htmlReport(values: Record<string, string | boolean | undefined>, 
         : undefined;
   const name = storeName(values);
   const out = typeof values.out === 'string' ? checkOutFile('--out', values.out, io.cwd) : null;
+  const skips = new SkippedRecords(io);
   // The memory store's note, from openStoreToRead, says why such a report is empty.
-  const store = await openStoreToRead(values, io);
+  const store = await openStoreToRead(values, io, { onSkip: skips.onSkip });
   let report;
   try {
-    const ledger = await openLedgerToRead(values, io);
+    const ledger = await openLedgerToRead(values, io, { onSkip: skips.onSkip });
     try {
       // Loaded here: Observable Plot and a DOM are the HTML report's alone.
       const { buildHtmlReport } = await import('../report/write-report.ts');
@@ -143,5 +146,5 @@ async function htmlReport(values: Record<string, string | boolean | undefined>, 
       `wrote the HTML report of ${data.runs.length} run${data.runs.length === 1 ? '' : 's'} (${Math.round(report.bytes / 1024)} KB) to ${path.relative(io.cwd, out)}`,
     );
   } else io.out(report.html.replace(/\n$/, ''));
-  return 0;
+  return skips.finish(0);
 }

@@ -5,7 +5,8 @@ import type { FailureLedger } from '../ledger-store/failure-ledger.ts';
 import { openLedger } from '../ledger-store/ledgers.ts';
 import { DEFAULT_FILES_DIR } from '../store/files-store.ts';
 import { isStoreName, openStore, STORE_NAMES, type BuiltinStore } from '../store/stores.ts';
-import type { TraceStore } from '../store/trace-store.ts';
+import type { SkippedRecord, TraceStore } from '../store/trace-store.ts';
+import type { OpenMode } from '../internal/derived-index.ts';
 import type { CliIo } from './io.ts';
 import type { OptionSpec, OptionValues } from './options.ts';
 
@@ -108,15 +109,29 @@ export function checkStoreToRead(values: OptionValues, io: CliIo): void {
 }
 
 /** Opens the trace store a reading command names (see checkStoreToRead), with the memory-store note. */
-export async function openStoreToRead(values: OptionValues, io: CliIo): Promise<TraceStore> {
+export async function openStoreToRead(
+  values: OptionValues,
+  io: CliIo,
+  { onSkip }: { onSkip?: (skipped: SkippedRecord) => void } = {},
+): Promise<TraceStore> {
   checkStoreToRead(values, io);
   const name = storeName(values);
   noteIfMemory(name, io);
-  return openStore(name, { env: io.env, dir: storeDir(values, io) });
+  // Opened for reading: nothing is created or written (docs/stores.md).
+  return openStore(name, { env: io.env, dir: storeDir(values, io), mode: 'read', ...(onSkip ? { onSkip } : {}) });
 }
 
 /** Opens the failure ledger a reading command names (see checkStoreToRead); the note is the caller's. */
-export async function openLedgerToRead(values: OptionValues, io: CliIo): Promise<FailureLedger> {
+export async function openLedgerToRead(
+  values: OptionValues,
+  io: CliIo,
+  { onSkip, mode = 'read' }: { onSkip?: (skipped: SkippedRecord) => void; mode?: OpenMode } = {},
+): Promise<FailureLedger> {
   checkStoreToRead(values, io);
-  return openLedger(storeName(values), { env: io.env, dir: storeDir(values, io) });
+  return openLedger(storeName(values), {
+    env: io.env,
+    dir: storeDir(values, io),
+    mode,
+    ...(onSkip ? { onSkip } : {}),
+  });
 }

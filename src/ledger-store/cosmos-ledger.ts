@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { type Container, CosmosClient, type SqlParameter } from '@azure/cosmos';
 import type { FailureRecord } from '../contracts/failure-record.ts';
+import type { SkippedRecord } from '../store/trace-store.ts';
 import { ContractViolationError } from '../errors/contract-violation-error.ts';
 import { StoreError } from '../errors/store-error.ts';
 import { errorText } from '../internal/to-error.ts';
@@ -38,15 +39,20 @@ export class CosmosLedger implements FailureLedger {
   readonly name = 'cosmos';
   readonly #client: CosmosClient;
   readonly #container: Container;
+  readonly #onSkip: (skipped: SkippedRecord) => void;
   #closed = false;
 
-  private constructor(client: CosmosClient, container: Container) {
+  private constructor(client: CosmosClient, container: Container, onSkip: (skipped: SkippedRecord) => void) {
     this.#client = client;
     this.#container = container;
+    this.#onSkip = onSkip;
   }
 
   /** Connects, creating the database and the container if they are missing. */
-  static async open(config: CosmosConfig): Promise<CosmosLedger> {
+  static async open(
+    config: CosmosConfig,
+    { onSkip = () => {} }: { onSkip?: (skipped: SkippedRecord) => void } = {},
+  ): Promise<CosmosLedger> {
     const client = new CosmosClient(await clientOptions(config));
     try {
       const { database } = await client.databases.createIfNotExists({ id: config.database });
@@ -63,7 +69,7 @@ export class CosmosLedger implements FailureLedger {
           ],
         },
       });
-      return new CosmosLedger(client, container);
+      return new CosmosLedger(client, container, onSkip);
     } catch (error) {
       client.dispose();
       throw new StoreError({
@@ -165,9 +171,21 @@ export class CosmosLedger implements FailureLedger {
     );
     try {
       const page = await retryingCosmos(() => iterator.fetchNext());
+      // A document that breaks its contract is named and skipped; the rest of the page goes on (docs/stores.md).
+      const records: FailureRecord[] = [];
+      const skipped: SkippedRecord[] = [];
+      for (const doc of page.resources) {
+        try {
+          records.push(readFailure(doc.record, doc.id));
+        } catch (error) {
+          skipped.push({ key: doc.id, where: `${this.#container.id}/${doc.id}`, reason: errorText(error) });
+        }
+      }
+      for (const s of skipped) this.#onSkip(s);
       return {
-        records: page.resources.map((doc) => readFailure(doc.record, doc.id)),
+        records,
         cursor: page.hasMoreResults && page.continuationToken ? page.continuationToken : null,
+        ...(skipped.length > 0 ? { skipped } : {}),
       };
     } catch (error) {
       if (error instanceof ContractViolationError) throw error;

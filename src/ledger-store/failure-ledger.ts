@@ -1,3 +1,4 @@
+import type { SkippedRecord } from '../store/trace-store.ts';
 import type { FailureCategory, FailureRecord, FailureStatus, Severity } from '../contracts/failure-record.ts';
 
 /** Which failure records a query selects; every field narrows it. */
@@ -24,6 +25,8 @@ export interface FailureQuery {
 export interface FailurePage {
   records: FailureRecord[];
   cursor: string | null;
+  /** Stored records the query could not read, each named (as a trace store's page): the first page names all of them. */
+  skipped?: SkippedRecord[];
 }
 
 /**

@@ -1,6 +1,7 @@
-import { rename, rm } from 'node:fs/promises';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { StoreError } from '../errors/store-error.ts';
+import { inodeOf, isDamage, isUnwritable, rowCheck, setIndexAside, sqliteDamage } from '../internal/derived-index.ts';
+import { errorText } from '../internal/to-error.ts';
 import { busyRetry } from '../internal/sqlite-busy.ts';
 import type { FailureQuery } from './failure-ledger.ts';
 import type { FailureFields } from './failure-fields.ts';
@@ -21,37 +22,94 @@ export interface IndexRow {
  */
 export class FailureIndex {
   readonly #db: DatabaseSync;
-  readonly #upsert: StatementSync;
-  readonly #remove: StatementSync;
+  /** False for a read-only connection: nothing may change it. */
+  readonly writable: boolean;
+  /** Why the index was set aside and started anew on open (and where the old one is), or null. */
+  rebuilt: { damage: string; aside: string | null } | null = null;
+  readonly #upsert: StatementSync | undefined;
+  readonly #remove: StatementSync | undefined;
+  readonly #removeUnreadable: StatementSync | undefined;
+  readonly #unreadable: StatementSync | undefined;
   readonly #stamp: StatementSync;
   /** One connection holds one transaction: the ledger's own calls queue here before taking the lock. */
   #tail: Promise<unknown> = Promise.resolve();
 
-  private constructor(db: DatabaseSync) {
+  private constructor(db: DatabaseSync, writable: boolean) {
     this.#db = db;
-    this.#upsert = db.prepare(
-      'INSERT OR REPLACE INTO failures (failure_id, timestamp, status, category, subcategory, severity, fingerprint, build_id, sla_target, revision, stamp) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    this.writable = writable;
+    if (writable) {
+      this.#upsert = db.prepare(
+        'INSERT OR REPLACE INTO failures (failure_id, timestamp, status, category, subcategory, severity, fingerprint, build_id, sla_target, revision, stamp, row_check) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      );
+      this.#remove = db.prepare('DELETE FROM failures WHERE failure_id = ?');
+      this.#removeUnreadable = db.prepare('DELETE FROM unreadable WHERE failure_id = ?');
+      this.#unreadable = db.prepare('INSERT OR REPLACE INTO unreadable (failure_id, stamp, reason) VALUES (?, ?, ?)');
+    }
+    this.#stamp = db.prepare(
+      'SELECT stamp FROM failures WHERE failure_id = ?1 UNION ALL SELECT stamp FROM unreadable WHERE failure_id = ?1',
     );
-    this.#remove = db.prepare('DELETE FROM failures WHERE failure_id = ?');
-    this.#stamp = db.prepare('SELECT stamp FROM failures WHERE failure_id = ?');
   }
 
-  /** Opens the index; one that cannot be read (corrupt, or not SQLite) is set aside and rebuilt by the ledger's reconcile. */
-  static async open(file: string): Promise<FailureIndex> {
+  /**
+   * Opens the index of a ledger that writes. One that SQLite finds damaged (quick_check), or whose
+   * rows disagree with their checksums, is set aside and a new one is returned with `rebuilt` set:
+   * the ledger's reconcile fills it from the files and says so.
+   */
+  static async openForWriting(file: string): Promise<FailureIndex> {
+    const ino = await inodeOf(file);
+    let db: DatabaseSync | undefined;
+    let damage: string | null;
     try {
-      return new FailureIndex(await busyRetry(() => connect(file)));
+      db = await busyRetry(() => connect(file));
+      damage = indexDamage(db);
     } catch (error) {
-      const message = (error as Error).message;
-      if (!/malformed|not a database|corrupt/i.test(message))
+      if (!isDamage(error))
         throw new StoreError({
           store: 'files',
-          message: `cannot open the failure index ${file}: ${message}`,
+          exitCode: isUnwritable(error) ? 2 : 1,
+          message: `cannot open the failure index ${file}: ${errorText(error)}`,
           cause: error,
         });
-      await rename(file, `${file}.corrupt-${Date.now()}`);
-      for (const suffix of ['-wal', '-shm']) await rm(`${file}${suffix}`, { force: true });
-      return new FailureIndex(await busyRetry(() => connect(file)));
+      damage = errorText(error);
     }
+    if (damage === null) return new FailureIndex(db!, true);
+    db?.close();
+    const aside = await setIndexAside(file, ino);
+    const index = new FailureIndex(await busyRetry(() => connect(file)), true);
+    index.rebuilt = { damage, aside };
+    return index;
+  }
+
+  /**
+   * Opens the index of a ledger that only reads, without writing a byte: a read-only connection,
+   * or undefined when there is no sound index of this version to read (a damaged one is named in
+   * `damage`): the ledger then builds one in memory from the files.
+   */
+  static openReadOnly(file: string): { index?: FailureIndex; damage: string | null } {
+    let db: DatabaseSync | undefined;
+    try {
+      db = new DatabaseSync(file, { readOnly: true, timeout: 10_000 });
+      const version = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
+      if (version === INDEX_VERSION) {
+        const damage = indexDamage(db);
+        if (damage === null) return { index: new FailureIndex(db, false), damage: null };
+        db.close();
+        return { damage };
+      }
+    } catch (error) {
+      db?.close();
+      // Not openable read-only (missing, or a read-only folder without the WAL's shared-memory file): the files answer.
+      return { damage: isDamage(error) ? errorText(error) : null };
+    }
+    db.close();
+    return { damage: null };
+  }
+
+  /** An index in memory, for a ledger read where no sound index can be read on disk; the reconcile fills it. */
+  static memory(): FailureIndex {
+    const db = new DatabaseSync(':memory:');
+    db.exec(TABLES);
+    return new FailureIndex(db, true);
   }
 
   /**
@@ -76,41 +134,61 @@ export class FailureIndex {
 
   /** Sets a record's row (inside `exclusive`). */
   upsert(f: FailureFields, stamp: string): void {
-    this.#upsert.run(
-      f.failure_id,
-      f.timestamp,
-      f.status,
-      f.category,
-      f.subcategory,
-      f.severity,
-      f.fingerprint,
-      f.build_id,
-      f.sla_target,
-      f.revision,
-      stamp,
-    );
+    this.#writable().upsert!.run(...rowValues(f, stamp), rowCheck(rowValues(f, stamp)));
+    this.#removeUnreadable!.run(f.failure_id);
   }
 
   /** Forgets a record's row (inside `exclusive`). */
   remove(failureId: string): void {
-    this.#remove.run(failureId);
+    this.#writable().remove!.run(failureId);
+    this.#removeUnreadable!.run(failureId);
   }
 
-  /** The stamp of the file a row was made from, or undefined when there is no row. */
+  /** Keeps a record file that cannot be read, by its stamp, so every query names it (inside `exclusive`). */
+  markUnreadable(failureId: string, stamp: string, reason: string): void {
+    this.#writable().remove!.run(failureId);
+    this.#unreadable!.run(failureId, stamp, reason);
+  }
+
+  /** The stamp of the file a row (or an unreadable entry) was made from, or undefined when there is none. */
   stampOf(failureId: string): string | undefined {
     return (this.#stamp.get(failureId) as { stamp: string } | undefined)?.stamp;
   }
 
-  /** Every row's stamp, by failure_id. */
+  /** Every row's (and unreadable entry's) stamp, by failure_id. */
   stamps(): Promise<Map<string, string>> {
     return busyRetry(
       () =>
         new Map(
           (
-            this.#db.prepare('SELECT failure_id, stamp FROM failures').all() as { failure_id: string; stamp: string }[]
+            this.#db
+              .prepare('SELECT failure_id, stamp FROM failures UNION ALL SELECT failure_id, stamp FROM unreadable')
+              .all() as { failure_id: string; stamp: string }[]
           ).map((r) => [r.failure_id, r.stamp]),
         ),
     );
+  }
+
+  /** The record files that cannot be read, with the reason. */
+  unreadable(): Promise<{ failure_id: string; reason: string }[]> {
+    return busyRetry(
+      () =>
+        this.#db.prepare('SELECT failure_id, reason FROM unreadable ORDER BY failure_id').all() as {
+          failure_id: string;
+          reason: string;
+        }[],
+    );
+  }
+
+  /** How many rows the index holds. */
+  count(): number {
+    return (this.#db.prepare('SELECT count(*) AS n FROM failures').get() as { n: number }).n;
+  }
+
+  #writable(): { upsert: StatementSync | undefined; remove: StatementSync | undefined } {
+    if (!this.writable)
+      throw new StoreError({ store: 'files', message: 'the failure index was opened read-only, for reading' });
+    return { upsert: this.#upsert, remove: this.#remove };
   }
 
   /** Up to `limit` rows matching a query, in timestamp, failure_id order, after its cursor. */
@@ -161,28 +239,32 @@ const PRAGMAS = `
 `;
 
 /** The version of the tables below; an index of another version is dropped and rebuilt from the files. */
-const INDEX_VERSION = 1;
+const INDEX_VERSION = 2;
 
 /**
  * One row per record file. stamp is the file's inode, size and mtime (ns) when the row was made:
  * every write renames a new file into place, so a file changed behind the index (a writer killed
  * between its rename and its commit, an edit by hand) has another stamp, and only those files are
- * read again by the reconcile on open.
+ * read again by the reconcile on open. row_check is the checksum of the row's columns and stamp
+ * (derived-index.ts): a row changed behind the ledger (a wrong status, a wrong build_id) fails it
+ * on open, and the index is set aside and rebuilt. unreadable keeps the files that cannot be
+ * read, by stamp, so every query names them instead of losing them.
  */
 const TABLES = `
   CREATE TABLE failures (
     failure_id TEXT PRIMARY KEY, timestamp TEXT NOT NULL, status TEXT NOT NULL, category TEXT NOT NULL,
     subcategory TEXT NOT NULL, severity TEXT NOT NULL, fingerprint TEXT NOT NULL, build_id TEXT NOT NULL,
-    sla_target TEXT NOT NULL, revision INTEGER NOT NULL, stamp TEXT NOT NULL
+    sla_target TEXT NOT NULL, revision INTEGER NOT NULL, stamp TEXT NOT NULL, row_check TEXT NOT NULL
   ) WITHOUT ROWID;
   CREATE INDEX failures_by_time ON failures (timestamp, failure_id);
   CREATE INDEX failures_by_status ON failures (status, timestamp, failure_id);
   CREATE INDEX failures_by_fingerprint ON failures (fingerprint, timestamp, failure_id);
   CREATE INDEX failures_by_build ON failures (build_id, timestamp, failure_id);
   CREATE INDEX failures_by_sla ON failures (sla_target);
+  CREATE TABLE unreadable (failure_id TEXT PRIMARY KEY, stamp TEXT NOT NULL, reason TEXT NOT NULL) WITHOUT ROWID;
 `;
 
-/** A connection with its settings, its tables at INDEX_VERSION, and a read that proves the file is a database. */
+/** A read-write connection with its settings and its tables at INDEX_VERSION. */
 function connect(file: string): DatabaseSync {
   const db = new DatabaseSync(file, { timeout: 10_000 });
   try {
@@ -193,17 +275,54 @@ function connect(file: string): DatabaseSync {
       try {
         // Read again under the lock: another process opening the folder may have built it meanwhile.
         if (versionOf() !== INDEX_VERSION)
-          db.exec(`DROP TABLE IF EXISTS failures; ${TABLES} PRAGMA user_version = ${INDEX_VERSION};`);
+          db.exec(
+            `DROP TABLE IF EXISTS failures; DROP TABLE IF EXISTS unreadable; ${TABLES} PRAGMA user_version = ${INDEX_VERSION};`,
+          );
         db.exec('COMMIT');
       } catch (error) {
         if (db.isTransaction) db.exec('ROLLBACK');
         throw error;
       }
     }
-    db.prepare('SELECT count(*) FROM failures').get();
     return db;
   } catch (error) {
     db.close();
     throw error;
   }
+}
+
+/** A row's columns, in the order of the upsert and of the checksum. */
+function rowValues(f: FailureFields, stamp: string): (string | number)[] {
+  return [
+    f.failure_id,
+    f.timestamp,
+    f.status,
+    f.category,
+    f.subcategory,
+    f.severity,
+    f.fingerprint,
+    f.build_id,
+    f.sla_target,
+    f.revision,
+    stamp,
+  ];
+}
+
+/** What is wrong with an index's structure or rows, or null when SQLite and every row's checksum agree. */
+function indexDamage(db: DatabaseSync): string | null {
+  const damage = sqliteDamage(db);
+  if (damage !== null) return `SQLite's quick_check: ${damage}`;
+  try {
+    const rows = db.prepare('SELECT * FROM failures').all() as unknown as (FailureFields & {
+      stamp: string;
+      row_check: string;
+    })[];
+    const wrong = rows.filter((r) => rowCheck(rowValues(r, r.stamp)) !== r.row_check);
+    if (wrong.length > 0)
+      return `${wrong.length} row${wrong.length === 1 ? '' : 's'} disagree${wrong.length === 1 ? 's' : ''} with ${wrong.length === 1 ? 'its' : 'their'} checksum (failure ${wrong[0]!.failure_id}, status ${wrong[0]!.status})`;
+  } catch (error) {
+    if (isDamage(error)) return errorText(error);
+    throw error;
+  }
+  return null;
 }

@@ -1,4 +1,6 @@
 import { ConfigError } from '../errors/config-error.ts';
+import type { OpenMode, Warn } from '../internal/derived-index.ts';
+import type { SkippedRecord } from '../store/trace-store.ts';
 import { DEFAULT_FILES_DIR } from '../store/files-store.ts';
 import { cosmosLedgerConfigFromEnv } from './cosmos-ledger-config.ts';
 import type { FailureLedger } from './failure-ledger.ts';
@@ -9,6 +11,12 @@ export interface LedgerOptions {
   env: NodeJS.ProcessEnv;
   /** --dir, the files store's folder; the ledger lives in its failures/ (default .lab-traces). */
   dir?: string;
+  /** `read` for a command that only reads: nothing is written, and a folder without a store is refused (exit 2). */
+  mode?: OpenMode;
+  /** Where a ledger says what it repaired or skipped (standard error by default). */
+  warn?: Warn;
+  /** Called for each record a query skips because it cannot be read. */
+  onSkip?: (skipped: SkippedRecord) => void;
 }
 
 /**
@@ -17,11 +25,11 @@ export interface LedgerOptions {
  */
 export const LedgersMap = {
   memory: async (_options: LedgerOptions): Promise<FailureLedger> => new MemoryLedger(),
-  files: async ({ dir }: LedgerOptions): Promise<FailureLedger> =>
-    (await import('./files-ledger.ts')).FilesLedger.open(dir ?? DEFAULT_FILES_DIR),
-  cosmos: async ({ env }: LedgerOptions): Promise<FailureLedger> => {
+  files: async ({ dir, mode, warn, onSkip }: LedgerOptions): Promise<FailureLedger> =>
+    (await import('./files-ledger.ts')).FilesLedger.open(dir ?? DEFAULT_FILES_DIR, { mode, warn, onSkip }),
+  cosmos: async ({ env, onSkip }: LedgerOptions): Promise<FailureLedger> => {
     const config = cosmosLedgerConfigFromEnv(env); // Fails before connecting when a variable is missing.
-    return (await import('./cosmos-ledger.ts')).CosmosLedger.open(config);
+    return (await import('./cosmos-ledger.ts')).CosmosLedger.open(config, { onSkip });
   },
 } satisfies Record<string, (options: LedgerOptions) => Promise<FailureLedger>>;
 

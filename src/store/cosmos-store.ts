@@ -22,6 +22,7 @@ import {
   type PutOutcome,
   type QueryResult,
   type TracePage,
+  type SkippedRecord,
   type TraceQuery,
   type TraceStore,
 } from './trace-store.ts';
@@ -68,15 +69,20 @@ export class CosmosStore implements TraceStore {
   readonly name = 'cosmos';
   readonly #client: CosmosClient;
   readonly #container: Container;
+  readonly #onSkip: (skipped: SkippedRecord) => void;
   #closed = false;
 
-  private constructor(client: CosmosClient, container: Container) {
+  private constructor(client: CosmosClient, container: Container, onSkip: (skipped: SkippedRecord) => void) {
     this.#client = client;
     this.#container = container;
+    this.#onSkip = onSkip;
   }
 
   /** Connects, creating the database and the container if they are missing. */
-  static async open(config: CosmosConfig): Promise<CosmosStore> {
+  static async open(
+    config: CosmosConfig,
+    { onSkip = () => {} }: { onSkip?: (skipped: SkippedRecord) => void } = {},
+  ): Promise<CosmosStore> {
     const client = new CosmosClient(await clientOptions(config));
     try {
       const { database } = await client.databases.createIfNotExists({ id: config.database });
@@ -93,7 +99,7 @@ export class CosmosStore implements TraceStore {
           ],
         },
       });
-      return new CosmosStore(client, container);
+      return new CosmosStore(client, container, onSkip);
     } catch (error) {
       client.dispose();
       throw new StoreError({
@@ -238,9 +244,21 @@ export class CosmosStore implements TraceStore {
     );
     try {
       const page = await retryingCosmos(() => iterator.fetchNext());
+      // A document that breaks its contract is named and skipped; the rest of the page goes on (docs/stores.md).
+      const records: QueryResult<T>[] = [];
+      const skipped: SkippedRecord[] = [];
+      for (const doc of page.resources) {
+        try {
+          records.push(readRecord(doc.record, doc.id) as QueryResult<T>);
+        } catch (error) {
+          skipped.push({ key: doc.id, where: `${this.#container.id}/${doc.id}`, reason: errorText(error) });
+        }
+      }
+      for (const s of skipped) this.#onSkip(s);
       return {
-        records: page.resources.map((doc) => readRecord(doc.record, doc.id) as QueryResult<T>),
+        records,
         cursor: page.hasMoreResults && page.continuationToken ? page.continuationToken : null,
+        ...(skipped.length > 0 ? { skipped } : {}),
       };
     } catch (error) {
       if (error instanceof Error && error.name === 'ContractViolationError') throw error;

@@ -1,4 +1,6 @@
 import { ConfigError } from '../errors/config-error.ts';
+import type { OpenMode, Warn } from '../internal/derived-index.ts';
+import type { SkippedRecord } from './trace-store.ts';
 import { cosmosConfigFromEnv } from './cosmos-config.ts';
 import { DEFAULT_FILES_DIR } from './files-store.ts';
 import { MemoryStore } from './memory-store.ts';
@@ -9,6 +11,15 @@ export interface StoreOptions {
   env: NodeJS.ProcessEnv;
   /** --dir, for the files store (default .lab-traces). */
   dir?: string;
+  /**
+   * `read` for a command that only reads: the files store then writes nothing (a read-only or
+   * full disk is fine) and refuses a folder without a store (exit 2); `write` (the default) creates it.
+   */
+  mode?: OpenMode;
+  /** Where a store says what it repaired or skipped (standard error by default). */
+  warn?: Warn;
+  /** Called for each record a query skips because it cannot be read. */
+  onSkip?: (skipped: SkippedRecord) => void;
 }
 
 /**
@@ -17,11 +28,11 @@ export interface StoreOptions {
  */
 export const StoresMap = {
   memory: async (_options: StoreOptions): Promise<TraceStore> => new MemoryStore(),
-  files: async ({ dir }: StoreOptions): Promise<TraceStore> =>
-    (await import('./files-store.ts')).FilesStore.open(dir ?? DEFAULT_FILES_DIR),
-  cosmos: async ({ env }: StoreOptions): Promise<TraceStore> => {
+  files: async ({ dir, mode, warn, onSkip }: StoreOptions): Promise<TraceStore> =>
+    (await import('./files-store.ts')).FilesStore.open(dir ?? DEFAULT_FILES_DIR, { mode, warn, onSkip }),
+  cosmos: async ({ env, onSkip }: StoreOptions): Promise<TraceStore> => {
     const config = cosmosConfigFromEnv(env); // Fails before connecting when a variable is missing.
-    return (await import('./cosmos-store.ts')).CosmosStore.open(config);
+    return (await import('./cosmos-store.ts')).CosmosStore.open(config, { onSkip });
   },
 } satisfies Record<string, (options: StoreOptions) => Promise<TraceStore>>;
 

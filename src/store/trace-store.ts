@@ -28,6 +28,21 @@ export interface TraceQuery<T extends RecordType | 'all' = RecordType | 'all'> {
 export interface TracePage<R extends LabRecord = LabRecord> {
   records: R[];
   cursor: string | null;
+  /**
+   * Stored records the query could not read (truncated, garbled, empty, of a future
+   * schema_version), each named, so a reader can say so and go on with the rest. A record that
+   * cannot be read cannot be matched against the query either: the first page of every query
+   * names all of them.
+   */
+  skipped?: SkippedRecord[];
+}
+
+/** A stored record that could not be read: its key, where it is, and why. */
+export interface SkippedRecord {
+  key: string;
+  /** The file (or document) it is in. */
+  where: string;
+  reason: string;
 }
 
 /** The records a query of a record type returns. */

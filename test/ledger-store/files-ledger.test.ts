@@ -88,7 +88,7 @@ describe('FilesLedger', () => {
     expect((await queryAllFailures(reopened)).map((r) => r.failure_id).sort()).toEqual(
       records.map((r) => r.failure_id).sort(),
     );
-    expect((await readdir(path.join(dir, 'failures'))).some((f) => f.startsWith('index.sqlite.corrupt-'))).toBe(true);
+    expect((await readdir(path.join(dir, 'failures'))).some((f) => f.startsWith('index.sqlite.damaged-'))).toBe(true);
     await reopened.close();
   });
 

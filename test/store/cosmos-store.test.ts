@@ -71,6 +71,32 @@ describe('CosmosStore against @vercel/cosmosdb-server', () => {
     await store.close();
   });
 
+  it('a query skips a document whose record breaks the contract, names it, and returns the rest', async () => {
+    const env = { ...cosmosEnv(cosmos.endpoint), COSMOS_CONTAINER_TRACES: 'traces-skip' };
+    const named: string[] = [];
+    const store = await CosmosStore.open(cosmosConfigFromEnv(env), { onSkip: (s) => named.push(s.key) });
+    const good = [makeRecord({ kind: 'timeout', buildId: 'skip' }), makeRecord({ buildId: 'skip' })];
+    await store.putMany(good);
+    const bad = makeRecord({ kind: 'exception', buildId: 'skip' });
+    const client = new CosmosClient(await clientOptions(cosmosConfigFromEnv(env)));
+    await client
+      .database('lab')
+      .container('traces-skip')
+      .items.upsert({ ...toDocument(bad), record: { ...bad, schema_version: 99 } });
+    const page = await store.query({ build_id: 'skip' });
+    expect(page.records.map(recordKey).sort()).toEqual(good.map(recordKey).sort());
+    expect(page.skipped).toEqual([
+      {
+        key: recordKey(bad),
+        where: `traces-skip/${recordKey(bad)}`,
+        reason: expect.stringContaining('schema_version 99'),
+      },
+    ]);
+    expect(named).toEqual([recordKey(bad)]);
+    client.dispose();
+    await store.close();
+  });
+
   it('puts a small batch as point upserts and a large one in bulk, with an outcome per record either way', async () => {
     const store = await CosmosStore.open(cosmosConfigFromEnv(cosmosEnv(cosmos.endpoint)));
     for (const size of [3, 150]) {

@@ -57,7 +57,7 @@ describe('FilesStore', () => {
     );
     const reopened = await FilesStore.open(dir);
     expect((await queryAll(reopened)).map((r) => r.trace_id).sort()).toEqual(records.map((r) => r.trace_id).sort());
-    expect((await readdir(dir)).some((f) => f.startsWith('index.sqlite.corrupt-'))).toBe(true);
+    expect((await readdir(dir)).some((f) => f.startsWith('index.sqlite.damaged-'))).toBe(true);
     await reopened.close();
   });
 
