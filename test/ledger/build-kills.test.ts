@@ -11,9 +11,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FailureRecord } from '../../src/contracts/failure-record.ts';
+import type { TraceRecord } from '../../src/contracts/trace-record.ts';
 import type { FailureLedger } from '../../src/ledger-store/failure-ledger.ts';
 import { openLedger } from '../../src/ledger-store/ledgers.ts';
 import { updateFailure } from '../../src/ledger-store/update-failure.ts';
+import { gatherReportData } from '../../src/report/gather-report-data.ts';
+import { openStore } from '../../src/store/stores.ts';
 import { cosmosEnv, startCosmos } from '../helpers/cosmos-server.ts';
 import { ROOT } from '../helpers/run-cli.ts';
 
@@ -147,6 +150,28 @@ async function allRecords(target: Target): Promise<FailureRecord[]> {
   });
 }
 
+/** The runs a report of build b2 shows: the last complete attempt's, or every attempt's. */
+async function reportedRuns(target: Target, allAttempts = false) {
+  const store = await openStore(target.backend, { env: target.env, dir: target.dir });
+  try {
+    const data = await gatherReportData({ store, ledger: null, buildId: 'b2', allAttempts });
+    const attemptOf = new Map<string, string | null>();
+    let cursor: string | null = null;
+    do {
+      const page: { records: TraceRecord[]; cursor: string | null } = await store.query({
+        build_id: 'b2',
+        limit: 500,
+        cursor,
+      });
+      for (const run of page.records) attemptOf.set(run.trace_id, run.attempt_id);
+      cursor = page.cursor;
+    } while (cursor);
+    return { runs: data.runs.length, attempts: new Set(data.runs.map((r) => attemptOf.get(r.trace_id))).size };
+  } finally {
+    await store.close();
+  }
+}
+
 /** Build b1 (one failure), then that failure resolved, as every ledger of the test starts. */
 async function prepare(target: Target): Promise<void> {
   await capture(target, 'b1', 'earlier', T1);
@@ -278,6 +303,9 @@ describe.each(['files', 'cosmos'] as const)('recording one build again (--store 
       const again = await capture(clean, 'b2', 'all', T2);
       expect(again.ledger).toMatchObject({ recorded: 0, already_recorded: 12 });
       expect(comparable(await allRecords(clean))).toEqual(expected);
+      // Its report shows the runs of one attempt; the other attempt's are there to be seen.
+      expect(await reportedRuns(clean)).toEqual({ runs: 28, attempts: 1 });
+      expect(await reportedRuns(clean, true)).toEqual({ runs: 56, attempts: 2 });
 
       // Two captures of the build at once.
       const both = newTarget(backend);
@@ -286,6 +314,7 @@ describe.each(['files', 'cosmos'] as const)('recording one build again (--store 
       expect(a.ledger.recorded + b.ledger.recorded).toBe(12);
       expect(a.ledger.already_recorded + b.ledger.already_recorded).toBe(12);
       expect(comparable(await allRecords(both))).toEqual(expected);
+      expect(await reportedRuns(both)).toEqual({ runs: 28, attempts: 1 });
 
       // Captures killed during the commit, then rerun. Each attempt is killed at a random one of
       // the writes left to make (12 records and the reopening of b1's, less what earlier attempts
@@ -299,6 +328,7 @@ describe.each(['files', 'cosmos'] as const)('recording one build again (--store 
           const rerun = await capture(crashed, 'b2', 'all', T2);
           expect(rerun.ledger.recorded + rerun.ledger.already_recorded, kills.join('\n')).toBe(12);
           expect(comparable(await allRecords(crashed)), kills.join('\n')).toEqual(expected);
+          expect(await reportedRuns(crashed)).toEqual({ runs: 28, attempts: 1 });
         };
         for (let round = 0; kills.length < KILLS && round < 3 * KILLS; round++) {
           const records = await allRecords(crashed);
