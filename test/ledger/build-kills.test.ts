@@ -241,7 +241,9 @@ async function startLedgerProxy(): Promise<LedgerProxy> {
   let armed: { k: number; afterWrite: boolean; onWrite: () => void; seen: number } | null = null;
   const isLedgerWrite = (req: IncomingMessage) =>
     /\/colls\/failures-[^/]+\/docs/.test(req.url ?? '') &&
-    (req.method === 'PUT' || (req.method === 'POST' && req.headers['x-ms-documentdb-isquery'] === undefined));
+    (req.method === 'PUT' ||
+      // A query (and its query plan) is a POST too, with the query content type.
+      (req.method === 'POST' && !String(req.headers['content-type']).startsWith('application/query+json')));
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
