@@ -18,7 +18,7 @@ import { updateFailure } from '../../src/ledger-store/update-failure.ts';
 import { gatherReportData } from '../../src/report/gather-report-data.ts';
 import { openStore } from '../../src/store/stores.ts';
 import { cosmosEnv, startCosmos } from '../helpers/cosmos-server.ts';
-import { ROOT } from '../helpers/run-cli.ts';
+import { ROOT, runCli } from '../helpers/run-cli.ts';
 
 /** Twelve failing scenarios (twelve fingerprints, each run twice) and two controls. */
 const SCENARIOS = [
@@ -102,6 +102,10 @@ function startCapture(target: Target, build: string, folder: 'all' | 'earlier', 
       path.join(work, folder),
       '--repeat',
       '2',
+      // None of these scenarios waits on purpose; a generous deadline keeps a busy machine from
+      // turning a run into a timeout, which would be a failure of its own in one ledger only.
+      '--timeout-ms',
+      '120000',
       '--build-id',
       build,
       '--json',
@@ -308,6 +312,26 @@ describe.each(['files', 'cosmos'] as const)('recording one build again (--store 
       // Its report shows the runs of one attempt; the other attempt's are there to be seen.
       expect(await reportedRuns(clean)).toEqual({ runs: 28, attempts: 1 });
       expect(await reportedRuns(clean, true)).toEqual({ runs: 56, attempts: 2 });
+      const report = await runCli(
+        [
+          'report',
+          '--format',
+          'html',
+          '--store',
+          backend,
+          '--dir',
+          clean.dir,
+          '--build-id',
+          'b2',
+          '--out',
+          path.join(work, `${backend}.html`),
+        ],
+        { env: clean.env, cwd: work },
+      );
+      expect(report.code, report.stderr).toBe(0);
+      expect(report.stderr).toMatch(
+        /note: build b2 was captured 2 times; its report shows attempt \S+, the last complete one, and sets aside 28 run\(s\) of the others/,
+      );
 
       // Two captures of the build at once.
       const both = newTarget(backend);
