@@ -50,6 +50,7 @@ export {
   storeKey,
 } from './contracts/lab-record.ts';
 export { upgradeTraceRecordV1 } from './contracts/migrate-v1.ts';
+export { upgradeTraceRecordV2 } from './contracts/migrate-v2.ts';
 export { Replay, ReplayExchange, ReplayToolResult } from './contracts/replay.ts';
 export { recordKey, TRACE_RECORD_VERSION, TraceRecord } from './contracts/trace-record.ts';
 export {
@@ -62,6 +63,7 @@ export {
 } from './contracts/trace-step.ts';
 export { FailureEventV1 } from './contracts/v1/failure-event.ts';
 export { TraceRecordV1 } from './contracts/v1/trace-record.ts';
+export { TraceRecordV2 } from './contracts/v2/trace-record.ts';
 export { classifyRun, HELD_THREAD_MS } from './classify/classify-run.ts';
 export { classifyThrown, type ThrownVerdict } from './classify/classify-thrown.ts';
 export type { Detection, TimeoutSource, ValidationSource } from './classify/detection.ts';

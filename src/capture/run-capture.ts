@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import type { Tracer } from '@opentelemetry/api';
@@ -51,6 +52,8 @@ export interface CaptureOptions {
   onResult?: (result: CaptureResult, done: number, total: number) => void;
   /** The capture's id, recorded on every run (default: a new one). */
   buildId?: string;
+  /** This attempt of the build, recorded on every run (default: a new one, as every capture is an attempt of its own). */
+  attemptId?: string;
   /** Keep every model exchange and tool result whole in the records, for `failures reproduce`. */
   recordReplies?: boolean;
   /** Where the build's failures are recorded, and how; none when absent. */
@@ -74,9 +77,11 @@ export async function runCapture(
   const started = performance.now();
   const startedAt = new Date().toISOString();
   const buildId = options.buildId ?? newBuildId();
+  // A build captured again keeps the runs of each attempt apart: a report shows one (docs/ledger-builds.md).
+  const attemptId = options.attemptId ?? randomUUID();
   const failures = new BuildRecorder();
   const shardRun = options.shard ? new ShardRecorder() : null;
-  const context: RunContext = { ...options, buildId, failures, shardRun };
+  const context: RunContext = { ...options, buildId, attemptId, failures, shardRun };
   const plan = new JobPlan(options.scenarios, {
     repeat: options.repeat ?? 1,
     isolation: options.isolation,
@@ -169,7 +174,12 @@ export async function runCapture(
 }
 
 /** What a run of this capture needs besides the options. */
-type RunContext = CaptureOptions & { buildId: string; failures: BuildRecorder; shardRun: ShardRecorder | null };
+type RunContext = CaptureOptions & {
+  buildId: string;
+  attemptId: string;
+  failures: BuildRecorder;
+  shardRun: ShardRecorder | null;
+};
 
 /** Records held in memory at most while their writes are in flight. */
 const MAX_IN_FLIGHT = 2048;
@@ -196,6 +206,7 @@ async function runOne(
       secrets: options.secrets,
       repeatIndex: repeat,
       buildId: options.buildId,
+      attemptId: options.attemptId,
       recordReplies: options.recordReplies,
     });
     return { scenario, file, repeat, trace, related };

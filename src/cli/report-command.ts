@@ -41,6 +41,10 @@ export const reportSpec: CommandSpec = {
       value: 'ID',
       help: 'html: compare --build-id with this earlier build (new failures, failures gone, changed kinds, scenarios added or removed)',
     },
+    'all-attempts': {
+      type: 'boolean',
+      help: 'html: every attempt of a build captured more than once (default: its last complete attempt; see docs/ledger-builds.md)',
+    },
     'as-of': {
       type: 'string',
       value: 'TIME',
@@ -128,7 +132,18 @@ async function htmlReport(values: Record<string, string | boolean | undefined>, 
     try {
       // Loaded here: Observable Plot and a DOM are the HTML report's alone.
       const { buildHtmlReport } = await import('../report/write-report.ts');
-      report = await buildHtmlReport({ store, ledger, buildId, baselineId, asOf });
+      report = await buildHtmlReport({
+        store,
+        ledger,
+        buildId,
+        baselineId,
+        asOf,
+        allAttempts: values['all-attempts'] === true,
+        onAttempts: (c) =>
+          io.err(
+            `note: build ${c.build_id} was captured ${c.attempts} times; its report shows attempt ${c.attempt_id ?? '(none recorded)'}, the last complete one, and sets aside ${c.set_aside} run(s) of the others (--all-attempts shows them)`,
+          ),
+      });
     } finally {
       await ledger.close();
     }

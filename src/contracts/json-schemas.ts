@@ -13,6 +13,7 @@ import { ShardManifest } from './shard-manifest.ts';
 import { TraceRecord } from './trace-record.ts';
 import { FailureEventV1 } from './v1/failure-event.ts';
 import { TraceRecordV1 } from './v1/trace-record.ts';
+import { TraceRecordV2 } from './v2/trace-record.ts';
 
 /** The contracts published as JSON Schema, by file stem in schemas/. */
 export const JSON_SCHEMAS = {
@@ -35,8 +36,9 @@ export const JSON_SCHEMAS = {
   'dataset-label': DatasetLabel,
   'dataset-prediction': DatasetPrediction,
   'dataset-manifest': DatasetManifest,
-  // Version 1, still read (and upgraded) by every store: analyzers of older data validate against these.
+  // Versions 1 and 2, still read (and upgraded) by every store: analyzers of older data validate against these.
   'trace-record.v1': TraceRecordV1,
+  'trace-record.v2': TraceRecordV2,
   'failure-event.v1': FailureEventV1,
 } as const;
 

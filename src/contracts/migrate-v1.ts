@@ -8,17 +8,19 @@ import type { FailureEventV1 } from './v1/failure-event.ts';
 import type { TraceRecordV1 } from './v1/trace-record.ts';
 
 /**
- * Upgrades a TraceRecord of schema_version 1 to version 2 (the migration in the README's "The
- * contracts"): steps gain `agent` (null: version 1 knew single agents only), the FailureEvent
- * gains `location` and `taxonomy` (derived from the record by today's rules), and the record
- * gains `build_id` and `replay` (both null: version 1 kept neither). Nothing else changes.
+ * Upgrades a TraceRecord of schema_version 1 to the current version (the migration in the
+ * README's "The contracts"): steps gain `agent` (null: version 1 knew single agents only), the
+ * FailureEvent gains `location` and `taxonomy` (derived from the record by today's rules), and
+ * the record gains `build_id`, `attempt_id` and `replay` (all null: version 1 kept none). Nothing
+ * else changes.
  */
 export function upgradeTraceRecordV1(record: TraceRecordV1): TraceRecord {
   const steps = record.steps.map((step) => ({ ...step, agent: null })) as TraceStep[];
   return {
-    schema_version: 2,
+    schema_version: 3,
     trace_id: record.trace_id,
     build_id: null,
+    attempt_id: null,
     subject_id: record.subject_id,
     scenario_id: record.scenario_id,
     expected: record.expected,

@@ -5,8 +5,8 @@ import { Outcome } from './failure-kind.ts';
 import { Replay } from './replay.ts';
 import { TraceStep } from './trace-step.ts';
 
-/** The TraceRecord version this lab writes; version 1 records are read and upgraded (see migrate-v1.ts). */
-export const TRACE_RECORD_VERSION = 2;
+/** The TraceRecord version this lab writes; versions 1 and 2 are read and upgraded (see migrate-v1.ts, migrate-v2.ts). */
+export const TRACE_RECORD_VERSION = 3;
 
 /** Everything the lab keeps of one run: ground truth, classification, steps and telemetry ids. */
 export const TraceRecord = z.strictObject({
@@ -18,6 +18,13 @@ export const TraceRecord = z.strictObject({
     .nullable()
     .describe(
       'The capture (build) the run belongs to: --build-id, LAB_BUILD_ID or a new id; null for a run outside capture.',
+    ),
+  attempt_id: z
+    .string()
+    .min(1)
+    .nullable()
+    .describe(
+      'The attempt of the build the run belongs to: a new id for every capture process, so runs of a build captured again (a rerun, two at once, a rerun after a crash) are told apart; null for a run outside capture or of version 2.',
     ),
   subject_id: z.string(),
   scenario_id: z.string(),

@@ -47,6 +47,8 @@ export interface DetectionOptions {
   repeatIndex?: number;
   /** The capture (build) this run belongs to, recorded as the TraceRecord's build_id. */
   buildId?: string | null;
+  /** The attempt of the build (one capture process), recorded as the TraceRecord's attempt_id. */
+  attemptId?: string | null;
   /** Keep every model exchange and tool result whole in the record (capture --record-replies), for `failures reproduce`. */
   recordReplies?: boolean;
   /**
@@ -178,6 +180,7 @@ export async function runWithFailureDetection<I, O>(
       schema_version: TRACE_RECORD_VERSION,
       trace_id: traceId,
       build_id: options.buildId ?? null,
+      attempt_id: options.attemptId ?? null,
       subject_id: subject.id,
       scenario_id: scenario.id,
       expected: scenario.expected,

@@ -6,7 +6,7 @@ import { ContractViolationError } from '../errors/contract-violation-error.ts';
 import { StoreError } from '../errors/store-error.ts';
 import { errorText } from '../internal/to-error.ts';
 import type { CosmosConfig } from '../store/cosmos-config.ts';
-import { clientOptions, retryingCosmos, statusOf } from '../store/cosmos-store.ts';
+import { clientOptions, openContainer, retryingCosmos, statusOf } from '../store/cosmos-store.ts';
 import { DEFAULT_FAILURE_PAGE, type FailureLedger, type FailurePage, type FailureQuery } from './failure-ledger.ts';
 import { type FailureFields, failureFields } from './failure-fields.ts';
 import { CLOSED_STATUSES, normalizeFailureQuery } from './failure-query-filter.ts';
@@ -33,7 +33,8 @@ export function toFailureDocument(record: FailureRecord): FailureDocument {
  * document per record in the container COSMOS_CONTAINER_FAILURES, partitioned by /failure_id, so
  * get is one point read. create is `items.create` (409: the id exists); replace reads the stored
  * document, compares its revision, and writes with IfMatch on the _etag it read, so the server
- * refuses it (412) when anything wrote in between. Database and container are created on first use.
+ * refuses it (412) when anything wrote in between. Database and container are created on first use
+ * (with the store's retry: openContainer).
  */
 export class CosmosLedger implements FailureLedger {
   readonly name = 'cosmos';
@@ -55,20 +56,8 @@ export class CosmosLedger implements FailureLedger {
   ): Promise<CosmosLedger> {
     const client = new CosmosClient(await clientOptions(config));
     try {
-      const { database } = await client.databases.createIfNotExists({ id: config.database });
-      const { container } = await database.containers.createIfNotExists({
-        id: config.container,
-        partitionKey: { paths: ['/failure_id'] },
-        // Queries order by timestamp then id across partitions, which needs this composite index.
-        indexingPolicy: {
-          compositeIndexes: [
-            [
-              { path: '/timestamp', order: 'ascending' },
-              { path: '/id', order: 'ascending' },
-            ],
-          ],
-        },
-      });
+      // Queries order by timestamp then id across partitions.
+      const container = await openContainer(client, config, '/timestamp');
       return new CosmosLedger(client, container, onSkip);
     } catch (error) {
       client.dispose();

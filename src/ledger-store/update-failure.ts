@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { FailureRecord } from '../contracts/failure-record.ts';
 import { ConflictError } from '../errors/conflict-error.ts';
 import { UsageError } from '../errors/usage-error.ts';
@@ -15,6 +16,8 @@ export interface UpdateOptions {
  * first (ConflictError), read it again and reapply, up to `attempts` rounds; the last
  * ConflictError is thrown when they are spent. Returns the record as stored. `change` may run
  * several times, each time on the newest record, so it must depend on nothing else that changes.
+ * A change that leaves the record as it is writes nothing (the revision stays): a change already
+ * applied by another writer, or by an earlier attempt of the same build, is not applied twice.
  *
  * Rounds follow each other at once, without backoff: a round is lost only when another update
  * landed since its read, so the writers as a whole always progress, and an update that yields to
@@ -33,6 +36,7 @@ export async function updateFailure(
       throw new UsageError({ message: `no failure record ${failureId} in the ${ledger.name} ledger` });
     const revision = current.lab.revision;
     const changed = change(structuredClone(current));
+    if (isDeepStrictEqual(changed, current)) return current;
     if (changed.failure_id !== failureId)
       throw new UsageError({
         message: `failure ${failureId}: a change may not give the record another failure_id (${changed.failure_id})`,

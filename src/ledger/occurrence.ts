@@ -110,11 +110,12 @@ export function captureOccurrence({
 }
 
 /**
- * The failure_id of a record: the run's own, or for a failure of the capture one derived from the
- * build and the fingerprint, so that recording a build twice (a merge run again) finds the record.
+ * The failure_id of a record: derived from the build and the fingerprint (a UUID), never from a
+ * run, so that one build recorded again (a capture rerun with its --build-id, two captures at
+ * once, a rerun after a crash during the commit, a merge run again) finds its records by id and
+ * the ledger's create refuses a second one (docs/ledger-builds.md).
  */
-export function recordId(occurrence: Occurrence, buildId: string): string {
-  if (occurrence.failure_id) return occurrence.failure_id;
+export function recordId(occurrence: Pick<Occurrence, 'fingerprint'>, buildId: string): string {
   const hex = createHash('sha256').update(`${buildId}\u0000${occurrence.fingerprint}`).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

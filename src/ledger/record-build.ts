@@ -176,8 +176,13 @@ async function recordGroup(
 ): Promise<void> {
   const { first } = group;
   const failureId = recordId(first, settings.buildId);
-  if (await ledger.get(failureId)) {
+  const existing = await ledger.get(failureId);
+  if (existing) {
+    // Recorded already (a rerun of the build, a capture running beside this one, or an attempt
+    // killed during its commit): left as it is, but its reopening of an earlier record, which
+    // that attempt may not have lived to write, is made sure of.
     summary.already_recorded++;
+    await reopenRegressed(ledger, existing);
     return;
   }
   const rule = categorize(first.signals);
@@ -318,37 +323,14 @@ async function recordGroup(
     await ledger.create(FailureRecord.parse(record));
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
+    // Another writer of this build created it first: its record stands, as above.
     summary.already_recorded++;
+    const stored = await ledger.get(failureId);
+    if (stored) await reopenRegressed(ledger, stored);
     return;
   }
   if (regressionOf) {
-    // The earlier record comes back to OPEN, with the build it came back in.
-    await updateFailure(ledger, regressionOf.failure_id, (current) =>
-      current.status === 'RESOLVED' || current.status === 'PREVENTED'
-        ? {
-            ...current,
-            status: 'OPEN',
-            lab: {
-              ...current.lab,
-              reopened_by: [
-                ...current.lab.reopened_by,
-                { failure_id: failureId, build_id: settings.buildId, at: settings.at },
-              ],
-              status_history: [
-                ...current.lab.status_history,
-                {
-                  from: current.status,
-                  to: 'OPEN',
-                  at: settings.at,
-                  actor: 'lab',
-                  note: `a regression: recurred in build ${settings.buildId} as ${failureId}`,
-                  build_id: settings.buildId,
-                },
-              ],
-            },
-          }
-        : current,
-    );
+    await reopenRegressed(ledger, record);
     summary.regressions++;
   }
   summary.recorded++;
@@ -359,6 +341,44 @@ async function recordGroup(
     summary.escalations[e.level]++;
     summary.escalations.list.push({ failure_id: failureId, level: e.level, to: e.to, occurrence: e.occurrence });
   }
+}
+
+/**
+ * A regression brings the record it regresses back to OPEN, with the build it came back in. The
+ * change is idempotent (a record already reopened by this one, or no longer closed, is left as it
+ * is, and updateFailure writes nothing), and it depends on the new record alone, so every writer
+ * of the build, and every attempt, makes the same change once.
+ */
+async function reopenRegressed(ledger: FailureLedger, record: FailureRecord): Promise<void> {
+  const regression = record.lab.regression;
+  if (regression === null) return;
+  await updateFailure(ledger, regression.of, (current) =>
+    (current.status === 'RESOLVED' || current.status === 'PREVENTED') &&
+    !current.lab.reopened_by.some((r) => r.failure_id === record.failure_id)
+      ? {
+          ...current,
+          status: 'OPEN',
+          lab: {
+            ...current.lab,
+            reopened_by: [
+              ...current.lab.reopened_by,
+              { failure_id: record.failure_id, build_id: record.build_id, at: record.timestamp },
+            ],
+            status_history: [
+              ...current.lab.status_history,
+              {
+                from: current.status,
+                to: 'OPEN',
+                at: record.timestamp,
+                actor: 'lab',
+                note: `a regression: recurred in build ${record.build_id} as ${record.failure_id}`,
+                build_id: record.build_id,
+              },
+            ],
+          },
+        }
+      : current,
+  );
 }
 
 /** Every record with a fingerprint, oldest first. */

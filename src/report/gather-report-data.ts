@@ -3,6 +3,7 @@ import type { FailureRecord } from '../contracts/failure-record.ts';
 import type { TraceRecord } from '../contracts/trace-record.ts';
 import type { FailureLedger } from '../ledger-store/failure-ledger.ts';
 import type { TraceStore } from '../store/trace-store.ts';
+import { type AttemptChoice, lastCompleteAttempts } from './build-attempts.ts';
 import { compareBuilds } from './compare-builds.ts';
 import { emptyLedgerView, ledgerView } from './ledger-view.ts';
 import { overviewOf } from './overview.ts';
@@ -22,13 +23,24 @@ export interface GatherOptions {
   /** The instant the ledger is read at; without it, just after the newest record the report reads. */
   asOf?: { time: string; source: 'flag' | 'env' };
   title?: string;
+  /** Every attempt of a build captured more than once; by default only its last complete attempt's runs (build-attempts.ts). */
+  allAttempts?: boolean;
+  /** Told of each build whose other attempts were set aside. */
+  onAttempts?: (choice: AttemptChoice) => void;
 }
 
-/** Runs of one build (or all), in the store's order (started_at, then key). */
-async function readRuns(store: TraceStore, buildId: string | undefined): Promise<TraceRecord[]> {
+/** Runs of one build (or all), in the store's order (started_at, then key): of each build, one attempt's unless allAttempts. */
+async function readRuns(
+  store: TraceStore,
+  buildId: string | undefined,
+  options: Pick<GatherOptions, 'allAttempts' | 'onAttempts'>,
+): Promise<TraceRecord[]> {
   const runs: TraceRecord[] = [];
   for await (const trace of storeRecords(store, 'trace_record', buildId)) runs.push(trace);
-  return runs;
+  if (options.allAttempts) return runs;
+  const chosen = lastCompleteAttempts(runs);
+  for (const choice of chosen.choices) options.onAttempts?.(choice);
+  return chosen.runs;
 }
 
 /** Runs as rows and details, with the records derived from each. */
@@ -70,8 +82,8 @@ function newestIn(records: readonly FailureRecord[]): string | null {
  */
 export async function gatherReportData(options: GatherOptions): Promise<ReportData> {
   const { store, buildId, baselineId } = options;
-  const scopeRuns = await readRuns(store, buildId);
-  const baselineRuns = baselineId === undefined ? null : await readRuns(store, baselineId);
+  const scopeRuns = await readRuns(store, buildId, options);
+  const baselineRuns = baselineId === undefined ? null : await readRuns(store, baselineId, options);
   const related = await storedRelated(store, new Set([...scopeRuns, ...(baselineRuns ?? [])].map((r) => r.trace_id)));
   const scope = viewsOf(scopeRuns, related);
   const baseline = baselineRuns === null ? null : viewsOf(baselineRuns, related);

@@ -85,20 +85,8 @@ export class CosmosStore implements TraceStore {
   ): Promise<CosmosStore> {
     const client = new CosmosClient(await clientOptions(config));
     try {
-      const { database } = await client.databases.createIfNotExists({ id: config.database });
-      const { container } = await database.containers.createIfNotExists({
-        id: config.container,
-        partitionKey: { paths: ['/failure_id'] },
-        // Queries order by started_at then id across partitions, which needs this composite index.
-        indexingPolicy: {
-          compositeIndexes: [
-            [
-              { path: '/started_at', order: 'ascending' },
-              { path: '/id', order: 'ascending' },
-            ],
-          ],
-        },
-      });
+      // Queries order by started_at then id across partitions.
+      const container = await openContainer(client, config, '/started_at');
       return new CosmosStore(client, container, onSkip);
     } catch (error) {
       client.dispose();
@@ -332,6 +320,37 @@ const COSMOS_RETRY: Omit<RetryPolicy, 'retryable'> = {
   maxMs: 5_000,
   waitOf: (error) => retryAfterOf(error),
 };
+
+/**
+ * The database and the container, created when missing (partitioned by /failure_id, with the
+ * composite index on `orderPath` then id that the queries' order needs). Opening goes through the
+ * same retry as every other call, so a 503 at start is retried (README, "cosmos"); a 409 means
+ * another process created one of them meanwhile, and the next attempt reads it.
+ */
+export async function openContainer(
+  client: CosmosClient,
+  config: Pick<CosmosConfig, 'database' | 'container'>,
+  orderPath: string,
+): Promise<Container> {
+  const opening = <T>(call: () => Promise<T>) =>
+    retrying(call, { ...COSMOS_RETRY, retryable: (error) => isTransient(error) || statusOf(error) === 409 });
+  const { database } = await opening(() => client.databases.createIfNotExists({ id: config.database }));
+  const { container } = await opening(() =>
+    database.containers.createIfNotExists({
+      id: config.container,
+      partitionKey: { paths: ['/failure_id'] },
+      indexingPolicy: {
+        compositeIndexes: [
+          [
+            { path: orderPath, order: 'ascending' },
+            { path: '/id', order: 'ascending' },
+          ],
+        ],
+      },
+    }),
+  );
+  return container;
+}
 
 /** Runs a Cosmos call again on transient failures. */
 export function retryingCosmos<T>(call: () => Promise<T>): Promise<T> {

@@ -151,9 +151,10 @@ function failedRun(): TraceRecord {
     error: error('InternalServerError', '503 down', 503),
   };
   return TraceRecord.parse({
-    schema_version: 2,
+    schema_version: 3,
     trace_id: failure.trace_id,
     build_id: null,
+    attempt_id: null,
     subject_id: 'desk',
     scenario_id: 'desk-503',
     expected: 'exception',

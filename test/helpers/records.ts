@@ -82,9 +82,10 @@ export function makeRecord({
                 },
               };
   return TraceRecord.parse({
-    schema_version: 2,
+    schema_version: 3,
     trace_id: traceId,
     build_id: buildId,
+    attempt_id: buildId === null ? null : 'attempt-1',
     subject_id: subject,
     scenario_id: scenario,
     expected: kind,
@@ -122,7 +123,7 @@ export function makeRecord({
 
 /** What a version 1 lab wrote for the same run: no build_id, replay, step agent, location or taxonomy. */
 export function asVersion1(record: TraceRecord): Record<string, unknown> {
-  const { build_id: _b, replay: _r, ...rest } = record;
+  const { build_id: _b, attempt_id: _t, replay: _r, ...rest } = record;
   const failure = record.failure
     ? (({ location: _l, taxonomy: _t, ...f }) => ({ ...f, schema_version: 1 }))(record.failure)
     : null;

@@ -39,6 +39,19 @@ describe('updateFailure', () => {
     expect(await ledger.get(record.failure_id)).toEqual(stored);
   });
 
+  it('writes nothing when the change leaves the record as it is (a change another writer already applied)', async () => {
+    const ledger = new MemoryLedger();
+    const record = makeFailureRecord();
+    await ledger.create(record);
+    let replaced = 0;
+    const counting = interfering(ledger, async () => void replaced++);
+    const tagOnce = (r: FailureRecord) => (r.metadata.tags.includes('once') ? r : addTag('once')(r));
+    expect((await updateFailure(counting, record.failure_id, tagOnce)).lab.revision).toBe(2);
+    expect(await updateFailure(counting, record.failure_id, tagOnce)).toEqual(await ledger.get(record.failure_id));
+    expect(replaced).toBe(1);
+    expect((await ledger.get(record.failure_id))!.lab.revision).toBe(2);
+  });
+
   it('reads again and reapplies the change to the newer record after losing a compare-and-swap', async () => {
     const inner = new MemoryLedger();
     const record = makeFailureRecord();

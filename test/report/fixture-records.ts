@@ -77,9 +77,10 @@ function run(spec: RunSpec): TraceRecord {
     otel,
   };
   return TraceRecord.parse({
-    schema_version: 2,
+    schema_version: 3,
     trace_id: traceId,
     build_id: spec.build,
+    attempt_id: null,
     subject_id: spec.subject,
     scenario_id: spec.scenario,
     expected: spec.expected,

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ContractViolationError } from '../../src/errors/contract-violation-error.ts';
 import { StoreError } from '../../src/errors/store-error.ts';
 import { FilesStore } from '../../src/store/files-store.ts';
+import { readRecord } from '../../src/store/read-record.ts';
 import { asVersion1, makeRecord } from '../helpers/records.ts';
 import { queryAll, traceStoreContract } from './trace-store-contract.ts';
 
@@ -64,7 +65,7 @@ describe('FilesStore', () => {
   it('refuses on read a record of another schema_version or with unknown fields, naming it', async () => {
     const dir = await tempDir();
     const store = await FilesStore.open(dir);
-    const future = { ...makeRecord({ kind: 'exception' }), schema_version: 3 };
+    const future = { ...makeRecord({ kind: 'exception' }), schema_version: 4 };
     const extra = { ...makeRecord({ kind: 'exception' }), analyst_note: 'x' };
     await writeFile(path.join(dir, 'records', `${future.failure_id}.json`), JSON.stringify(future));
     await writeFile(path.join(dir, 'records', `${extra.failure_id}.json`), JSON.stringify(extra));
@@ -76,7 +77,7 @@ describe('FilesStore', () => {
     expect(v2).toBeInstanceOf(ContractViolationError);
     expect((v2 as Error).message).toMatch(
       new RegExp(
-        `record ${future.failure_id}: stored record breaks the TraceRecord contract \\(schema_version 3; this lab writes version 2 and reads 1 and 2\\)`,
+        `record ${future.failure_id}: stored record breaks the TraceRecord contract \\(schema_version 4; this lab writes version 3 and reads 1, 2 and 3\\)`,
       ),
     );
     expect(((await store.get(extra.failure_id!).catch((e: unknown) => e)) as Error).message).toContain('analyst_note');
@@ -86,7 +87,19 @@ describe('FilesStore', () => {
     await store.close();
   });
 
-  it('reads a record of schema_version 1, written by an earlier lab, as version 2 (and queries find it)', async () => {
+  it('reads a record of schema_version 2, written before attempts were recorded, as version 3 with attempt_id null', async () => {
+    const dir = await tempDir();
+    const record = makeRecord({ kind: 'timeout', buildId: 'b' });
+    const { attempt_id: _, ...v2 } = { ...record, schema_version: 2 };
+    await mkdir(path.join(dir, 'records'), { recursive: true });
+    await writeFile(path.join(dir, 'records', `${record.failure_id}.json`), JSON.stringify(v2));
+    const store = await FilesStore.open(dir);
+    expect(await store.get(record.failure_id!)).toEqual({ ...record, attempt_id: null });
+    expect(() => readRecord(v2, 'k', 'write')).toThrow(/schema_version 2; this lab writes version 3/);
+    await store.close();
+  });
+
+  it('reads a record of schema_version 1, written by an earlier lab, as the current version (and queries find it)', async () => {
     const dir = await tempDir();
     const record = makeRecord({ kind: 'timeout' });
     await mkdir(path.join(dir, 'records'), { recursive: true });
@@ -94,8 +107,9 @@ describe('FilesStore', () => {
     const store = await FilesStore.open(dir);
     const back = await store.get(record.failure_id!);
     expect(back).toMatchObject({
-      schema_version: 2,
+      schema_version: 3,
       build_id: null,
+      attempt_id: null,
       replay: null,
       failure: { schema_version: 2, location: { step_index: null }, taxonomy: { version: 'lab-taxonomy/1' } },
     });
@@ -129,7 +143,7 @@ describe('FilesStore', () => {
   it('reports a record that breaks the contract as not stored, and stores the rest', async () => {
     const store = await FilesStore.open(await tempDir());
     const good = makeRecord();
-    const bad = { ...makeRecord({ kind: 'exception' }), schema_version: 3 } as never;
+    const bad = { ...makeRecord({ kind: 'exception' }), schema_version: 4 } as never;
     const outcomes = await store.putMany([good, bad]);
     expect(outcomes[0]).toEqual({ key: good.trace_id, stored: true });
     expect(outcomes[1]).toMatchObject({ stored: false, error: expect.stringContaining('schema_version') });
