@@ -2,6 +2,8 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type ScenarioProblem, ScenarioSetError } from '../errors/scenario-set-error.ts';
+import { loadCommandSubject } from '../subject/command-subject.ts';
+import { commandSubjectId } from '../subject/command-subject-file.ts';
 import type { Subject } from '../subject/subject.ts';
 
 const files = new WeakMap<Subject<any, any>, string>();
@@ -18,20 +20,27 @@ export function subjectFile(subject: Subject<any, any>): string | undefined {
  */
 export class SubjectCatalog {
   readonly dir: string;
-  /** Subject ids, sorted: the file names without `.ts`. */
+  /** Subject ids, sorted: the file names without `.ts` (or `.subject.yaml`/`.json`, see docs/command-subjects.md). */
   readonly ids: readonly string[];
+  /** Command subject files by id; every other id is a `.ts` file. */
+  readonly #commandFiles: ReadonlyMap<string, string>;
 
-  private constructor(dir: string, ids: readonly string[]) {
+  private constructor(dir: string, ids: readonly string[], commandFiles: ReadonlyMap<string, string>) {
     this.dir = dir;
     this.ids = ids;
+    this.#commandFiles = commandFiles;
   }
 
   static async open(dir: string): Promise<SubjectCatalog> {
-    const names = (await readdir(dir)).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')).sort();
-    return new SubjectCatalog(
-      dir,
-      names.map((f) => f.slice(0, -'.ts'.length)),
-    );
+    const all = await readdir(dir);
+    const names = all.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
+    const commandFiles = new Map<string, string>();
+    for (const f of all) {
+      const id = commandSubjectId(f);
+      if (id !== null) commandFiles.set(id, f);
+    }
+    const ids = [...names.map((f) => f.slice(0, -'.ts'.length)), ...commandFiles.keys()].sort();
+    return new SubjectCatalog(dir, ids, commandFiles);
   }
 
   /** Imports the named subjects (all when none are named) and checks each file's default export. */
@@ -41,6 +50,12 @@ export class SubjectCatalog {
     const problems: ScenarioProblem[] = [];
     for (const id of this.ids) {
       if (wanted && !wanted.has(id)) continue;
+      const commandFile = this.#commandFiles.get(id);
+      if (commandFile !== undefined) {
+        // A process is isolated already: command subjects are never loaded again in a worker.
+        subjects.set(id, await loadCommandSubject(path.join(this.dir, commandFile)));
+        continue;
+      }
       const where = path.join(this.dir, `${id}.ts`);
       const mod = (await import(pathToFileURL(path.resolve(where)).href)) as { default?: Partial<Subject> };
       const subject = mod.default;
