@@ -34,7 +34,7 @@ async function shipped(id: string, overrides: Partial<Record<string, unknown>> =
 const stepsOf = (trace: { steps: { type: string }[] }, type: string): any[] =>
   trace.steps.filter((s) => s.type === type);
 
-describe('command subjects', () => {
+describe('command subjects', { timeout: 120_000 }, () => {
   it('loads .subject.yaml and .subject.json files beside the TypeScript subjects', () => {
     expect(subjects.get('py-calculator')?.tools?.map((t) => t.name)).toEqual(['calculate']);
     expect(subjects.has('node-calculator')).toBe(true);
