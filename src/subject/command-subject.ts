@@ -157,6 +157,7 @@ export function commandSubject(def: CommandSubjectFile, file: string): Subject<u
     outputSchema: jsonSchemaType(def.output_schema, file, 'output_schema'),
     tools: def.tools.map((t) => commandTool(t, cwd)),
     ...(def.tools_called_by ? { toolsCalledBy: def.tools_called_by } : {}),
+    runsAsProcess: true,
     async run(ctx: SubjectContext<unknown>) {
       const endpoint = await CommandEndpoint.start(ctx);
       let done: Finished;

@@ -96,8 +96,16 @@ describe('command subjects', { timeout: 120_000 }, () => {
     }
   });
 
-  it('control: the Node agent passes', async () => {
-    expect((await shipped('node-calc-control')).event).toBeNull();
+  it('control: the Node agent passes, inline even when worker isolation is asked for (a process is isolated already)', async () => {
+    const scenario = Scenario.parse(
+      JSON.parse(await readFile(path.join(ROOT, 'scenarios', 'node-calc-control.json'), 'utf8')),
+    );
+    const { event, trace } = await runWithFailureDetection(subjects.get('node-calculator')!, scenario, {
+      model: server,
+      isolation: 'worker',
+    });
+    expect(event).toBeNull();
+    expect(trace.run.isolation).toBe('inline');
   });
 
   it('a non-zero exit, a signal and stdout that is not JSON are exceptions with the exit code or signal and the stderr tail', async () => {
