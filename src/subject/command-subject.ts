@@ -41,18 +41,23 @@ function jsonSchemaType(schema: Record<string, unknown>, file: string, field: st
       problems: [{ file, path: field, message: `not a valid JSON Schema: ${(error as Error).message}` }],
     });
   }
-  return z.unknown().superRefine((value, ctx) => {
-    if (validate(value)) return;
-    for (const e of validate.errors ?? [])
-      ctx.addIssue({
-        code: 'custom',
-        message: `${e.message ?? 'invalid'}${e.params && Object.keys(e.params).length ? ` (${JSON.stringify(e.params)})` : ''}`,
-        path: e.instancePath
-          .split('/')
-          .slice(1)
-          .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~')),
-      });
-  });
+  // The metadata makes z.toJSONSchema (the subjects command, the scenario loader's path checks) give the file's schema.
+  const { $schema: _dialect, $id: _id, id: _zodId, ...described } = schema;
+  return z
+    .unknown()
+    .meta(described)
+    .superRefine((value, ctx) => {
+      if (validate(value)) return;
+      for (const e of validate.errors ?? [])
+        ctx.addIssue({
+          code: 'custom',
+          message: `${e.message ?? 'invalid'}${e.params && Object.keys(e.params).length ? ` (${JSON.stringify(e.params)})` : ''}`,
+          path: e.instancePath
+            .split('/')
+            .slice(1)
+            .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~')),
+        });
+    });
 }
 
 /** Environment for a child: the lab's own, without anything that names another endpoint. */

@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { Scenario } from '../../src/contracts/scenario.ts';
 import { runWithFailureDetection } from '../../src/detect/run-with-failure-detection.ts';
 import { ScenarioSetError } from '../../src/errors/scenario-set-error.ts';
@@ -39,6 +40,11 @@ describe('command subjects', { timeout: 120_000 }, () => {
     expect(subjects.get('py-calculator')?.tools?.map((t) => t.name)).toEqual(['calculate']);
     expect(subjects.has('node-calculator')).toBe(true);
     expect(subjects.has('py-hostile')).toBe(true);
+    // The file's schema is what the subjects command shows and the scenario loader checks paths against.
+    expect(z.toJSONSchema(subjects.get('py-calculator')!.outputSchema)).toMatchObject({
+      properties: { result: { type: 'number' } },
+      required: ['result', 'explanation'],
+    });
   });
 
   it('control: a Python agent passes; its model calls and tool calls are steps and the tool result grounds the answer', async () => {
