@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ScriptedModelServer } from '../src/model/scripted-server.ts';
 import { benchCapture } from './bench/capture.ts';
+import { benchCommand } from './bench/command.ts';
 import { type BenchContext, markdownTable } from './bench/common.ts';
 import { benchFrameworks } from './bench/frameworks.ts';
 import { benchIsolation } from './bench/isolation.ts';
@@ -24,6 +25,7 @@ const PARTS = {
   scale: benchScale,
   report: benchReport,
   frameworks: benchFrameworks,
+  command: benchCommand,
 };
 
 const USAGE = `Usage: npm run bench [-- --quick] [-- --only PART[,PART]] [-- --json]

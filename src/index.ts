@@ -108,6 +108,7 @@ export { LabError } from './errors/lab-error.ts';
 export { ModelScriptError } from './errors/model-script-error.ts';
 export { type ScenarioProblem, ScenarioSetError } from './errors/scenario-set-error.ts';
 export { StoreError } from './errors/store-error.ts';
+export { ToolScriptError } from './errors/tool-script-error.ts';
 export { UsageError } from './errors/usage-error.ts';
 export { LiveEndpoint } from './model/live-endpoint.ts';
 export type { ModelEndpoint, ModelSession } from './model/model-endpoint.ts';
@@ -137,6 +138,8 @@ export {
   type Recovery,
   type RetryPolicy,
 } from './subject/recovery.ts';
+export { CommandExitError, commandSubject, loadCommandSubject } from './subject/command-subject.ts';
+export { CommandSubjectFile, readCommandSubjectFile } from './subject/command-subject-file.ts';
 export { defineTool, type ToolSpec, UnknownToolError } from './subject/tool.ts';
 export { IdTracer, localTracer } from './telemetry/id-tracer.ts';
 export { startTelemetry, type Telemetry, TRACER_NAME } from './telemetry/telemetry.ts';

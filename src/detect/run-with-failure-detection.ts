@@ -97,7 +97,8 @@ export async function runWithFailureDetection<I, O>(
   const redact = redactorFor(secrets);
   const tracer = options.tracer ?? localTracer();
   const deadlineMs = options.timeoutMs ?? scenario.deadline_ms;
-  const isolation = effectiveIsolation(scenario, options.isolation);
+  // A command subject's process is isolated already (docs/command-subjects.md): it always runs inline.
+  const isolation = subject.runsAsProcess ? 'inline' : effectiveIsolation(scenario, options.isolation);
 
   const parsedInput = subject.inputSchema.safeParse(scenario.input);
   if (!parsedInput.success) {

@@ -5,6 +5,7 @@ import { ownParseOfModelReply } from '../classify/own-parse.ts';
 import { degradedVerdict } from '../classify/degraded.ts';
 import type { RunEnd } from '../classify/run-end.ts';
 import { preview } from '../internal/preview.ts';
+import { ToolScriptError } from '../errors/tool-script-error.ts';
 import { RecoveryKit } from '../recovery/recovery-kit.ts';
 import type { RunOutcome, RunRequest } from './run-outcome.ts';
 import { runChecks } from './run-checks.ts';
@@ -46,6 +47,8 @@ export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
   } catch (error) {
     result = { error };
   }
+  // A fault of the scenario (a command subject's tool call with nothing to answer it) is the lab's, not the run's.
+  if (result !== CUT_OFF && 'error' in result && ToolScriptError.isInstance(result.error)) throw result.error;
   const endMs = req.clock();
   if (result === CUT_OFF) controller.abort(new RunDeadlineError(req.deadlineMs));
   recorder.finish(result === CUT_OFF);

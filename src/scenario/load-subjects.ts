@@ -2,6 +2,8 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type ScenarioProblem, ScenarioSetError } from '../errors/scenario-set-error.ts';
+import { loadCommandSubject } from '../subject/command-subject.ts';
+import { commandSubjectId } from '../subject/command-subject-file.ts';
 import type { Subject } from '../subject/subject.ts';
 
 /** The extensions of subject files, in the order one wins when two share a name. */
@@ -21,27 +23,36 @@ export function subjectFile(subject: Subject<any, any>): string | undefined {
  */
 export class SubjectCatalog {
   readonly dir: string;
-  /** Subject ids, sorted: the file names without their extension. */
+  /** Subject ids, sorted: the file names without their extension (or `.subject.yaml`/`.json`, see docs/command-subjects.md). */
   readonly ids: readonly string[];
-  /** Each id's file name. */
+  /** Each code subject's file name. */
   readonly #names: ReadonlyMap<string, string>;
+  /** Command subject files by id. */
+  readonly #commandFiles: ReadonlyMap<string, string>;
 
-  private constructor(dir: string, names: ReadonlyMap<string, string>) {
+  private constructor(dir: string, names: ReadonlyMap<string, string>, commandFiles: ReadonlyMap<string, string>) {
     this.dir = dir;
-    this.ids = [...names.keys()].sort();
+    this.ids = [...new Set([...names.keys(), ...commandFiles.keys()])].sort();
     this.#names = names;
+    this.#commandFiles = commandFiles;
   }
 
   static async open(dir: string): Promise<SubjectCatalog> {
-    // A project's subjects may be TypeScript (type-stripped by Node) or JavaScript.
+    // A project's subjects may be TypeScript (type-stripped by Node), JavaScript, or a command.
     const names = new Map<string, string>();
+    const commandFiles = new Map<string, string>();
     for (const f of (await readdir(dir)).sort()) {
+      const commandId = commandSubjectId(f);
+      if (commandId !== null) {
+        commandFiles.set(commandId, f);
+        continue;
+      }
       const ext = SUBJECT_EXTENSIONS.find((e) => f.endsWith(e));
       if (!ext || f.endsWith('.d.ts') || f.endsWith('.d.mts')) continue;
       const id = f.slice(0, -ext.length);
       if (!names.has(id)) names.set(id, f);
     }
-    return new SubjectCatalog(dir, names);
+    return new SubjectCatalog(dir, names, commandFiles);
   }
 
   /** Imports the named subjects (all when none are named) and checks each file's default export. */
@@ -51,6 +62,12 @@ export class SubjectCatalog {
     const problems: ScenarioProblem[] = [];
     for (const id of this.ids) {
       if (wanted && !wanted.has(id)) continue;
+      const commandFile = this.#commandFiles.get(id);
+      if (commandFile !== undefined) {
+        // A process is isolated already: command subjects are never loaded again in a worker.
+        subjects.set(id, await loadCommandSubject(path.join(this.dir, commandFile)));
+        continue;
+      }
       const where = path.join(this.dir, this.#names.get(id)!);
       const mod = (await import(pathToFileURL(path.resolve(where)).href)) as { default?: Partial<Subject> };
       const subject = mod.default;

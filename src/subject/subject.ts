@@ -57,6 +57,8 @@ export interface Subject<I = unknown, O = unknown> {
    * scripted reply ever calls for.
    */
   readonly toolsCalledBy?: 'model' | 'subject';
+  /** True for a command subject: its run is a process, isolated already, so it never runs in a worker thread. */
+  readonly runsAsProcess?: boolean;
   run(ctx: SubjectContext<I>): Promise<unknown>;
 }
 

@@ -35,10 +35,13 @@ describe('capture, end to end through the CLI', () => {
   });
 
   it('human output: a line per run and the summary table (golden file)', async () => {
-    const { stdout, code } = await runCli(['capture', '--store', 'memory', '--concurrency', '1']);
+    // One run at a time: the command subjects' process starts (seconds each on a busy machine) add up.
+    const { stdout, code } = await runCli(['capture', '--store', 'memory', '--concurrency', '1'], {
+      timeoutMs: 230_000,
+    });
     expect(code).toBe(0);
     await expect(normalizeText(stdout, ROOT)).toMatchFileSnapshot('../fixtures/capture-memory.golden.txt');
-  });
+  }, 240_000);
 
   it('--filter and --repeat select and repeat runs', async () => {
     const { stdout, code } = await runCli(['capture', '--json', '--filter', 'planner-', '--repeat', '3']);
