@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { ScriptedModelServer } from '../src/model/scripted-server.ts';
 import { benchCapture } from './bench/capture.ts';
 import { benchCommand } from './bench/command.ts';
+import { benchDataset } from './bench/dataset.ts';
 import { type BenchContext, markdownTable } from './bench/common.ts';
 import { benchFrameworks } from './bench/frameworks.ts';
 import { benchIsolation } from './bench/isolation.ts';
@@ -26,6 +27,7 @@ const PARTS = {
   report: benchReport,
   frameworks: benchFrameworks,
   command: benchCommand,
+  dataset: benchDataset,
 };
 
 const USAGE = `Usage: npm run bench [-- --quick] [-- --only PART[,PART]] [-- --json]
