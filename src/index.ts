@@ -54,7 +54,7 @@ export {
 } from './contracts/trace-step.ts';
 export { FailureEventV1 } from './contracts/v1/failure-event.ts';
 export { TraceRecordV1 } from './contracts/v1/trace-record.ts';
-export { classifyRun, HELD_THREAD_MS } from './classify/classify-run.ts';
+export { classifyRun, HELD_CPU_MS } from './classify/classify-run.ts';
 export { classifyThrown, type ThrownVerdict } from './classify/classify-thrown.ts';
 export type { Detection, TimeoutSource, ValidationSource } from './classify/detection.ts';
 export { errorFailureType, failureTypeOf, stepFailureType } from './classify/failure-type.ts';
