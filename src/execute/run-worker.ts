@@ -15,9 +15,9 @@ const START_TIMEOUT_MS = 60_000;
 
 /**
  * Runs the subject in a pooled worker thread with resource limits (see WorkerPools); the main
- * thread keeps the model server, the telemetry and the deadline. At the deadline the thread is
- * terminated, which ends a synchronous loop; heap exhaustion and process.exit() end only the
- * thread. Steps are reported as they happen, so the record is as complete as inline.
+ * thread keeps the telemetry and the deadline (the model server has a thread of its own). At the
+ * deadline the thread is terminated, which ends a synchronous loop; heap exhaustion and
+ * process.exit() end only the thread. Steps are reported as they happen, so the record is as complete as inline.
  */
 export function runInWorker<I>(
   req: RunRequest<I> & { subjectFile: string },
