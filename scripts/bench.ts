@@ -7,6 +7,7 @@ import { benchCapture } from './bench/capture.ts';
 import { type BenchContext, markdownTable } from './bench/common.ts';
 import { benchFrameworks } from './bench/frameworks.ts';
 import { benchIsolation } from './bench/isolation.ts';
+import { benchLateness } from './bench/lateness.ts';
 import { benchLedger } from './bench/ledger.ts';
 import { benchReport } from './bench/report.ts';
 import { benchScale } from './bench/scale.ts';
@@ -20,6 +21,7 @@ const PARTS = {
   ledger: benchLedger,
   startup: benchStartup,
   isolation: benchIsolation,
+  lateness: benchLateness,
   stores: benchStores,
   scale: benchScale,
   report: benchReport,
