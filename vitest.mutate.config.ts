@@ -20,6 +20,8 @@ export const MUTATION_EXCLUDE = [
   // Run the CLI as a child process: they cannot kill a mutant, and cost ~2 min per pass.
   'test/cli/**',
   'test/telemetry/otlp-export.test.ts',
+  // Pauses a capture child process with SIGSTOP/SIGCONT: child side, and ~2 min per pass.
+  'test/capture/pause-determinism.test.ts',
   // Records written by child processes killed with SIGKILL: child-side (cannot kill), and the
   // outcome depends on when the kill lands.
   'test/store/files-crash.test.ts',

@@ -9,6 +9,7 @@ import { benchDataset } from './bench/dataset.ts';
 import { type BenchContext, markdownTable } from './bench/common.ts';
 import { benchFrameworks } from './bench/frameworks.ts';
 import { benchIsolation } from './bench/isolation.ts';
+import { benchLateness } from './bench/lateness.ts';
 import { benchLedger } from './bench/ledger.ts';
 import { benchReport } from './bench/report.ts';
 import { benchScale } from './bench/scale.ts';
@@ -22,6 +23,7 @@ const PARTS = {
   ledger: benchLedger,
   startup: benchStartup,
   isolation: benchIsolation,
+  lateness: benchLateness,
   stores: benchStores,
   scale: benchScale,
   report: benchReport,

@@ -64,7 +64,7 @@ export {
 export { FailureEventV1 } from './contracts/v1/failure-event.ts';
 export { TraceRecordV1 } from './contracts/v1/trace-record.ts';
 export { TraceRecordV2 } from './contracts/v2/trace-record.ts';
-export { classifyRun, HELD_THREAD_MS } from './classify/classify-run.ts';
+export { classifyRun, HELD_CPU_MS } from './classify/classify-run.ts';
 export { classifyThrown, type ThrownVerdict } from './classify/classify-thrown.ts';
 export type { Detection, TimeoutSource, ValidationSource } from './classify/detection.ts';
 export { errorFailureType, failureTypeOf, stepFailureType } from './classify/failure-type.ts';

@@ -38,7 +38,8 @@ describe('the public API (src/index.ts) exports what the README advertises', () 
         lab.classifyRun({
           deadlineMs: 1,
           elapsedMs: 0,
-          cutOff: null,
+          cutOff: false,
+          held: null,
           thrown: null,
           died: null,
           unhandled: null,

@@ -1,5 +1,5 @@
-// Part 4: worker isolation against inline, how late a timeout is classified after its deadline,
-// and how memory grows over 10,000 captured runs.
+// Part 4: worker isolation against inline, how late a worker's timeout is classified after its
+// deadline, and how memory grows over 10,000 captured runs.
 import type { TracePage } from '../../src/store/trace-store.ts';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -50,47 +50,9 @@ export async function benchIsolation({ quick, rows }: BenchContext, server: Scri
     );
   }
 
-  // Lateness: from the deadline to the classified result, inline (an async hang, while 16 other
-  // runs are in flight) and in a worker (a sync loop).
+  // Lateness of a worker's deadline (the inline lateness is its own part: lateness.ts).
   {
-    const n = quick ? 30 : 200;
-    const hang = Scenario.parse({ ...scenarios.get('qa-model-hangs')!, deadline_ms: 50 });
     const loop = Scenario.parse({ ...scenarios.get('hostile-sync-infinite-loop')!, deadline_ms: 50 });
-    // Sixteen runs of fast scenarios kept in flight the whole time.
-    const busy = [...scenarios.values()].filter(
-      (s) => !waitsOnPurpose(s) && s.subject !== 'hostile-agent' && s.isolation !== 'worker',
-    );
-    let stop = false;
-    let background = 0;
-    const lanes = Array.from({ length: 16 }, async (_, lane) => {
-      for (let i = lane; !stop; i += 16) {
-        await run(busy[i % busy.length]!, 'inline');
-        background++;
-      }
-    });
-    // Inline: when the lab declared the timeout and aborted the subject (the elapsed time it
-    // recorded) past the deadline. The whole call, set-up and the records built after the abort
-    // included, is given beside it: under load each of its steps also waits its turn.
-    const inlineLate: number[] = [];
-    const wholeLate: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const t = performance.now();
-      const { event } = await run(hang);
-      wholeLate.push(performance.now() - t - hang.deadline_ms);
-      if (event?.kind !== 'timeout') throw new Error('the async hang was not a timeout');
-      inlineLate.push(event.timeout.elapsed_ms - event.timeout.deadline_ms);
-    }
-    stop = true;
-    await Promise.all(lanes);
-    rows.push(
-      row({
-        name: `timeout lateness p99, inline async hang (deadline 50 ms), while 16 other runs are in flight (n=${n}; ${background} runs beside them)`,
-        unit: 'ms',
-        lab: percentile(inlineLate, 99),
-        target: { on: 'lab', op: '<=', value: 5, unit: 'ms' },
-        note: `from the deadline to the abort, as recorded; p50 ${percentile(inlineLate, 50).toFixed(2)} ms. The whole call past the deadline: p50 ${percentile(wholeLate, 50).toFixed(1)} ms, p99 ${percentile(wholeLate, 99).toFixed(1)} ms`,
-      }),
-    );
     // Worker: the deadline starts when the subject starts (after the thread is up), so lateness
     // is measured from that point: elapsed past the deadline as the worker's clock saw it.
     const workerLate: number[] = [];

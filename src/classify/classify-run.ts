@@ -2,17 +2,19 @@ import type { Detection } from './detection.ts';
 import type { RunEnd } from './run-end.ts';
 
 /**
- * A cut that came this much after the deadline came late because synchronous work held the
- * thread: inline, nothing can interrupt it. Timer lateness is about 2 ms at p99 with 16 runs in
- * flight (BENCHMARKS.md), so 100 ms is far outside what load alone causes. Another inline run's
- * synchronous work delays the cut too: subjects that block belong in a worker.
+ * CPU time the run's own slice at its deadline must have taken to be an overrun. A run that never
+ * blocks takes well under a millisecond a slice; a paused or unscheduled process takes none, so
+ * it cannot reach this however late the deadline timer fires. Far above that, and far below what
+ * a blocking loop of a few hundred ms gets even on a loaded machine (see docs/timeouts.md).
  */
-export const HELD_THREAD_MS = 100;
+export const HELD_CPU_MS = 20;
 
 /**
  * The one classification of a run, with this precedence (the first that applies wins):
- * 1. timeout: cut off at the deadline (overrun when synchronous work held the thread past it),
- *    or back after the deadline (overrun), or a request of the run timed out;
+ * 1. timeout: cut off at its deadline or back after it: overrun when the run's own synchronous
+ *    work was running at the deadline (measured, never inferred from lateness), otherwise
+ *    deadline, which keeps no error, so the label is the same however late the lab took it;
+ *    or a request of the run timed out;
  * 2. exception: it threw anything else, its worker died, or it left a rejection unhandled;
  * 3. validation_error: it threw a ZodError, or its output broke the subject's output schema;
  * 4. hallucination_flag: a grounding check flagged its output;
@@ -20,11 +22,12 @@ export const HELD_THREAD_MS = 100;
  * failure that started it; otherwise it passes (null).
  */
 export function classifyRun(end: RunEnd): Detection | null {
-  if (end.cutOff)
-    return { kind: 'timeout', source: end.cutOff.heldMs >= HELD_THREAD_MS ? 'overrun' : 'deadline', error: null };
   // p-timeout cannot interrupt synchronous work: a run that came back late is still a timeout.
-  if (end.elapsedMs > end.deadlineMs)
-    return { kind: 'timeout', source: 'overrun', error: end.thrown?.error ?? end.died ?? null };
+  if (end.cutOff || end.elapsedMs > end.deadlineMs) {
+    if (end.held && end.held.cpuMs >= HELD_CPU_MS)
+      return { kind: 'timeout', source: 'overrun', error: end.cutOff ? null : (end.thrown?.error ?? end.died ?? null) };
+    return { kind: 'timeout', source: 'deadline', error: null };
+  }
   if (end.thrown) return end.thrown;
   if (end.died) return { kind: 'exception', error: end.died };
   if (end.unhandled) return { kind: 'exception', error: end.unhandled };

@@ -14,6 +14,11 @@ export interface DegradedVerdict {
   note: string;
 }
 
+/** The run's own synchronous slice that was running at its deadline, and the thread's CPU time it took. */
+export interface HeldAtDeadline {
+  cpuMs: number;
+}
+
 /**
  * Everything that happened at the end of a run, as plain data gathered by the executor (inline,
  * or in a worker and its main thread). classifyRun turns it into one kind; nothing else decides.
@@ -22,12 +27,14 @@ export interface RunEnd {
   deadlineMs: number;
   /** From the subject's start to the moment the lab took its result (or cut it off). */
   elapsedMs: number;
+  /** The run was still going at its deadline and was cut off. */
+  cutOff: boolean;
   /**
-   * The run was still going at its deadline and was cut off. heldMs: how long after the deadline
-   * the cut came because synchronous work of the run held the thread (inline only; 0 in a
-   * worker, whose deadline the main thread keeps).
+   * The run's own synchronous work was running at its deadline, with the thread's CPU time that
+   * slice took (measured inline by OwnWork, src/execute/own-work.ts; always null in a worker,
+   * whose thread is terminated at the deadline).
    */
-  cutOff: { heldMs: number } | null;
+  held: HeldAtDeadline | null;
   /** It threw or rejected. */
   thrown: ThrownVerdict | null;
   /** Its worker thread died: out of memory, process.exit, an error nothing caught. */

@@ -3,7 +3,7 @@
 // main thread, gathers how the run ended, and says done. Then it checks that the run left nothing
 // behind (timers, sockets, globals, environment, a rejection): a thread that is not as clean as
 // it started ends itself instead of serving another run. The main thread owns the deadline (it
-// terminates the thread), the telemetry, the model server and the classification (src/classify).
+// terminates the thread), the telemetry and the classification (src/classify).
 import { pathToFileURL } from 'node:url';
 import { classifyThrown } from '../classify/classify-thrown.ts';
 import { ownParseOfModelReply } from '../classify/own-parse.ts';

@@ -11,6 +11,7 @@ import type { RunOutcome, RunRequest } from './run-outcome.ts';
 import { runChecks } from './run-checks.ts';
 import { StepRecorder } from './step-recorder.ts';
 import { makeSubjectContext } from './subject-context.ts';
+import { OwnWork } from './own-work.ts';
 
 /** The reason the run's signal is aborted with at its deadline. */
 export class RunDeadlineError extends Error {
@@ -24,7 +25,8 @@ const CUT_OFF = Symbol('cut off');
 
 /**
  * Runs the subject in the lab's own thread: fastest, but synchronous work cannot be cut off,
- * only measured (a run that comes back after its deadline is still a timeout).
+ * only measured (a run that comes back after its deadline is still a timeout). Its own slices
+ * are timed (OwnWork), so a cut that comes late because of anything else is not its overrun.
  */
 export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
   const recorder = new StepRecorder({
@@ -37,8 +39,9 @@ export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
   const recovery = new RecoveryKit({ log: req.recordRecovery === false ? null : recorder, signal: controller.signal });
   const ctx = makeSubjectContext({ ...req, recorder, recovery, signal: controller.signal });
   const startMs = req.clock();
+  const work = new OwnWork(req.deadlineMs);
   // Promise.resolve().then turns a synchronous throw into a rejection like any other.
-  const running = Promise.resolve().then(() => req.subject.run(ctx));
+  const running = Promise.resolve().then(() => work.run(() => req.subject.run(ctx)));
   running.catch(() => {}); // Observed below; this keeps a rejection after a cut-off from being unhandled.
   let result: { value: unknown } | { error: unknown } | typeof CUT_OFF;
   try {
@@ -50,22 +53,24 @@ export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
   // A fault of the scenario (a command subject's tool call with nothing to answer it) is the lab's, not the run's.
   if (result !== CUT_OFF && 'error' in result && ToolScriptError.isInstance(result.error)) throw result.error;
   const endMs = req.clock();
+  work.stop();
   if (result === CUT_OFF) controller.abort(new RunDeadlineError(req.deadlineMs));
   recorder.finish(result === CUT_OFF);
 
   const end: RunEnd = {
     deadlineMs: req.deadlineMs,
     elapsedMs: endMs - startMs,
-    cutOff: null,
+    cutOff: result === CUT_OFF,
+    held: work.held,
     thrown: null,
     died: null,
     unhandled: null,
     checks: null,
     degraded: null,
   };
-  // The deadline timer fires late only when something held the thread: inline, that is the run.
-  if (result === CUT_OFF) end.cutOff = { heldMs: Math.max(0, endMs - startMs - req.deadlineMs) };
-  else if ('error' in result)
+  if (result === CUT_OFF) {
+    // Nothing more to gather of a run that was cut off.
+  } else if ('error' in result)
     end.thrown = ownParseOfModelReply(classifyThrown(result.error, req.redact), recorder.steps);
   else if (end.elapsedMs <= req.deadlineMs) {
     end.checks = runChecks(result.value, {

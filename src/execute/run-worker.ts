@@ -15,9 +15,9 @@ const START_TIMEOUT_MS = 60_000;
 
 /**
  * Runs the subject in a pooled worker thread with resource limits (see WorkerPools); the main
- * thread keeps the model server, the telemetry and the deadline. At the deadline the thread is
- * terminated, which ends a synchronous loop; heap exhaustion and process.exit() end only the
- * thread. Steps are reported as they happen, so the record is as complete as inline.
+ * thread keeps the telemetry and the deadline (the model server has a thread of its own). At the
+ * deadline the thread is terminated, which ends a synchronous loop; heap exhaustion and
+ * process.exit() end only the thread. Steps are reported as they happen, so the record is as complete as inline.
  */
 export function runInWorker<I>(
   req: RunRequest<I> & { subjectFile: string },
@@ -82,7 +82,8 @@ export function runInWorker<I>(
       const detection = classifyRun({
         deadlineMs: req.deadlineMs,
         elapsedMs: endMs - startMs,
-        cutOff: null,
+        cutOff: false,
+        held: null,
         thrown: null,
         died: null,
         unhandled: null,
@@ -112,9 +113,9 @@ export function runInWorker<I>(
           // The worker's own clock: a busy main thread may hear of the start late.
           startMs = message.startMs;
           // The deadline has passed when the timer fires, so the run never ends before it. The
-          // subject cannot hold this thread, so a cut here is never late because of it (heldMs 0).
+          // subject cannot hold this thread, so a cut here is never its overrun (held stays null).
           deadline = setTimeout(
-            () => end({ cutOff: { heldMs: 0 } }, null, 'aborted', Math.max(req.clock(), startMs + req.deadlineMs)),
+            () => end({ cutOff: true }, null, 'aborted', Math.max(req.clock(), startMs + req.deadlineMs)),
             Math.max(0, startMs + req.deadlineMs - req.clock()),
           );
           break;
@@ -135,7 +136,7 @@ export function runInWorker<I>(
           req.replay?.toolResult(message.entry);
           break;
         case 'done':
-          // Finished after the deadline (heard of late, or drained at the deadline) is an overrun, as inline: classifyRun decides.
+          // Finished after the deadline (heard of late, or drained at the deadline) is a timeout from the deadline: classifyRun decides.
           end(message.end, message.output, 'unfinished', message.endMs);
           break;
         case 'lab-error':

@@ -81,7 +81,7 @@ export class WorkerPools {
   }
 }
 
-/** One fewer than the cores, at least one: the main thread serves the model and keeps every deadline. */
+/** One fewer than the cores, at least one: the main thread keeps every deadline (and the scripted model server has a thread of its own). */
 export function defaultThreads(): number {
   return Math.max(1, availableParallelism() - 1);
 }

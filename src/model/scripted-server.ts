@@ -1,21 +1,11 @@
 import { EventEmitter } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { Scenario, ScriptedReply } from '../contracts/scenario.ts';
+import { LabError } from '../errors/lab-error.ts';
 import type { ModelEndpoint, ModelSession, SessionOptions } from './model-endpoint.ts';
 
 /** The api key the scripted server is called with; it checks nothing, so this is no secret. */
 export const SCRIPTED_API_KEY = 'scripted-model-no-key';
-
-/** A fixed creation time keeps replies byte-identical from run to run. */
-const CREATED = 1_700_000_000;
-/** Characters of content per streamed chunk. */
-const CHUNK_CHARS = 16;
-/** Interval between chunks of an endless stream. */
-const ENDLESS_INTERVAL_MS = 5;
-
-/** Grace for a request still open when its run ends: time for the client's abort to arrive. */
-const CLOSE_GRACE_MS = 100;
 
 /** What the server saw of one request: for tests and for the abort check. */
 export interface RequestLogEntry {
@@ -29,349 +19,187 @@ export interface RequestLogEntry {
   completed: boolean;
 }
 
-interface RunState {
-  scenarioId: string;
-  closeConnections: boolean;
-  replies: ScriptedReply[];
-  next: number;
-  faults: string[];
-  open: Set<ServerResponse>;
+/** What the server's thread is started with (besides its two ports). */
+export interface ThreadData {
+  port: number;
 }
+
+/** From the lab's thread to the server's thread. */
+export type ControlMessage =
+  | {
+      type: 'open';
+      runId: string;
+      scenarioId: string;
+      closeConnections: boolean;
+      /** The scenario's script, sent once per scenario and known by its key afterwards. */
+      key: number;
+      replies: ScriptedReply[] | null;
+    }
+  | { type: 'forget'; key: number }
+  | { type: 'end'; runId: string }
+  | { type: 'listen'; on: boolean }
+  | { type: 'close' };
+
+/** From the server's thread to the lab's thread. */
+export type ReportMessage =
+  | { type: 'listening'; url: string }
+  | { type: 'failed'; message: string }
+  | { type: 'fault'; runId: string; text: string }
+  | { type: 'request-start' | 'request-end'; entry: RequestLogEntry }
+  | { type: 'closed' };
+
+const THREAD_FILE = new URL('./scripted-server-thread.ts', import.meta.url);
 
 /**
  * A deterministic OpenAI-compatible server on loopback. Each run gets its own base URL
  * (/runs/<run id>/v1) and answers its requests from the scenario's script, in order.
+ *
+ * The server runs in a thread of its own (scripted-server-thread.ts, scripted-http.ts): its
+ * answers never wait behind the runs' work in the lab's thread, and a run's deadline timer never
+ * waits behind the server (BENCHMARKS.md, timeout lateness). This object is the lab's handle on
+ * it, with the same synchronous API as when it ran in the lab's thread: a run's script is posted
+ * before its client can make a request, and the thread takes in what was posted before it answers;
+ * a lab fault is reported before the reply that shows it, and labFaults() reads it synchronously.
  */
 export class ScriptedModelServer implements ModelEndpoint {
   readonly mode = 'scripted' as const;
-  readonly #server: Server;
-  readonly #runs = new Map<string, RunState>();
-  readonly #timers = new Set<NodeJS.Timeout>();
-  /** Responses the server itself destroyed (a run's leftovers), so they are not taken for client aborts. */
-  readonly #destroyed = new WeakSet<ServerResponse>();
   readonly url: string;
   /** Emits 'request-start' when a request of a run arrives, and 'request-end' when it is answered or closed (tests wait on them instead of sleeping). */
   readonly events = new EventEmitter<{ 'request-start': [RequestLogEntry]; 'request-end': [RequestLogEntry] }>();
+  readonly #thread: Worker;
+  readonly #control: MessagePort;
+  readonly #reports: MessagePort;
+  /** The lab faults of each open run, filled from the reports. */
+  readonly #faults = new Map<string, string[]>();
+  readonly #keys = new WeakMap<Scenario, number>();
+  readonly #forget: FinalizationRegistry<number>;
+  #nextKey = 0;
+  #closed: (() => void) | null = null;
+  #broken: Error | null = null;
 
-  private constructor(server: Server, url: string) {
-    this.#server = server;
+  private constructor(thread: Worker, control: MessagePort, reports: MessagePort, url: string) {
+    this.#thread = thread;
+    this.#control = control;
+    this.#reports = reports;
     this.url = url;
-    server.on('request', (req, res) =>
-      this.#handle(req, res).catch(() => {
-        if (!res.headersSent) sendError(res, 500, 'scripted model: internal error');
-        else this.#destroy(res);
-      }),
-    );
+    this.#forget = new FinalizationRegistry((key) => {
+      if (!this.#broken) control.postMessage({ type: 'forget', key } satisfies ControlMessage);
+    });
+    reports.on('message', (message: ReportMessage) => this.#report(message));
+    // Request events cross the thread only while someone listens to them.
+    const listeners = () => this.events.listenerCount('request-start') + this.events.listenerCount('request-end');
+    const tell = () => queueMicrotask(() => this.#post({ type: 'listen', on: listeners() > 0 }));
+    (this.events as EventEmitter).on('newListener', tell).on('removeListener', tell);
+    thread.on('error', (error) => {
+      this.#broken = new LabError({
+        message: `the scripted model server's thread failed: ${error.message}`,
+        cause: error,
+      });
+    });
+    thread.on('exit', (code) => {
+      this.#broken ??= new LabError({ message: `the scripted model server's thread exited (code ${code})` });
+      this.#closed?.();
+    });
   }
 
-  /** Starts a server on 127.0.0.1 (a free port unless one is given). */
+  /** Starts a server on 127.0.0.1 (a free port unless one is given), in a thread of its own. */
   static async start({ port = 0 }: { port?: number } = {}): Promise<ScriptedModelServer> {
-    const server = createServer({ keepAliveTimeout: 5_000 });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => resolve());
+    const control = new MessageChannel();
+    const reports = new MessageChannel();
+    const thread = new Worker(THREAD_FILE, {
+      workerData: { port, control: control.port2, reports: reports.port2 },
+      transferList: [control.port2, reports.port2],
     });
-    const { port: bound } = server.address() as AddressInfo;
-    return new ScriptedModelServer(server, `http://127.0.0.1:${bound}`);
+    const first = await new Promise<ReportMessage>((resolve, reject) => {
+      reports.port1.once('message', resolve);
+      thread.once('error', reject);
+      thread.once('exit', (code) => reject(new Error(`it exited (code ${code}) before it listened`)));
+    }).catch((error: unknown) => ({ type: 'failed' as const, message: (error as Error).message }));
+    if (first.type !== 'listening') {
+      await thread.terminate();
+      throw new LabError({
+        message: `the scripted model server could not start: ${(first as { message: string }).message}`,
+      });
+    }
+    thread.removeAllListeners();
+    return new ScriptedModelServer(thread, control.port1, reports.port1, first.url);
   }
 
   /** Registers a run's script; the session's baseURL routes requests to it. */
   open(scenario: Scenario, runId: string, options: SessionOptions = {}): ModelSession {
-    const replies = expandedReplies(scenario);
-    const state: RunState = {
+    if (this.#broken) throw this.#broken;
+    let key = this.#keys.get(scenario);
+    const known = key !== undefined;
+    if (key === undefined) {
+      key = this.#nextKey++;
+      this.#keys.set(scenario, key);
+      this.#forget.register(scenario, key);
+    }
+    const faults: string[] = [];
+    this.#faults.set(runId, faults);
+    this.#post({
+      type: 'open',
+      runId,
       scenarioId: scenario.id,
       closeConnections: options.closeConnections === true,
-      replies,
-      next: 0,
-      faults: [],
-      open: new Set(),
-    };
-    this.#runs.set(runId, state);
+      key,
+      replies: known ? null : scenario.model.replies,
+    });
     return {
       baseURL: `${this.url}/runs/${runId}/v1`,
       apiKey: SCRIPTED_API_KEY,
       model: scenario.model.name,
-      labFaults: () => state.faults,
+      labFaults: () => {
+        // Reported before the reply that showed the run the fault, so it is here by now.
+        this.#catchUp();
+        return faults;
+      },
       close: () => {
-        this.#runs.delete(runId);
-        // A request the client just aborted closes within a moment; anything else is ended here.
-        for (const res of state.open) {
-          const timer = setTimeout(() => this.#destroy(res), CLOSE_GRACE_MS).unref();
-          res.once('close', () => clearTimeout(timer));
-        }
+        this.#faults.delete(runId);
+        this.#post({ type: 'end', runId });
       },
     };
   }
 
-  #destroy(res: ServerResponse): void {
-    this.#destroyed.add(res);
-    res.destroy();
-  }
-
-  /** Stops listening and closes every connection, hanging ones included. */
+  /** Stops listening and closes every connection, hanging ones included; then the thread ends. */
   async close(): Promise<void> {
-    for (const timer of this.#timers) clearTimeout(timer);
-    for (const run of this.#runs.values()) for (const res of run.open) this.#destroy(res);
-    this.#runs.clear();
-    const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    this.#server.closeAllConnections();
+    if (this.#broken) {
+      await this.#thread.terminate();
+      return;
+    }
+    const closed = new Promise<void>((resolve) => {
+      this.#closed = resolve;
+    });
+    this.#post({ type: 'close' });
     await closed;
+    this.#reports.close();
+    this.#control.close();
+    await this.#thread.terminate();
   }
 
-  #later(ms: number, fn: () => void): NodeJS.Timeout {
-    const timer = setTimeout(() => {
-      this.#timers.delete(timer);
-      fn();
-    }, ms);
-    this.#timers.add(timer);
-    return timer;
+  #post(message: ControlMessage): void {
+    if (!this.#broken) this.#control.postMessage(message);
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const match = /^\/runs\/([^/]+)\/v1\/(chat\/completions|responses)$/.exec(req.url ?? '');
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    if (!match || req.method !== 'POST') return sendError(res, 404, `no route for ${req.method} ${req.url}`);
-    const [, runId, route] = match as unknown as [string, string, string];
-    const run = this.#runs.get(runId);
-    if (!run) return sendError(res, 404, `unknown run ${runId}: it has ended`);
+  #catchUp(): void {
+    for (let m = receiveMessageOnPort(this.#reports); m; m = receiveMessageOnPort(this.#reports))
+      this.#report(m.message as ReportMessage);
+  }
 
-    let body: Record<string, unknown>;
-    try {
-      body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
-    } catch {
-      return sendError(res, 400, 'request body is not JSON');
+  #report(message: ReportMessage): void {
+    switch (message.type) {
+      case 'fault':
+        this.#faults.get(message.runId)?.push(message.text);
+        break;
+      case 'request-start':
+      case 'request-end':
+        this.events.emit(message.type, message.entry);
+        break;
+      case 'closed':
+        this.#closed?.();
+        break;
+      default:
+        break;
     }
-    const index = run.next++;
-    const entry: RequestLogEntry = {
-      runId,
-      scenarioId: run.scenarioId,
-      path: route,
-      reply: index,
-      aborted: false,
-      completed: false,
-    };
-    run.open.add(res);
-    if (run.closeConnections) res.shouldKeepAlive = false;
-    this.events.emit('request-start', entry);
-    res.on('close', () => {
-      run.open.delete(res);
-      entry.completed = res.writableFinished;
-      entry.aborted = !res.writableFinished && !this.#destroyed.has(res);
-      this.events.emit('request-end', entry);
-    });
-
-    const reply = run.replies[index];
-    if (!reply) {
-      run.faults.push(
-        `request #${index + 1} to /v1/${route}, but the model script has only ${run.replies.length} ${run.replies.length === 1 ? 'reply' : 'replies'}: add replies to model.replies in the scenario file`,
-      );
-      return sendError(res, 500, 'scripted model: script exhausted');
-    }
-    const fault = reply.fault ?? {};
-    if (fault.hang) return; // Left open until the client gives up or the session closes.
-    // A reply the server cannot build (one nested past any bound, given by code that skipped the
-    // loader) is the lab's fault: recorded and answered at once, never left for the subject's deadline.
-    const respond = () => {
-      try {
-        answer();
-      } catch (error) {
-        run.faults.push(
-          `reply #${index + 1} could not be sent (${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}): keep the reply within the bounds in docs/scenarios.md`,
-        );
-        if (!res.headersSent) sendError(res, 500, 'scripted model: the reply could not be built');
-        else this.#destroy(res);
-      }
-    };
-    const answer = () => {
-      if (res.destroyed) return;
-      if (fault.status !== undefined)
-        return sendError(res, fault.status, `scripted fault: HTTP ${fault.status}`, fault.retry_after_ms);
-      if (fault.malformed) {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        return void res.end('{"id": "chatcmpl-malformed", "choices": [{"mess');
-      }
-      const model = typeof body.model === 'string' ? body.model : 'lab-model';
-      if (route === 'responses') return sendJson(res, responsesBody(reply, index, model, body));
-      if (body.stream === true) return this.#stream(res, reply, index, model, body);
-      sendJson(res, chatBody(reply, index, model, body));
-    };
-    if (fault.delay_ms) this.#later(fault.delay_ms, respond);
-    else respond();
   }
-
-  #stream(
-    res: ServerResponse,
-    reply: ScriptedReply,
-    index: number,
-    model: string,
-    body: Record<string, unknown>,
-  ): void {
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-    const id = `chatcmpl-scripted-${index + 1}`;
-    const chunk = (delta: object, finish: string | null = null, usage?: object) =>
-      `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: CREATED, model, choices: usage ? [] : [{ index: 0, delta, finish_reason: finish, logprobs: null }], ...(usage ? { usage } : {}) })}\n\n`;
-    const fault = reply.fault ?? {};
-    if (fault.endless) {
-      res.write(chunk({ role: 'assistant', content: '' }));
-      const tick = () => {
-        if (res.destroyed) return;
-        res.write(chunk({ content: 'and so on ' }));
-        this.#later(ENDLESS_INTERVAL_MS, tick);
-      };
-      return tick();
-    }
-    const text = replyText(reply);
-    const events = [chunk({ role: 'assistant', content: '' })];
-    for (let i = 0; i < text.length; i += CHUNK_CHARS) events.push(chunk({ content: text.slice(i, i + CHUNK_CHARS) }));
-    const calls = toolCalls(reply, index);
-    calls.forEach((call, i) => events.push(chunk({ tool_calls: [{ index: i, ...call }] })));
-    events.push(chunk({}, finishReason(reply)));
-    const options = body.stream_options as { include_usage?: boolean } | undefined;
-    if (options?.include_usage) events.push(chunk({}, null, chatUsage(reply, body)));
-    if (fault.cut_after_chunks !== undefined) {
-      res.write(events.slice(0, fault.cut_after_chunks).join(''));
-      // Let the written chunks leave before the connection is destroyed mid-stream.
-      return void this.#later(5, () => this.#destroy(res));
-    }
-    res.end(`${events.join('')}data: [DONE]\n\n`);
-  }
-}
-
-const expanded = new WeakMap<Scenario, ScriptedReply[]>();
-
-/** The script with `times` unrolled, one entry per request; computed once per scenario. */
-function expandedReplies(scenario: Scenario): ScriptedReply[] {
-  let replies = expanded.get(scenario);
-  if (!replies)
-    expanded.set(
-      scenario,
-      (replies = scenario.model.replies.flatMap((reply) => Array.from({ length: reply.times ?? 1 }, () => reply))),
-    );
-  return replies;
-}
-
-function sendJson(res: ServerResponse, value: unknown): void {
-  const text = JSON.stringify(value);
-  res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
-  res.end(text);
-}
-
-function sendError(res: ServerResponse, status: number, message: string, retryAfterMs?: number): void {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (retryAfterMs !== undefined) {
-    headers['retry-after-ms'] = String(retryAfterMs);
-    headers['retry-after'] = String(Math.ceil(retryAfterMs / 1000));
-  }
-  res.writeHead(status, headers);
-  res.end(
-    JSON.stringify({
-      error: { message, type: status === 429 ? 'rate_limit_exceeded' : 'scripted_error', code: String(status) },
-    }),
-  );
-}
-
-function replyText(reply: ScriptedReply): string {
-  if (reply.json !== undefined) return JSON.stringify(reply.json);
-  return reply.content ?? '';
-}
-
-function toolCalls(reply: ScriptedReply, index: number) {
-  return (reply.tool_calls ?? []).map((call, i) => ({
-    id: call.id ?? `call_${index + 1}_${i + 1}`,
-    type: 'function' as const,
-    function: {
-      name: call.name,
-      arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments),
-    },
-  }));
-}
-
-function finishReason(reply: ScriptedReply): string {
-  return reply.finish_reason ?? (reply.tool_calls?.length ? 'tool_calls' : 'stop');
-}
-
-/** Token counts: the script's, or a deterministic estimate of four characters a token. */
-function tokens(reply: ScriptedReply, body: Record<string, unknown>): { input: number; output: number } {
-  if (reply.usage) return { input: reply.usage.input_tokens, output: reply.usage.output_tokens };
-  const prompt = JSON.stringify(body.messages ?? body.input ?? '');
-  return {
-    input: Math.ceil(prompt.length / 4),
-    output: Math.ceil((replyText(reply).length + JSON.stringify(reply.tool_calls ?? []).length) / 4),
-  };
-}
-
-function chatUsage(reply: ScriptedReply, body: Record<string, unknown>) {
-  const t = tokens(reply, body);
-  return { prompt_tokens: t.input, completion_tokens: t.output, total_tokens: t.input + t.output };
-}
-
-function chatBody(reply: ScriptedReply, index: number, model: string, body: Record<string, unknown>) {
-  const calls = toolCalls(reply, index);
-  return {
-    id: `chatcmpl-scripted-${index + 1}`,
-    object: 'chat.completion',
-    created: CREATED,
-    model,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: 'assistant',
-          content: reply.content === undefined && reply.json === undefined ? null : replyText(reply),
-          refusal: null,
-          ...(calls.length ? { tool_calls: calls } : {}),
-        },
-        finish_reason: finishReason(reply),
-        logprobs: null,
-      },
-    ],
-    usage: chatUsage(reply, body),
-  };
-}
-
-function responsesBody(reply: ScriptedReply, index: number, model: string, body: Record<string, unknown>) {
-  const t = tokens(reply, body);
-  const text = replyText(reply);
-  const output: object[] = [];
-  if (reply.content !== undefined || reply.json !== undefined) {
-    output.push({
-      type: 'message',
-      id: `msg_scripted_${index + 1}`,
-      status: 'completed',
-      role: 'assistant',
-      content: [{ type: 'output_text', text, annotations: [] }],
-    });
-  }
-  for (const call of toolCalls(reply, index)) {
-    output.push({
-      type: 'function_call',
-      id: `fc_${call.id}`,
-      call_id: call.id,
-      name: call.function.name,
-      arguments: call.function.arguments,
-      status: 'completed',
-    });
-  }
-  const incomplete = reply.finish_reason === 'length';
-  return {
-    id: `resp_scripted_${index + 1}`,
-    object: 'response',
-    created_at: CREATED,
-    status: incomplete ? 'incomplete' : 'completed',
-    incomplete_details: incomplete ? { reason: 'max_output_tokens' } : null,
-    error: null,
-    model,
-    output,
-    parallel_tool_calls: true,
-    tool_choice: 'auto',
-    tools: [],
-    usage: {
-      input_tokens: t.input,
-      output_tokens: t.output,
-      total_tokens: t.input + t.output,
-      input_tokens_details: { cached_tokens: 0 },
-      output_tokens_details: { reasoning_tokens: 0 },
-    },
-  };
 }

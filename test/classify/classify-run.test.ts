@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyRun, HELD_THREAD_MS } from '../../src/classify/classify-run.ts';
+import { classifyRun, HELD_CPU_MS } from '../../src/classify/classify-run.ts';
 import type { ThrownVerdict } from '../../src/classify/classify-thrown.ts';
 import type { RunEnd } from '../../src/classify/run-end.ts';
 import type { ErrorInfo } from '../../src/contracts/common.ts';
@@ -17,7 +17,8 @@ const error = (cls = 'Error'): ErrorInfo => ({
 const end = (facts: Partial<RunEnd>): RunEnd => ({
   deadlineMs: 1000,
   elapsedMs: 10,
-  cutOff: null,
+  cutOff: false,
+  held: null,
   thrown: null,
   died: null,
   unhandled: null,
@@ -44,32 +45,44 @@ const flagged = {
 const clean = { schema: { passed: true as const }, flags: [] };
 
 describe('classifyRun: the one precedence', () => {
-  it('a cut at the deadline is a timeout from the deadline; one that came late because the thread was held is an overrun', () => {
-    expect(classifyRun(end({ cutOff: { heldMs: 0 } }))).toEqual({ kind: 'timeout', source: 'deadline', error: null });
-    expect(classifyRun(end({ cutOff: { heldMs: HELD_THREAD_MS - 1 } }))).toMatchObject({ source: 'deadline' });
-    expect(classifyRun(end({ cutOff: { heldMs: HELD_THREAD_MS } }))).toMatchObject({
+  it("a cut is a timeout from the deadline unless the run's own work was measured at the deadline, however late the cut came", () => {
+    expect(classifyRun(end({ cutOff: true, elapsedMs: 5000 }))).toEqual({
       kind: 'timeout',
-      source: 'overrun',
+      source: 'deadline',
+      error: null,
     });
-  });
-
-  it('a run back after its deadline is an overrun, whatever it returned or threw, and keeps the error it threw', () => {
-    expect(classifyRun(end({ elapsedMs: 1001, checks: clean }))).toEqual({
+    expect(classifyRun(end({ cutOff: true, held: { cpuMs: HELD_CPU_MS - 1 } }))).toMatchObject({ source: 'deadline' });
+    expect(classifyRun(end({ cutOff: true, held: { cpuMs: HELD_CPU_MS } }))).toEqual({
       kind: 'timeout',
       source: 'overrun',
       error: null,
     });
-    expect(classifyRun(end({ elapsedMs: 1001, thrown: threw }))).toEqual({
+  });
+
+  it('a run back after its deadline is a timeout: an overrun that keeps its error when its own work held the thread, else from the deadline with no error', () => {
+    const held = { cpuMs: HELD_CPU_MS };
+    expect(classifyRun(end({ elapsedMs: 1001, checks: clean, held }))).toEqual({
+      kind: 'timeout',
+      source: 'overrun',
+      error: null,
+    });
+    expect(classifyRun(end({ elapsedMs: 1001, thrown: threw, held }))).toEqual({
       kind: 'timeout',
       source: 'overrun',
       error: threw.error,
+    });
+    // Late only because the lab took its result late (a paused process, a busy main thread): the same label as a cut.
+    expect(classifyRun(end({ elapsedMs: 1001, thrown: threw }))).toEqual({
+      kind: 'timeout',
+      source: 'deadline',
+      error: null,
     });
     expect(classifyRun(end({ elapsedMs: 1000, checks: clean }))).toBeNull();
   });
 
   it('timeout beats exception beats validation_error beats hallucination_flag beats degraded', () => {
     const degraded = { verdict: threw, note: 'went on degraded' };
-    expect(classifyRun(end({ cutOff: { heldMs: 0 }, thrown: threw }))?.kind).toBe('timeout');
+    expect(classifyRun(end({ cutOff: true, thrown: threw }))?.kind).toBe('timeout');
     expect(
       classifyRun(
         end({ thrown: { kind: 'timeout', source: 'request_timeout', error: error('APIConnectionTimeoutError') } }),

@@ -99,7 +99,7 @@ describe('timeout', () => {
 
   it('classifies an overrun of synchronous work as a timeout, though it returned', async () => {
     const busy = subjectWith(async () => {
-      const until = performance.now() + 120;
+      const until = performance.now() + 400; // well over HELD_CPU_MS of CPU time even on a loaded machine
       while (performance.now() < until) {
         // Synchronous work p-timeout cannot interrupt.
       }
@@ -126,7 +126,7 @@ describe('timeout', () => {
 
   it('gives a run that rejects after its deadline the timeout, not the exception (precedence)', async () => {
     const late = subjectWith(async () => {
-      const until = performance.now() + 80;
+      const until = performance.now() + 400; // well over HELD_CPU_MS of CPU time even on a loaded machine
       while (performance.now() < until) {
         // Block past the deadline, then fail.
       }

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { HELD_THREAD_MS } from '../../src/classify/classify-run.ts';
 import { runWithFailureDetection } from '../../src/detect/run-with-failure-detection.ts';
 import { ScriptedModelServer } from '../../src/model/scripted-server.ts';
 import { defineSubject, type Subject } from '../../src/subject/subject.ts';
@@ -15,7 +14,10 @@ afterAll(async () => {
 });
 
 const DEADLINE_MS = 100;
-/** Far past the deadline plus HELD_THREAD_MS, so the verdict does not hang on a few ms of load. */
+/**
+ * Far past the deadline, so the slice is running at it whatever the load; and on a loaded machine
+ * (a few busy processes a core) a loop this long still gets well over HELD_CPU_MS of CPU time.
+ */
 const BUSY_MS = 600;
 
 const busy = (ms: number) => {
@@ -55,18 +57,47 @@ describe('inline: a run that held the thread past its deadline says so', () => {
     expect(trace.output).not.toBeNull();
   });
 
-  it('waiting past the deadline without holding the thread: cut off at the deadline', async () => {
+  it('waiting past the deadline without holding the thread: a timeout from the deadline, however late the cut came', async () => {
     const { event } = await detect(subject('waits', () => new Promise(() => {})));
-    expect(event?.kind).toBe('timeout');
-    const late = event?.kind === 'timeout' ? event.timeout.elapsed_ms - DEADLINE_MS : 0;
-    // The one way this can fail on a correct lab: a machine so busy that a timer fires 100 ms late.
-    if (late >= HELD_THREAD_MS)
-      throw new Error(
-        `the machine was too busy to test this: the deadline timer fired ${late.toFixed(0)} ms late (over ${HELD_THREAD_MS} ms)`,
-      );
     expect(event).toMatchObject({
+      kind: 'timeout',
       timeout: { source: 'deadline' },
       message: `timeout: the run was cut off at its ${DEADLINE_MS} ms deadline`,
     });
+  });
+
+  it("another run's synchronous work delays the cut of a waiting run: the blocking run is the overrun, the waiting one is cut at its deadline", async () => {
+    const [waiting, blocking] = await Promise.all([
+      detect(subject('waits-beside', () => new Promise(() => {}))),
+      detect(
+        subject('blocks-beside', async () => {
+          // Once the waiting run has started, hold the thread across both deadlines.
+          await new Promise((resolve) => setTimeout(resolve, 10));
+          busy(BUSY_MS);
+          await new Promise(() => {});
+        }),
+      ),
+    ]);
+    expect(blocking.event).toMatchObject({ kind: 'timeout', timeout: { source: 'overrun' } });
+    // The waiting run's deadline timer could only fire after the other run's loop.
+    expect(waiting.event?.kind === 'timeout' && waiting.event.timeout.elapsed_ms).toBeGreaterThanOrEqual(BUSY_MS);
+    expect(waiting.event).toMatchObject({ kind: 'timeout', timeout: { source: 'deadline' } });
+  });
+
+  it('work outside every run (the lab itself, a paused process) that holds the thread at the deadline is no overrun', async () => {
+    const held = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        busy(BUSY_MS);
+        resolve();
+      }, DEADLINE_MS / 2),
+    );
+    const { event } = await detect(
+      subject('waits-while-lab-busy', async () => {
+        await new Promise(() => {});
+      }),
+    );
+    await held;
+    expect(event?.kind === 'timeout' && event.timeout.elapsed_ms).toBeGreaterThanOrEqual(BUSY_MS);
+    expect(event).toMatchObject({ kind: 'timeout', timeout: { source: 'deadline' } });
   });
 });

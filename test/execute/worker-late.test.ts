@@ -33,7 +33,7 @@ function blockingTracer(): Tracer {
 }
 
 describe('worker isolation, when the main thread hears late', () => {
-  it('a worker run that finished after its deadline, heard of only later by a busy main thread, is still a timeout (overrun)', async () => {
+  it('a worker run that finished after its deadline, heard of only later by a busy main thread, is still a timeout, from the deadline: its own thread was never held, so it is no overrun', async () => {
     const subjects = await loadSubjects(path.join(ROOT, 'test', 'fixtures', 'late-subject'));
     const server = await ScriptedModelServer.start();
     try {
@@ -48,14 +48,16 @@ describe('worker isolation, when the main thread hears late', () => {
         model: server,
         tracer: blockingTracer(),
       });
-      if (event?.kind === 'timeout' && event.timeout.source === 'deadline') {
-        throw new Error(
-          `the machine was too busy to test this: the worker did not finish its ${SLEEP_MS} ms sleep within the ${BLOCK_MS} ms the main thread was held`,
-        );
-      }
-      expect(event).toMatchObject({ kind: 'timeout', timeout: { source: 'overrun', deadline_ms: DEADLINE_MS } });
-      expect(event?.kind === 'timeout' && event.timeout.elapsed_ms).toBeGreaterThanOrEqual(SLEEP_MS);
-      expect(trace.output).not.toBeNull();
+      // Whether the worker finished before the busy main thread got to its deadline (elapsed past the
+      // sleep, output kept) or not (cut off): the same label either way, so load cannot change it.
+      expect(event).toMatchObject({
+        kind: 'timeout',
+        timeout: { source: 'deadline', deadline_ms: DEADLINE_MS },
+        message: `timeout: the run was cut off at its ${DEADLINE_MS} ms deadline`,
+        error: null,
+      });
+      if (trace.output !== null)
+        expect(event?.kind === 'timeout' && event.timeout.elapsed_ms).toBeGreaterThanOrEqual(SLEEP_MS);
     } finally {
       await server.close();
     }

@@ -1,0 +1,59 @@
+// Part 5: how late an inline timeout is declared after its deadline, with 16 other runs in flight
+// in the same thread (issue 18: the scripted model server answers from a thread of its own, so a
+// deadline timer waits only behind the runs' own work).
+import path from 'node:path';
+import { Scenario } from '../../src/contracts/scenario.ts';
+import { runWithFailureDetection } from '../../src/detect/run-with-failure-detection.ts';
+import type { ScriptedModelServer } from '../../src/model/scripted-server.ts';
+import { loadScenarios } from '../../src/scenario/load-scenarios.ts';
+import { loadSubjects } from '../../src/scenario/load-subjects.ts';
+import { waitsOnPurpose } from '../../src/scenario/waits-on-purpose.ts';
+import { type BenchContext, percentile, row } from './common.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..', '..');
+
+export async function benchLateness({ quick, rows }: BenchContext, server: ScriptedModelServer): Promise<void> {
+  const subjects = await loadSubjects(path.join(ROOT, 'subjects'));
+  const scenarios = new Map(
+    (await loadScenarios(path.join(ROOT, 'scenarios'), subjects)).map((l) => [l.scenario.id, l.scenario]),
+  );
+  const run = (scenario: Scenario, isolation?: 'inline' | 'worker') =>
+    runWithFailureDetection(subjects.get(scenario.subject)!, scenario, { model: server, isolation });
+  const n = quick ? 30 : 200;
+  const hang = Scenario.parse({ ...scenarios.get('qa-model-hangs')!, deadline_ms: 50 });
+  // Sixteen runs of fast scenarios kept in flight the whole time.
+  const busy = [...scenarios.values()].filter(
+    (s) => !waitsOnPurpose(s) && s.subject !== 'hostile-agent' && s.isolation !== 'worker',
+  );
+  let stop = false;
+  let background = 0;
+  const lanes = Array.from({ length: 16 }, async (_, lane) => {
+    for (let i = lane; !stop; i += 16) {
+      await run(busy[i % busy.length]!, 'inline');
+      background++;
+    }
+  });
+  // When the lab declared the timeout and aborted the subject (the elapsed time it recorded) past
+  // the deadline. The whole call, set-up and the records built after the abort included, is given
+  // beside it: under load each of its steps also waits its turn.
+  const inlineLate: number[] = [];
+  const wholeLate: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    const { event } = await run(hang);
+    wholeLate.push(performance.now() - t - hang.deadline_ms);
+    if (event?.kind !== 'timeout') throw new Error('the async hang was not a timeout');
+    inlineLate.push(event.timeout.elapsed_ms - event.timeout.deadline_ms);
+  }
+  stop = true;
+  await Promise.all(lanes);
+  rows.push(
+    row({
+      name: `timeout lateness p99, inline async hang (deadline 50 ms), while 16 other runs are in flight (n=${n}; ${background} runs beside them)`,
+      unit: 'ms',
+      lab: percentile(inlineLate, 99),
+      target: { on: 'lab', op: '<=', value: 5, unit: 'ms' },
+      note: `from the deadline to the abort, as recorded; p50 ${percentile(inlineLate, 50).toFixed(2)} ms. The whole call past the deadline: p50 ${percentile(wholeLate, 50).toFixed(1)} ms, p99 ${percentile(wholeLate, 99).toFixed(1)} ms`,
+    }),
+  );
+}
