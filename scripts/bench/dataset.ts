@@ -31,7 +31,11 @@ export async function benchDataset({ quick, rows }: BenchContext, server: Script
   const records: LabRecord[] = [];
   let cursor: string | null = null;
   do {
-    const page: { records: LabRecord[]; cursor: string | null } = await source.query({ record_type: 'all', limit: 500, cursor });
+    const page: { records: LabRecord[]; cursor: string | null } = await source.query({
+      record_type: 'all',
+      limit: 500,
+      cursor,
+    });
     records.push(...page.records);
     cursor = page.cursor;
   } while (cursor);
