@@ -2,6 +2,8 @@ import pLimit from 'p-limit';
 import type { OccurrenceGroup } from '../contracts/failure-occurrence.ts';
 import { type Escalation, FailureRecord, FINGERPRINT_VERSION } from '../contracts/failure-record.ts';
 import { ConflictError } from '../errors/conflict-error.ts';
+import { StoreError } from '../errors/store-error.ts';
+import { toError } from '../internal/to-error.ts';
 import type { FailureLedger } from '../ledger-store/failure-ledger.ts';
 import { updateFailure } from '../ledger-store/update-failure.ts';
 import { categorize, PRIORITY_OF, slaTarget } from './categorize.ts';
@@ -153,7 +155,9 @@ export class BuildRecorder {
     // several are recorded at once: each is a few round trips to a remote ledger. Each writes its
     // own summary, and they are added up in fingerprint order, so the summary reads the same.
     const limit = pLimit(GROUPS_AT_ONCE);
-    const parts = await Promise.all(
+    // Every group is tried, even after one fails (a full disk, a size limit), so the error can say
+    // what was recorded and what was not; a rerun with the same build id records the rest.
+    const parts = await Promise.allSettled(
       groups.map((group) =>
         limit(async () => {
           const part = emptySummary(settings.buildId);
@@ -163,7 +167,24 @@ export class BuildRecorder {
       ),
     );
     const summary = emptySummary(settings.buildId);
-    for (const part of parts) addSummary(summary, part);
+    const failed: { fingerprint: string; reason: string }[] = [];
+    parts.forEach((part, i) => {
+      if (part.status === 'fulfilled') addSummary(summary, part.value);
+      else failed.push({ fingerprint: groups[i]!.first.fingerprint, reason: toError(part.reason).message });
+    });
+    if (failed.length > 0) {
+      const written = groups.length - failed.length;
+      throw new StoreError({
+        store: ledger.name,
+        message: `recorded ${written} of ${groups.length} failure groups of build ${settings.buildId} (${summary.recorded} new, ${summary.already_recorded} already recorded); not recorded: ${failed.length} (${failed
+          .slice(0, 3)
+          .map((f) => `${f.fingerprint.slice(0, 12)}: ${f.reason}`)
+          .join(
+            '; ',
+          )}${failed.length > 3 ? '; …' : ''}). Free the disk and capture again with the same --build-id: recording a build is idempotent, so the rest is added and nothing twice`,
+        cause: parts.find((p) => p.status === 'rejected')?.reason,
+      });
+    }
     return summary;
   }
 }

@@ -123,3 +123,35 @@ describe('recording a build is idempotent', () => {
     expect(await ids(other)).not.toEqual(await ids(one));
   });
 });
+
+describe('a commit the ledger refuses part of', () => {
+  it('tries every group, says how many of them were recorded and which were not, and a rerun records the rest once', async () => {
+    const ledger = new MemoryLedger();
+    let creates = 0;
+    // A disk that fills after three records.
+    const create = async (record: FailureRecord) => {
+      if (++creates > 3) throw new Error('ENOSPC: no space left on device');
+      return ledger.create(record);
+    };
+    const refusing = new Proxy(ledger, {
+      get: (target, key) => {
+        if (key === 'create') return create;
+        const value = Reflect.get(target, key, target) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const refused = await attempt(6)
+      .commit(refusing, settings('b1', '2026-01-02T00:00:00.000Z'))
+      .catch((e: unknown) => e as Error);
+    expect(refused).toBeInstanceOf(Error);
+    expect((refused as Error).name).toBe('StoreError');
+    expect((refused as Error).message).toContain(
+      'recorded 3 of 6 failure groups of build b1 (3 new, 0 already recorded); not recorded: 3',
+    );
+    expect((refused as Error).message).toContain('ENOSPC');
+    expect(await all(ledger)).toHaveLength(3);
+    const rerun = await attempt(6).commit(ledger, settings('b1', '2026-01-02T00:00:00.000Z'));
+    expect(rerun.already_recorded).toBe(3);
+    expect(await all(ledger)).toHaveLength(6);
+  });
+});
