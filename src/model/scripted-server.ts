@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { Scenario, ScriptedReply } from '../contracts/scenario.ts';
 import { LabError } from '../errors/lab-error.ts';
+import { ModelScriptError } from '../errors/model-script-error.ts';
 import type { ModelEndpoint, ModelSession, SessionOptions } from './model-endpoint.ts';
 
 /** The api key the scripted server is called with; it checks nothing, so this is no secret. */
@@ -137,14 +138,26 @@ export class ScriptedModelServer implements ModelEndpoint {
     }
     const faults: string[] = [];
     this.#faults.set(runId, faults);
-    this.#post({
-      type: 'open',
-      runId,
-      scenarioId: scenario.id,
-      closeConnections: options.closeConnections === true,
-      key,
-      replies: known ? null : scenario.model.replies,
-    });
+    try {
+      this.#post({
+        type: 'open',
+        runId,
+        scenarioId: scenario.id,
+        closeConnections: options.closeConnections === true,
+        key,
+        replies: known ? null : scenario.model.replies,
+      });
+    } catch (error) {
+      // A script the server's thread cannot be sent (a reply nested past any bound, given by code
+      // that skipped the loader) is the scenario's fault, never the subject's.
+      this.#keys.delete(scenario);
+      this.#faults.delete(runId);
+      const index = scenario.model.replies.findIndex((reply) => !cloneable(reply));
+      throw new ModelScriptError({
+        scenarioId: scenario.id,
+        message: `reply #${index + 1} could not be sent (${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}): keep the reply within the bounds in docs/scenarios.md`,
+      });
+    }
     return {
       baseURL: `${this.url}/runs/${runId}/v1`,
       apiKey: SCRIPTED_API_KEY,
@@ -201,5 +214,15 @@ export class ScriptedModelServer implements ModelEndpoint {
       default:
         break;
     }
+  }
+}
+
+/** Whether a value survives the structured clone a message to the server's thread makes of it. */
+function cloneable(value: unknown): boolean {
+  try {
+    structuredClone(value);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -69,8 +69,12 @@ export function cloneRuns(
         .replace(OTEL, (_, h: string) => `"${fresh(h, h.length)}"`)
         .replace(ISO, (_, t: string) => `"${shift(t)}"`);
       const clone = JSON.parse(text) as LabRecord;
-      if (recordTypeOf(clone) === 'trace_record')
-        (clone as TraceRecord).build_id = `${buildPrefix}-${String(pass).padStart(3, '0')}`;
+      if (recordTypeOf(clone) === 'trace_record') {
+        const run = clone as TraceRecord;
+        run.build_id = `${buildPrefix}-${String(pass).padStart(3, '0')}`;
+        // One attempt per build, as one capture is: the runs of a pass share it.
+        if (source.attempt_id !== null) run.attempt_id = uuidOf(`${seed}:attempt:${pass}:${source.attempt_id}`);
+      }
       out.push(clone);
     }
   }
