@@ -150,7 +150,7 @@ describe('a reading command never creates a store', () => {
     ]) {
       const run = await runCli(args);
       expect(run.code, run.stderr).toBe(2);
-      expect(run.stderr).toContain(`there is no store in ${typo}`);
+      expect(run.stderr).toContain(`--dir ${typo}: no such folder`);
     }
     expect(await readdir(parent)).toEqual([]);
   });
