@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cosmosEnv, startCosmos } from '../helpers/cosmos-server.ts';
 import { startFaultProxy } from '../helpers/fault-proxy.ts';
 import { runCli } from '../helpers/run-cli.ts';
+import { inProcessScenarios } from '../helpers/in-process-scenarios.ts';
 import { committedSchemaValidator } from '../helpers/schema-validator.ts';
 
 const jsonLines = (stdout: string) =>
@@ -33,9 +34,12 @@ const relatedOf = (runs: any[]) =>
 describe('capture --store files', () => {
   it('stores every run and its derived records; two captures writing to one folder at once lose nothing; export gives them all, each valid against its JSON Schema', async () => {
     const dir = await tempDir('files-cli-');
+    const scenarios = await inProcessScenarios();
     const [a, b] = await Promise.all([
-      runCli(['capture', '--store', 'files', '--dir', dir, '--json']),
-      runCli(['capture', '--store', 'files', '--dir', dir, '--json', '--repeat', '2']),
+      runCli(['capture', '--store', 'files', '--dir', dir, '--scenarios', scenarios, '--json'], { timeoutMs: 150_000 }),
+      runCli(['capture', '--store', 'files', '--dir', dir, '--scenarios', scenarios, '--json', '--repeat', '2'], {
+        timeoutMs: 150_000,
+      }),
     ]);
     expect(a.code, a.stderr).toBe(0);
     expect(b.code, b.stderr).toBe(0);
@@ -70,7 +74,7 @@ describe('capture --store files', () => {
     expect(timeouts.every((r) => r.detected === 'timeout')).toBe(true);
     const future = await runCli(['export', '--store', 'files', '--dir', dir, '--since', '2999-01-01T00:00:00Z']);
     expect(future.stdout).toBe('');
-  });
+  }, 240_000);
 
   it('LAB_STORE=files with LAB_DIR chooses the store', async () => {
     const dir = await tempDir('files-env-');

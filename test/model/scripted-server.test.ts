@@ -1,6 +1,7 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, InternalServerError, RateLimitError } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScriptedReply } from '../../src/contracts/scenario.ts';
+import { ModelScriptError } from '../../src/errors/model-script-error.ts';
 import { type RequestLogEntry, ScriptedModelServer } from '../../src/model/scripted-server.ts';
 import { scenario } from '../helpers/scenario.ts';
 
@@ -170,15 +171,22 @@ describe('ScriptedModelServer', () => {
     expect(await ask(stale).catch((e: unknown) => (e as { status?: number }).status)).toBe(404);
   });
 
-  it('a reply it cannot build (nested 20,000 deep) is a lab fault answered at once, not a hang', async () => {
+  it('a reply it cannot take (nested 20,000 deep) is a lab fault at once, not a hang', async () => {
     let deep: unknown = 'x';
     for (let i = 0; i < 20_000; i++) deep = [deep];
-    const { client, session } = open([{ json: deep }]);
-    expect(await ask(client).catch((e: unknown) => e)).toBeInstanceOf(InternalServerError);
-    expect(session.labFaults()).toEqual([
-      expect.stringMatching(/^reply #1 could not be sent \(RangeError: Maximum call stack size exceeded\)/),
-    ]);
-    session.close();
+    // The script cannot even be handed to the server's thread: refused when the run opens, before
+    // the subject starts, as the scenario's fault (exit 2).
+    let refused: unknown;
+    try {
+      open([{ json: deep }]);
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(ModelScriptError);
+    expect((refused as Error).message).toMatch(/reply #1 could not be sent \(\w+Error: .*docs\/scenarios\.md/);
+    // The server goes on serving other runs.
+    const { client } = open([{ content: 'still here' }]);
+    expect((await ask(client)).choices[0]?.message.content).toBe('still here');
   });
 
   it('closes hanging connections when the server closes', async () => {
