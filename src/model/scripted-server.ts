@@ -49,7 +49,11 @@ export type ReportMessage =
   | { type: 'request-start' | 'request-end'; entry: RequestLogEntry }
   | { type: 'closed' };
 
-const THREAD_FILE = new URL('./scripted-server-thread.ts', import.meta.url);
+// Beside this file: .ts in the repository (type-stripped), .js in the built package.
+const THREAD_FILE = new URL(
+  `./scripted-server-thread.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`,
+  import.meta.url,
+);
 
 /**
  * A deterministic OpenAI-compatible server on loopback. Each run gets its own base URL
