@@ -10,8 +10,14 @@ import { normalizeRecord } from '../helpers/normalize.ts';
 import { ROOT } from '../helpers/run-cli.ts';
 import { queryAll } from '../store/trace-store-contract.ts';
 
+/**
+ * Runs of each scenario, 16 at once: about 2,900 runs. Enough for every scenario to meet every
+ * other's load many times over; 50 took four and a half minutes of the suite on two cores.
+ */
+const REPEAT = 15;
+
 describe('determinism under load', () => {
-  it('--repeat 50 --concurrency 16 over every scenario: each run of a scenario has the same classification and record', async () => {
+  it('--repeat 15 --concurrency 16 over every scenario: each run of a scenario has the same classification and record', async () => {
     const subjects = await loadSubjects(path.join(ROOT, 'subjects'));
     // Command subjects start a process per run (and per tool command): 50 repetitions of each would
     // cost minutes of process starts on a small machine; test/detect/determinism.test.ts covers them.
@@ -27,16 +33,16 @@ describe('determinism under load', () => {
         store,
         model: server,
         concurrency: 16,
-        repeat: 50,
+        repeat: REPEAT,
         keepResults: false,
       });
-      expect(summary).toMatchObject({ runs: scenarios.length * 50, mismatched: 0, lab_errors: 0, exit_code: 0 });
+      expect(summary).toMatchObject({ runs: scenarios.length * REPEAT, mismatched: 0, lab_errors: 0, exit_code: 0 });
       const byScenario = new Map<string, TraceRecord[]>();
       for (const record of await queryAll(store, { limit: 1000 }))
         byScenario.set(record.scenario_id, [...(byScenario.get(record.scenario_id) ?? []), record]);
       expect(byScenario.size).toBe(scenarios.length);
       for (const [id, records] of byScenario) {
-        expect(records, id).toHaveLength(50);
+        expect(records, id).toHaveLength(REPEAT);
         const first = normalizeRecord({ ...records[0], run: { ...records[0]!.run, repeat_index: 0 } });
         for (const record of records.slice(1))
           expect(normalizeRecord({ ...record, run: { ...record.run, repeat_index: 0 } }), id).toEqual(first);
@@ -45,6 +51,6 @@ describe('determinism under load', () => {
       await store.close();
       await server.close();
     }
-    // About three minutes on two idle cores; the limit is for a hang, not a speed check.
+    // About a minute on two idle cores; the limit is for a hang, not a speed check.
   }, 900_000);
 });

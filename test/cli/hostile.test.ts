@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOT, runCli } from '../helpers/run-cli.ts';
 
 describe('the lab survives hostile subjects', () => {
-  it('capture exits by itself within a second of printing its summary, hangs, workers and all', async () => {
+  it('capture exits by itself within seconds of printing its summary, hangs, workers and all', async () => {
     const started = performance.now();
     const loop = watchLoop();
     const child = spawn(process.execPath, [path.join(ROOT, 'src/cli/main.ts'), 'capture', '--store', 'memory'], {
@@ -25,7 +25,10 @@ describe('the lab survives hostile subjects', () => {
     const lag = loop.stop();
     expect(code, stdout).toBe(0);
     expect(summaryAt).toBeGreaterThan(started);
-    expectWithin(exitedAt - summaryAt, 1000, 'capture exits within a second of its summary', lag);
+    // A handle left open (a hung socket, a live worker, a timer) keeps a process alive for good, or
+    // until its timer: 5 s tells that from the few hundred ms that ending the server's thread and the
+    // worker pool takes, even on a loaded machine (2.8 s was seen there under the full suite).
+    expectWithin(exitedAt - summaryAt, 5000, 'capture exits within 5 s of its summary', lag);
   });
 
   it('--isolation worker runs every scenario in a worker with the same classifications as inline', async () => {

@@ -9,6 +9,7 @@ import { DatasetManifest } from '../../src/contracts/dataset-manifest.ts';
 import { FAILURE_KINDS } from '../../src/contracts/failure-kind.ts';
 import { TraceRecord } from '../../src/contracts/trace-record.ts';
 import type { TrailAnnotation, TrailTrace } from '../../src/dataset/trail-layout.ts';
+import { inProcessScenarios } from '../helpers/in-process-scenarios.ts';
 import { readTree } from '../helpers/secret-canary.ts';
 import { runCli } from '../helpers/run-cli.ts';
 
@@ -18,7 +19,14 @@ let records: TraceRecord[];
 
 beforeAll(async () => {
   store = await mkdtemp(path.join(tmpdir(), 'dataset-store-'));
-  const capture = await runCli(['capture', '--store', 'files', '--dir', store, '--no-ledger'], { timeoutMs: 280_000 });
+  // The in-process subjects' scenarios: a command subject's process starts add time and nothing here.
+  const scenarios = await inProcessScenarios();
+  const capture = await runCli(
+    ['capture', '--store', 'files', '--dir', store, '--scenarios', scenarios, '--no-ledger'],
+    {
+      timeoutMs: 280_000,
+    },
+  );
   expect(capture.code, capture.stdout.slice(-2000) + capture.stderr).toBe(0);
   const dir = path.join(store, 'records');
   records = [];
@@ -47,7 +55,7 @@ describe('lab dataset --format lab', () => {
     const manifest = DatasetManifest.parse(JSON.parse(await readFile(path.join(out, 'manifest.json'), 'utf8')));
     expect(manifest.splits.train!.traces + manifest.splits.test!.traces).toBe(records.length);
     expect(manifest.left_out.mismatched).toBe(0);
-    expect(manifest.scenario_set?.files).toBeGreaterThan(100);
+    expect(manifest.scenario_set?.files).toBeGreaterThan(100); // the shipped scenarios/ folder, hashed
 
     let text = '';
     for (const split of ['train', 'test']) {
