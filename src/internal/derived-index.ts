@@ -6,6 +6,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import { StoreError } from '../errors/store-error.ts';
 import { realFs, writeSynced } from './durable-files.ts';
 import { errorText } from './to-error.ts';
+import { busyRetry } from './sqlite-busy.ts';
 
 /**
  * Helpers shared by the files store's and the files ledger's SQLite indexes. Both are derived
@@ -136,4 +137,45 @@ export async function recordFileKeys(dir: string): Promise<string[]> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
+}
+
+/** What opening an index for writing found: the connection, and the damage it set aside, if any. */
+export interface CheckedIndex {
+  db: DatabaseSync;
+  /** Set when the index was damaged: it was set aside (`aside`, null if it could not be) and `db` is a new, empty one. */
+  rebuilt: { damage: string; aside: string | null } | null;
+}
+
+/**
+ * Opens an index a store writes and checks it with `damageOf`; a damaged one (or one SQLite cannot
+ * open) is closed, set aside beside the files, and opened anew empty, for the caller to rebuild
+ * from the files. Any other failure to open it is a StoreError (exit 2 when the folder cannot be
+ * written). Shared by the files store and the files ledger.
+ */
+export async function openCheckedIndex(
+  file: string,
+  what: string,
+  connect: (file: string) => DatabaseSync,
+  damageOf: (db: DatabaseSync) => string | null,
+): Promise<CheckedIndex> {
+  const ino = await inodeOf(file);
+  let db: DatabaseSync | undefined;
+  let damage: string | null;
+  try {
+    db = await busyRetry(() => connect(file));
+    damage = damageOf(db);
+  } catch (error) {
+    if (!isDamage(error))
+      throw new StoreError({
+        store: 'files',
+        exitCode: isUnwritable(error) ? 2 : 1,
+        message: `cannot open ${what} ${file}: ${errorText(error)}`,
+        cause: error,
+      });
+    damage = errorText(error);
+  }
+  if (damage === null) return { db: db!, rebuilt: null };
+  db?.close();
+  const aside = await setIndexAside(file, ino);
+  return { db: await busyRetry(() => connect(file)), rebuilt: { damage, aside } };
 }

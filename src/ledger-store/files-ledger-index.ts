@@ -1,6 +1,6 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { StoreError } from '../errors/store-error.ts';
-import { inodeOf, isDamage, isUnwritable, rowCheck, setIndexAside, sqliteDamage } from '../internal/derived-index.ts';
+import { isDamage, openCheckedIndex, rowCheck, sqliteDamage } from '../internal/derived-index.ts';
 import { errorText } from '../internal/to-error.ts';
 import { busyRetry } from '../internal/sqlite-busy.ts';
 import type { FailureQuery } from './failure-ledger.ts';
@@ -56,27 +56,9 @@ export class FailureIndex {
    * the ledger's reconcile fills it from the files and says so.
    */
   static async openForWriting(file: string): Promise<FailureIndex> {
-    const ino = await inodeOf(file);
-    let db: DatabaseSync | undefined;
-    let damage: string | null;
-    try {
-      db = await busyRetry(() => connect(file));
-      damage = indexDamage(db);
-    } catch (error) {
-      if (!isDamage(error))
-        throw new StoreError({
-          store: 'files',
-          exitCode: isUnwritable(error) ? 2 : 1,
-          message: `cannot open the failure index ${file}: ${errorText(error)}`,
-          cause: error,
-        });
-      damage = errorText(error);
-    }
-    if (damage === null) return new FailureIndex(db!, true);
-    db?.close();
-    const aside = await setIndexAside(file, ino);
-    const index = new FailureIndex(await busyRetry(() => connect(file)), true);
-    index.rebuilt = { damage, aside };
+    const { db, rebuilt } = await openCheckedIndex(file, 'the failure index', connect, indexDamage);
+    const index = new FailureIndex(db, true);
+    if (rebuilt) index.rebuilt = rebuilt;
     return index;
   }
 

@@ -14,7 +14,7 @@ import {
   type OpenMode,
   recordFileKeys,
   rowCheck,
-  setIndexAside,
+  openCheckedIndex,
   sqliteDamage,
   stampOf,
   stampOfSync,
@@ -546,40 +546,22 @@ function connect(file: string): DatabaseSync {
  * checksum), sets a damaged one aside and builds it anew, then brings it in line with the files.
  */
 async function openIndexForWriting(file: string, records: string, warn: Warn): Promise<DatabaseSync> {
-  const ino = await inodeOf(file);
-  let db: DatabaseSync | undefined;
-  let damage: string | null;
-  try {
-    db = await busyRetry(() => connect(file));
-    damage = indexDamage(db);
-  } catch (error) {
-    if (!isDamage(error))
-      throw new StoreError({
-        store: 'files',
-        exitCode: isUnwritable(error) ? 2 : 1,
-        message: `cannot open the index ${file}: ${errorText(error)}`,
-        cause: error,
-      });
-    damage = errorText(error);
-  }
-  if (damage !== null) {
-    db?.close();
-    const aside = await setIndexAside(file, ino);
-    db = await busyRetry(() => connect(file));
+  const { db, rebuilt } = await openCheckedIndex(file, 'the index', connect, indexDamage);
+  if (rebuilt) {
     await applyDiff(db, records, await diffIndex(db, records));
     const count = (db.prepare('SELECT count(*) AS n FROM entries').get() as { n: number }).n;
     warn(
-      `files store: the index ${file} was damaged (${damage}); ${aside ? `set aside as ${path.basename(aside)} and ` : ''}rebuilt from the record files (${count} records)`,
+      `files store: the index ${file} was damaged (${rebuilt.damage}); ${rebuilt.aside ? `set aside as ${path.basename(rebuilt.aside)} and ` : ''}rebuilt from the record files (${count} records)`,
     );
     return db;
   }
   try {
-    await applyDiff(db!, records, await diffIndex(db!, records));
+    await applyDiff(db, records, await diffIndex(db, records));
   } catch (error) {
-    db!.close();
+    db.close();
     throw error;
   }
-  return db!;
+  return db;
 }
 
 /**
