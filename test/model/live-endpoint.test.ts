@@ -1,5 +1,5 @@
 import diagnostics from 'node:diagnostics_channel';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import os from 'node:os';
@@ -142,6 +142,13 @@ afterAll(async () => {
   await new Promise<void>((resolve) => provider.server.close(() => resolve()));
 });
 
+/** Puts environment variables back as they were (absent ones deleted). */
+function restore(saved: Record<string, string | undefined>): void {
+  for (const [name, value] of Object.entries(saved))
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+}
+
 const modelCalls = (trace: TraceRecord) =>
   trace.steps.filter((s) => s.type === 'model_call') as Extract<TraceRecord['steps'][number], { type: 'model_call' }>[];
 
@@ -212,6 +219,29 @@ describe('faults on live traffic', { timeout: 120_000 }, () => {
     expect(provider.seen.slice(before).map((s) => s.stream)).toEqual([false, true]);
   });
 
+  it('a scripted answer amid live traffic comes from the script; a delayed live call is forwarded whole after its wait', async () => {
+    const before = provider.seen.length;
+    const scenario = Scenario.parse({
+      ...threeCalls(tsSubject.id),
+      id: 'scripted-then-delayed',
+      expected: null,
+      model: { replies: [{ content: 'scripted first' }, { live: true, fault: { delay_ms: 50 } }] },
+    });
+    const { event, trace, injectedFaults } = await runWithFailureDetection(tsSubject, scenario, { model: live });
+    expect(event).toBeNull();
+    expect(JSON.parse(trace.output!.text)).toEqual({ first: 'scripted first', streamed: 'upstream streamed answer' });
+    expect(provider.seen.slice(before).map((s) => s.stream)).toEqual([true]);
+    expect(injectedFaults).toEqual([
+      {
+        source: 'live',
+        site: { model_call: 2 },
+        step_index: modelCalls(trace)[1]!.index,
+        step_type: 'model_call',
+        fault: { delay_ms: 50 },
+      },
+    ]);
+  });
+
   it('the scripted server refuses a live script: a fault of the scenario, exit 2', async () => {
     const server = await ScriptedModelServer.start();
     try {
@@ -226,7 +256,7 @@ describe('faults on live traffic', { timeout: 120_000 }, () => {
     }
   });
 
-  it('capture: no stored byte, span or result holds the key; only loopback is contacted; reproduced without --live, each run gets the same label', async () => {
+  it('capture: no stored byte, span or result holds the key; only loopback is contacted, by the lab and by the agent process; reproduced without --live, each run gets the same label', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'lab-live-'));
     const connects: string[] = [];
     const onSocket = ({ socket }: { socket: Socket }) =>
@@ -235,6 +265,11 @@ describe('faults on live traffic', { timeout: 120_000 }, () => {
     const exporter = new InMemorySpanExporter();
     const tracer = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] }).getTracer('test');
     const before = provider.seen.length;
+    // The agent's process records (and refuses beyond loopback) every connect and lookup it makes.
+    const netRecord = path.join(dir, 'agent-net.ndjson');
+    const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, NET_RECORD_FILE: process.env.NET_RECORD_FILE };
+    process.env.NODE_OPTIONS = `${saved.NODE_OPTIONS ?? ''} --import ${path.join(ROOT, 'test/fixtures/net-recorder.mjs')}`;
+    process.env.NET_RECORD_FILE = netRecord;
     const store = await openStore('files', { env: {}, dir });
     const ledger = await openLedger('files', { env: {}, dir });
     const subjects = new Map<string, Subject>([
@@ -253,6 +288,15 @@ describe('faults on live traffic', { timeout: 120_000 }, () => {
         projectRoot: dir,
       });
       diagnostics.unsubscribe('net.client.socket', onSocket as (message: unknown) => void);
+      restore(saved);
+      const agentNet = (await readFile(netRecord, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { kind: string; target: string; allowed: boolean });
+      await rm(netRecord);
+      expect(agentNet.some((r) => r.kind === 'start' && r.target.endsWith('agent.mjs'))).toBe(true);
+      expect(agentNet.filter((r) => r.kind === 'connect').length).toBeGreaterThan(0);
+      expect(agentNet.filter((r) => !r.allowed)).toEqual([]);
       expect(summary.live).toBe(true);
       expect(results.map((r) => [r.subject, r.detected, r.stored, r.retrieved])).toEqual([
         ['live-ts', 'exception', true, true],
@@ -287,7 +331,7 @@ describe('faults on live traffic', { timeout: 120_000 }, () => {
           const reproduced = Scenario.parse(reproduceScenario(failure, trace));
           expect(reproduced.model.replies).toEqual([
             { fault: { status: 429, retry_after_ms: 0 } },
-            expect.objectContaining({ content: expect.stringMatching(/^upstream answer \d$/) }),
+            expect.objectContaining({ content: expect.stringMatching(/^upstream answer \d+$/) }),
             { content: 'upstream ', fault: { cut_after_chunks: 2 } },
           ]);
           const again = await runWithFailureDetection(subjects.get(trace.subject_id)!, reproduced, { model: server });
@@ -301,6 +345,7 @@ describe('faults on live traffic', { timeout: 120_000 }, () => {
         await server.close();
       }
     } finally {
+      restore(saved);
       diagnostics.unsubscribe('net.client.socket', onSocket as (message: unknown) => void);
       await store.close();
       await ledger.close();
