@@ -18,6 +18,7 @@ import { openLedger } from '../../src/ledger-store/ledgers.ts';
 import { LIVE_PROXY_API_KEY, LiveEndpoint } from '../../src/model/live-endpoint.ts';
 import { ScriptedModelServer } from '../../src/model/scripted-server.ts';
 import { openStore } from '../../src/store/stores.ts';
+import { writeHtmlReport } from '../../src/report/write-report.ts';
 import { loadCommandSubject } from '../../src/subject/command-subject.ts';
 import { defineSubject, type Subject } from '../../src/subject/subject.ts';
 import { ROOT } from '../helpers/run-cli.ts';
@@ -256,7 +257,7 @@ describe('faults on live traffic', { timeout: 120_000 }, () => {
     }
   });
 
-  it('capture: no stored byte, span or result holds the key; only loopback is contacted, by the lab and by the agent process; reproduced without --live, each run gets the same label', async () => {
+  it('capture: no stored byte, span, report or result holds the key; only loopback is contacted, by the lab and by the agent process; reproduced without --live, each run gets the same label', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'lab-live-'));
     const connects: string[] = [];
     const onSocket = ({ socket }: { socket: Socket }) =>
@@ -307,6 +308,8 @@ describe('faults on live traffic', { timeout: 120_000 }, () => {
       expect(connects.length).toBeGreaterThan(0);
       expect(connects.filter((c) => !c.startsWith('127.0.0.1:'))).toEqual([]);
 
+      // The HTML report of the build, beside the store, so its bytes are searched too.
+      await writeHtmlReport(path.join(dir, 'report.html'), { store, ledger, buildId: summary.build_id });
       const everything = [
         JSON.stringify(results),
         JSON.stringify(summary),
