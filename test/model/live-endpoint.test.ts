@@ -243,6 +243,20 @@ describe('faults on live traffic', { timeout: 120_000 }, () => {
     ]);
   });
 
+  it('a live reply holds only a fault and times: an answer beside live: true is refused, naming the field', () => {
+    const parsed = Scenario.safeParse({
+      ...threeCalls(tsSubject.id),
+      model: { replies: [{ live: true, content: 'scripted?', fault: { delay_ms: 1 } }] },
+    });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      [
+        'model.replies.0.content',
+        'a live reply is answered by the real endpoint: drop content, or drop live to script the answer',
+      ],
+    ]);
+  });
+
   it('the scripted server refuses a live script: a fault of the scenario, exit 2', async () => {
     const server = await ScriptedModelServer.start();
     try {
