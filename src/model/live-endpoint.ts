@@ -178,7 +178,8 @@ export class LiveEndpoint implements ModelEndpoint {
     const call = method === 'POST' ? ++run.next : null;
     const reply = call !== null ? run.script?.[call - 1] : undefined;
     const fault = reply?.fault;
-    if (call !== null && fault)
+    // Listed as the script wrote it; an empty fault is none.
+    if (call !== null && fault && Object.keys(fault).length > 0)
       run.injected.push({ source: 'live', site: { model_call: call }, step_type: 'model_call', fault });
     if (reply && (!reply.live || replacesCall(fault))) {
       const { live: _live, times: _times, ...scripted } = reply;
