@@ -28,6 +28,7 @@ export {
   ValidationIssue,
 } from './contracts/failure-event.ts';
 export { FAILURE_KINDS, FailureKind, KIND_PRECEDENCE, Outcome } from './contracts/failure-kind.ts';
+export { FaultSite, InjectedFault, ModelFault, replacesCall, ToolFault } from './contracts/fault.ts';
 export { CascadeEntry, FailureTrace, FailureType } from './contracts/failure-trace.ts';
 export { FallbackRecord } from './contracts/fallback-record.ts';
 export { RecoveryAction, RecoveryTrace } from './contracts/recovery-trace.ts';
@@ -40,6 +41,7 @@ export {
   type ScenarioInput,
   ScriptedReply,
   ToolFixture,
+  isLiveScript,
 } from './contracts/scenario.ts';
 export {
   type LabRecord,
@@ -110,7 +112,7 @@ export { type ScenarioProblem, ScenarioSetError } from './errors/scenario-set-er
 export { StoreError } from './errors/store-error.ts';
 export { ToolScriptError } from './errors/tool-script-error.ts';
 export { UsageError } from './errors/usage-error.ts';
-export { LiveEndpoint } from './model/live-endpoint.ts';
+export { LIVE_PROXY_API_KEY, LiveEndpoint } from './model/live-endpoint.ts';
 export type { ModelEndpoint, ModelSession } from './model/model-endpoint.ts';
 export { type RequestLogEntry, SCRIPTED_API_KEY, ScriptedModelServer } from './model/scripted-server.ts';
 export { type LoadedScenario, type LoadScenariosOptions, loadScenarios } from './scenario/load-scenarios.ts';

@@ -5,7 +5,9 @@ import { createRedactor, secretsFromEnv } from '../internal/redact.ts';
 import { LiveEndpoint } from '../model/live-endpoint.ts';
 import type { ModelEndpoint } from '../model/model-endpoint.ts';
 import { ScriptedModelServer } from '../model/scripted-server.ts';
-import { loadScenarios } from '../scenario/load-scenarios.ts';
+import { type LoadedScenario, loadScenarios } from '../scenario/load-scenarios.ts';
+import { isLiveScript } from '../contracts/scenario.ts';
+import { ScenarioSetError, type ScenarioProblem } from '../errors/scenario-set-error.ts';
 import { SubjectCatalog } from '../scenario/load-subjects.ts';
 import { BUILD_ID, newBuildId } from '../ledger/build-id.ts';
 import { ledgerNow, ledgerSettingsFromEnv } from '../ledger/ledger-settings.ts';
@@ -61,7 +63,7 @@ export const captureSpec: CommandSpec = {
     },
     live: {
       type: 'boolean',
-      help: 'talk to OPENAI_BASE_URL with OPENAI_API_KEY instead of the scripted server; expected outcomes are reported, not enforced',
+      help: "talk to OPENAI_BASE_URL with OPENAI_API_KEY (model OPENAI_MODEL) instead of the scripted server, through a loopback endpoint of the lab's that adds the key; a scenario with a `live: true` reply scripts faults for chosen calls and the rest goes upstream (docs/live.md); expected outcomes are reported, not enforced",
     },
     'build-id': {
       type: 'string',
@@ -94,6 +96,22 @@ export const captureSpec: CommandSpec = {
     help: { type: 'boolean', short: 'h', help: 'show this help' },
   },
 };
+
+/** Scenarios with a live script need --live: refused before anything runs, naming each file and reply. */
+function refuseLiveScripts(scenarios: readonly LoadedScenario[], cwd: string): void {
+  const problems: ScenarioProblem[] = [];
+  for (const { file, scenario } of scenarios) {
+    if (!isLiveScript(scenario)) continue;
+    const at = scenario.model.replies.findIndex((r) => r.live);
+    problems.push({
+      file: path.relative(cwd, file),
+      path: `model.replies[${at}].live`,
+      message:
+        'a live reply is forwarded to the real endpoint, which only capture --live has: run with --live, or leave this scenario out (--filter, or a --scenarios folder of its own)',
+    });
+  }
+  if (problems.length > 0) throw new ScenarioSetError({ problems });
+}
 
 /** Runs `capture`; returns the exit code. */
 export async function captureCommand(argv: string[], io: CliIo): Promise<number> {
@@ -149,6 +167,7 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
   );
   if (scenarios.length === 0)
     throw new UsageError({ message: `--filter "${filter}" matches no scenario id or subject in ${scenarioDir}` });
+  if (!values.live) refuseLiveScripts(scenarios, io.cwd);
   const subjects = await catalog.load(new Set(scenarios.map(({ scenario }) => scenario.subject)));
 
   // An OTLP setting the lab cannot use fails before anything starts.
@@ -156,7 +175,7 @@ export async function captureCommand(argv: string[], io: CliIo): Promise<number>
   const secrets = secretsFromEnv(io.env);
   const stopSurviving = surviveSubjects(io.err, createRedactor(secrets));
   const model: ModelEndpoint & { close?: () => Promise<void> } = values.live
-    ? new LiveEndpoint(io.env)
+    ? await LiveEndpoint.start(io.env)
     : await ScriptedModelServer.start();
   const telemetry = await startTelemetryFromEnv(io.env);
   try {

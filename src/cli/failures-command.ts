@@ -15,6 +15,7 @@ import { createRedactor, redactedCopy, secretsFromEnv } from '../internal/redact
 import { actorOf, ledgerNow } from '../ledger/ledger-settings.ts';
 import { transition } from '../ledger/lifecycle.ts';
 import { reproduceScenario } from '../ledger/reproduce.ts';
+import { checkOutFile } from './out-path.ts';
 import { verifyPrevention } from '../ledger/verify-prevention.ts';
 import type { FailureLedger, FailureQuery } from '../ledger-store/failure-ledger.ts';
 import { ScriptedModelServer } from '../model/scripted-server.ts';
@@ -544,6 +545,8 @@ async function preventFailure(values: OptionValues & { _: string[] }, io: CliIo)
 
 async function reproduceFailure(values: OptionValues & { _: string[] }, io: CliIo): Promise<number> {
   const id = requireId(values, 'failures reproduce');
+  // A file that cannot be written fails first, as bad input (exit 2), not after the work.
+  if (typeof values.out === 'string') checkOutFile('--out', values.out, io.cwd);
   const name = storeName(values);
   const dir = storeDir(values, io);
   const record = await withLedger(values, io, (ledger) => existing(ledger, id), { mode: 'read' });

@@ -58,23 +58,43 @@ export const ScriptedToolCall = z.strictObject({
     .describe('An object (sent as JSON) or a raw string, which may be invalid JSON on purpose.'),
 });
 
+/** The fields of a reply that script its answer, which a live reply takes from the real endpoint. */
+const LIVE_ANSWER_FIELDS = ['content', 'json', 'tool_calls', 'finish_reason', 'usage'] as const;
+
 /** One reply of the scripted model: what it answers to one HTTP request, in order. */
-export const ScriptedReply = z.strictObject({
-  content: z.string().optional().describe('Assistant text.'),
-  json: z.unknown().optional().describe('Assistant text given as JSON; sent as its JSON string.'),
-  tool_calls: z.array(ScriptedToolCall).optional(),
-  finish_reason: z.enum(['stop', 'length', 'tool_calls', 'content_filter']).optional(),
-  usage: z
-    .strictObject({
-      input_tokens: bounded(0, SCENARIO_BOUNDS.tokens),
-      output_tokens: bounded(0, SCENARIO_BOUNDS.tokens),
-    })
-    .optional(),
-  fault: ReplyFault.optional(),
-  times: bounded(1, SCENARIO_BOUNDS.times)
-    .optional()
-    .describe('Use this reply for this many consecutive requests (default 1).'),
-});
+export const ScriptedReply = z
+  .strictObject({
+    content: z.string().optional().describe('Assistant text.'),
+    json: z.unknown().optional().describe('Assistant text given as JSON; sent as its JSON string.'),
+    tool_calls: z.array(ScriptedToolCall).optional(),
+    finish_reason: z.enum(['stop', 'length', 'tool_calls', 'content_filter']).optional(),
+    usage: z
+      .strictObject({
+        input_tokens: bounded(0, SCENARIO_BOUNDS.tokens),
+        output_tokens: bounded(0, SCENARIO_BOUNDS.tokens),
+      })
+      .optional(),
+    fault: ReplyFault.optional(),
+    live: z
+      .literal(true)
+      .optional()
+      .describe(
+        'capture --live only: forward this request to the real OPENAI_BASE_URL; a fault here alters (delay_ms, cut_after_chunks) or replaces (status, malformed, hang, endless) the forwarded call. See docs/live.md.',
+      ),
+    times: bounded(1, SCENARIO_BOUNDS.times)
+      .optional()
+      .describe('Use this reply for this many consecutive requests (default 1).'),
+  })
+  .superRefine((reply, ctx) => {
+    if (!reply.live) return;
+    for (const key of LIVE_ANSWER_FIELDS)
+      if (reply[key] !== undefined)
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `a live reply is answered by the real endpoint: drop ${key}, or drop live to script the answer`,
+        });
+  });
 export type ScriptedReply = z.infer<typeof ScriptedReply>;
 
 /** What a scripted tool call returns instead of running the subject's implementation. */
@@ -257,3 +277,11 @@ export const Scenario = z.strictObject({
 export type Scenario = z.infer<typeof Scenario>;
 /** A scenario as written in its file, before defaults. */
 export type ScenarioInput = z.input<typeof Scenario>;
+
+/**
+ * A scenario written for capture --live: some reply forwards its call to the real endpoint. Under
+ * --live only such a scenario's script applies (docs/live.md); without --live it cannot run.
+ */
+export function isLiveScript(scenario: Pick<Scenario, 'model'>): boolean {
+  return scenario.model.replies.some((reply) => reply.live === true);
+}

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { context, ROOT_CONTEXT, SpanKind, trace as otel, type Tracer } from '@opentelemetry/api';
 import type { OtelRef } from '../contracts/common.ts';
 import type { FailureEvent } from '../contracts/failure-event.ts';
+import type { InjectedFault } from '../contracts/fault.ts';
+import type { TraceStep } from '../contracts/trace-step.ts';
 import type { Scenario } from '../contracts/scenario.ts';
 import { TRACE_RECORD_VERSION, type TraceRecord } from '../contracts/trace-record.ts';
 import { LabError } from '../errors/lab-error.ts';
@@ -64,6 +66,11 @@ export interface DetectionResult {
   event: FailureEvent | null;
   trace: TraceRecord;
   related: RunRecords;
+  /**
+   * The faults the model endpoint applied to the run's calls (a live run's scripted faults, see
+   * docs/live.md), each with the step that shows it; [] for none. Not yet part of the record.
+   */
+  injectedFaults: InjectedFault[];
 }
 
 /** The isolation a run gets: a scenario that sets worker always gets one; otherwise its own setting, then the caller's. */
@@ -73,6 +80,20 @@ export function effectiveIsolation(scenario: Scenario, fallback: Isolation = 'in
 
 const NO_SECRETS: readonly string[] = [];
 const redactors = new WeakMap<readonly string[], Redact>();
+
+const merged = new WeakMap<readonly string[], WeakMap<readonly string[], readonly string[]>>();
+
+/** The caller's secrets and the endpoint's, as one list that is the same array run after run (so its redactor is shared). */
+function secretsOf(options: DetectionOptions): readonly string[] {
+  const own = options.secrets ?? NO_SECRETS;
+  const endpoint = options.model.secrets;
+  if (!endpoint || endpoint.length === 0) return own;
+  let byEndpoint = merged.get(own);
+  if (!byEndpoint) merged.set(own, (byEndpoint = new WeakMap()));
+  let list = byEndpoint.get(endpoint);
+  if (!list) byEndpoint.set(endpoint, (list = [...new Set([...own, ...endpoint])]));
+  return list;
+}
 
 /** One redactor per list of secrets, so callers that pass the same list share it (and its caches). */
 function redactorFor(secrets: readonly string[]): Redact {
@@ -93,7 +114,7 @@ export async function runWithFailureDetection<I, O>(
 ): Promise<DetectionResult> {
   const clock = options.clock ?? systemClock;
   const newId = options.newId ?? randomUUID;
-  const secrets = options.secrets ?? NO_SECRETS;
+  const secrets = secretsOf(options);
   const redact = redactorFor(secrets);
   const tracer = options.tracer ?? localTracer();
   const deadlineMs = options.timeoutMs ?? scenario.deadline_ms;
@@ -213,13 +234,37 @@ export async function runWithFailureDetection<I, O>(
         : undefined,
       outcome.endMs,
     );
-    return { event, trace: record, related: deriveRunRecords(record, newId) };
+    return {
+      event,
+      trace: record,
+      related: deriveRunRecords(record, newId),
+      injectedFaults: injectedFaultsOf(session.injectedFaults?.() ?? [], outcome.steps),
+    };
   } catch (error) {
     if (root.isRecording()) endSpan(root, { errorType: 'lab_error', error: errorInfo(error, redact) });
     throw error;
   } finally {
     session.close();
   }
+}
+
+/**
+ * The faults an endpoint applied, each with its step: the n-th model call is the n-th model_call
+ * step in the order the steps began (the order the calls reached the endpoint).
+ */
+function injectedFaultsOf(
+  applied: readonly Omit<InjectedFault, 'step_index'>[],
+  steps: readonly TraceStep[],
+): InjectedFault[] {
+  if (applied.length === 0) return [];
+  const calls = steps.filter((s) => s.type === 'model_call').sort((a, b) => a.index - b.index);
+  return applied.map(({ source, site, step_type, fault }) => ({
+    source,
+    site,
+    step_index: 'model_call' in site ? (calls[site.model_call - 1]?.index ?? null) : null,
+    step_type,
+    fault,
+  }));
 }
 
 const inputPreviews = new WeakMap<Scenario, WeakMap<Redact, TraceRecord['input']>>();

@@ -2,7 +2,9 @@ import type { FailureRecord } from '../contracts/failure-record.ts';
 import type { ReplayExchange } from '../contracts/replay.ts';
 import type { ScenarioInput, ScriptedReply, ToolFixture } from '../contracts/scenario.ts';
 import type { TraceRecord } from '../contracts/trace-record.ts';
+import { replacesCall } from '../contracts/fault.ts';
 import { UsageError } from '../errors/usage-error.ts';
+import { expandedReplies } from '../model/scripted-http.ts';
 import { summarizeModelResponse } from '../execute/model-response.ts';
 
 /**
@@ -26,12 +28,17 @@ export function reproduceScenario(
   }
   if (replay.exchanges.length === 0) {
     throw new UsageError({
-      message: `failure ${record.failure_id}: its run ${trace.trace_id} recorded no model exchange, so a scenario would have no script to replay. Either the run failed before asking the model anything, or the subject talks to the model through a client of its own that the lab does not see: give it ctx.client, or build it from ctx.endpoint (or OPENAI_BASE_URL) as docs/own-agent.md shows, and capture again`,
+      message: `failure ${record.failure_id}: its run ${trace.trace_id} recorded no model exchange, so a scenario would have no script to replay. Either the run failed before asking the model anything, or the subject talks to the model through a client of its own that the lab does not see: give it ctx.client, or build it from ctx.endpoint (or OPENAI_BASE_URL) as docs/own-agent.md shows, and capture again. A command subject's agent must send its model requests to the OPENAI_BASE_URL the lab gives it (docs/command-subjects.md)`,
     });
   }
   const original = replay.scenario as ScenarioInput;
-  const replies = replay.exchanges.map((exchange) =>
-    replyOf(exchange, trace.steps[exchange.step_index]?.status ?? 'ok'),
+  // A live run's script says which calls the lab answered or altered (docs/live.md).
+  const live =
+    trace.run.mode === 'live' && original.model?.replies?.some((r) => r.live)
+      ? expandedReplies(original.model.replies as ScriptedReply[])
+      : null;
+  const replies = replay.exchanges.map((exchange, i) =>
+    liveReplyOf(live?.[i], replyOf(exchange, trace.steps[exchange.step_index]?.status ?? 'ok')),
   );
   const tools: Record<string, ToolFixture[]> = {};
   for (const result of replay.tool_results) {
@@ -59,6 +66,18 @@ export function reproduceScenario(
     ...(original.grounding ? { grounding: original.grounding } : {}),
     tags: [...new Set([...(original.tags ?? []), 'regression', 'reproduced'])],
   };
+}
+
+/**
+ * The reply for a call of a live run: as the script gave it when the lab answered it (a scripted
+ * reply, or a fault that replaces the call), else what the endpoint recorded, with the fault that
+ * altered it kept as a fault (delay_ms, cut_after_chunks). Calls past the script are as recorded.
+ */
+function liveReplyOf(scripted: ScriptedReply | undefined, recorded: ScriptedReply): ScriptedReply {
+  if (!scripted) return recorded;
+  const { live, times: _times, ...reply } = scripted;
+  if (!live || replacesCall(reply.fault)) return reply;
+  return reply.fault ? { ...recorded, fault: { ...recorded.fault, ...reply.fault } } : recorded;
 }
 
 /** One exchange as a scripted reply. */

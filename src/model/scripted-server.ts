@@ -133,6 +133,12 @@ export class ScriptedModelServer implements ModelEndpoint {
   /** Registers a run's script; the session's baseURL routes requests to it. */
   open(scenario: Scenario, runId: string, options: SessionOptions = {}): ModelSession {
     if (this.#broken) throw this.#broken;
+    const live = scenario.model.replies.findIndex((reply) => reply.live);
+    if (live !== -1)
+      throw new ModelScriptError({
+        scenarioId: scenario.id,
+        message: `reply #${live + 1} is live: only capture --live forwards a call to a real endpoint (docs/live.md); run it with --live, or script the reply`,
+      });
     let key = this.#keys.get(scenario);
     const known = key !== undefined;
     if (key === undefined) {

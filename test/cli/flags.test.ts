@@ -268,4 +268,30 @@ describe('--live, against a second OpenAI-compatible server started here (not th
     const ledger = await runCli(['failures', 'list', '--store', 'files', '--dir', store, '--json']);
     expect(jsonLines(ledger.stdout).filter((r) => r.lab.source === 'capture')).toEqual([]);
   });
+
+  it('a scenario with a live reply needs --live: without it, capture refuses before anything runs, naming the file and the field', async () => {
+    const original = JSON.parse(await readFile(path.join(ROOT, 'scenarios', 'qa-citation-exists.json'), 'utf8'));
+    const folder = await scenarioFolder(['qa-no-citations'], {
+      'qa-live-429.json': {
+        ...original,
+        id: 'qa-live-429',
+        model: { replies: [{ fault: { status: 429 } }, { live: true }] },
+      },
+    });
+    const run = await runCli(['capture', '--scenarios', folder]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain('qa-live-429.json at model.replies[1].live');
+    expect(run.stderr).toContain('run with --live');
+  });
+});
+
+describe('failures reproduce --out', () => {
+  it('failures reproduce --out into a folder that does not exist is bad input (exit 2), before anything is read', async () => {
+    const out = path.join(await tempDir('flags-out-'), 'missing', 'repro.json');
+    const run = await runCli(['failures', 'reproduce', '00000000-0000-4000-8000-000000000000', '--out', out]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`--out: the folder ${path.dirname(out)} does not exist`);
+    expect(run.stderr).not.toContain('a bug in the lab');
+  });
 });

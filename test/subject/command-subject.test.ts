@@ -9,6 +9,12 @@ import { runWithFailureDetection } from '../../src/detect/run-with-failure-detec
 import { ScenarioSetError } from '../../src/errors/scenario-set-error.ts';
 import { ToolScriptError } from '../../src/errors/tool-script-error.ts';
 import { ScriptedModelServer } from '../../src/model/scripted-server.ts';
+import { runCapture } from '../../src/capture/run-capture.ts';
+import type { TraceRecord } from '../../src/contracts/trace-record.ts';
+import { ledgerSettingsFromEnv } from '../../src/ledger/ledger-settings.ts';
+import { reproduceScenario } from '../../src/ledger/reproduce.ts';
+import { openLedger } from '../../src/ledger-store/ledgers.ts';
+import { openStore } from '../../src/store/stores.ts';
 import { loadSubjects } from '../../src/scenario/load-subjects.ts';
 import type { Subject } from '../../src/subject/subject.ts';
 import { loadCommandSubject } from '../../src/subject/command-subject.ts';
@@ -154,6 +160,59 @@ describe('command subjects', { timeout: 120_000 }, () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('failures reproduce of a command-subject run replays its recorded replies and tool results with the same label; a run that asked the model nothing is refused with the reason', async () => {
+    const loaded = await Promise.all(
+      ['py-calc-tool-error-invented', 'node-calc-429', 'py-hostile-crash'].map(async (id) => {
+        const file = path.join(ROOT, 'scenarios', `${id}.json`);
+        return { file, scenario: Scenario.parse(JSON.parse(await readFile(file, 'utf8'))) };
+      }),
+    );
+    const store = await openStore('memory', { env: {}, dir: '' });
+    const ledger = await openLedger('memory', { env: {}, dir: '' });
+    try {
+      const { results } = await runCapture({
+        scenarios: loaded,
+        subjects,
+        store,
+        model: server,
+        recordReplies: true,
+        ledger: { store: ledger, settings: ledgerSettingsFromEnv({}) },
+        projectRoot: ROOT,
+      });
+      expect(results.map((r) => [r.scenario, r.detected, r.matched])).toEqual([
+        ['py-calc-tool-error-invented', 'hallucination_flag', true],
+        ['node-calc-429', 'exception', true],
+        ['py-hostile-crash', 'exception', true],
+      ]);
+      const failures = (await ledger.query({})).records.filter((f) => f.lab.source === 'run');
+      const traces = (await store.query({ limit: 500 })).records as TraceRecord[];
+      const traceOf = (scenarioId: string) => {
+        const failure = failures.find((f) => f.lab.scenario_id === scenarioId)!;
+        return { failure, trace: traces.find((t) => t.trace_id === failure.lab.trace_id && 'steps' in t)! };
+      };
+      for (const id of ['py-calc-tool-error-invented', 'node-calc-429']) {
+        const { failure, trace } = traceOf(id);
+        const reproduced = Scenario.parse(reproduceScenario(failure, trace));
+        if (id === 'py-calc-tool-error-invented') {
+          // The tool's recorded error is its fixture: without it the answer would be grounded.
+          expect(reproduced.tools).toEqual({ calculate: [{ error: 'calculator offline' }] });
+          expect(reproduced.model.replies).toHaveLength(2);
+        } else expect(reproduced.model.replies.at(-1)).toEqual({ fault: { status: 429 } });
+        const again = await runWithFailureDetection(subjects.get(reproduced.subject)!, reproduced, { model: server });
+        expect(again.event?.kind, id).toBe(trace.detected);
+        if (again.event?.kind === 'exception')
+          expect(again.event.error).toMatchObject({ class: 'RateLimitError', status: 429 });
+      }
+      const { failure, trace } = traceOf('py-hostile-crash');
+      expect(() => reproduceScenario(failure, trace)).toThrow(
+        /recorded no model exchange.*OPENAI_BASE_URL the lab gives it/s,
+      );
+    } finally {
+      await store.close();
+      await ledger.close();
+    }
+  });
 
   it('a broken subject file names the file and the field', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'lab-subject-'));
