@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
@@ -24,14 +24,18 @@ const HOP_REQUEST = new Set([
 const HOP_RESPONSE = new Set(['connection', 'keep-alive', 'content-length', 'content-encoding', 'transfer-encoding']);
 
 interface Route {
-  readonly upstream: URL;
+  /** The run's endpoint's base URL, without a trailing slash. */
+  readonly upstream: string;
   readonly fetch: typeof fetch;
   readonly signal: AbortSignal;
 }
 
+/** The path every route's base URL ends with, as OpenAI-compatible base URLs do; it stands for the endpoint's base URL. */
+const BASE_PATH = '/v1';
+
 /** A run's address on the relay: the base URL its agent is given, until close(). */
 export interface RelayRoute {
-  /** The run's endpoint's base URL, on the relay: `http://127.0.0.1:<port>/<token><the endpoint's path>`. */
+  /** `http://127.0.0.1:<port>/<token>/v1`: a request to `<it>/chat/completions` goes to `<the endpoint's base URL>/chat/completions`. */
   readonly baseURL: string;
   /** Requests after this are answered 404: the run is over. */
   close(): void;
@@ -48,6 +52,10 @@ export class ModelRelay {
   static #shared: Promise<ModelRelay> | null = null;
   readonly #server: http.Server;
   readonly #routes = new Map<string, Route>();
+  #origin = '';
+  /** Tokens are this thread's random prefix and a count: unguessable from outside, and cheaper than a UUID a run. */
+  readonly #prefix = randomBytes(12).toString('hex');
+  #count = 0;
 
   private constructor() {
     this.#server = http.createServer((req, res) => {
@@ -81,26 +89,23 @@ export class ModelRelay {
     });
     // The relay never keeps a process (or a worker thread) alive on its own.
     relay.#server.unref();
+    relay.#origin = `http://127.0.0.1:${(relay.#server.address() as AddressInfo).port}`;
     return relay;
   }
 
   /** Routes a new base URL to the run's endpoint through its recording fetch; the run's signal ends every request. */
   route(endpoint: { readonly baseURL: string; readonly fetch: typeof fetch }, signal: AbortSignal): RelayRoute {
-    const token = randomUUID();
-    const upstream = new URL(endpoint.baseURL);
-    this.#routes.set(token, { upstream, fetch: endpoint.fetch, signal });
-    const { port } = this.#server.address() as AddressInfo;
-    return {
-      baseURL: `http://127.0.0.1:${port}/${token}${upstream.pathname.replace(/\/$/, '')}`,
-      close: () => this.#routes.delete(token),
-    };
+    const token = `${this.#prefix}-${++this.#count}`;
+    this.#routes.set(token, { upstream: endpoint.baseURL.replace(/\/+$/, ''), fetch: endpoint.fetch, signal });
+    return { baseURL: `${this.#origin}/${token}${BASE_PATH}`, close: () => this.#routes.delete(token) };
   }
 
   async #handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = req.url ?? '/';
     const cut = url.indexOf('/', 1);
-    const route = this.#routes.get(cut < 0 ? url.slice(1) : url.slice(1, cut));
-    if (!route || cut < 0) {
+    const route = cut < 0 ? undefined : this.#routes.get(url.slice(1, cut));
+    const rest = url.slice(cut);
+    if (!route || !(rest === BASE_PATH || rest.startsWith(`${BASE_PATH}/`) || rest.startsWith(`${BASE_PATH}?`))) {
       res.writeHead(404, { 'content-type': 'application/json', connection: 'close' });
       res.end(
         JSON.stringify({
@@ -129,7 +134,7 @@ export class ModelRelay {
         : raw;
     let upstream: Response;
     try {
-      upstream = await route.fetch(new URL(url.slice(cut), route.upstream.origin).href, {
+      upstream = await route.fetch(`${route.upstream}${rest.slice(BASE_PATH.length)}`, {
         method: req.method ?? 'GET',
         headers,
         body,

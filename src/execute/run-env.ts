@@ -69,11 +69,15 @@ function viewOf(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   });
 }
 
+/** The view last made, and the environment it is a view of: made again only if process.env was replaced. */
+let made: { of: NodeJS.ProcessEnv; view: NodeJS.ProcessEnv } | null = null;
+
 /** Installs the view for as long as a run holds it; the release is idempotent. */
 function holdView(): () => void {
   if (holders++ === 0) {
     own = process.env;
-    view = viewOf(own);
+    if (made?.of !== own) made = { of: own, view: viewOf(own) };
+    view = made.view;
     process.env = view;
   }
   let released = false;

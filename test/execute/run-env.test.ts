@@ -105,7 +105,7 @@ describe('an agent that builds its own client from process.env, inline', () => {
       expect(calls[0]?.type === 'model_call' && calls[0].response?.text).toContain(`answer ${i}`);
     });
     expect(baseURLs.size).toBe(RUNS);
-    for (const url of baseURLs) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[0-9a-f-]{36}\/runs\/.+\/v1$/);
+    for (const url of baseURLs) expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{24}-\d+\/v1$/);
     // No run in flight: process.env is the process's own object again.
     expect(process.env).toBe(processEnv());
     expect(process.env).not.toBe(view);
