@@ -33,6 +33,9 @@ interface Route {
 /** The path every route's base URL ends with, as OpenAI-compatible base URLs do; it stands for the endpoint's base URL. */
 const BASE_PATH = '/v1';
 
+/** The token of the route given to code loaded outside every run (subject files and what they import). */
+const OUTSIDE_RUNS = 'outside-runs';
+
 /** A run's address on the relay: the base URL its agent is given, until close(). */
 export interface RelayRoute {
   /** `http://127.0.0.1:<port>/<token>/v1`: a request to `<it>/chat/completions` goes to `<the endpoint's base URL>/chat/completions`. */
@@ -93,6 +96,11 @@ export class ModelRelay {
     return relay;
   }
 
+  /** The base URL a client built outside every run is given: every request on it is answered 404, saying why. */
+  get outsideRunsURL(): string {
+    return `${this.#origin}/${OUTSIDE_RUNS}${BASE_PATH}`;
+  }
+
   /** Routes a new base URL to the run's endpoint through its recording fetch; the run's signal ends every request. */
   route(endpoint: { readonly baseURL: string; readonly fetch: typeof fetch }, signal: AbortSignal): RelayRoute {
     const token = `${this.#prefix}-${++this.#count}`;
@@ -106,16 +114,11 @@ export class ModelRelay {
     const route = cut < 0 ? undefined : this.#routes.get(url.slice(1, cut));
     const rest = url.slice(cut);
     if (!route || !(rest === BASE_PATH || rest.startsWith(`${BASE_PATH}/`) || rest.startsWith(`${BASE_PATH}?`))) {
+      const message = url.startsWith(`/${OUTSIDE_RUNS}/`)
+        ? 'this client was built outside every run of the agent failure lab (when its module loaded), so no run records it: build the client inside the function the subject calls (docs/own-agent.md, "An agent that builds its own client")'
+        : 'no run of the agent failure lab is in flight at this base URL: the run is over (a client built in one run and used after it), see docs/own-agent.md';
       res.writeHead(404, { 'content-type': 'application/json', connection: 'close' });
-      res.end(
-        JSON.stringify({
-          error: {
-            message:
-              'no run of the agent failure lab is in flight at this base URL: the run is over (a client built in one run and used after it), see docs/own-agent.md',
-            type: 'invalid_request_error',
-          },
-        }),
-      );
+      res.end(JSON.stringify({ error: { message, type: 'invalid_request_error' } }));
       return;
     }
     const chunks: Buffer[] = [];

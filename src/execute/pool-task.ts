@@ -19,7 +19,7 @@ import type { Subject } from '../subject/subject.ts';
 import { runChecks } from './run-checks.ts';
 import { StepRecorder } from './step-recorder.ts';
 import { ModelRelay } from './model-relay.ts';
-import { openRunEnv } from './run-env.ts';
+import { loadOutsideRuns, openRunEnv } from './run-env.ts';
 import { makeSubjectContext } from './subject-context.ts';
 import type { WorkerInput, WorkerMessage } from './worker-protocol.ts';
 
@@ -47,8 +47,9 @@ export default async function runTask(input: WorkerInput): Promise<void> {
   const post = (message: WorkerMessage) => input.port.postMessage(message);
   try {
     // A fresh copy of the subject's file for every run: state it keeps in its own module cannot reach the next run.
-    const subject = (await import(`${pathToFileURL(input.subjectFile).href}${freshCopyQuery(served)}`))
-      .default as Subject;
+    const subject = (
+      await loadOutsideRuns(() => import(`${pathToFileURL(input.subjectFile).href}${freshCopyQuery(served)}`))
+    ).default as Subject;
     const redact = createRedactor(input.secrets);
     const recorder = new StepRecorder({
       clock,

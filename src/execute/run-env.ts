@@ -121,3 +121,26 @@ export async function openRunEnv(ctx: SubjectContext<unknown>): Promise<RunEnv> 
     },
   };
 }
+
+/** The key a client built outside every run is given, so that it is built and then told why its requests fail. */
+const OUTSIDE_RUNS_KEY = 'no-key-outside-a-run';
+
+/**
+ * Loads subject files (and what they import) seeing OPENAI_BASE_URL and OPENAI_API_KEY of no run:
+ * a client built when its module loads would otherwise talk to the process's own endpoint
+ * (OpenAI itself when none is set, with the process's own key), unrecorded. Its requests are
+ * answered 404, saying to build the client inside the function the subject calls.
+ */
+export async function loadOutsideRuns<T>(load: () => Promise<T>): Promise<T> {
+  const relay = await ModelRelay.shared();
+  const vars: Overlay = new Map([
+    ['OPENAI_BASE_URL', relay.outsideRunsURL],
+    ['OPENAI_API_KEY', OUTSIDE_RUNS_KEY],
+  ]);
+  const release = holdView();
+  try {
+    return await overlay.run(vars, load);
+  } finally {
+    release();
+  }
+}

@@ -221,6 +221,28 @@ describe('an agent that builds its own client from process.env, inline', () => {
   });
 });
 
+describe('a client built when its module loads, outside every run', () => {
+  it('is given no run endpoint and no key of the process: its requests fail, saying to build it inside the run', async () => {
+    const subjects = await loadSubjects(path.join(ROOT, 'test', 'fixtures', 'own-env-subject'));
+    for (const isolation of ['inline', 'worker'] as const) {
+      const { trace, event } = await runWithFailureDetection(
+        subjects.get('module-client-agent')!,
+        scenario({
+          id: `module-client-${isolation}`,
+          subject: 'module-client-agent',
+          isolation,
+          input: { text: 'hi' },
+        }),
+        { model: server },
+      );
+      expect(trace.detected, isolation).toBe('exception');
+      expect(event?.kind === 'exception' && event.error.class, isolation).toBe('NotFoundError');
+      expect(event?.message, isolation).toMatch(/this client was built outside every run of the agent failure lab/);
+      expect(modelCalls(trace.steps), isolation).toEqual([]);
+    }
+  });
+});
+
 describe('an agent that builds its own client from process.env, in a worker thread', () => {
   it('gets its run endpoint there too, and every exchange is a step of the run', async () => {
     const own = (await loadSubjects(path.join(ROOT, 'test', 'fixtures', 'own-env-subject'))).get('own-env-agent')!;
