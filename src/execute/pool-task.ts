@@ -18,7 +18,6 @@ import { RecoveryKit } from '../recovery/recovery-kit.ts';
 import type { Subject } from '../subject/subject.ts';
 import { runChecks } from './run-checks.ts';
 import { StepRecorder } from './step-recorder.ts';
-import { ModelRelay } from './model-relay.ts';
 import { loadOutsideRuns, openRunEnv } from './run-env.ts';
 import { makeSubjectContext } from './subject-context.ts';
 import type { WorkerInput, WorkerMessage } from './worker-protocol.ts';
@@ -39,8 +38,6 @@ let served = 0;
 /** Runs one scenario in this thread (piscina calls it with the task); resolves when done has been posted. */
 export default async function runTask(input: WorkerInput): Promise<void> {
   served++;
-  // The thread's relay (for agents that build their own client) listens before the snapshot: it is the thread's, not a run's leftover.
-  await ModelRelay.shared();
   const before = snapshot();
   unhandled.length = 0;
   const clock = clockWithOffset(input.epochOffsetMs);

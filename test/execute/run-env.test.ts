@@ -244,22 +244,29 @@ describe('a client built when its module loads, outside every run', () => {
 });
 
 describe('an agent that builds its own client from process.env, in a worker thread', () => {
-  it('gets its run endpoint there too, and every exchange is a step of the run', async () => {
+  it('gets its run endpoint there too, every exchange is a step of the run, and the thread stays clean for the next run', async () => {
     const own = (await loadSubjects(path.join(ROOT, 'test', 'fixtures', 'own-env-subject'))).get('own-env-agent')!;
-    const { trace } = await runWithFailureDetection(
-      own,
-      scenario({
-        id: 'own-env-worker',
-        subject: 'own-env-agent',
-        isolation: 'worker',
-        input: { text: 'spam?' },
-        model: { replies: [{ json: { label: 'spam' } }] },
-      }),
-      { model: server },
-    );
-    expect(trace.detected).toBeNull();
-    expect(trace.run.isolation).toBe('worker');
-    expect(JSON.parse(trace.output?.text ?? '{}')).toEqual({ label: 'spam' });
-    expect(modelCalls(trace.steps)).toMatchObject([{ status: 'ok', http_status: 200 }]);
+    const threads: number[] = [];
+    for (const label of ['spam', 'ham']) {
+      const { trace } = await runWithFailureDetection(
+        own,
+        scenario({
+          id: `own-env-worker-${label}`,
+          subject: 'own-env-agent',
+          isolation: 'worker',
+          input: { text: `${label}?` },
+          model: { replies: [{ json: { label } }] },
+        }),
+        { model: server },
+      );
+      expect(trace.detected).toBeNull();
+      expect(trace.run.isolation).toBe('worker');
+      const output = JSON.parse(trace.output?.text ?? '{}');
+      expect(output.label).toBe(label);
+      threads.push(output.thread);
+      expect(modelCalls(trace.steps)).toMatchObject([{ status: 'ok', http_status: 200 }]);
+    }
+    // The relay, its route and its connections are nothing a run leaves behind: the pool keeps the thread.
+    expect(threads[1]).toBe(threads[0]);
   });
 });
