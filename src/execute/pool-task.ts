@@ -18,6 +18,7 @@ import { RecoveryKit } from '../recovery/recovery-kit.ts';
 import type { Subject } from '../subject/subject.ts';
 import { runChecks } from './run-checks.ts';
 import { StepRecorder } from './step-recorder.ts';
+import { loadOutsideRuns, openRunEnv } from './run-env.ts';
 import { makeSubjectContext } from './subject-context.ts';
 import type { WorkerInput, WorkerMessage } from './worker-protocol.ts';
 
@@ -43,8 +44,9 @@ export default async function runTask(input: WorkerInput): Promise<void> {
   const post = (message: WorkerMessage) => input.port.postMessage(message);
   try {
     // A fresh copy of the subject's file for every run: state it keeps in its own module cannot reach the next run.
-    const subject = (await import(`${pathToFileURL(input.subjectFile).href}${freshCopyQuery(served)}`))
-      .default as Subject;
+    const subject = (
+      await loadOutsideRuns(() => import(`${pathToFileURL(input.subjectFile).href}${freshCopyQuery(served)}`))
+    ).default as Subject;
     const redact = createRedactor(input.secrets);
     const recorder = new StepRecorder({
       clock,
@@ -74,12 +76,15 @@ export default async function runTask(input: WorkerInput): Promise<void> {
       recovery,
       signal,
     });
+    const env = await openRunEnv(ctx);
     post({ type: 'started', startMs: clock() });
     let result: { value: unknown } | { error: unknown };
     try {
-      result = { value: await subject.run(ctx) };
+      result = { value: await env.run(() => subject.run(ctx)) };
     } catch (error) {
       result = { error };
+    } finally {
+      env.close();
     }
     const endMs = clock();
     // Let rejections fired in the background during the run surface before judging it.

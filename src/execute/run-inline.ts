@@ -12,6 +12,7 @@ import { runChecks } from './run-checks.ts';
 import { StepRecorder } from './step-recorder.ts';
 import { makeSubjectContext } from './subject-context.ts';
 import { OwnWork } from './own-work.ts';
+import { openRunEnv } from './run-env.ts';
 
 /** The reason the run's signal is aborted with at its deadline. */
 export class RunDeadlineError extends Error {
@@ -38,10 +39,14 @@ export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
   const controller = new AbortController();
   const recovery = new RecoveryKit({ log: req.recordRecovery === false ? null : recorder, signal: controller.signal });
   const ctx = makeSubjectContext({ ...req, recorder, recovery, signal: controller.signal });
+  // An agent that builds its own client from process.env gets this run's endpoint (src/execute/run-env.ts).
+  const env = req.subject.runsAsProcess ? null : await openRunEnv(ctx);
   const startMs = req.clock();
   const work = new OwnWork(req.deadlineMs);
   // Promise.resolve().then turns a synchronous throw into a rejection like any other.
-  const running = Promise.resolve().then(() => work.run(() => req.subject.run(ctx)));
+  const running = Promise.resolve().then(() =>
+    work.run(() => (env ? env.run(() => req.subject.run(ctx)) : req.subject.run(ctx))),
+  );
   running.catch(() => {}); // Observed below; this keeps a rejection after a cut-off from being unhandled.
   let result: { value: unknown } | { error: unknown } | typeof CUT_OFF;
   try {
@@ -50,6 +55,7 @@ export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
   } catch (error) {
     result = { error };
   }
+  env?.close();
   // A fault of the scenario (a command subject's tool call with nothing to answer it) is the lab's, not the run's.
   if (result !== CUT_OFF && 'error' in result && ToolScriptError.isInstance(result.error)) throw result.error;
   const endMs = req.clock();

@@ -15,6 +15,7 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { generateText, jsonSchema, NoSuchToolError, stepCountIs, streamText, tool, type ToolSet } from 'ai';
+import { processEnv } from '../execute/run-env.ts';
 import { createRedactor, secretsFromEnv } from '../internal/redact.ts';
 import { normalizeFinishReason } from '../telemetry/gen-ai-values.ts';
 import type { SubjectContext } from '../subject/index.ts';
@@ -176,7 +177,8 @@ async function telemetry(
 }
 
 function redactingTracer(inner: Tracer): Tracer {
-  const redact = createRedactor(secretsFromEnv(process.env));
+  // The process's own secrets: a run's view of process.env holds the endpoint's key instead (src/execute/run-env.ts).
+  const redact = createRedactor(secretsFromEnv(processEnv()));
   // An attribute is a string or an array of them (or of numbers, booleans): every string is redacted,
   // and finish reasons are said in the one vocabulary spans use.
   const attr = (k: string, v: unknown): any =>

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type ScenarioProblem, ScenarioSetError } from '../errors/scenario-set-error.ts';
 import { loadCommandSubject } from '../subject/command-subject.ts';
+import { loadOutsideRuns } from '../execute/run-env.ts';
 import { commandSubjectId } from '../subject/command-subject-file.ts';
 import type { Subject } from '../subject/subject.ts';
 
@@ -69,7 +70,10 @@ export class SubjectCatalog {
         continue;
       }
       const where = path.join(this.dir, this.#names.get(id)!);
-      const mod = (await import(pathToFileURL(path.resolve(where)).href)) as { default?: Partial<Subject> };
+      // A client its module builds as it loads belongs to no run: it is told so (src/execute/run-env.ts).
+      const mod = (await loadOutsideRuns(() => import(pathToFileURL(path.resolve(where)).href))) as {
+        default?: Partial<Subject>;
+      };
       const subject = mod.default;
       if (
         !subject ||

@@ -66,6 +66,116 @@ export default defineSubject({
 });
 `;
 
+/** The second shape: an agent that builds its own client from OPENAI_BASE_URL and OPENAI_API_KEY, inside its function. */
+const SPAM_AGENT = `import OpenAI from 'openai';
+
+export async function classify(text: string): Promise<{ label: string }> {
+  const client = new OpenAI();
+  const completion = await client.chat.completions.create({
+    model: process.env.OPENAI_MODEL ?? 'gpt-4o-mini',
+    messages: [{ role: 'user', content: text }],
+  });
+  return JSON.parse(completion.choices[0]?.message.content ?? 'null');
+}
+`;
+
+const SPAM_SUBJECT = `import { z } from 'zod';
+import { defineSubject } from 'agent-failure-lab';
+import { classify } from '../../src/spam-filter.ts';
+
+export default defineSubject({
+  id: 'spam-filter',
+  description: 'Labels a message spam or ham, with a client of its own.',
+  inputSchema: z.object({ text: z.string() }),
+  outputSchema: z.object({ label: z.enum(['spam', 'ham']) }),
+  run: (ctx) => classify(ctx.input.text),
+});
+`;
+
+/** The third shape, through the adapters the package exports: an Agents SDK agent and an AI SDK agent, with a tool. */
+const TOOL = `defineTool<{ order_id: string }>({
+  name: 'order_status',
+  description: 'The status of an order.',
+  parameters: { type: 'object', properties: { order_id: { type: 'string' } }, required: ['order_id'], additionalProperties: false },
+  run: ({ order_id }) => ({ order_id, status: 'shipped' }),
+})`;
+
+const DESK_SUBJECT = `import { z } from 'zod';
+import { defineSubject, defineTool } from 'agent-failure-lab';
+import { Agent, agentsLab } from 'agent-failure-lab/openai-agents';
+
+export default defineSubject({
+  id: 'desk-agents',
+  description: 'An OpenAI Agents SDK agent answering about orders.',
+  inputSchema: z.object({ question: z.string() }),
+  outputSchema: z.object({ reply: z.string().min(1) }),
+  tools: [${TOOL}],
+  async run(ctx) {
+    const lab = agentsLab(ctx);
+    const desk = new Agent({ name: 'Desk', instructions: 'Answer about orders.', tools: lab.tools() });
+    const { finalOutput } = await lab.run(desk, ctx.input.question);
+    return { reply: String(finalOutput ?? '') };
+  },
+});
+`;
+
+const AISDK_SUBJECT = `import { z } from 'zod';
+import { defineSubject, defineTool } from 'agent-failure-lab';
+import { aiSdkLab } from 'agent-failure-lab/ai-sdk';
+
+export default defineSubject({
+  id: 'desk-aisdk',
+  description: 'An AI SDK agent answering about orders.',
+  inputSchema: z.object({ question: z.string() }),
+  outputSchema: z.object({ reply: z.string().min(1) }),
+  tools: [${TOOL}],
+  async run(ctx) {
+    const lab = aiSdkLab(ctx, { agent: 'desk-aisdk' });
+    const { text } = await lab.generateText({ model: lab.provider.chat(ctx.model), prompt: ctx.input.question, tools: lab.tools(), maxSteps: 3 });
+    return { reply: text };
+  },
+});
+`;
+
+/** Scenarios of the other shapes: a control and a failure each. */
+const SHAPE_SCENARIOS = [
+  {
+    id: 'spam-control',
+    subject: 'spam-filter',
+    expected: null,
+    input: { text: 'win a prize' },
+    model: { replies: [{ json: { label: 'spam' } }] },
+  },
+  {
+    id: 'spam-unknown-label',
+    subject: 'spam-filter',
+    expected: 'validation_error',
+    input: { text: 'hi' },
+    model: { replies: [{ json: { label: 'eggs' } }] },
+  },
+  ...['desk-agents', 'desk-aisdk'].flatMap((subject) => [
+    {
+      id: `${subject}-control`,
+      subject,
+      expected: null,
+      input: { question: 'Where is order A-17?' },
+      model: {
+        replies: [
+          { tool_calls: [{ name: 'order_status', arguments: { order_id: 'A-17' } }] },
+          { content: 'A-17 has shipped.' },
+        ],
+      },
+    },
+    {
+      id: `${subject}-rate-limited`,
+      subject,
+      expected: 'exception',
+      input: { question: 'Where is A-17?' },
+      model: { replies: [{ fault: { status: 429 } }] },
+    },
+  ]),
+].map((s) => ({ description: s.id, ...s }));
+
 const orderScenario = (id: string, expected: string | null, reply: object) => ({
   id,
   subject: 'order-agent',
@@ -116,11 +226,17 @@ describe('the package, installed from its tarball into a project of its own', ()
     expect(again.stdout).not.toMatch(/^wrote /m);
   }, 300_000);
 
-  it('captures an agent of its own through the config; failures reproduce and prevent work', () => {
+  it('captures agents of its own through the config, in the three shapes; failures reproduce and prevent work', () => {
     mkdirSync(path.join(project, 'src'));
     writeFileSync(path.join(project, 'src', 'order-agent.ts'), ORDER_AGENT);
-    writeFileSync(path.join(project, 'lab', 'subjects', 'order-agent.ts'), ORDER_SUBJECT);
+    writeFileSync(path.join(project, 'src', 'spam-filter.ts'), SPAM_AGENT);
+    const subjects = path.join(project, 'lab', 'subjects');
+    writeFileSync(path.join(subjects, 'order-agent.ts'), ORDER_SUBJECT);
+    writeFileSync(path.join(subjects, 'spam-filter.ts'), SPAM_SUBJECT);
+    writeFileSync(path.join(subjects, 'desk-agents.ts'), DESK_SUBJECT);
+    writeFileSync(path.join(subjects, 'desk-aisdk.ts'), AISDK_SUBJECT);
     const scenarios = path.join(project, 'lab', 'scenarios');
+    for (const s of SHAPE_SCENARIOS) writeFileSync(path.join(scenarios, `${s.id}.json`), JSON.stringify(s));
     writeFileSync(
       path.join(scenarios, 'order-control.json'),
       JSON.stringify(orderScenario('order-control', null, { order_id: 'A-17', status: 'shipped' })),
@@ -129,8 +245,31 @@ describe('the package, installed from its tarball into a project of its own', ()
       path.join(scenarios, 'order-unknown-status.json'),
       JSON.stringify(orderScenario('order-unknown-status', 'validation_error', { order_id: 'A-17', status: 'lost' })),
     );
-    const capture = lab('capture', '--filter', 'order');
+    const capture = lab('capture', '--json');
     expectOk(capture);
+    const lines = capture.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const byScenario = new Map(lines.filter((l) => l.scenario).map((l) => [l.scenario, l]));
+    for (const id of ['order-control', 'order-unknown-status', ...SHAPE_SCENARIOS.map((s) => s.id)])
+      expect(byScenario.get(id), id).toMatchObject({ matched: true });
+    // Every shape's exchanges, and the adapters' tool calls, are steps of its runs.
+    const traces = lab('export', '--type', 'trace_record');
+    expectOk(traces);
+    const steps = new Map<string, string[]>(
+      traces.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .map((t) => [
+          t.scenario_id,
+          t.steps.map((step: { type: string }) => step.type).filter((type: string) => type !== 'check'),
+        ]),
+    );
+    expect(steps.get('spam-control')).toEqual(['model_call']);
+    expect(steps.get('desk-agents-control')).toEqual(['model_call', 'tool_call', 'model_call']);
+    expect(steps.get('desk-aisdk-control')).toEqual(['model_call', 'tool_call', 'model_call']);
     const failures = lab('failures', 'list', '--json');
     expectOk(failures);
     const failure = failures.stdout
