@@ -16,6 +16,7 @@ import { createRedactor } from '../internal/redact.ts';
 import { freshCopyQuery, toError } from '../internal/to-error.ts';
 import { RecoveryKit } from '../recovery/recovery-kit.ts';
 import type { Subject } from '../subject/subject.ts';
+import { runSubject, type TurnReply } from './conversation.ts';
 import { runChecks } from './run-checks.ts';
 import { StepRecorder } from './step-recorder.ts';
 import { makeSubjectContext } from './subject-context.ts';
@@ -76,8 +77,9 @@ export default async function runTask(input: WorkerInput): Promise<void> {
     });
     post({ type: 'started', startMs: clock() });
     let result: { value: unknown } | { error: unknown };
+    const replies: TurnReply[] = [];
     try {
-      result = { value: await subject.run(ctx) };
+      result = { value: await runSubject(subject, scenario, ctx, recorder, replies, redact) };
     } catch (error) {
       result = { error };
     }
@@ -92,7 +94,7 @@ export default async function runTask(input: WorkerInput): Promise<void> {
       degraded: null,
     };
     if ('value' in result) {
-      end.checks = runChecks(result.value, { subject, scenario, recorder, redact });
+      end.checks = runChecks(result.value, { subject, scenario, recorder, redact, replies });
       end.degraded = degradedVerdict(recorder.steps, (episode) => recovery.triggerErrorOf(episode), redact);
     }
     post({ type: 'done', end, output: 'value' in result ? preview(result.value, redact) : null, endMs });

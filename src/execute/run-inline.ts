@@ -12,6 +12,7 @@ import { runChecks } from './run-checks.ts';
 import { StepRecorder } from './step-recorder.ts';
 import { makeSubjectContext } from './subject-context.ts';
 import { OwnWork } from './own-work.ts';
+import { runSubject, type TurnReply } from './conversation.ts';
 
 /** The reason the run's signal is aborted with at its deadline. */
 export class RunDeadlineError extends Error {
@@ -41,7 +42,10 @@ export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
   const startMs = req.clock();
   const work = new OwnWork(req.deadlineMs);
   // Promise.resolve().then turns a synchronous throw into a rejection like any other.
-  const running = Promise.resolve().then(() => work.run(() => req.subject.run(ctx)));
+  const replies: TurnReply[] = [];
+  const running = Promise.resolve().then(() =>
+    work.run(() => runSubject(req.subject, req.scenario, ctx, recorder, replies, req.redact)),
+  );
   running.catch(() => {}); // Observed below; this keeps a rejection after a cut-off from being unhandled.
   let result: { value: unknown } | { error: unknown } | typeof CUT_OFF;
   try {
@@ -78,6 +82,7 @@ export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
       scenario: req.scenario,
       recorder,
       redact: req.redact,
+      replies,
     });
     end.degraded = degradedVerdict(recorder.steps, (episode) => recovery.triggerErrorOf(episode), req.redact);
   }

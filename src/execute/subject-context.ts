@@ -33,7 +33,13 @@ export function makeSubjectContext<I>({
   signal: AbortSignal;
   recovery: RecoveryKit;
 }): SubjectContext<I> {
-  const tools = new ToolRunner({ specs: subject.tools ?? [], fixtures: scenario.tools, recorder, signal });
+  const tools = new ToolRunner({
+    specs: subject.tools ?? [],
+    fixtures: scenario.tools,
+    turnFixtures: scenario.turns?.map((t) => t.tools) ?? [],
+    recorder,
+    signal,
+  });
   let client: OpenAI | undefined;
   const fetch = recorder.fetch(signal);
   return {
