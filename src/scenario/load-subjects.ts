@@ -74,7 +74,7 @@ export class SubjectCatalog {
       if (
         !subject ||
         typeof subject.id !== 'string' ||
-        typeof subject.run !== 'function' ||
+        (typeof subject.run !== 'function' && typeof subject.respond !== 'function') ||
         !subject.inputSchema ||
         !subject.outputSchema
       ) {
@@ -82,7 +82,7 @@ export class SubjectCatalog {
           file: where,
           path: 'default export',
           message:
-            'expected a subject: export default defineSubject({ id, description, inputSchema, outputSchema, run })',
+            'expected a subject: export default defineSubject({ id, description, inputSchema, outputSchema, run }) (or respond, for a subject that converses)',
         });
         continue;
       }
