@@ -135,3 +135,16 @@ export function asVersion1(record: TraceRecord): Record<string, unknown> {
     steps: record.steps.map(({ agent: _a, turn: _n, ...step }) => step),
   };
 }
+
+/** What a version 3 lab wrote for the same run (a run outside a conversation): no turn on steps or on the failure location. */
+export function asVersion3(record: TraceRecord): Record<string, unknown> {
+  const failure = record.failure
+    ? (({ location: { turn: _n, ...location }, ...f }) => ({ ...f, schema_version: 2, location }))(record.failure)
+    : null;
+  return {
+    ...record,
+    schema_version: 3,
+    failure,
+    steps: record.steps.map(({ turn: _n, ...step }) => step),
+  };
+}
