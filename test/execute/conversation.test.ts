@@ -7,7 +7,9 @@ import { Scenario } from '../../src/contracts/scenario.ts';
 import { TraceRecord } from '../../src/contracts/trace-record.ts';
 import type { TraceStep } from '../../src/contracts/trace-step.ts';
 import { runWithFailureDetection } from '../../src/detect/run-with-failure-detection.ts';
+import type { FailureRecord } from '../../src/contracts/failure-record.ts';
 import { LabError } from '../../src/errors/lab-error.ts';
+import { reproduceScenario } from '../../src/ledger/reproduce.ts';
 import { ModelScriptError } from '../../src/errors/model-script-error.ts';
 import { ScriptedModelServer } from '../../src/model/scripted-server.ts';
 import { checkScenario } from '../../src/scenario/check-scenario.ts';
@@ -126,6 +128,35 @@ describe('conversations: the shipped weather-chat scenarios', () => {
     expect(event?.kind === 'validation_error' && event.validation.source).toBe('output_schema');
     expect(statusOfTurns(trace.steps).map(([, s]) => s)).toEqual(['ok', 'ok', 'ok']);
     expect(trace.steps.find((s) => s.type === 'check' && !s.passed)).toMatchObject({ turn: 2 });
+  });
+
+  it('a failure reproduced from its replies keeps the turns, and gives the same label at the same turn', async () => {
+    const parsed = Scenario.parse(
+      JSON.parse(
+        await readFile(path.join(ROOT, 'scenarios', 'conv-weather-tool-error-handled-in-turn-2.json'), 'utf8'),
+      ),
+    );
+    // A failing variant: turn 3's answer invents a number.
+    parsed.turns![2]!.replies[1] = { content: 'It is 99 °C in Cairo.' };
+    const first = await runWithFailureDetection(weatherChat, parsed, { model: server, recordReplies: true });
+    expect(first.event?.kind).toBe('hallucination_flag');
+    const record = {
+      failure_id: first.event!.failure_id,
+      build_id: 'b',
+      lab: { fingerprint: 'fp' },
+      failure_description: { summary: 'x' },
+    } as unknown as FailureRecord;
+    const repro = Scenario.parse(reproduceScenario(record, first.trace));
+    expect(repro.model.replies).toEqual([]);
+    expect(repro.turns?.map((t) => [t.user, t.replies.length, Object.keys(t.tools)])).toEqual([
+      ['What is the weather in Paris?', 2, ['get_weather']],
+      ['And in Oslo?', 3, ['get_weather']],
+      ['And Cairo?', 2, ['get_weather']],
+    ]);
+    expect(repro.turns?.[1]?.tools.get_weather?.[0]).toEqual({ error: 'weather service unavailable' });
+    const again = await runWithFailureDetection(weatherChat, repro, { model: server });
+    expect(again.event?.kind).toBe('hallucination_flag');
+    expect(again.event?.location).toMatchObject({ turn: 3, step_index: first.event!.location.step_index });
   });
 
   it('runs a conversation in a worker thread with the same record as inline', async () => {
