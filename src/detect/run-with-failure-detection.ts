@@ -139,7 +139,12 @@ export async function runWithFailureDetection<I, O>(
       subject,
       scenario,
       input: parsedInput.data,
-      session: { baseURL: session.baseURL, apiKey: session.apiKey, model: session.model },
+      session: {
+        baseURL: session.baseURL,
+        apiKey: session.apiKey,
+        model: session.model,
+        scripted: options.model.mode === 'scripted',
+      },
       deadlineMs,
       clock,
       redact,

@@ -134,8 +134,12 @@ export class StepRecorder implements RecoveryLog {
     this.#observer.end(draft.step, endMs, response);
   }
 
-  /** A fetch for the openai client: every HTTP exchange becomes a model_call step. */
-  fetch(runSignal: AbortSignal): typeof fetch {
+  /**
+   * A fetch for the openai client: every HTTP exchange becomes a model_call step. With turnHeader
+   * (the scripted server), a request made during a turn names it in TURN_HEADER; a live endpoint
+   * never gets the header.
+   */
+  fetch(runSignal: AbortSignal, { turnHeader = false }: { turnHeader?: boolean } = {}): typeof fetch {
     return async (input, init) => {
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
       const body = typeof init?.body === 'string' ? init.body : '';
@@ -168,7 +172,7 @@ export class StepRecorder implements RecoveryLog {
       const signal = init?.signal ? AbortSignal.any([init.signal, runSignal]) : runSignal;
       let res: Response;
       try {
-        res = await globalThis.fetch(input, { ...init, signal, ...this.#turnHeaders(input, init) });
+        res = await globalThis.fetch(input, { ...init, signal, ...(turnHeader ? this.#turnHeaders(input, init) : {}) });
       } catch (error) {
         if (begun) {
           this.#keepExchange(begun.step.index, null, null, null, false);

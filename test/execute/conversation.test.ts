@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +13,7 @@ import type { FailureRecord } from '../../src/contracts/failure-record.ts';
 import { LabError } from '../../src/errors/lab-error.ts';
 import { reproduceScenario } from '../../src/ledger/reproduce.ts';
 import { ModelScriptError } from '../../src/errors/model-script-error.ts';
+import { LiveEndpoint } from '../../src/model/live-endpoint.ts';
 import { ScriptedModelServer } from '../../src/model/scripted-server.ts';
 import { checkScenario } from '../../src/scenario/check-scenario.ts';
 import { scriptedFaults } from '../../src/scenario/fault-sites.ts';
@@ -336,6 +339,39 @@ describe('conversations: the machinery', () => {
       JSON.parse(await readFile(path.join(ROOT, 'scenarios', 'conv-weather-503-in-turn-2.json'), 'utf8')),
     );
     expect(scriptedFaults(model)).toEqual([{ site: { model_call: 1, turn: 2 }, fault: { status: 503 } }]);
+  });
+
+  it('names the turn to the scripted server only: a live endpoint never gets the header', async () => {
+    const seen: (string | undefined)[] = [];
+    const live = http.createServer((req, res) => {
+      seen.push(req.headers['x-lab-turn'] as string | undefined);
+      req.resume().on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            id: 'c',
+            object: 'chat.completion',
+            created: 0,
+            model: 'm',
+            choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => live.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = live.address() as AddressInfo;
+      const endpoint = new LiveEndpoint({ OPENAI_BASE_URL: `http://127.0.0.1:${port}/v1`, OPENAI_API_KEY: 'k' });
+      const { event } = await runWithFailureDetection(
+        echoChat,
+        scenario({ id: 'live', subject: 'echo-chat', turns: [{ user: 'one' }, { user: 'two' }] }),
+        { model: endpoint },
+      );
+      expect(event).toBeNull();
+      expect(seen).toEqual([undefined, undefined]);
+    } finally {
+      live.closeAllConnections();
+      await new Promise((resolve) => live.close(resolve));
+    }
   });
 
   it('makes each turn a span, the parent of its steps, with lab.turn', async () => {
