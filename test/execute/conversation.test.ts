@@ -12,6 +12,7 @@ import { runWithFailureDetection } from '../../src/detect/run-with-failure-detec
 import type { FailureRecord } from '../../src/contracts/failure-record.ts';
 import { LabError } from '../../src/errors/lab-error.ts';
 import { reproduceScenario } from '../../src/ledger/reproduce.ts';
+import { runDetail } from '../../src/report/run-view.ts';
 import { ModelScriptError } from '../../src/errors/model-script-error.ts';
 import { LiveEndpoint } from '../../src/model/live-endpoint.ts';
 import { ScriptedModelServer } from '../../src/model/scripted-server.ts';
@@ -76,6 +77,19 @@ describe('conversations: the shipped weather-chat scenarios', () => {
       'ok',
       'ok',
     ]);
+  });
+
+  it("the report's run view shows each turn, the turn of each step and the failure's turn", async () => {
+    const { trace, related } = await shipped('conv-weather-503-in-turn-2');
+    const view = runDetail(trace, related, false);
+    expect(view.failure?.location).toMatchObject({ step_index: 5, turn: 2 });
+    expect(view.steps.filter((s) => s.type === 'turn').map((s) => [s.turn, s.summary])).toEqual([
+      [1, 'turn 1 · replied'],
+      [2, 'turn 2 · error'],
+      [3, 'turn 3 · replied'],
+    ]);
+    expect(view.steps[4]?.previews.map((p) => [p.label, p.text])).toEqual([['user', 'And in Oslo?']]);
+    expect(view.steps[5]).toMatchObject({ type: 'model_call', turn: 2 });
   });
 
   it('a passing control recovers in turn 3: the turn-2 model call errored, the turn replied with an apology', async () => {
