@@ -11,6 +11,7 @@ import type { TraceStep } from '../../src/contracts/trace-step.ts';
 import { runWithFailureDetection } from '../../src/detect/run-with-failure-detection.ts';
 import type { FailureRecord } from '../../src/contracts/failure-record.ts';
 import { LabError } from '../../src/errors/lab-error.ts';
+import { runOccurrence } from '../../src/ledger/occurrence.ts';
 import { reproduceScenario } from '../../src/ledger/reproduce.ts';
 import { runDetail } from '../../src/report/run-view.ts';
 import { ModelScriptError } from '../../src/errors/model-script-error.ts';
@@ -53,7 +54,7 @@ function expectStepsInTheirTurn(steps: readonly TraceStep[]): void {
 
 describe('conversations: the shipped weather-chat scenarios', () => {
   it('a fault in turn 2 is labelled and located at turn 2; turn 3 still answers, and the record shows it', async () => {
-    const { event, trace } = await shipped('conv-weather-503-in-turn-2');
+    const { event, trace, related } = await shipped('conv-weather-503-in-turn-2');
     expect(TraceRecord.parse(trace)).toEqual(trace);
     expect(trace.detected).toBe('exception');
     expect(event?.kind === 'exception' && event.error.status).toBe(503);
@@ -72,6 +73,10 @@ describe('conversations: the shipped weather-chat scenarios', () => {
       tools_used: ['get_weather'],
     });
     expectStepsInTheirTurn(trace.steps);
+    // The failure ledger's details name the turn too.
+    expect(runOccurrence(trace, related, { tags: [], file: null })?.details).toContain(
+      'Located at step 5 in turn 2 of the conversation',
+    );
     // Turn 2's script held one reply and turn 3 was answered from its own script, not from turn 2's leftovers.
     expect(trace.steps.filter((s) => s.type === 'model_call' && s.turn === 3).map((s) => s.status)).toEqual([
       'ok',
