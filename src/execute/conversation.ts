@@ -42,7 +42,7 @@ export async function runSubject<I>(
     for (const [i, turn] of scenario.turns.entries()) {
       if (ctx.signal.aborted) break;
       try {
-        last = await recorder.inTurn(i + 1, turn.user, () => respond(turn.user, history, ctx));
+        last = await recorder.inTurn(i + 1, turn.user, () => respond(turn.user, [...history], ctx));
         replies.push({ turn: i + 1, reply: last });
         history.push({ user: turn.user, reply: last, error: null });
       } catch (error) {

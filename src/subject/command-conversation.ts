@@ -17,8 +17,7 @@ interface Exit {
  * One conversation with a command subject that converses (docs/command-subjects.md, "Conversations"):
  * one process for the whole conversation, the run's endpoint and tools URL in its environment, one
  * JSON line per turn on its stdin ({"turn", "message", "input"}) and one per turn on its stdout
- * ({"reply": value} or {"error": message}). Closing it closes stdin, waits for the process to
- * exit and kills what is left of its group.
+ * ({"reply": value} or {"error": message}). Closing it closes stdin and kills the process group.
  */
 export class CommandConversation {
   readonly #child: ChildProcess;
@@ -111,9 +110,14 @@ export class CommandConversation {
     );
   }
 
-  /** Ends the conversation: stdin closes, the process exits (or the deadline kills it), its group goes with it. */
+  /**
+   * Ends the conversation: stdin closes and the process group is killed at once. Every turn has
+   * been answered by then; waiting for a process that ignores the end of its input would turn a
+   * finished conversation into a timeout, and how long it takes to exit is no part of the run.
+   */
   async close(): Promise<void> {
     this.#child.stdin!.end();
+    killGroup(this.#child);
     await this.#exited;
     this.#endpoint.close();
   }

@@ -112,6 +112,22 @@ describe('command subjects that converse', { timeout: 60_000 }, () => {
     expect(gone).toBe(true);
   });
 
+  it('a process that lingers after its input ends does not make a finished conversation a timeout', async () => {
+    const subject = await agent(
+      'lingers',
+      `import { createInterface } from 'node:readline';
+       setInterval(() => {}, 1000); // never exits by itself
+       createInterface({ input: process.stdin }).on('line', () => process.stdout.write('{"reply": "ok"}\\n'));`,
+    );
+    const { event, trace } = await runWithFailureDetection(
+      subject,
+      scenario({ id: 'lingers', subject: 'lingers', turns: [{ user: 'a' }, { user: 'b' }] }),
+      { model: server },
+    );
+    expect(event).toBeNull();
+    expect(turnStatuses(trace.steps)).toEqual(['ok', 'ok']);
+  });
+
   it('a process that exits in turn 2 fails turn 2 (and the turns after it): an exception with the exit code, at turn 2', async () => {
     const subject = await agent(
       'dies-in-turn-2',
