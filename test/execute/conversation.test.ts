@@ -18,7 +18,7 @@ import { ModelScriptError } from '../../src/errors/model-script-error.ts';
 import { LiveEndpoint } from '../../src/model/live-endpoint.ts';
 import { ScriptedModelServer } from '../../src/model/scripted-server.ts';
 import { checkScenario } from '../../src/scenario/check-scenario.ts';
-import { scriptedFaults } from '../../src/scenario/fault-sites.ts';
+import { scriptedFaults, scriptOf } from '../../src/scenario/fault-sites.ts';
 import { SubjectCatalog } from '../../src/scenario/load-subjects.ts';
 import { defineSubject, type Subject } from '../../src/subject/subject.ts';
 import { ROOT } from '../helpers/run-cli.ts';
@@ -358,6 +358,13 @@ describe('conversations: the machinery', () => {
       JSON.parse(await readFile(path.join(ROOT, 'scenarios', 'conv-weather-503-in-turn-2.json'), 'utf8')),
     );
     expect(scriptedFaults(model)).toEqual([{ site: { model_call: 1, turn: 2 }, fault: { status: 503 } }]);
+    // Where a site falls, for variants and fuzz: a turn's own script; no turn, or one past the end, is none.
+    expect(scriptOf(model, 2)?.replies).toEqual([{ fault: { status: 503 } }]);
+    expect(scriptOf(model, undefined)).toBeNull();
+    expect(scriptOf(model, 4)).toBeNull();
+    const single = scenario({ id: 'single', subject: 'x', model: { replies: [{ content: 'a' }] } });
+    expect(scriptOf(single, undefined)?.replies).toEqual([{ content: 'a' }]);
+    expect(scriptOf(single, 1)).toBeNull();
   });
 
   it('names the turn to the scripted server only: a live endpoint never gets the header', async () => {
