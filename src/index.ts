@@ -18,6 +18,7 @@ export {
 export { ErrorInfo, IsoTime, OtelRef, Preview, PREVIEW_MAX_CHARS, Uuid } from './contracts/common.ts';
 export {
   ExceptionFailure,
+  FAILURE_EVENT_VERSION,
   FailureEvent,
   FailureLocation,
   GroundingFlag,
@@ -34,6 +35,7 @@ export { FallbackRecord } from './contracts/fallback-record.ts';
 export { RecoveryAction, RecoveryTrace } from './contracts/recovery-trace.ts';
 export { JSON_SCHEMAS } from './contracts/json-schemas.ts';
 export {
+  ConversationTurn,
   GroundingCheck,
   ReplyFault,
   SCENARIO_BOUNDS,
@@ -53,6 +55,7 @@ export {
 } from './contracts/lab-record.ts';
 export { upgradeTraceRecordV1 } from './contracts/migrate-v1.ts';
 export { upgradeTraceRecordV2 } from './contracts/migrate-v2.ts';
+export { upgradeTraceRecordV3 } from './contracts/migrate-v3.ts';
 export { Replay, ReplayExchange, ReplayToolResult } from './contracts/replay.ts';
 export { recordKey, TRACE_RECORD_VERSION, TraceRecord } from './contracts/trace-record.ts';
 export {
@@ -62,10 +65,12 @@ export {
   RecoveryStep,
   ToolCallStep,
   TraceStep,
+  TurnStep,
 } from './contracts/trace-step.ts';
 export { FailureEventV1 } from './contracts/v1/failure-event.ts';
 export { TraceRecordV1 } from './contracts/v1/trace-record.ts';
 export { TraceRecordV2 } from './contracts/v2/trace-record.ts';
+export { FailureEventV2, TraceRecordV3, TraceStepV3 } from './contracts/v3/trace-record.ts';
 export { classifyRun, HELD_CPU_MS } from './classify/classify-run.ts';
 export { classifyThrown, type ThrownVerdict } from './classify/classify-thrown.ts';
 export type { Detection, TimeoutSource, ValidationSource } from './classify/detection.ts';
@@ -131,7 +136,13 @@ export {
   type TraceQuery,
   type TraceStore,
 } from './store/trace-store.ts';
-export { defineSubject, type Subject, type SubjectContext, type ToolBox } from './subject/subject.ts';
+export {
+  type ConversationEntry,
+  defineSubject,
+  type Subject,
+  type SubjectContext,
+  type ToolBox,
+} from './subject/subject.ts';
 export {
   type ActionMetadata,
   type CircuitBreaker,

@@ -96,19 +96,17 @@ export async function benchCapture({ quick, rows }: BenchContext, server: Script
                 subject.tools!.find((s) => s.name === name)!.run(args, { signal: new AbortController().signal }),
             };
             const signal = new AbortController().signal;
-            await subject
-              .run({
-                input: scenario.input,
-                client,
-                model: session.model,
-                tools,
-                signal,
-                recovery: new RecoveryKit({ log: null, signal }),
-                endpoint: { baseURL: session.baseURL, apiKey: session.apiKey, fetch },
-                parseModelOutput: (schema, value) => schema.parse(value),
-                setAgent: () => {},
-              })
-              .catch(() => {});
+            await subject.run!({
+              input: scenario.input,
+              client,
+              model: session.model,
+              tools,
+              signal,
+              recovery: new RecoveryKit({ log: null, signal }),
+              endpoint: { baseURL: session.baseURL, apiKey: session.apiKey, fetch },
+              parseModelOutput: (schema, value) => schema.parse(value),
+              setAgent: () => {},
+            }).catch(() => {});
             session.close();
           }
         }),

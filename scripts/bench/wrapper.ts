@@ -40,7 +40,7 @@ export async function benchWrapper({ quick, rows }: BenchContext, server: Script
     const direct: number[] = [];
     const wrapped: number[] = [];
     for (let round = 0; round < 10; round++) {
-      direct.push(...(await sample(n / 10, () => subject.run(ctx))));
+      direct.push(...(await sample(n / 10, () => subject.run!(ctx))));
       wrapped.push(...(await sample(n / 10, () => runWithFailureDetection(subject, scenario, { model: server }))));
     }
     const added = median(wrapped) - median(direct);
@@ -87,7 +87,7 @@ export async function benchWrapper({ quick, rows }: BenchContext, server: Script
         ...(await sample(n / 10, async () => {
           const session = server.open(scenario, crypto.randomUUID());
           const client = new OpenAI({ baseURL: session.baseURL, apiKey: session.apiKey, maxRetries: 0 });
-          await subject.run({
+          await subject.run!({
             input: {},
             client,
             model: session.model,

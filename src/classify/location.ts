@@ -16,22 +16,33 @@ import type { Detection } from './detection.ts';
  * - an error its framework tied to an agent (a guardrail that tripped) is at that agent: an output
  *   guardrail at the agent's last model call (the reply it judged), an input guardrail at no step
  *   (it judged the user's input).
+ * In a conversation (docs/chaos-conversations.md) the failure is in one turn, and only that turn's
+ * steps are searched: a reply that broke the schema, in the turn of the failed check; a cut-off,
+ * in the turn that was going on; anything else, in the first turn that threw (the run's error is
+ * that turn's). `turn` is the located step's turn, else that turn; null outside a conversation.
  */
 export function locate(
   detection: Detection,
   steps: readonly TraceStep[],
   { runSpanId, subjectId, markLast }: { runSpanId: string; subjectId: string; markLast: boolean },
 ): FailureLocation {
-  const at = (step: TraceStep | undefined): FailureLocation =>
-    step
-      ? { step_index: step.index, span_id: step.span_id ?? runSpanId, agent: step.agent ?? subjectId }
-      : { step_index: null, span_id: runSpanId, agent: subjectId };
-  const modelCalls = steps.filter((s) => s.type === 'model_call');
   const fromOutput =
     detection.kind === 'hallucination_flag' ||
     (detection.kind === 'validation_error' && detection.source === 'output_schema');
-  if (fromOutput)
-    return at(modelCalls.findLast((s) => s.status === 'ok') ?? steps.find((s) => s.type === 'check' && !s.passed));
+  const failedCheck = steps.find((s) => s.type === 'check' && !s.passed);
+  const turn = fromOutput ? (failedCheck?.turn ?? null) : failedTurn(detection, steps);
+  const inTurn = turn === null ? steps : steps.filter((s) => s.turn === turn);
+  const at = (step: TraceStep | undefined): FailureLocation =>
+    step
+      ? {
+          step_index: step.index,
+          span_id: step.span_id ?? runSpanId,
+          agent: step.agent ?? subjectId,
+          turn: step.turn ?? turn,
+        }
+      : { step_index: null, span_id: runSpanId, agent: subjectId, turn };
+  const modelCalls = inTurn.filter((s) => s.type === 'model_call');
+  if (fromOutput) return at(modelCalls.findLast((s) => s.status === 'ok') ?? failedCheck);
   if (detection.kind === 'validation_error' && detection.source === 'model_output_schema') return at(modelCalls.at(-1));
   if (detection.kind === 'exception' && detection.agent !== undefined) {
     const agent = detection.agent;
@@ -39,7 +50,7 @@ export function locate(
       detection.error.class === 'OutputGuardrailTripwireTriggered'
         ? modelCalls.findLast((s) => s.status === 'ok' && s.agent === agent)
         : undefined;
-    return judged ? at(judged) : { step_index: null, span_id: runSpanId, agent };
+    return judged ? at(judged) : { step_index: null, span_id: runSpanId, agent, turn };
   }
   const recovered = new Set<number>();
   const thrown = 'error' in detection ? detection.error : null;
@@ -51,8 +62,21 @@ export function locate(
     if (episode.trigger.step_index !== null) recovered.add(episode.trigger.step_index);
     for (const action of episode.actions) for (const inner of action.inner_steps) recovered.add(inner);
   }
-  const failed = steps.filter((s) => s.type !== 'check' && isFailedStep(s) && !recovered.has(s.index));
+  const failed = inTurn.filter((s) => s.type !== 'check' && isFailedStep(s) && !recovered.has(s.index));
   // Resource abuse (a turn limit, a retry loop) may fail no single step: its last call is where it shows.
-  if (markLast) return at(failed.at(-1) ?? steps.findLast((s) => s.type === 'model_call' || s.type === 'tool_call'));
+  if (markLast) return at(failed.at(-1) ?? inTurn.findLast((s) => s.type === 'model_call' || s.type === 'tool_call'));
   return at(failed[0]);
+}
+
+/**
+ * The turn of a conversation a failure that did not come from the output belongs to: for a cut-off,
+ * the turn going on at the deadline; otherwise the first turn that threw (whose error the run
+ * threw); null when no turn failed (outside a conversation, or a run degraded through a recovery).
+ */
+function failedTurn(detection: Detection, steps: readonly TraceStep[]): number | null {
+  const turns = steps.filter((s) => s.type === 'turn');
+  const cut = turns.find((s) => s.status === 'aborted' || s.status === 'unfinished');
+  const threw = turns.find((s) => s.status === 'error');
+  const cutOff = detection.kind === 'timeout' && detection.source !== 'request_timeout';
+  return (cutOff ? (cut ?? threw) : (threw ?? cut))?.turn ?? null;
 }

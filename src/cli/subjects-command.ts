@@ -14,7 +14,7 @@ export const subjectsSpec: CommandSpec = {
     ...projectOptions,
     json: {
       type: 'boolean',
-      help: 'one JSON object per subject: id, description, tools, tools_called_by, input_schema, output_schema',
+      help: 'one JSON object per subject: id, description, tools, tools_called_by, converses, input_schema, output_schema',
     },
     help: { type: 'boolean', short: 'h', help: 'show this help' },
   },
@@ -34,6 +34,8 @@ export async function subjectsCommand(argv: string[], io: CliIo): Promise<number
       description: subject.description,
       tools: (subject.tools ?? []).map((t) => ({ name: t.name, description: t.description, parameters: t.parameters })),
       tools_called_by: subject.toolsCalledBy ?? 'model',
+      // It holds conversations: scenarios with turns (docs/chaos-conversations.md).
+      converses: typeof subject.respond === 'function',
       // What the lab accepts, for input and output alike (see subject-schemas.ts).
       ...subjectJsonSchemas(subject),
     };
@@ -45,6 +47,7 @@ export async function subjectsCommand(argv: string[], io: CliIo): Promise<number
     io.out(
       `  tools: ${info.tools.map((t) => t.name).join(', ') || '(none)'}${info.tools.length ? ` (called by the ${info.tools_called_by})` : ''}`,
     );
+    if (info.converses) io.out('  converses: one reply per user turn (scenarios with turns)');
     io.out(`  input:  ${JSON.stringify(info.input_schema)}`);
     io.out(`  output: ${JSON.stringify(info.output_schema)}\n`);
   }

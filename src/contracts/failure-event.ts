@@ -47,6 +47,13 @@ export const FailureLocation = z.strictObject({
     .describe(
       'The agent responsible: the agent that was running at that step (multi-agent subjects), else the subject.',
     ),
+  turn: z
+    .int()
+    .positive()
+    .nullable()
+    .describe(
+      "The turn of a conversation where the failure shows (that step's turn, else the first turn that failed); null outside a conversation.",
+    ),
 });
 export type FailureLocation = z.infer<typeof FailureLocation>;
 
@@ -70,8 +77,11 @@ export const TaxonomyRefs = z.strictObject({
 });
 export type TaxonomyRefs = z.infer<typeof TaxonomyRefs>;
 
+/** The FailureEvent version this lab writes; version 3 added location.turn (see migrate-v3.ts). */
+export const FAILURE_EVENT_VERSION = 3;
+
 const base = {
-  schema_version: z.literal(2),
+  schema_version: z.literal(FAILURE_EVENT_VERSION),
   failure_id: Uuid,
   trace_id: Uuid.describe('The TraceRecord this failure belongs to.'),
   subject_id: z.string(),

@@ -1,11 +1,12 @@
 import type { Detection } from '../classify/detection.ts';
 import { locate } from '../classify/location.ts';
 import { taxonomyOf } from '../classify/taxonomy.ts';
-import type { FailureEvent } from './failure-event.ts';
+import { upgradeTraceRecordV3 } from './migrate-v3.ts';
 import type { TraceRecord } from './trace-record.ts';
 import type { TraceStep } from './trace-step.ts';
 import type { FailureEventV1 } from './v1/failure-event.ts';
 import type { TraceRecordV1 } from './v1/trace-record.ts';
+import type { FailureEventV2, TraceRecordV3, TraceStepV3 } from './v3/trace-record.ts';
 
 /**
  * Upgrades a TraceRecord of schema_version 1 to the current version (the migration in the
@@ -15,7 +16,12 @@ import type { TraceRecordV1 } from './v1/trace-record.ts';
  * else changes.
  */
 export function upgradeTraceRecordV1(record: TraceRecordV1): TraceRecord {
-  const steps = record.steps.map((step) => ({ ...step, agent: null })) as TraceStep[];
+  return upgradeTraceRecordV3(traceRecordV1ToV3(record));
+}
+
+/** Version 1 to version 3, the step before migrate-v3.ts. */
+function traceRecordV1ToV3(record: TraceRecordV1): TraceRecordV3 {
+  const steps = record.steps.map((step) => ({ ...step, agent: null })) as TraceStepV3[];
   return {
     schema_version: 3,
     trace_id: record.trace_id,
@@ -40,15 +46,17 @@ export function upgradeTraceRecordV1(record: TraceRecordV1): TraceRecord {
   };
 }
 
-function upgradeEvent(event: FailureEventV1, steps: readonly TraceStep[]): FailureEvent {
+function upgradeEvent(event: FailureEventV1, v3Steps: readonly TraceStepV3[]): FailureEventV2 {
   const detection = detectionOf(event);
+  // Today's rules read today's steps; a version 1 run had no conversation, so no step has a turn.
+  const steps = v3Steps.map((step) => ({ ...step, turn: null })) as TraceStep[];
   const taxonomy = taxonomyOf(detection, steps);
-  const location = locate(detection, steps, {
+  const { turn: _, ...location } = locate(detection, steps, {
     runSpanId: event.otel.span_id,
     subjectId: event.subject_id,
     markLast: taxonomy.markLast,
   });
-  return { ...event, schema_version: 2, location, taxonomy: taxonomy.refs } as FailureEvent;
+  return { ...event, schema_version: 2, location, taxonomy: taxonomy.refs } as FailureEventV2;
 }
 
 function detectionOf(event: FailureEventV1): Detection {

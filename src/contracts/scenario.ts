@@ -107,6 +107,24 @@ export const ToolFixture = z.strictObject({
 });
 export type ToolFixture = z.infer<typeof ToolFixture>;
 
+/**
+ * One turn of a conversation (docs/chaos-conversations.md): the user's message, the model script
+ * that answers the requests made while the subject responds to it, and the tool fixtures of that
+ * turn. Requests and tool calls are counted from 1 in each turn.
+ */
+export const ConversationTurn = z.strictObject({
+  user: z.string().min(1).describe('What the user says in this turn.'),
+  replies: z
+    .array(ScriptedReply)
+    .default([])
+    .describe("This turn's model script, in order (the shape of model.replies); faults go on its replies."),
+  tools: z
+    .record(z.string(), z.array(ToolFixture))
+    .default({})
+    .describe('Per tool, fixtures for its 1st, 2nd, ... call in this turn; calls past the list run the real tool.'),
+});
+export type ConversationTurn = z.infer<typeof ConversationTurn>;
+
 const outputPath = z
   .string()
   .describe(
@@ -268,6 +286,23 @@ export const Scenario = z.strictObject({
     .record(z.string(), z.array(ToolFixture))
     .default({})
     .describe('Per tool, fixtures for its 1st, 2nd, ... call; calls past the list run the real tool.'),
+  turns: z
+    .array(ConversationTurn)
+    .min(1, 'give at least one turn, or remove turns for a single-shot scenario')
+    .superRefine((turns, ctx) => {
+      const replies = turns.flatMap((t) => t.replies);
+      if (replies.some((r) => (r.times ?? 1) > SCENARIO_BOUNDS.times)) return; // Reported at the reply.
+      const requests = replies.reduce((n, r) => n + (r.times ?? 1), 0);
+      if (requests > SCENARIO_BOUNDS.requests)
+        ctx.addIssue({
+          code: 'custom',
+          message: `the turns' scripts answer ${requests} requests, \`times\` included; at most ${SCENARIO_BOUNDS.requests.toLocaleString('en-US')}: shorten them (see the bounds in docs/scenarios.md)`,
+        });
+    })
+    .optional()
+    .describe(
+      "A conversation: the subject's respond is called once per turn, in order, within one run (docs/chaos-conversations.md). With turns, the model script and tool fixtures go in each turn, not in model.replies and tools.",
+    ),
   grounding: z.array(GroundingCheck).default([]),
   tags: z.array(z.string()).default([]),
   triage: Triage.optional().describe(

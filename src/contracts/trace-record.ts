@@ -5,8 +5,12 @@ import { Outcome } from './failure-kind.ts';
 import { Replay } from './replay.ts';
 import { TraceStep } from './trace-step.ts';
 
-/** The TraceRecord version this lab writes; versions 1 and 2 are read and upgraded (see migrate-v1.ts, migrate-v2.ts). */
-export const TRACE_RECORD_VERSION = 3;
+/**
+ * The TraceRecord version this lab writes; versions 1, 2 and 3 are read and upgraded (see
+ * migrate-v1.ts, migrate-v2.ts, migrate-v3.ts). Version 4 added conversations: turn steps, `turn`
+ * on every step and on the failure location (FailureEvent version 3).
+ */
+export const TRACE_RECORD_VERSION = 4;
 
 /** Everything the lab keeps of one run: ground truth, classification, steps and telemetry ids. */
 export const TraceRecord = z.strictObject({

@@ -22,6 +22,13 @@ const stepBase = {
     .describe(
       'The agent that was running when the step began (multi-agent subjects); null for a single-agent subject.',
     ),
+  turn: z
+    .int()
+    .positive()
+    .nullable()
+    .describe(
+      'The turn of a conversation the step belongs to (1 for the first); null outside a conversation. A turn step carries its own number.',
+    ),
 };
 
 /** One HTTP exchange with the model endpoint, as the openai client made it (retries are separate steps). */
@@ -117,13 +124,31 @@ export const RecoveryStep = z.strictObject({
 });
 export type RecoveryStep = z.infer<typeof RecoveryStep>;
 
+/**
+ * One turn of a conversation (docs/chaos-conversations.md): the user's message and the subject's
+ * reply. The model calls, tool calls and checks of the turn come after it and carry its `turn`.
+ * Its status is error when the subject threw in that turn (the error is kept), aborted when the run
+ * was cut off during it.
+ */
+export const TurnStep = z.strictObject({
+  ...stepBase,
+  type: z.literal('turn'),
+  user: Preview.describe("The user's message."),
+  reply: Preview.nullable().describe("The subject's reply; null when it threw or was cut off."),
+});
+export type TurnStep = z.infer<typeof TurnStep>;
+
 /** A step of a run, tagged by `type`. */
-export const TraceStep = z.discriminatedUnion('type', [ModelCallStep, ToolCallStep, CheckStep, RecoveryStep]);
+export const TraceStep = z.discriminatedUnion('type', [ModelCallStep, ToolCallStep, CheckStep, RecoveryStep, TurnStep]);
 export type TraceStep = z.infer<typeof TraceStep>;
 
-/** True for a step that failed: a model or tool call that errored or was cut off, or a failed check (recovery actions are not failures). */
+/**
+ * True for a step that failed: a model or tool call that errored or was cut off, or a failed check
+ * (recovery actions are not failures, and a turn is the container of its steps, whose own failure
+ * shows in them or in the run's error).
+ */
 export function isFailedStep(step: TraceStep): boolean {
   if (step.type === 'check') return !step.passed;
-  if (step.type === 'recovery') return false;
+  if (step.type === 'recovery' || step.type === 'turn') return false;
   return step.status === 'error' || step.status === 'aborted';
 }

@@ -198,6 +198,13 @@ function attributesOf(
           ? { 'recovery.fallback.type': step.fallback.type, 'recovery.fallback.id': step.fallback.id }
           : {}),
       };
+    case 'turn':
+      // A turn of a conversation: what the user said and what the agent answered, as a chat app's own span would hold them.
+      return {
+        'conversation.turn': step.turn ?? 0,
+        'conversation.user_message': step.user.text,
+        ...(step.reply ? { 'conversation.reply': step.reply.text } : {}),
+      };
   }
 }
 

@@ -271,6 +271,8 @@ function componentOf(trace: TraceRecord, step: TraceStep): string {
       return `check:${step.check}`;
     case 'recovery':
       return step.target;
+    case 'turn':
+      return `turn:${step.turn}`;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { ErrorInfo, OtelRef } from '../contracts/common.ts';
-import type { FailureEvent } from '../contracts/failure-event.ts';
+import { FAILURE_EVENT_VERSION, type FailureEvent } from '../contracts/failure-event.ts';
 import type { TraceStep } from '../contracts/trace-step.ts';
 import type { Detection } from '../classify/detection.ts';
 import { locate } from '../classify/location.ts';
@@ -24,7 +24,7 @@ export function buildEvent(detection: Detection, context: EventContext): Failure
   const failedStep = steps.findLast((s) => s.status !== 'ok' && s.type !== 'recovery');
   const taxonomy = taxonomyOf(detection, steps);
   const base = {
-    schema_version: 2 as const,
+    schema_version: FAILURE_EVENT_VERSION as typeof FAILURE_EVENT_VERSION,
     failure_id: failureId,
     trace_id: traceId,
     subject_id: subjectId,

@@ -24,6 +24,7 @@ import { localTracer } from '../telemetry/id-tracer.ts';
 import { buildEvent } from './build-event.ts';
 import { ReplayLog } from '../execute/replay-log.ts';
 import { runInline } from '../execute/run-inline.ts';
+import { checkConverses } from '../execute/conversation.ts';
 import { withoutSubjectConsole } from '../execute/subject-console.ts';
 import type { RunRequest } from '../execute/run-outcome.ts';
 import { formatPath } from '../internal/format-path.ts';
@@ -121,6 +122,7 @@ export async function runWithFailureDetection<I, O>(
   // A command subject's process is isolated already (docs/command-subjects.md): it always runs inline.
   const isolation = subject.runsAsProcess ? 'inline' : effectiveIsolation(scenario, options.isolation);
 
+  checkConverses(subject, scenario);
   const parsedInput = subject.inputSchema.safeParse(scenario.input);
   if (!parsedInput.success) {
     throw new ScenarioSetError({
@@ -158,7 +160,12 @@ export async function runWithFailureDetection<I, O>(
       subject,
       scenario,
       input: parsedInput.data,
-      session: { baseURL: session.baseURL, apiKey: session.apiKey, model: session.model },
+      session: {
+        baseURL: session.baseURL,
+        apiKey: session.apiKey,
+        model: session.model,
+        scripted: options.model.mode === 'scripted',
+      },
       deadlineMs,
       clock,
       redact,

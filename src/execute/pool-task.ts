@@ -16,6 +16,7 @@ import { createRedactor } from '../internal/redact.ts';
 import { freshCopyQuery, toError } from '../internal/to-error.ts';
 import { RecoveryKit } from '../recovery/recovery-kit.ts';
 import type { Subject } from '../subject/subject.ts';
+import { runSubject, type TurnReply } from './conversation.ts';
 import { runChecks } from './run-checks.ts';
 import { StepRecorder } from './step-recorder.ts';
 import { loadOutsideRuns, openRunEnv } from './run-env.ts';
@@ -79,8 +80,9 @@ export default async function runTask(input: WorkerInput): Promise<void> {
     const env = await openRunEnv(ctx);
     post({ type: 'started', startMs: clock() });
     let result: { value: unknown } | { error: unknown };
+    const replies: TurnReply[] = [];
     try {
-      result = { value: await env.run(() => subject.run(ctx)) };
+      result = { value: await env.run(() => runSubject(subject, scenario, ctx, recorder, replies, redact)) };
     } catch (error) {
       result = { error };
     } finally {
@@ -97,7 +99,7 @@ export default async function runTask(input: WorkerInput): Promise<void> {
       degraded: null,
     };
     if ('value' in result) {
-      end.checks = runChecks(result.value, { subject, scenario, recorder, redact });
+      end.checks = runChecks(result.value, { subject, scenario, recorder, redact, replies });
       end.degraded = degradedVerdict(recorder.steps, (episode) => recovery.triggerErrorOf(episode), redact);
     }
     post({ type: 'done', end, output: 'value' in result ? preview(result.value, redact) : null, endMs });

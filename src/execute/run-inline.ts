@@ -13,6 +13,7 @@ import { StepRecorder } from './step-recorder.ts';
 import { makeSubjectContext } from './subject-context.ts';
 import { OwnWork } from './own-work.ts';
 import { openRunEnv } from './run-env.ts';
+import { runSubject, type TurnReply } from './conversation.ts';
 
 /** The reason the run's signal is aborted with at its deadline. */
 export class RunDeadlineError extends Error {
@@ -44,8 +45,12 @@ export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
   const startMs = req.clock();
   const work = new OwnWork(req.deadlineMs);
   // Promise.resolve().then turns a synchronous throw into a rejection like any other.
+  const replies: TurnReply[] = [];
   const running = Promise.resolve().then(() =>
-    work.run(() => (env ? env.run(() => req.subject.run(ctx)) : req.subject.run(ctx))),
+    work.run(() => {
+      const go = () => runSubject(req.subject, req.scenario, ctx, recorder, replies, req.redact);
+      return env ? env.run(go) : go();
+    }),
   );
   running.catch(() => {}); // Observed below; this keeps a rejection after a cut-off from being unhandled.
   let result: { value: unknown } | { error: unknown } | typeof CUT_OFF;
@@ -84,6 +89,7 @@ export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
       scenario: req.scenario,
       recorder,
       redact: req.redact,
+      replies,
     });
     end.degraded = degradedVerdict(recorder.steps, (episode) => recovery.triggerErrorOf(episode), req.redact);
   }

@@ -1,5 +1,12 @@
 import type { ErrorInfo } from '../contracts/common.ts';
-import type { CheckStep, ModelCallStep, RecoveryStep, ToolCallStep, TraceStep } from '../contracts/trace-step.ts';
+import type {
+  CheckStep,
+  ModelCallStep,
+  RecoveryStep,
+  ToolCallStep,
+  TraceStep,
+  TurnStep,
+} from '../contracts/trace-step.ts';
 import { type Clock, isoTime } from '../internal/clock.ts';
 import { preview, previewText } from '../internal/preview.ts';
 import { type Redact, redactedCopy } from '../internal/redact.ts';
@@ -11,6 +18,12 @@ import { errorFailureType, stepFailureType } from '../classify/failure-type.ts';
 import { summarizeModelResponse } from './model-response.ts';
 import type { ReplaySink } from './replay-log.ts';
 import { closeStep, type ResponseIdentity, type StepObserver } from './step-observer.ts';
+
+/**
+ * The header the recording fetch adds to a model request made during a turn of a conversation:
+ * the scripted server answers it from that turn's script (docs/chaos-conversations.md).
+ */
+export const TURN_HEADER = 'x-lab-turn';
 
 /** Response bodies past this size are previewed but not parsed for usage and tool calls. */
 const MAX_PARSED_BODY_BYTES = 1 << 20;
@@ -33,6 +46,7 @@ export class StepRecorder implements RecoveryLog {
   readonly #replay: ReplaySink | null;
   #frozen = false;
   #agent: string | null = null;
+  #turn: number | null = null;
 
   constructor({
     clock,
@@ -51,17 +65,61 @@ export class StepRecorder implements RecoveryLog {
     this.#agent = name;
   }
 
+  /** The turn of the conversation going on (1 for the first), or null outside a conversation. */
+  get turn(): number | null {
+    return this.#turn;
+  }
+
+  /**
+   * Runs one turn of a conversation as a turn step: every step begun meanwhile carries its number,
+   * and every model request names it (TURN_HEADER). The turn ends ok with the reply, or in error
+   * with what the subject threw (which is rethrown).
+   */
+  async inTurn<T>(turn: number, user: string, respond: () => Promise<T>): Promise<T> {
+    this.#turn = turn;
+    const begun = this.#begin<TurnStep>((base) => ({
+      ...base,
+      type: 'turn',
+      name: `turn ${turn}`,
+      ended_at: null,
+      duration_ms: null,
+      status: 'unfinished',
+      error: null,
+      user: previewText(user, this.#redact, 'string'),
+      reply: null,
+    }));
+    try {
+      const reply = await respond();
+      if (begun) {
+        begun.step.reply = preview(reply, this.#redact);
+        this.#end(begun.draft, 'ok', null);
+      }
+      return reply;
+    } catch (error) {
+      if (begun) this.#end(begun.draft, 'error', errorInfo(error, this.#redact));
+      throw error;
+    } finally {
+      if (this.#turn === turn) this.#turn = null;
+    }
+  }
+
   /** The steps so far. */
   get steps(): readonly TraceStep[] {
     return this.#drafts.map((d) => d.step);
   }
 
   #begin<S extends TraceStep>(
-    make: (base: Pick<TraceStep, 'index' | 'started_at' | 'span_id' | 'agent'>) => S,
+    make: (base: Pick<TraceStep, 'index' | 'started_at' | 'span_id' | 'agent' | 'turn'>) => S,
   ): { step: S; draft: Draft } | null {
     if (this.#frozen) return null;
     const startMs = this.#clock();
-    const step = make({ index: this.#drafts.length, started_at: isoTime(startMs), span_id: null, agent: this.#agent });
+    const step = make({
+      index: this.#drafts.length,
+      started_at: isoTime(startMs),
+      span_id: null,
+      agent: this.#agent,
+      turn: this.#turn,
+    });
     step.span_id = this.#observer.begin(step, startMs);
     const draft: Draft = { step, startMs, open: true };
     this.#drafts.push(draft);
@@ -76,8 +134,12 @@ export class StepRecorder implements RecoveryLog {
     this.#observer.end(draft.step, endMs, response);
   }
 
-  /** A fetch for the openai client: every HTTP exchange becomes a model_call step. */
-  fetch(runSignal: AbortSignal): typeof fetch {
+  /**
+   * A fetch for the openai client: every HTTP exchange becomes a model_call step. With turnHeader
+   * (the scripted server), a request made during a turn names it in TURN_HEADER; a live endpoint
+   * never gets the header.
+   */
+  fetch(runSignal: AbortSignal, { turnHeader = false }: { turnHeader?: boolean } = {}): typeof fetch {
     return async (input, init) => {
       const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
       const body = typeof init?.body === 'string' ? init.body : '';
@@ -110,7 +172,7 @@ export class StepRecorder implements RecoveryLog {
       const signal = init?.signal ? AbortSignal.any([init.signal, runSignal]) : runSignal;
       let res: Response;
       try {
-        res = await globalThis.fetch(input, { ...init, signal });
+        res = await globalThis.fetch(input, { ...init, signal, ...(turnHeader ? this.#turnHeaders(input, init) : {}) });
       } catch (error) {
         if (begun) {
           this.#keepExchange(begun.step.index, null, null, null, false);
@@ -196,6 +258,14 @@ export class StepRecorder implements RecoveryLog {
         headers: res.headers,
       });
     };
+  }
+
+  /** The request's headers with the turn added (none outside a conversation: the request goes as it was). */
+  #turnHeaders(input: Parameters<typeof fetch>[0], init: RequestInit | undefined): { headers?: Headers } {
+    if (this.#turn === null) return {};
+    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+    headers.set(TURN_HEADER, String(this.#turn));
+    return { headers };
   }
 
   /** Runs a tool call as a tool_call step. */
@@ -309,8 +379,14 @@ export class StepRecorder implements RecoveryLog {
     };
   }
 
-  /** Records a check the wrapper ran on the output (checks have no span of their own). */
-  check(check: CheckStep['check'], name: string, passed: boolean, detail: string | null): number {
+  /** Records a check the wrapper ran on the output (checks have no span of their own); `turn`: the conversation's turn whose reply it checked. */
+  check(
+    check: CheckStep['check'],
+    name: string,
+    passed: boolean,
+    detail: string | null,
+    turn: number | null = this.#turn,
+  ): number {
     const nowMs = this.#clock();
     const now = isoTime(nowMs);
     const index = this.#drafts.length;
@@ -325,6 +401,7 @@ export class StepRecorder implements RecoveryLog {
       error: null,
       span_id: null,
       agent: this.#agent,
+      turn,
       check,
       passed,
       detail: detail === null ? null : this.#redact(detail),

@@ -11,6 +11,8 @@ export interface SessionInfo {
   baseURL: string;
   apiKey: string;
   model: string;
+  /** The scripted server (not a live endpoint): model requests made in a turn of a conversation name it (TURN_HEADER). */
+  scripted?: boolean;
 }
 
 /** The context a subject's run gets: input, a recorded openai client (built on first use), tools, signal. */
@@ -33,9 +35,15 @@ export function makeSubjectContext<I>({
   signal: AbortSignal;
   recovery: RecoveryKit;
 }): SubjectContext<I> {
-  const tools = new ToolRunner({ specs: subject.tools ?? [], fixtures: scenario.tools, recorder, signal });
+  const tools = new ToolRunner({
+    specs: subject.tools ?? [],
+    fixtures: scenario.tools,
+    turnFixtures: scenario.turns?.map((t) => t.tools) ?? [],
+    recorder,
+    signal,
+  });
   let client: OpenAI | undefined;
-  const fetch = recorder.fetch(signal);
+  const fetch = recorder.fetch(signal, { turnHeader: session.scripted === true });
   return {
     input,
     // Built on first use: constructing an openai client costs more than the rest of the wrapper.

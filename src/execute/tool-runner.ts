@@ -5,11 +5,15 @@ import { type ToolSpec, UnknownToolError } from '../subject/tool.ts';
 import { abortable } from '../internal/abortable.ts';
 import type { StepRecorder } from './step-recorder.ts';
 
-/** Runs a subject's declared tools, with the scenario's fixtures standing in for chosen calls. */
+/**
+ * Runs a subject's declared tools, with the scenario's fixtures standing in for chosen calls. In a
+ * conversation the fixtures are the turn's own, and calls are counted from 1 in each turn.
+ */
 export class ToolRunner implements ToolBox {
   readonly definitions: OpenAI.Chat.Completions.ChatCompletionTool[];
   readonly #specs: Map<string, ToolSpec>;
   readonly #fixtures: Record<string, ToolFixture[]>;
+  readonly #turnFixtures: readonly Record<string, ToolFixture[]>[];
   readonly #calls = new Map<string, number>();
   readonly #recorder: StepRecorder;
   readonly #signal: AbortSignal;
@@ -17,16 +21,20 @@ export class ToolRunner implements ToolBox {
   constructor({
     specs,
     fixtures,
+    turnFixtures = [],
     recorder,
     signal,
   }: {
     specs: readonly ToolSpec[];
     fixtures: Record<string, ToolFixture[]>;
+    /** Each turn's fixtures, first turn first (a scenario's turns[].tools). */
+    turnFixtures?: readonly Record<string, ToolFixture[]>[];
     recorder: StepRecorder;
     signal: AbortSignal;
   }) {
     this.#specs = new Map(specs.map((s) => [s.name, s]));
     this.#fixtures = fixtures;
+    this.#turnFixtures = turnFixtures;
     this.#recorder = recorder;
     this.#signal = signal;
     this.definitions = specs.map((s) => ({
@@ -40,9 +48,12 @@ export class ToolRunner implements ToolBox {
     const signal = options?.signal ? AbortSignal.any([this.#signal, options.signal]) : this.#signal;
     return this.#recorder.toolCall({ tool: name, callId: callId ?? null, declared: spec !== undefined, args }, () => {
       if (!spec) throw new UnknownToolError({ tool: name, known: [...this.#specs.keys()] });
-      const n = this.#calls.get(name) ?? 0;
-      this.#calls.set(name, n + 1);
-      const fixture = this.#fixtures[name]?.[n];
+      const turn = this.#recorder.turn;
+      const key = turn === null ? name : `${turn}\u0000${name}`;
+      const n = this.#calls.get(key) ?? 0;
+      this.#calls.set(key, n + 1);
+      const fixtures = turn === null ? this.#fixtures : (this.#turnFixtures[turn - 1] ?? {});
+      const fixture = fixtures[name]?.[n];
       return fixture ? runFixture(fixture, signal) : spec.run(args, { signal });
     });
   }

@@ -34,7 +34,7 @@ export function runOccurrence(
     summary: `${trace.subject_id} failed scenario ${trace.scenario_id} with ${event.kind}: ${event.message.replace(/^[a-z_]+: /, '')}`,
     details: [
       `Run ${trace.trace_id} of ${trace.subject_id} on ${trace.scenario_id} (expected ${trace.expected ?? 'pass'}, detected ${event.kind}).`,
-      `Located at ${event.location.step_index === null ? 'the run itself' : `step ${event.location.step_index}`} (agent ${event.location.agent ?? trace.subject_id}).`,
+      `Located at ${event.location.step_index === null ? 'the run itself' : `step ${event.location.step_index}`}${event.location.turn === null ? '' : ` in turn ${event.location.turn} of the conversation`} (agent ${event.location.agent ?? trace.subject_id}).`,
       event.taxonomy.trail ? `TRAIL: ${event.taxonomy.trail.path.join(' / ')}.` : null,
     ]
       .filter(Boolean)

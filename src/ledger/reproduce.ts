@@ -12,7 +12,8 @@ import { summarizeModelResponse } from '../execute/model-response.ts';
  * checks, client, deadline, isolation), its model exchanges as the script, its tool results as
  * fixtures, and the kind it was detected as as the expected one. The run must have been captured
  * with --record-replies (its record then holds every exchange whole). How each exchange becomes a
- * reply is in the README ("Turning a failure into a regression scenario").
+ * reply is in the README ("Turning a failure into a regression scenario"). A conversation keeps its
+ * turns, each with the exchanges and tool results of that turn.
  */
 export function reproduceScenario(
   record: FailureRecord,
@@ -37,18 +38,33 @@ export function reproduceScenario(
     trace.run.mode === 'live' && original.model?.replies?.some((r) => r.live)
       ? expandedReplies(original.model.replies as ScriptedReply[])
       : null;
-  const replies = replay.exchanges.map((exchange, i) =>
-    liveReplyOf(live?.[i], replyOf(exchange, trace.steps[exchange.step_index]?.status ?? 'ok')),
-  );
-  const tools: Record<string, ToolFixture[]> = {};
+  // A conversation's exchanges and tool results go to the turn their step belongs to (0: no turn).
+  const turnOf = (stepIndex: number) => trace.steps[stepIndex]?.turn ?? 0;
+  const repliesByTurn = new Map<number, ScriptedReply[]>();
+  replay.exchanges.forEach((exchange, i) => {
+    const reply = liveReplyOf(live?.[i], replyOf(exchange, trace.steps[exchange.step_index]?.status ?? 'ok'));
+    const turn = turnOf(exchange.step_index);
+    repliesByTurn.set(turn, [...(repliesByTurn.get(turn) ?? []), reply]);
+  });
+  const toolsByTurn = new Map<number, Record<string, ToolFixture[]>>();
   for (const result of replay.tool_results) {
     const fixture: ToolFixture = !result.settled
       ? { hang: true }
       : result.error !== null
         ? { error: result.error }
         : { result: result.result };
-    (tools[result.tool] ??= []).push(fixture);
+    const turn = turnOf(result.step_index);
+    if (!toolsByTurn.has(turn)) toolsByTurn.set(turn, {});
+    (toolsByTurn.get(turn)![result.tool] ??= []).push(fixture);
   }
+  const replies = repliesByTurn.get(0) ?? [];
+  const tools = toolsByTurn.get(0) ?? {};
+  // Turns the run never reached keep their message and no script: the replay ends where the run did.
+  const turns = original.turns?.map((t, i) => ({
+    user: t.user,
+    replies: repliesByTurn.get(i + 1) ?? [],
+    tools: toolsByTurn.get(i + 1) ?? {},
+  }));
   const id = `${original.id}-repro-${record.failure_id.slice(0, 8)}`;
   return {
     $schema,
@@ -63,6 +79,7 @@ export function reproduceScenario(
     model: { name: original.model?.name ?? trace.model.name, replies },
     ...(original.client ? { client: original.client } : {}),
     ...(Object.keys(tools).length > 0 ? { tools } : {}),
+    ...(turns ? { turns } : {}),
     ...(original.grounding ? { grounding: original.grounding } : {}),
     tags: [...new Set([...(original.tags ?? []), 'regression', 'reproduced'])],
   };

@@ -230,6 +230,7 @@ export class LiveEndpoint implements ModelEndpoint {
     this.#scripted.open(subRun, {
       scenarioId: this.#runs.get(runId)?.scenarioId ?? runId,
       closeConnections: true,
+      turns: null,
       replies: [{ ...reply, ...(toolCalls ? { tool_calls: toolCalls } : {}) }],
     });
     res.on('close', () => {

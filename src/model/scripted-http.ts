@@ -22,12 +22,20 @@ export interface RunScript {
   closeConnections: boolean;
   /** One entry per request (`times` unrolled). */
   replies: ScriptedReply[];
+  /** A conversation's scripts, one per turn (`times` unrolled); null for a single-shot scenario. */
+  turns: ScriptedReply[][] | null;
 }
 
 interface RunState extends RunScript {
+  /** Requests so far, every turn counted (reply ids are numbered by it). */
   next: number;
+  /** Requests so far in each turn. */
+  turnNext: number[];
   open: Set<ServerResponse>;
 }
+
+/** The request header that names the turn of a conversation a request belongs to (set by the lab's recording fetch). */
+const TURN_HEADER = 'x-lab-turn';
 
 /** What the HTTP side tells its owner. */
 export interface ScriptedHttpHooks {
@@ -77,7 +85,7 @@ export class ScriptedHttp {
 
   /** Registers a run's script; requests to /runs/<runId>/v1 are answered from it. */
   open(runId: string, script: RunScript): void {
-    this.#runs.set(runId, { ...script, next: 0, open: new Set() });
+    this.#runs.set(runId, { ...script, next: 0, turnNext: (script.turns ?? []).map(() => 0), open: new Set() });
   }
 
   /** Forgets a run: a request the client just aborted closes within a moment; anything else is ended here. */
@@ -150,14 +158,12 @@ export class ScriptedHttp {
       this.#hooks.request('request-end', entry);
     });
 
-    const reply = run.replies[index];
-    if (!reply) {
-      this.#hooks.fault(
-        runId,
-        `request #${index + 1} to /v1/${route}, but the model script has only ${run.replies.length} ${run.replies.length === 1 ? 'reply' : 'replies'}: add replies to model.replies in the scenario file`,
-      );
+    const picked = pick(run, req.headers[TURN_HEADER], index, route);
+    if ('fault' in picked) {
+      this.#hooks.fault(runId, picked.fault);
       return sendError(res, 500, 'scripted model: script exhausted');
     }
+    const reply = picked.reply;
     const fault = reply.fault ?? {};
     if (fault.hang) return; // Left open until the client gives up or the session closes.
     // A reply the server cannot build (one nested past any bound, given by code that skipped the
@@ -227,6 +233,42 @@ export class ScriptedHttp {
     }
     res.end(`${events.join('')}data: [DONE]\n\n`);
   }
+}
+
+/**
+ * The reply for a run's request: the next of its script, or, in a conversation, the next of the
+ * turn the request names; or the fault of a script too short (or a request outside any turn).
+ */
+function pick(
+  run: RunState,
+  turnHeader: string | string[] | undefined,
+  index: number,
+  route: string,
+): { reply: ScriptedReply } | { fault: string } {
+  if (run.turns === null) {
+    const reply = run.replies[index];
+    if (reply) return { reply };
+    return {
+      fault: `request #${index + 1} to /v1/${route}, but the model script has only ${count(run.replies.length)}: add replies to model.replies in the scenario file`,
+    };
+  }
+  const turn = Number(turnHeader);
+  if (!Number.isInteger(turn) || turn < 1 || turn > run.turns.length)
+    return {
+      fault: `request #${index + 1} to /v1/${route} came outside any turn of the conversation (a request made after its turn ended, or through a client that bypasses the lab's fetch): make every model call within respond, through ctx.client or ctx.endpoint.fetch`,
+    };
+  const replies = run.turns[turn - 1]!;
+  const n = run.turnNext[turn - 1]!;
+  run.turnNext[turn - 1] = n + 1;
+  const reply = replies[n];
+  if (reply) return { reply };
+  return {
+    fault: `request #${n + 1} of turn ${turn} to /v1/${route}, but that turn's script has only ${count(replies.length)}: add replies to turns[${turn - 1}].replies in the scenario file`,
+  };
+}
+
+function count(n: number): string {
+  return `${n} ${n === 1 ? 'reply' : 'replies'}`;
 }
 
 /** The script with `times` unrolled, one entry per request. */

@@ -3,11 +3,12 @@
 // `reports` (lab faults and request events). A request first takes in every control message
 // already sent, so a run opened before its client's first request is always known to it.
 import { type MessagePort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import type { ScriptedReply } from '../contracts/scenario.ts';
 import { expandedReplies, ScriptedHttp } from './scripted-http.ts';
 import type { ControlMessage, ReportMessage, ThreadData } from './scripted-server.ts';
 
 const { control, reports, port } = workerData as ThreadData & { control: MessagePort; reports: MessagePort };
-const scripts = new Map<number, ReturnType<typeof expandedReplies>>();
+const scripts = new Map<number, { replies: ScriptedReply[]; turns: ScriptedReply[][] | null }>();
 let listening = false;
 let http: ScriptedHttp | undefined;
 
@@ -16,11 +17,17 @@ const report = (message: ReportMessage) => reports.postMessage(message);
 function handle(message: ControlMessage): void {
   switch (message.type) {
     case 'open': {
-      if (message.replies) scripts.set(message.key, expandedReplies(message.replies));
+      if (message.replies)
+        scripts.set(message.key, {
+          replies: expandedReplies(message.replies),
+          turns: message.turns?.map(expandedReplies) ?? null,
+        });
+      const script = scripts.get(message.key);
       http?.open(message.runId, {
         scenarioId: message.scenarioId,
         closeConnections: message.closeConnections,
-        replies: scripts.get(message.key) ?? [],
+        replies: script?.replies ?? [],
+        turns: script?.turns ?? null,
       });
       break;
     }

@@ -35,6 +35,8 @@ export type ControlMessage =
       /** The scenario's script, sent once per scenario and known by its key afterwards. */
       key: number;
       replies: ScriptedReply[] | null;
+      /** A conversation's scripts, one per turn (sent with replies, null otherwise). */
+      turns?: ScriptedReply[][] | null;
     }
   | { type: 'forget'; key: number }
   | { type: 'end'; runId: string }
@@ -156,13 +158,16 @@ export class ScriptedModelServer implements ModelEndpoint {
         closeConnections: options.closeConnections === true,
         key,
         replies: known ? null : scenario.model.replies,
+        turns: known ? null : (scenario.turns?.map((t) => t.replies) ?? null),
       });
     } catch (error) {
       // A script the server's thread cannot be sent (a reply nested past any bound, given by code
       // that skipped the loader) is the scenario's fault, never the subject's.
       this.#keys.delete(scenario);
       this.#faults.delete(runId);
-      const index = scenario.model.replies.findIndex((reply) => !cloneable(reply));
+      const index = [...scenario.model.replies, ...(scenario.turns ?? []).flatMap((t) => t.replies)].findIndex(
+        (reply) => !cloneable(reply),
+      );
       throw new ModelScriptError({
         scenarioId: scenario.id,
         message: `reply #${index + 1} could not be sent (${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}): keep the reply within the bounds in docs/scenarios.md`,

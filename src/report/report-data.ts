@@ -71,13 +71,15 @@ export interface ErrorView {
 /** One step of a run's timeline. Times are milliseconds from the run's start; fields that would be null are left out. */
 export interface StepView {
   index: number;
-  type: 'model_call' | 'tool_call' | 'check' | 'recovery';
+  type: 'model_call' | 'tool_call' | 'check' | 'recovery' | 'turn';
   name: string;
   status: string;
   start_ms: number;
   duration_ms: number | null;
   /** The agent running (multi-agent subjects). */
   agent?: string;
+  /** The turn of a conversation the step belongs to. */
+  turn?: number;
   error?: ErrorView;
   /** What the step was about, one line: "chat.completions · lab-model · HTTP 200 · stop", "get_weather", "output_schema passed". */
   summary: string;
@@ -152,7 +154,7 @@ export interface FailureView {
   kind: FailureKind;
   message: string;
   step_index: number | null;
-  location: { step_index: number | null; span_id: string | null; agent: string | null };
+  location: { step_index: number | null; span_id: string | null; agent: string | null; turn?: number };
   taxonomy: { version: string; trail: string | null; mast: string | null };
   timeout: { source: string; deadline_ms: number; elapsed_ms: number } | null;
   error: ErrorView | null;

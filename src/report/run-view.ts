@@ -95,6 +95,7 @@ function stepView(trace: TraceRecord, step: TraceStep): StepView {
     duration_ms: step.duration_ms === null ? null : roundMs(step.duration_ms),
   };
   if (step.agent !== null) base.agent = step.agent;
+  if (step.turn !== null) base.turn = step.turn;
   if (step.error) base.error = errorView(step.error);
   switch (step.type) {
     case 'model_call': {
@@ -133,6 +134,11 @@ function stepView(trace: TraceRecord, step: TraceStep): StepView {
           ]
         : [];
       return { ...base, summary: `${step.check} ${step.passed ? 'passed' : 'failed'}`, previews };
+    }
+    case 'turn': {
+      const previews = [labelled('user', step.user)];
+      if (step.reply) previews.push(labelled('reply', step.reply));
+      return { ...base, summary: `turn ${step.turn} · ${step.status === 'ok' ? 'replied' : step.status}`, previews };
     }
     case 'recovery': {
       const metadata = Object.fromEntries(
@@ -178,7 +184,13 @@ function failureView(f: FailureEvent): FailureView {
     kind: f.kind,
     message: clip(f.message, REPORT_LIMITS.errorMessageChars),
     step_index: f.step_index,
-    location: f.location,
+    // turn only in a conversation: the views of other runs stay as they were.
+    location: {
+      step_index: f.location.step_index,
+      span_id: f.location.span_id,
+      agent: f.location.agent,
+      ...(f.location.turn !== null ? { turn: f.location.turn } : {}),
+    },
     taxonomy: { version: f.taxonomy.version, trail, mast },
     timeout: null,
     error: null,

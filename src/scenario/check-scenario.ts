@@ -3,6 +3,7 @@ import { isLiveScript, type Scenario, type ScriptedReply } from '../contracts/sc
 import { formatPath } from '../internal/format-path.ts';
 import { parsePath, type PathToken, pathInSchema, selectPath } from '../grounding/path.ts';
 import type { Subject } from '../subject/subject.ts';
+import { conversationMismatch } from '../execute/conversation.ts';
 import { quote } from './terminal-text.ts';
 
 /** One problem found without running: where in the file, and what to do about it. */
@@ -47,18 +48,58 @@ export function checkScenario(scenario: Scenario, subject: Subject<any, any>): S
         message: `${issue.message} (checked against ${subject.id}'s input schema)`,
       });
   }
-  problems.push(...checkTools(scenario, subject), ...checkGrounding(scenario, subject), ...checkScript(scenario));
+  problems.push(...checkConversation(scenario, subject), ...checkGrounding(scenario, subject));
+  if (scenario.turns)
+    scenario.turns.forEach((turn, i) => {
+      const script = { replies: turn.replies, tools: turn.tools, at: ['turns', i], name: `turns[${i}].replies` };
+      problems.push(...checkTools(script, subject, scenario), ...checkScript(script, scenario));
+    });
+  else {
+    const script = { replies: scenario.model.replies, tools: scenario.tools, at: [], name: 'model.replies' };
+    problems.push(...checkTools(script, subject, scenario), ...checkScript(script, scenario));
+  }
   return problems;
 }
 
-function checkTools(scenario: Scenario, subject: Subject<any, any>): StaticProblem[] {
+/** One model script and its tool fixtures: the scenario's own, or one turn's; `at` is where they sit in the file. */
+interface Script {
+  replies: readonly ScriptedReply[];
+  tools: Record<string, readonly unknown[]>;
+  at: (string | number)[];
+  /** How the file names the replies, in messages ("model.replies", "turns[1].replies"). */
+  name: string;
+}
+
+/** A conversation for a subject that converses, and the script in its turns (docs/chaos-conversations.md). */
+function checkConversation(scenario: Scenario, subject: Subject<any, any>): StaticProblem[] {
+  const problems: StaticProblem[] = [];
+  const problem = conversationMismatch(subject, scenario);
+  if (problem) problems.push({ path: scenario.turns ? ['turns'] : ['subject'], message: problem });
+  if (!scenario.turns) return problems;
+  if (scenario.model.replies.length > 0)
+    problems.push({
+      path: ['model', 'replies'],
+      message:
+        "with turns, each turn has its own model script: move these replies into the turns' replies (turns[n].replies) and leave model.replies out",
+    });
+  if (Object.keys(scenario.tools).length > 0)
+    problems.push({
+      path: ['tools'],
+      message:
+        "with turns, each turn has its own tool fixtures: move them into the turns' tools (turns[n].tools) and leave tools out",
+    });
+  return problems;
+}
+
+function checkTools(script: Script, subject: Subject<any, any>, scenario: Scenario): StaticProblem[] {
   const problems: StaticProblem[] = [];
   const declared = (subject.tools ?? []).map((t) => t.name);
-  const replies = expand(scenario.model.replies);
-  for (const [tool, fixtures] of Object.entries(scenario.tools)) {
+  const replies = expand(script.replies);
+  const toolsAt = [...script.at, 'tools'];
+  for (const [tool, fixtures] of Object.entries(script.tools)) {
     if (!declared.includes(tool)) {
       problems.push({
-        path: ['tools', tool],
+        path: [...toolsAt, tool],
         message: `${subject.id} declares no tool ${quote(tool)}. Available tools: ${declared.join(', ') || '(none)'}`,
       });
       continue;
@@ -69,13 +110,13 @@ function checkTools(scenario: Scenario, subject: Subject<any, any>): StaticProbl
     const calls = replies.reduce((n, r) => n + (r.tool_calls ?? []).filter((c) => c.name === tool).length, 0);
     if (calls === 0)
       problems.push({
-        path: ['tools', tool],
-        message: `no reply in model.replies asks for ${quote(tool)}, so ${subject.id} never calls it and these fixtures are never used: add a reply with "tool_calls": [{"name": "${tool}", ...}] or remove them`,
+        path: [...toolsAt, tool],
+        message: `no reply in ${script.name} asks for ${quote(tool)}, so ${subject.id} never calls it and these fixtures are never used: add a reply with "tool_calls": [{"name": "${tool}", ...}] or remove them`,
       });
     else if (fixtures.length > calls)
       problems.push({
-        path: ['tools', tool, calls],
-        message: `${fixtures.length} fixtures, but model.replies asks for ${quote(tool)} only ${calls} time${calls === 1 ? '' : 's'}: fixtures past the ${ordinal(calls)} are never used; remove them or add tool calls`,
+        path: [...toolsAt, tool, calls],
+        message: `${fixtures.length} fixtures, but ${script.name} asks for ${quote(tool)} only ${calls} time${calls === 1 ? '' : 's'}: fixtures past the ${ordinal(calls)} are never used; remove them or add tool calls`,
       });
   }
   return problems;
@@ -136,9 +177,10 @@ function checkGrounding(scenario: Scenario, subject: Subject<any, any>): StaticP
   return problems;
 }
 
-function checkScript(scenario: Scenario): StaticProblem[] {
+function checkScript(script: Script, scenario: Scenario): StaticProblem[] {
   const problems: StaticProblem[] = [];
-  const replies = expand(scenario.model.replies);
+  const replies = expand(script.replies);
+  const repliesAt = script.at.length ? [...script.at, 'replies'] : ['model', 'replies'];
   const retries = scenario.client.max_retries;
   // Past a live script the real endpoint answers (docs/live.md): the script may end anywhere.
   if (isLiveScript(scenario)) return problems;
@@ -150,7 +192,7 @@ function checkScript(scenario: Scenario): StaticProblem[] {
     if (trailing % attempts !== 0) {
       const missing = attempts - (trailing % attempts);
       problems.push({
-        path: ['model', 'replies'],
+        path: repliesAt,
         message: `the script ends with ${trailing} repl${trailing === 1 ? 'y' : 'ies'} the openai client retries (client.max_retries is ${retries}), so it will ask for ${missing} more: add ${missing} repl${missing === 1 ? 'y' : 'ies'} (or lower client.max_retries)`,
       });
     }
@@ -158,7 +200,7 @@ function checkScript(scenario: Scenario): StaticProblem[] {
   const last = replies.at(-1);
   if (scenario.expected === null && last && !last.fault && (last.tool_calls?.length ?? 0) > 0) {
     problems.push({
-      path: ['model', 'replies', scenario.model.replies.length - 1],
+      path: [...repliesAt, script.replies.length - 1],
       message:
         'this control must pass, but the last reply asks for tools, so the subject will ask the model again after running them and find no reply: add the reply that answers',
     });

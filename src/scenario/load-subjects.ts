@@ -78,7 +78,7 @@ export class SubjectCatalog {
       if (
         !subject ||
         typeof subject.id !== 'string' ||
-        typeof subject.run !== 'function' ||
+        (typeof subject.run !== 'function' && typeof subject.respond !== 'function') ||
         !subject.inputSchema ||
         !subject.outputSchema
       ) {
@@ -86,7 +86,7 @@ export class SubjectCatalog {
           file: where,
           path: 'default export',
           message:
-            'expected a subject: export default defineSubject({ id, description, inputSchema, outputSchema, run })',
+            'expected a subject: export default defineSubject({ id, description, inputSchema, outputSchema, run }) (or respond, for a subject that converses)',
         });
         continue;
       }

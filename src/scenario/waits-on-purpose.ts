@@ -6,12 +6,16 @@ import type { Scenario } from '../contracts/scenario.ts';
  * Throughput benchmarks and load tests leave these out: they would measure the wait, not the lab.
  */
 export function waitsOnPurpose(scenario: Scenario): boolean {
+  // A conversation's scripts are its turns'.
+  const scripts = [{ replies: scenario.model.replies, tools: scenario.tools }, ...(scenario.turns ?? [])];
   return (
     scenario.deadline_ms < 5000 ||
     scenario.isolation === 'worker' ||
-    scenario.model.replies.some(
-      (r) => r.fault?.hang || r.fault?.delay_ms || r.fault?.endless || r.fault?.retry_after_ms !== undefined,
-    ) ||
-    Object.values(scenario.tools).some((fixtures) => fixtures.some((f) => f.hang || f.delay_ms || f.busy_ms))
+    scripts.some(
+      ({ replies, tools }) =>
+        replies.some(
+          (r) => r.fault?.hang || r.fault?.delay_ms || r.fault?.endless || r.fault?.retry_after_ms !== undefined,
+        ) || Object.values(tools).some((fixtures) => fixtures.some((f) => f.hang || f.delay_ms || f.busy_ms)),
+    )
   );
 }

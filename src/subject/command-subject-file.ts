@@ -28,6 +28,12 @@ export const CommandSubjectFile = z.strictObject({
     )
     .default([]),
   tools_called_by: z.enum(['model', 'subject']).optional(),
+  conversation: z
+    .boolean()
+    .default(false)
+    .describe(
+      'true: the program converses (scenarios with turns): one process per conversation, one JSON line per turn on stdin and on stdout (docs/command-subjects.md, "Conversations").',
+    ),
 });
 export type CommandSubjectFile = z.infer<typeof CommandSubjectFile>;
 

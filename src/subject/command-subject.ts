@@ -5,13 +5,14 @@ import { APIError } from 'openai';
 import { z } from 'zod';
 import { ScenarioSetError } from '../errors/scenario-set-error.ts';
 import { ToolScriptError } from '../errors/tool-script-error.ts';
+import { CommandConversation } from './command-conversation.ts';
 import { CommandEndpoint } from './command-endpoint.ts';
 import { type CommandSubjectFile, readCommandSubjectFile } from './command-subject-file.ts';
 import type { Subject, SubjectContext } from './subject.ts';
 import type { ToolSpec } from './tool.ts';
 
 /** How much of stderr an exception keeps (its tail: where a traceback ends). */
-const STDERR_TAIL_CHARS = 2000;
+export const STDERR_TAIL_CHARS = 2000;
 /** Beyond this, stdout is not read further and the run is an exception. */
 const MAX_STDOUT_BYTES = 16 * 1024 * 1024;
 
@@ -61,14 +62,14 @@ function jsonSchemaType(schema: Record<string, unknown>, file: string, field: st
 }
 
 /** Environment for a child: the lab's own, without anything that names another endpoint. */
-function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('OPENAI_') && !k.startsWith('LAB_')) env[k] = v;
   return { ...env, ...extra };
 }
 
 /** Kills a detached child's whole process group; a group already gone is fine. */
-function killGroup(child: ChildProcess): void {
+export function killGroup(child: ChildProcess): void {
   if (child.pid === undefined) return;
   try {
     process.kill(-child.pid, 'SIGKILL');
@@ -152,10 +153,12 @@ function commandTool(tool: CommandSubjectFile['tools'][number], cwd: string): To
 /**
  * A Subject whose run is a process in any language (docs/command-subjects.md): the run's endpoint
  * and tools URL go in its environment, the input on stdin, and its output is the JSON on stdout.
+ * A subject file with `conversation: true` converses instead: one process for the whole
+ * conversation, one JSON line per turn each way (command-conversation.ts).
  */
 export function commandSubject(def: CommandSubjectFile, file: string): Subject<unknown, unknown> {
   const cwd = path.dirname(path.resolve(file));
-  return {
+  const base = {
     id: def.id,
     description: def.description,
     inputSchema: jsonSchemaType(def.input_schema, file, 'input_schema'),
@@ -163,6 +166,26 @@ export function commandSubject(def: CommandSubjectFile, file: string): Subject<u
     tools: def.tools.map((t) => commandTool(t, cwd)),
     ...(def.tools_called_by ? { toolsCalledBy: def.tools_called_by } : {}),
     runsAsProcess: true,
+  };
+  if (def.conversation) {
+    // The subject object serves every run; each run's conversation is its own process.
+    const conversations = new WeakMap<SubjectContext<unknown>, Promise<CommandConversation>>();
+    return {
+      ...base,
+      async respond(message, history, ctx) {
+        let conversation = conversations.get(ctx);
+        if (!conversation) conversations.set(ctx, (conversation = CommandConversation.start(def.command, cwd, ctx)));
+        return (await conversation).turn(history.length + 1, message);
+      },
+      async endConversation(ctx) {
+        const conversation = conversations.get(ctx);
+        conversations.delete(ctx);
+        await (await conversation)?.close();
+      },
+    };
+  }
+  return {
+    ...base,
     async run(ctx: SubjectContext<unknown>) {
       const endpoint = await CommandEndpoint.start(ctx);
       let done: Finished;

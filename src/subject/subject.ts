@@ -42,7 +42,23 @@ export interface SubjectContext<I> {
   setAgent(name: string | null): void;
 }
 
-/** A deterministic failing test subject: a small agent, its tools and the shape of its output. */
+/**
+ * One earlier turn of a conversation, as respond gets it: what the user said, and what the subject
+ * replied, or the error it threw in that turn (docs/chaos-conversations.md).
+ */
+export interface ConversationEntry<O = unknown> {
+  readonly user: string;
+  /** The reply; null when the turn threw. */
+  readonly reply: O | null;
+  /** The message of what the turn threw; null when it replied. */
+  readonly error: string | null;
+}
+
+/**
+ * A deterministic failing test subject: a small agent, its tools and the shape of its output.
+ * It implements run (one input, one output), respond (a conversation: one reply per user turn),
+ * or both; a scenario with `turns` needs respond, one without needs run.
+ */
 export interface Subject<I = unknown, O = unknown> {
   readonly id: string;
   readonly description: string;
@@ -59,7 +75,18 @@ export interface Subject<I = unknown, O = unknown> {
   readonly toolsCalledBy?: 'model' | 'subject';
   /** True for a command subject: its run is a process, isolated already, so it never runs in a worker thread. */
   readonly runsAsProcess?: boolean;
-  run(ctx: SubjectContext<I>): Promise<unknown>;
+  /** One run: the scenario's input in, the output out (checked against outputSchema). */
+  run?(ctx: SubjectContext<I>): Promise<unknown>;
+  /**
+   * One turn of a conversation: the user's message and the turns before it in, the reply out
+   * (checked against outputSchema). Called once per turn, in order, with the same ctx for the
+   * whole conversation (its input, client, tools and signal); a turn's model calls and tool calls
+   * are that turn's steps. A turn that throws is recorded and the conversation goes on (the user
+   * tries again): history tells the subject which turns failed.
+   */
+  respond?(message: string, history: readonly ConversationEntry<O>[], ctx: SubjectContext<I>): Promise<O>;
+  /** Called once when a conversation ends, however it ended: release what it held (a process, a session). */
+  endConversation?(ctx: SubjectContext<I>): Promise<void> | void;
 }
 
 /** Identity helper that infers a subject's input and output types. */

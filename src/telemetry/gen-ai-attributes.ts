@@ -38,3 +38,5 @@ export const LAB_RECOVERY_TARGET = 'lab.recovery.target';
 export const LAB_RECOVERY_EPISODE = 'lab.recovery.episode';
 export const LAB_RECOVERY_OUTCOME = 'lab.recovery.outcome';
 export const LAB_FALLBACK_TYPE = 'lab.fallback.type';
+/** The turn of a conversation a step belongs to (docs/chaos-conversations.md): on a turn's span and on every span inside it. */
+export const LAB_TURN = 'lab.turn';

@@ -1,4 +1,4 @@
-import { type Attributes, type Context, type Span, SpanKind, type Tracer } from '@opentelemetry/api';
+import { type Attributes, type Context, type Span, SpanKind, type Tracer, trace } from '@opentelemetry/api';
 import type { TraceStep } from '../contracts/trace-step.ts';
 import type { ResponseIdentity, StepObserver } from '../execute/step-observer.ts';
 import { endSpan } from './end-span.ts';
@@ -9,12 +9,16 @@ import { normalizeFinishReason, outputTypeOf } from './gen-ai-values.ts';
  * Turns steps into spans under a run span: "chat {model}" (CLIENT) for model calls and
  * "execute_tool {tool}" for tool calls and "recovery {action} {target}" for recovery actions, with
  * gen_ai.* (and lab.recovery.*) attributes taken from the step itself.
- * Checks get no span (they are recorded on the run span). Used inline and for steps a worker reports.
+ * Checks get no span (they are recorded on the run span). A turn of a conversation is a "turn {n}"
+ * span, and the spans of its steps are its children, each with lab.turn.
+ * Used inline and for steps a worker reports.
  */
 export class StepSpans implements StepObserver {
   readonly #tracer: Tracer;
   readonly #parent: Context;
   readonly #open = new Map<number, Span>();
+  /** The span of each turn still open, by turn number. */
+  readonly #turns = new Map<number, Span>();
   readonly #server: Attributes;
 
   /** `endpoint` is the model endpoint's base URL: its host and port go on every model call's span. */
@@ -26,16 +30,22 @@ export class StepSpans implements StepObserver {
 
   begin(step: TraceStep, startMs: number): string | null {
     if (step.type === 'check') return null;
+    const turnSpan = step.turn === null || step.type === 'turn' ? undefined : this.#turns.get(step.turn);
     const span = this.#tracer.startSpan(
       step.name,
       {
         kind: step.type === 'model_call' ? SpanKind.CLIENT : SpanKind.INTERNAL,
         startTime: startMs,
-        attributes: { ...startAttributes(step), ...(step.type === 'model_call' ? this.#server : {}) },
+        attributes: {
+          ...startAttributes(step),
+          ...(step.type === 'model_call' ? this.#server : {}),
+          ...(step.turn === null ? {} : { [attr.LAB_TURN]: step.turn }),
+        },
       },
-      this.#parent,
+      turnSpan ? trace.setSpan(this.#parent, turnSpan) : this.#parent,
     );
     this.#open.set(step.index, span);
+    if (step.type === 'turn' && step.turn !== null) this.#turns.set(step.turn, span);
     return span.spanContext().spanId;
   }
 
@@ -43,6 +53,7 @@ export class StepSpans implements StepObserver {
     const span = this.#open.get(step.index);
     if (!span) return;
     this.#open.delete(step.index);
+    if (step.type === 'turn' && step.turn !== null) this.#turns.delete(step.turn);
     if (step.type === 'model_call') {
       if (step.finish_reason)
         span.setAttribute(attr.GEN_AI_RESPONSE_FINISH_REASONS, [normalizeFinishReason(step.finish_reason)]);
@@ -66,6 +77,7 @@ export class StepSpans implements StepObserver {
   endAll(endMs: number): void {
     for (const span of this.#open.values()) endSpan(span, { errorType: 'aborted' }, endMs);
     this.#open.clear();
+    this.#turns.clear();
   }
 }
 
@@ -96,6 +108,8 @@ function startAttributes(step: Exclude<TraceStep, { type: 'check' }>): Attribute
         [attr.LAB_RECOVERY_EPISODE]: step.episode,
         ...(step.fallback ? { [attr.LAB_FALLBACK_TYPE]: step.fallback.type } : {}),
       };
+    case 'turn':
+      return {};
   }
 }
 

@@ -63,6 +63,11 @@ describe('where a failure first shows', () => {
 
   it('a failure no step shows (the subject threw on its own): the run span, and the subject as the agent', async () => {
     const t = await trace('hostile-throws-string');
-    expect(t.failure!.location).toEqual({ step_index: null, span_id: t.otel.span_id, agent: 'hostile-agent' });
+    expect(t.failure!.location).toEqual({
+      step_index: null,
+      span_id: t.otel.span_id,
+      agent: 'hostile-agent',
+      turn: null,
+    });
   });
 });

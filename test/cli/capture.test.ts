@@ -40,7 +40,9 @@ describe('capture, end to end through the CLI', () => {
       timeoutMs: 230_000,
     });
     expect(code).toBe(0);
-    await expect(normalizeText(stdout, ROOT)).toMatchFileSnapshot('../fixtures/capture-memory.golden.txt');
+    await expect(runLinesSorted(normalizeText(stdout, ROOT))).toMatchFileSnapshot(
+      '../fixtures/capture-memory.golden.txt',
+    );
   }, 240_000);
 
   it('--filter and --repeat select and repeat runs', async () => {
@@ -137,3 +139,19 @@ describe('CLI input errors', () => {
     expect(stderr).toContain('--live needs OPENAI_BASE_URL and OPENAI_API_KEY');
   });
 });
+
+/**
+ * A line is printed per run as its record is stored, so their order (and the [n/total] counter) is
+ * the order runs were stored in, which a busy machine may change even one run at a time: the lines
+ * are compared in scenario order, each with its counter's width kept, and everything else as printed.
+ */
+function runLinesSorted(text: string): string {
+  const lines = text.split('\n');
+  const isRun = (line: string) => /^[✓✗] \[ *\d+\/\d+\] /.test(line);
+  const runs = lines
+    .filter(isRun)
+    .map((line) => line.replace(/^([✓✗]) \[ *\d+\//, (m, mark) => `${mark} [${'n'.padStart(m.length - 4)}/`))
+    .sort((a, b) => a.slice(a.indexOf(']')).localeCompare(b.slice(b.indexOf(']'))));
+  let next = 0;
+  return lines.map((line) => (isRun(line) ? runs[next++]! : line)).join('\n');
+}

@@ -2,7 +2,9 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { upgradeTraceRecordV3 } from '../../src/contracts/migrate-v3.ts';
 import { TraceRecord } from '../../src/contracts/trace-record.ts';
+import { TraceRecordV3 } from '../../src/contracts/v3/trace-record.ts';
 import type { TrailAnnotation, TrailSpan, TrailTrace } from '../../src/dataset/trail-layout.ts';
 import { toTrailRow, type TrailRow } from '../../src/export/trail-format.ts';
 import { runCli } from '../helpers/run-cli.ts';
@@ -150,28 +152,31 @@ function failedRun(): TraceRecord {
     otel: OTEL,
     error: error('InternalServerError', '503 down', 503),
   };
-  return TraceRecord.parse({
-    schema_version: 3,
-    trace_id: failure.trace_id,
-    build_id: null,
-    attempt_id: null,
-    subject_id: 'desk',
-    scenario_id: 'desk-503',
-    expected: 'exception',
-    detected: 'exception',
-    failure_id: failure.failure_id,
-    failure,
-    run: { mode: 'scripted', isolation: 'inline', deadline_ms: 5000, repeat_index: 0 },
-    model: { name: 'lab-model' },
-    started_at: T0,
-    ended_at: at(15),
-    duration_ms: 15,
-    input: text('{"message":"How much was INV-1?"}', 'object'),
-    output: null,
-    steps,
-    otel: OTEL,
-    replay: null,
-  });
+  // Written as a version 3 lab wrote it, and read as the store reads it.
+  return upgradeTraceRecordV3(
+    TraceRecordV3.parse({
+      schema_version: 3,
+      trace_id: failure.trace_id,
+      build_id: null,
+      attempt_id: null,
+      subject_id: 'desk',
+      scenario_id: 'desk-503',
+      expected: 'exception',
+      detected: 'exception',
+      failure_id: failure.failure_id,
+      failure,
+      run: { mode: 'scripted', isolation: 'inline', deadline_ms: 5000, repeat_index: 0 },
+      model: { name: 'lab-model' },
+      started_at: T0,
+      ended_at: at(15),
+      duration_ms: 15,
+      input: text('{"message":"How much was INV-1?"}', 'object'),
+      output: null,
+      steps,
+      otel: OTEL,
+      replay: null,
+    }),
+  );
 }
 
 /** The same run, passing, with a check step. */
@@ -198,6 +203,7 @@ function passingRun(): TraceRecord {
         error: null,
         span_id: null,
         agent: 'Billing',
+        turn: null,
         check: 'output_schema',
         passed: true,
         detail: null,

@@ -27,10 +27,10 @@ export function makeRecord({
 } = {}): TraceRecord {
   const traceId = randomUUID();
   const failureId = kind ? randomUUID() : null;
-  const location = { step_index: null, span_id: otel.span_id, agent: subject };
+  const location = { step_index: null, span_id: otel.span_id, agent: subject, turn: null };
   const taxonomy = { version: 'lab-taxonomy/1', trail: null, mast: null };
   const base = {
-    schema_version: 2 as const,
+    schema_version: 3 as const,
     failure_id: failureId!,
     trace_id: traceId,
     subject_id: subject,
@@ -82,7 +82,7 @@ export function makeRecord({
                 },
               };
   return TraceRecord.parse({
-    schema_version: 3,
+    schema_version: 4,
     trace_id: traceId,
     build_id: buildId,
     attempt_id: buildId === null ? null : 'attempt-1',
@@ -111,6 +111,7 @@ export function makeRecord({
         error: null,
         span_id: null,
         agent: null,
+        turn: null,
         check: 'output_schema',
         passed: true,
         detail: null,
@@ -127,5 +128,23 @@ export function asVersion1(record: TraceRecord): Record<string, unknown> {
   const failure = record.failure
     ? (({ location: _l, taxonomy: _t, ...f }) => ({ ...f, schema_version: 1 }))(record.failure)
     : null;
-  return { ...rest, schema_version: 1, failure, steps: record.steps.map(({ agent: _a, ...step }) => step) };
+  return {
+    ...rest,
+    schema_version: 1,
+    failure,
+    steps: record.steps.map(({ agent: _a, turn: _n, ...step }) => step),
+  };
+}
+
+/** What a version 3 lab wrote for the same run (a run outside a conversation): no turn on steps or on the failure location. */
+export function asVersion3(record: TraceRecord): Record<string, unknown> {
+  const failure = record.failure
+    ? (({ location: { turn: _n, ...location }, ...f }) => ({ ...f, schema_version: 2, location }))(record.failure)
+    : null;
+  return {
+    ...record,
+    schema_version: 3,
+    failure,
+    steps: record.steps.map(({ turn: _n, ...step }) => step),
+  };
 }

@@ -212,7 +212,7 @@ describe('faults on live traffic', { timeout: 120_000 }, () => {
       model: { replies: [{ fault: { status: 500 } }] },
     });
     let key: string | undefined;
-    const peek = defineSubject({ ...tsSubject, run: (ctx) => ((key = ctx.endpoint.apiKey), tsSubject.run(ctx)) });
+    const peek = defineSubject({ ...tsSubject, run: (ctx) => ((key = ctx.endpoint.apiKey), tsSubject.run!(ctx)) });
     const { event, injectedFaults } = await runWithFailureDetection(peek, scenario, { model: live });
     expect(event).toBeNull();
     expect(injectedFaults).toEqual([]);

@@ -68,7 +68,7 @@ function run(spec: RunSpec): TraceRecord {
   const otel = { trace_id: hex(spec.n, 32), span_id: hex(spec.n * 1000, 16) };
   const span = (i: number) => hex(spec.n * 1000 + i + 1, 16);
   const base = {
-    schema_version: 2 as const,
+    schema_version: 3 as const,
     failure_id: failureId,
     trace_id: traceId,
     subject_id: spec.subject,
@@ -77,7 +77,7 @@ function run(spec: RunSpec): TraceRecord {
     otel,
   };
   return TraceRecord.parse({
-    schema_version: 3,
+    schema_version: 4,
     trace_id: traceId,
     build_id: spec.build,
     attempt_id: null,
@@ -119,6 +119,7 @@ const stepBase = (
   error: null,
   span_id: span,
   agent: null,
+  turn: null,
 });
 const modelCall = (
   index: number,
@@ -159,7 +160,12 @@ const check = (
   passed,
   detail,
 });
-const location = (step: number | null, span: string, agent: string) => ({ step_index: step, span_id: span, agent });
+const location = (step: number | null, span: string, agent: string) => ({
+  step_index: step,
+  span_id: span,
+  agent,
+  turn: null,
+});
 const taxonomy = (trail: string[] | null) => ({
   version: 'lab-taxonomy/1',
   trail: trail ? { path: trail } : null,

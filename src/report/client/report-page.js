@@ -480,7 +480,12 @@
           el('span', { className: 'step-type' }, el('span', { className: 'badge', text: typeLabel })),
           el('span', { className: 'step-name' }, [
             s.name,
-            el('small', { text: s.summary + (s.agent ? ' · agent ' + s.agent : '') }),
+            el('small', {
+              text:
+                s.summary +
+                (s.agent ? ' · agent ' + s.agent : '') +
+                (s.turn && s.type !== 'turn' ? ' · turn ' + s.turn : ''),
+            }),
           ]),
           el('span', null, badge(s.status, 'st-')),
           el('span', { className: 'step-time', text: '+' + ms(s.start_ms) + ' · ' + ms(s.duration_ms) }),
@@ -506,19 +511,24 @@
       ];
     var out = [
       el('p', { className: 'message', text: f.message }),
-      facts([
-        ['kind', badge(f.kind)],
-        ['failure id', code(f.failure_id)],
+      facts(
         [
-          'shows at',
-          f.location.step_index === null
-            ? 'the run (no step shows it)'
-            : el('a', { href: '#step-' + f.location.step_index, text: 'step ' + f.location.step_index }),
-        ],
-        ['agent', f.location.agent || '–'],
-        ['TRAIL', f.taxonomy.trail || 'unmapped'],
-        ['MAST', f.taxonomy.mast || '–'],
-      ]),
+          ['kind', badge(f.kind)],
+          ['failure id', code(f.failure_id)],
+          [
+            'shows at',
+            f.location.step_index === null
+              ? 'the run (no step shows it)'
+              : el('a', { href: '#step-' + f.location.step_index, text: 'step ' + f.location.step_index }),
+          ],
+          ['agent', f.location.agent || '–'],
+          ['turn', f.location.turn ? 'turn ' + f.location.turn : null],
+          ['TRAIL', f.taxonomy.trail || 'unmapped'],
+          ['MAST', f.taxonomy.mast || '–'],
+        ].filter(function (row) {
+          return row[1] !== null; // The turn, in a conversation only.
+        }),
+      ),
     ];
     var ev = el('div', { className: 'evidence', 'aria-label': 'Evidence' });
     if (f.timeout)

@@ -1,0 +1,68 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+import { upgradeTraceRecordV3 } from '../../src/contracts/migrate-v3.ts';
+import { Scenario } from '../../src/contracts/scenario.ts';
+import { TraceRecordV3 } from '../../src/contracts/v3/trace-record.ts';
+import { runWithFailureDetection } from '../../src/detect/run-with-failure-detection.ts';
+import { ScriptedModelServer } from '../../src/model/scripted-server.ts';
+import { SubjectCatalog } from '../../src/scenario/load-subjects.ts';
+import { readRecord } from '../../src/store/read-record.ts';
+import { asVersion3 } from '../helpers/records.ts';
+import { ROOT } from '../helpers/run-cli.ts';
+
+/** Runs of shipped scenarios: a pass, each failure kind, a recovery, and a conversation. */
+async function traces(ids: readonly string[]) {
+  const catalog = await SubjectCatalog.open(path.join(ROOT, 'subjects'));
+  const scenarios = await Promise.all(
+    ids.map(async (id) =>
+      Scenario.parse(JSON.parse(await readFile(path.join(ROOT, 'scenarios', `${id}.json`), 'utf8'))),
+    ),
+  );
+  const subjects = await catalog.load(new Set(scenarios.map((s) => s.subject)));
+  const server = await ScriptedModelServer.start();
+  try {
+    return await Promise.all(
+      scenarios.map(async (s) => (await runWithFailureDetection(subjects.get(s.subject)!, s, { model: server })).trace),
+    );
+  } finally {
+    await server.close();
+  }
+}
+
+describe('reading TraceRecords of schema_version 3', () => {
+  it('a run outside a conversation: the version 3 form validates (zod and the published schema) and upgrades to the same record, turn null', async () => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    ajv.addFormat('uuid', /^[0-9a-f-]{36}$/i).addFormat('date-time', true);
+    const validate = ajv.compile(
+      JSON.parse(await readFile(path.join(ROOT, 'schemas', 'trace-record.v3.schema.json'), 'utf8')),
+    );
+    const runs = await traces([
+      'calculator-correct',
+      'extractor-rate-limited',
+      'weather-tool-hangs',
+      'extractor-missing-field',
+      'calculator-misreports-result',
+    ]);
+    expect(runs.map((r) => r.detected)).toEqual([
+      null,
+      'exception',
+      'timeout',
+      'validation_error',
+      'hallucination_flag',
+    ]);
+    for (const trace of runs) {
+      const v3 = JSON.parse(JSON.stringify(asVersion3(trace)));
+      expect(validate(v3), JSON.stringify(validate.errors)).toBe(true);
+      expect(upgradeTraceRecordV3(TraceRecordV3.parse(v3)), trace.scenario_id).toEqual(trace);
+      expect(readRecord(v3, 'k'), trace.scenario_id).toEqual(trace);
+    }
+  });
+
+  it('version 3 knew no conversations: a record with turn steps or a turn is not a version 3 record', async () => {
+    const [conversation] = await traces(['conv-weather-503-in-turn-2']);
+    expect(TraceRecordV3.safeParse({ ...conversation, schema_version: 3 }).success).toBe(false);
+    expect(TraceRecordV3.safeParse(asVersion3(conversation!)).success).toBe(false); // its turn steps remain
+  });
+});
