@@ -22,7 +22,7 @@ export const HELD_CPU_MS = 20;
  * failure that started it; otherwise it passes (null).
  */
 export function classifyRun(end: RunEnd): Detection | null {
-  // p-timeout cannot interrupt synchronous work: a run that came back late is still a timeout.
+  // Nothing inline can interrupt synchronous work: a run that came back late is still a timeout.
   if (end.cutOff || end.elapsedMs > end.deadlineMs) {
     if (end.held && end.held.cpuMs >= HELD_CPU_MS)
       return { kind: 'timeout', source: 'overrun', error: end.cutOff ? null : (end.thrown?.error ?? end.died ?? null) };

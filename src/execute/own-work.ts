@@ -26,9 +26,15 @@ let lastCpuAt = Number.NEGATIVE_INFINITY;
 let lastCpuMs = 0;
 
 let tracked = 0;
-// Every callback the thread runs passes here while an inline run is going; only a run's own are timed.
+/** The inline runs whose deadline has not come yet, and the earliest of their deadlines. */
+const waiting = new Set<OwnWork>();
+let nextDeadlineAt = Number.POSITIVE_INFINITY;
+
+// Every callback the thread runs passes here while an inline run is going: a run's own are timed,
+// and before any callback runs, the runs whose deadline has passed are told (OwnWork.cutDue).
 const hook = createHook({
   before() {
+    if (performance.now() >= nextDeadlineAt) OwnWork.cutDue();
     current.getStore()?.enter();
   },
   after() {
@@ -43,10 +49,18 @@ const hook = createHook({
  * the thread's CPU time too. A slice only stretched by a paused or unscheduled process, or by a
  * collection, takes almost no CPU time; a run that never blocked has no slice at its deadline at
  * all. classifyRun decides from `held` (see "Timeouts" in docs/timeouts.md).
+ *
+ * It also says when the deadline has come (`onDeadline`): at the first callback the thread starts
+ * after it, whoever's callback that is, or by a timer when the thread has nothing else to run. A
+ * timer alone fires only when the event loop comes round to its timers, once a turn, and with many
+ * runs in flight a turn first runs every callback of theirs that is ready (docs/timeouts.md, "How
+ * late a cut comes").
  */
 export class OwnWork {
   /** The run's deadline on performance.now()'s clock. */
   readonly #deadlineAt: number;
+  readonly #onDeadline: () => void;
+  #timer: NodeJS.Timeout | undefined;
   #depth = 0;
   #startAt = 0;
   #startCpuMs = 0;
@@ -54,9 +68,37 @@ export class OwnWork {
   /** Set once a slice of the run that began before the deadline ended after it (the longest in CPU time). */
   held: HeldAtDeadline | null = null;
 
-  constructor(deadlineMs: number) {
+  /** onDeadline is called once the deadline has passed, inside the hook: it must only resolve a promise. */
+  constructor(deadlineMs: number, onDeadline: () => void) {
     this.#deadlineAt = performance.now() + deadlineMs;
+    this.#onDeadline = onDeadline;
     if (tracked++ === 0) hook.enable();
+    waiting.add(this);
+    nextDeadlineAt = Math.min(nextDeadlineAt, this.#deadlineAt);
+    // For a thread with nothing else to run (no callback boundary comes), the timer says it.
+    this.#timer = setTimeout(() => this.#onTimer(), deadlineMs);
+  }
+
+  /** Tells every waiting run whose deadline has passed (called by the hook, and by a run's timer). */
+  static cutDue(): void {
+    const now = performance.now();
+    nextDeadlineAt = Number.POSITIVE_INFINITY;
+    for (const work of waiting) {
+      if (work.#deadlineAt <= now) {
+        waiting.delete(work);
+        work.#onDeadline();
+      } else nextDeadlineAt = Math.min(nextDeadlineAt, work.#deadlineAt);
+    }
+  }
+
+  #onTimer(): void {
+    this.#timer = undefined;
+    if (!waiting.has(this)) return;
+    // A timer counts whole milliseconds of a clock truncated to the millisecond, so it can fire
+    // up to a millisecond before the deadline: then it waits for the rest.
+    const left = this.#deadlineAt - performance.now();
+    if (left > 0) this.#timer = setTimeout(() => this.#onTimer(), Math.ceil(left));
+    else OwnWork.cutDue();
   }
 
   /** Runs fn as the run's first slice, in the run's async context, so everything it starts is the run's too. */
@@ -75,6 +117,11 @@ export class OwnWork {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    clearTimeout(this.#timer);
+    if (waiting.delete(this) && this.#deadlineAt === nextDeadlineAt) {
+      nextDeadlineAt = Number.POSITIVE_INFINITY;
+      for (const work of waiting) nextDeadlineAt = Math.min(nextDeadlineAt, work.#deadlineAt);
+    }
     if (--tracked === 0) hook.disable();
   }
 

@@ -1,4 +1,3 @@
-import pTimeout from 'p-timeout';
 import { classifyRun } from '../classify/classify-run.ts';
 import { classifyThrown } from '../classify/classify-thrown.ts';
 import { ownParseOfModelReply } from '../classify/own-parse.ts';
@@ -25,6 +24,13 @@ export class RunDeadlineError extends Error {
 
 const CUT_OFF = Symbol('cut off');
 
+type Settled = { value: unknown } | { error: unknown };
+
+/** Resolves once the thread has run every microtask now queued: process.nextTick runs after them. */
+function afterCurrentMicrotasks(): Promise<void> {
+  return new Promise((resolve) => process.nextTick(resolve));
+}
+
 /**
  * Runs the subject in the lab's own thread: fastest, but synchronous work cannot be cut off,
  * only measured (a run that comes back after its deadline is still a timeout). Its own slices
@@ -43,8 +49,12 @@ export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
   // An agent that builds its own client from process.env gets this run's endpoint (src/execute/run-env.ts).
   const env = req.subject.runsAsProcess ? null : await openRunEnv(ctx);
   const startMs = req.clock();
-  const work = new OwnWork(req.deadlineMs);
-  // Promise.resolve().then turns a synchronous throw into a rejection like any other.
+  // Whichever comes first: the run's result, or its deadline, which OwnWork notices at the first
+  // callback boundary after it (only a resolve there: it runs inside an async hook).
+  const first = Promise.withResolvers<Settled | typeof CUT_OFF>();
+  const work = new OwnWork(req.deadlineMs, () => first.resolve(CUT_OFF));
+  // Promise.resolve().then turns a synchronous throw into a rejection like any other. Both are
+  // handled here, so a rejection after a cut-off is never unhandled.
   const replies: TurnReply[] = [];
   const running = Promise.resolve().then(() =>
     work.run(() => {
@@ -52,19 +62,24 @@ export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
       return env ? env.run(go) : go();
     }),
   );
-  running.catch(() => {}); // Observed below; this keeps a rejection after a cut-off from being unhandled.
-  let result: { value: unknown } | { error: unknown } | typeof CUT_OFF;
-  try {
-    const value = await pTimeout(running, { milliseconds: req.deadlineMs, fallback: () => CUT_OFF });
-    result = value === CUT_OFF ? CUT_OFF : { value };
-  } catch (error) {
-    result = { error };
+  let settled: Settled | null = null;
+  running.then(
+    (value) => first.resolve((settled = { value })),
+    (error: unknown) => first.resolve((settled = { error })),
+  );
+  let result = await first.promise;
+  // A run whose own work held the thread across its deadline may have settled in that very slice:
+  // the rest of the slice's microtasks run first, and then it keeps its result, as it did when
+  // only a timer (which fires between callbacks) could cut it.
+  if (result === CUT_OFF && work.held) {
+    await afterCurrentMicrotasks();
+    result = (settled as Settled | null) ?? CUT_OFF;
   }
   env?.close();
-  // A fault of the scenario (a command subject's tool call with nothing to answer it) is the lab's, not the run's.
-  if (result !== CUT_OFF && 'error' in result && ToolScriptError.isInstance(result.error)) throw result.error;
   const endMs = req.clock();
   work.stop();
+  // A fault of the scenario (a command subject's tool call with nothing to answer it) is the lab's, not the run's.
+  if (result !== CUT_OFF && 'error' in result && ToolScriptError.isInstance(result.error)) throw result.error;
   if (result === CUT_OFF) controller.abort(new RunDeadlineError(req.deadlineMs));
   recorder.finish(result === CUT_OFF);
 

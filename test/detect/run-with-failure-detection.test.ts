@@ -101,7 +101,7 @@ describe('timeout', () => {
     const busy = subjectWith(async () => {
       const until = performance.now() + 400; // well over HELD_CPU_MS of CPU time even on a loaded machine
       while (performance.now() < until) {
-        // Synchronous work p-timeout cannot interrupt.
+        // Synchronous work nothing inline can interrupt.
       }
       return 'done';
     });
