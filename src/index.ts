@@ -51,6 +51,7 @@ export {
 } from './contracts/lab-record.ts';
 export { upgradeTraceRecordV1 } from './contracts/migrate-v1.ts';
 export { upgradeTraceRecordV2 } from './contracts/migrate-v2.ts';
+export { upgradeTraceRecordV3 } from './contracts/migrate-v3.ts';
 export { Replay, ReplayExchange, ReplayToolResult } from './contracts/replay.ts';
 export { recordKey, TRACE_RECORD_VERSION, TraceRecord } from './contracts/trace-record.ts';
 export {
@@ -64,6 +65,7 @@ export {
 export { FailureEventV1 } from './contracts/v1/failure-event.ts';
 export { TraceRecordV1 } from './contracts/v1/trace-record.ts';
 export { TraceRecordV2 } from './contracts/v2/trace-record.ts';
+export { TraceRecordV3 } from './contracts/v3/trace-record.ts';
 export { classifyRun, HELD_CPU_MS } from './classify/classify-run.ts';
 export { classifyThrown, type ThrownVerdict } from './classify/classify-thrown.ts';
 export type { Detection, TimeoutSource, ValidationSource } from './classify/detection.ts';

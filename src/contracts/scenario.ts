@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FAILURE_KINDS } from './failure-kind.ts';
+import { McpScript } from './mcp-fault.ts';
 import { ALL_SUBCATEGORIES, FAILURE_CATEGORIES, SEVERITIES, SUBCATEGORIES } from './failure-record.ts';
 
 /**
@@ -248,6 +249,9 @@ export const Scenario = z.strictObject({
     .record(z.string(), z.array(ToolFixture))
     .default({})
     .describe('Per tool, fixtures for its 1st, 2nd, ... call; calls past the list run the real tool.'),
+  mcp: McpScript.default({}).describe(
+    "Per MCP server of the subject, per tool, what the lab's MCP proxy does to its 1st, 2nd, ... tools/call (docs/chaos-mcp.md); calls past the list go to the real server.",
+  ),
   grounding: z.array(GroundingCheck).default([]),
   tags: z.array(z.string()).default([]),
   triage: Triage.optional().describe(

@@ -19,7 +19,15 @@ export function runChecks(
     scenario,
     recorder,
     redact,
-  }: { subject: Subject<any, any>; scenario: Scenario; recorder: StepRecorder; redact: Redact },
+    mcpTools = [],
+  }: {
+    subject: Subject<any, any>;
+    scenario: Scenario;
+    recorder: StepRecorder;
+    redact: Redact;
+    /** The tools the subject's MCP servers listed during the run: declared too. */
+    mcpTools?: readonly string[];
+  },
 ): CheckVerdicts {
   const parsed = subject.outputSchema.safeParse(output);
   if (!parsed.success) {
@@ -44,7 +52,7 @@ export function runChecks(
       input: scenario.input,
       output: parsed.data,
       steps: recorder.steps,
-      declaredTools: (subject.tools ?? []).map((t) => t.name),
+      declaredTools: [...(subject.tools ?? []).map((t) => t.name), ...mcpTools],
       toolResults: recorder.toolResults,
     });
     recorder.check(

@@ -37,7 +37,25 @@ export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
   });
   const controller = new AbortController();
   const recovery = new RecoveryKit({ log: req.recordRecovery === false ? null : recorder, signal: controller.signal });
-  const ctx = makeSubjectContext({ ...req, recorder, recovery, signal: controller.signal });
+  // The MCP proxy (and the SDK it is built on) is loaded only for a subject that has MCP servers.
+  const mcp =
+    req.subject.mcp_servers && Object.keys(req.subject.mcp_servers).length > 0
+      ? await (await import('../mcp/mcp-proxy.ts')).McpRunProxy.open({
+          servers: req.subject.mcp_servers,
+          script: req.scenario.mcp,
+          recorder,
+          signal: controller.signal,
+          redact: req.redact,
+          scenarioId: req.scenario.id,
+        })
+      : null;
+  const ctx = makeSubjectContext({
+    ...req,
+    recorder,
+    recovery,
+    signal: controller.signal,
+    ...(mcp ? { mcp: mcp.endpoints } : {}),
+  });
   const startMs = req.clock();
   const work = new OwnWork(req.deadlineMs);
   // Promise.resolve().then turns a synchronous throw into a rejection like any other.
@@ -56,6 +74,11 @@ export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
   work.stop();
   if (result === CUT_OFF) controller.abort(new RunDeadlineError(req.deadlineMs));
   recorder.finish(result === CUT_OFF);
+  if (mcp) {
+    await mcp.close();
+    // A server that could not start is a fault of the set-up, not of the run (docs/chaos-mcp.md).
+    if (mcp.startFailure) throw mcp.startFailure;
+  }
 
   const end: RunEnd = {
     deadlineMs: req.deadlineMs,
@@ -78,6 +101,7 @@ export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
       scenario: req.scenario,
       recorder,
       redact: req.redact,
+      mcpTools: mcp?.listedTools ?? [],
     });
     end.degraded = degradedVerdict(recorder.steps, (episode) => recovery.triggerErrorOf(episode), req.redact);
   }
@@ -87,5 +111,6 @@ export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
     steps: [...recorder.steps],
     startMs,
     endMs,
+    injectedFaults: mcp ? [...mcp.injectedFaults] : [],
   };
 }
