@@ -35,3 +35,15 @@ export class McpDisconnectedError extends Error {
     this.name = 'McpDisconnectedError';
   }
 }
+
+/**
+ * The client cancelled the call (notifications/cancelled) before it was answered. A client that
+ * gave up because its own timer ran out says so in its reason; the error is then named
+ * TimeoutError, the name the lab's one timeout rule knows (src/classify/timeouts.ts).
+ */
+export class McpCancelledError extends Error {
+  constructor(reason: string | null) {
+    super(`the client cancelled the call${reason ? `: ${reason}` : ''}`);
+    this.name = reason !== null && /\btimed? ?out\b/i.test(reason) ? 'TimeoutError' : 'McpCancelledError';
+  }
+}

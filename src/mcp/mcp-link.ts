@@ -5,6 +5,7 @@ import type { McpCall } from '../contracts/trace-step.ts';
 import type { StepRecorder } from '../execute/step-recorder.ts';
 import { sleep } from '../internal/abortable.ts';
 import {
+  McpCancelledError,
   McpDisconnectedError,
   McpJsonRpcError,
   McpMalformedMessageError,
@@ -62,6 +63,8 @@ export class McpLink {
   readonly #onStartFailure: (reason: string, cause?: unknown) => void;
   /** Calls sent on to the server, by JSON-RPC id. */
   readonly #pending = new Map<string | number, ProxiedCall>();
+  /** Every call not yet settled, by JSON-RPC id: a client that gives up on one cancels it. */
+  readonly #open = new Map<string | number, ProxiedCall>();
   /** Calls begun before the agent transport delivered them (Streamable HTTP decides faults on the raw request). */
   readonly #early = new Map<string | number, ProxiedCall>();
   /** The method of each request the agent sent, by id: answers to tools/list are rewritten after tools_changed. */
@@ -139,6 +142,12 @@ export class McpLink {
 
   #fromAgent(message: Message): void {
     if (message.id !== undefined && typeof message.method === 'string') this.#methods.set(message.id, message.method);
+    if (message.method === 'notifications/cancelled') {
+      // The client gave up on a call (its own timeout, or an abort): that is how the call ended.
+      const params = message.params as { requestId?: string | number; reason?: unknown } | undefined;
+      const call = params?.requestId === undefined ? undefined : this.#open.get(params.requestId);
+      call?.reject(new McpCancelledError(typeof params?.reason === 'string' ? params.reason : null));
+    }
     if (!isToolsCall(message)) {
       this.#toServer(message);
       return;
@@ -167,14 +176,17 @@ export class McpLink {
       resolve: (result) => {
         if (call.settled) return;
         call.settled = true;
+        this.#open.delete(call.id);
         resolve(result);
       },
       reject: (error) => {
         if (call.settled) return;
         call.settled = true;
+        this.#open.delete(call.id);
         reject(error);
       },
     };
+    this.#open.set(call.id, call);
     const mcp: McpCall = {
       server: this.server,
       method: 'tools/call',
