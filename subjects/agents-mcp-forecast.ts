@@ -21,7 +21,7 @@ export default defineSubject({
     city: z.string().min(1),
     transport: z.enum(['stdio', 'http']).default('stdio'),
     /** The SDK's per-request MCP timeout, in ms. */
-    call_timeout_ms: z.int().positive().default(1000),
+    call_timeout_ms: z.int().positive().default(15000),
     max_turns: z.int().positive().default(4),
   }),
   outputSchema: Forecast,
@@ -36,12 +36,16 @@ export default defineSubject({
             command: proxied.command,
             args: [...proxied.args],
             timeout: call_timeout_ms,
+            // The SDK allows initialize and tools/list 5 s of its own: short on a busy machine.
+            clientSessionTimeoutSeconds: 60,
             cacheToolsList: true,
           })
         : new MCPServerStreamableHttp({
             name: 'weather',
             url: proxied.url,
             timeout: call_timeout_ms,
+            // The SDK allows initialize and tools/list 5 s of its own: short on a busy machine.
+            clientSessionTimeoutSeconds: 60,
             cacheToolsList: true,
           });
     await server.connect();

@@ -36,7 +36,7 @@ export default defineSubject({
     city: z.string().min(1),
     transport: z.enum(['stdio', 'http']).default('stdio'),
     /** The MCP request timeout of each tool call, in ms. */
-    call_timeout_ms: z.int().positive().default(1000),
+    call_timeout_ms: z.int().positive().default(15000),
     max_turns: z.int().positive().default(4),
   }),
   outputSchema: Forecast,

@@ -1,12 +1,14 @@
 import { APIConnectionTimeoutError } from 'openai';
 import type { ErrorInfo } from '../contracts/common.ts';
 
-/** Error codes of requests that gave up waiting: Node's sockets and undici's phases. */
+/** Error codes of requests that gave up waiting: Node's sockets, undici's phases, the MCP client's timer. */
 const TIMEOUT_CODES = new Set([
   'ETIMEDOUT',
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
+  // The MCP SDK's v2 client (the one the OpenAI Agents SDK uses): SdkError with this code.
+  'REQUEST_TIMEOUT',
 ]);
 
 /** The MCP SDK's ErrorCode.RequestTimeout: its client's own request timer gave up. */

@@ -69,6 +69,7 @@ export class McpLink {
   readonly #early = new Map<string | number, ProxiedCall>();
   /** The method of each request the agent sent, by id: answers to tools/list are rewritten after tools_changed. */
   readonly #methods = new Map<string | number, string>();
+  readonly #upstreamStarted: boolean;
   #initialized = false;
   #closed = false;
 
@@ -76,6 +77,8 @@ export class McpLink {
     server: string;
     agent: Transport;
     upstream: Transport;
+    /** The server side was started already (a server the proxy started and saw answer before the run). */
+    upstreamStarted?: boolean;
     transport: McpCall['transport'];
     sessionId: () => string | null;
     raw: RawOps;
@@ -87,6 +90,7 @@ export class McpLink {
     this.server = options.server;
     this.#agent = options.agent;
     this.#upstream = options.upstream;
+    this.#upstreamStarted = options.upstreamStarted ?? false;
     this.#transport = options.transport;
     this.#sessionId = options.sessionId;
     this.#raw = options.raw;
@@ -107,7 +111,7 @@ export class McpLink {
     this.#agent.onclose = () => void this.close();
     this.#agent.onerror = () => {};
     try {
-      await this.#upstream.start();
+      if (!this.#upstreamStarted) await this.#upstream.start();
     } catch (error) {
       this.#startFailed(error instanceof Error ? error.message : String(error), error);
       return;

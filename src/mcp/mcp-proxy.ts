@@ -21,6 +21,10 @@ import { McpFaultPlan } from './mcp-fault-plan.ts';
 const RELAY_FILE = fileURLToPath(
   new URL(`./stdio-relay.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
 );
+/** How long a server the proxy starts before the run may take to answer its first ping. */
+const START_TIMEOUT_MS = 60_000;
+/** The JSON-RPC id of the proxy's own ping to a server it started. */
+const READY_PING_ID = 'lab-proxy-ready';
 /** How much of a server's stderr a start failure quotes. */
 const STDERR_TAIL_CHARS = 2000;
 /** The largest request body the proxy reads over Streamable HTTP. */
@@ -55,6 +59,8 @@ export class McpRunProxy {
   readonly #links = new Set<McpLink>();
   readonly #sockets = new Set<Socket>();
   readonly #sessions = new Map<string, HttpSession>();
+  /** A server started (and answering) before the run, for the first connection to it. */
+  readonly #ready = new Map<string, Upstream>();
   #startFailure: McpServerStartError | null = null;
   #closed = false;
 
@@ -108,7 +114,47 @@ export class McpRunProxy {
     const relay = createNetServer({ noDelay: true });
     const http = createHttpServer();
     await Promise.all([listen(relay), listen(http)]);
-    return new McpRunProxy({ ...options, specs: options.servers, relay, http, token: randomBytes(16).toString('hex') });
+    const proxy = new McpRunProxy({
+      ...options,
+      specs: options.servers,
+      relay,
+      http,
+      token: randomBytes(16).toString('hex'),
+    });
+    try {
+      await proxy.#startServers();
+    } catch (error) {
+      await proxy.close();
+      throw error;
+    }
+    return proxy;
+  }
+
+  /**
+   * Starts each command server before the run and waits for it to answer a ping (allowed before
+   * initialize): a server that cannot start is found before the subject runs, and a server slow
+   * to load costs the run none of its deadline, nor its client's timeouts.
+   */
+  async #startServers(): Promise<void> {
+    await Promise.all(
+      Object.entries(this.#specs).map(async ([name, spec]) => {
+        if (!('command' in spec)) return;
+        const upstream = this.#upstream(spec);
+        try {
+          await answersPing(upstream.transport);
+        } catch (error) {
+          await upstream.transport.close().catch(() => {});
+          throw new McpServerStartError({
+            server: name,
+            scenarioId: this.#scenarioId,
+            reason: this.#redact(error instanceof Error ? error.message : String(error)),
+            stderrTail: this.#redact(upstream.stderrTail()),
+            cause: error,
+          });
+        }
+        this.#ready.set(name, upstream);
+      }),
+    );
   }
 
   /** The faults the run's MCP calls got, each with the step it hit. */
@@ -132,7 +178,10 @@ export class McpRunProxy {
     this.#closed = true;
     for (const socket of this.#sockets) socket.destroy();
     for (const session of this.#sessions.values()) for (const res of session.open) res.destroy();
-    await Promise.allSettled([...this.#links].map((link) => link.close()));
+    await Promise.allSettled([
+      ...[...this.#links].map((link) => link.close()),
+      ...[...this.#ready.values()].map((spare) => spare.transport.close()),
+    ]);
     this.#http.closeAllConnections();
     await Promise.all([
       new Promise((resolve) => this.#relay.close(resolve)),
@@ -242,11 +291,14 @@ export class McpRunProxy {
     sessionId: () => string | null,
     raw: RawOps,
   ): McpLink {
-    const { upstream, stderrTail } = this.#upstream(spec);
+    const ready = this.#ready.get(name);
+    this.#ready.delete(name);
+    const { transport: upstream, stderrTail } = ready ?? this.#upstream(spec);
     const link = new McpLink({
       server: name,
       agent,
       upstream,
+      upstreamStarted: ready !== undefined,
       transport,
       sessionId,
       raw,
@@ -269,8 +321,8 @@ export class McpRunProxy {
   }
 
   /** A new connection to the real server, with the tail of what it writes to stderr. */
-  #upstream(spec: McpServerSpec): { upstream: Transport; stderrTail: () => string } {
-    if ('url' in spec) return { upstream: new StreamableHTTPClientTransport(new URL(spec.url)), stderrTail: () => '' };
+  #upstream(spec: McpServerSpec): Upstream {
+    if ('url' in spec) return { transport: new StreamableHTTPClientTransport(new URL(spec.url)), stderrTail: () => '' };
     const [command, ...args] = spec.command;
     const upstream = new StdioClientTransport({
       command: command!,
@@ -284,8 +336,41 @@ export class McpRunProxy {
     upstream.stderr?.on('data', (chunk: Buffer) => {
       tail = (tail + chunk.toString('utf8')).slice(-STDERR_TAIL_CHARS);
     });
-    return { upstream, stderrTail: () => tail.trimEnd() };
+    return { transport: upstream, stderrTail: () => tail.trimEnd() };
   }
+}
+
+/** A connection to the real server, and what it wrote to stderr last. */
+interface Upstream {
+  transport: Transport;
+  stderrTail: () => string;
+}
+
+/** Starts a server's transport and waits for its answer to a ping (an error answer will do: it is up). */
+function answersPing(transport: Transport): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`it did not answer a ping within ${START_TIMEOUT_MS / 1000} s`)),
+      START_TIMEOUT_MS,
+    );
+    const done = (error?: Error) => {
+      clearTimeout(timer);
+      transport.onmessage = undefined;
+      transport.onclose = undefined;
+      transport.onerror = undefined;
+      if (error) reject(error);
+      else resolve();
+    };
+    transport.onmessage = (message) => {
+      if ((message as { id?: unknown }).id === READY_PING_ID) done();
+    };
+    transport.onclose = () => done(new Error('it exited before answering'));
+    transport.onerror = (error) => done(error);
+    transport
+      .start()
+      .then(() => transport.send({ jsonrpc: '2.0', id: READY_PING_ID, method: 'ping' }))
+      .catch((error: unknown) => done(error instanceof Error ? error : new Error(String(error))));
+  });
 }
 
 /** A server spec the proxy can serve: a non-empty command, or an http(s) URL on loopback (nothing leaves the machine). */
