@@ -73,6 +73,8 @@ export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
   const endMs = req.clock();
   work.stop();
   if (result === CUT_OFF) controller.abort(new RunDeadlineError(req.deadlineMs));
+  // An MCP call the run left open was never answered: recorded alike whether or not its client's cancel came first.
+  else await mcp?.endOpenCalls();
   recorder.finish(result === CUT_OFF);
   if (mcp) {
     await mcp.close();

@@ -37,13 +37,14 @@ export class McpDisconnectedError extends Error {
 }
 
 /**
- * The client cancelled the call (notifications/cancelled) before it was answered. A client that
- * gave up because its own timer ran out says so in its reason; the error is then named
- * TimeoutError, the name the lab's one timeout rule knows (src/classify/timeouts.ts).
+ * A call that was never answered: its client gave up on it (notifications/cancelled, as a client
+ * does when its own timer runs out), or it was still open when the run ended. Both end the same
+ * way, so the record does not depend on whether the cancel reached the proxy before the run ended;
+ * it is named TimeoutError, the name the lab's one timeout rule knows (src/classify/timeouts.ts).
  */
-export class McpCancelledError extends Error {
-  constructor(reason: string | null) {
-    super(`the client cancelled the call${reason ? `: ${reason}` : ''}`);
-    this.name = reason !== null && /\btimed? ?out\b/i.test(reason) ? 'TimeoutError' : 'McpCancelledError';
+export class McpUnansweredError extends Error {
+  constructor() {
+    super('the call was never answered: its client gave up on it');
+    this.name = 'TimeoutError';
   }
 }

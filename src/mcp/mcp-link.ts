@@ -5,7 +5,7 @@ import type { McpCall } from '../contracts/trace-step.ts';
 import type { StepRecorder } from '../execute/step-recorder.ts';
 import { sleep } from '../internal/abortable.ts';
 import {
-  McpCancelledError,
+  McpUnansweredError,
   McpDisconnectedError,
   McpJsonRpcError,
   McpMalformedMessageError,
@@ -33,6 +33,8 @@ export interface ProxiedCall {
   readonly raw: RawOps;
   /** Set once the step's outcome is known; later answers change nothing. */
   settled: boolean;
+  /** Settles once the step has recorded the outcome. */
+  recorded: Promise<void>;
   resolve(result: unknown): void;
   reject(error: Error): void;
 }
@@ -137,6 +139,13 @@ export class McpLink {
     void this.#play(call, {} as Message);
   }
 
+  /** Ends every call still waiting for its answer as never answered (the run ended, not cut off). */
+  async endOpenCalls(): Promise<void> {
+    const open = [...this.#open.values()];
+    for (const call of open) call.reject(new McpUnansweredError());
+    await Promise.all(open.map((call) => call.recorded));
+  }
+
   /** Closes both sides; calls still waiting stay open (the run's end records them as cut off). */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -148,9 +157,9 @@ export class McpLink {
     if (message.id !== undefined && typeof message.method === 'string') this.#methods.set(message.id, message.method);
     if (message.method === 'notifications/cancelled') {
       // The client gave up on a call (its own timeout, or an abort): that is how the call ended.
-      const params = message.params as { requestId?: string | number; reason?: unknown } | undefined;
+      const params = message.params as { requestId?: string | number } | undefined;
       const call = params?.requestId === undefined ? undefined : this.#open.get(params.requestId);
-      call?.reject(new McpCancelledError(typeof params?.reason === 'string' ? params.reason : null));
+      call?.reject(new McpUnansweredError());
     }
     if (!isToolsCall(message)) {
       this.#toServer(message);
@@ -177,6 +186,7 @@ export class McpLink {
       fault,
       raw,
       settled: false,
+      recorded: Promise.resolve(),
       resolve: (result) => {
         if (call.settled) return;
         call.settled = true;
@@ -198,7 +208,7 @@ export class McpLink {
       session_id: this.#sessionId(),
       transport: this.#transport,
     };
-    this.#recorder
+    call.recorded = this.#recorder
       .toolCall(
         { tool, callId: null, declared: true, args: message.params?.arguments ?? {}, mcp },
         () => outcome,
@@ -206,7 +216,10 @@ export class McpLink {
           if (fault) this.#plan.injected(this.server, tool, index, fault, step);
         },
       )
-      .catch(() => {}); // The step records the failure; the agent learns it from its own client.
+      .then(
+        () => {},
+        () => {},
+      ); // The step records the failure; the agent learns it from its own client.
     return call;
   }
 

@@ -172,6 +172,11 @@ export class McpRunProxy {
     return this.#startFailure;
   }
 
+  /** Ends every call still waiting for its answer as never answered: for a run that ended by itself. */
+  async endOpenCalls(): Promise<void> {
+    await Promise.all([...this.#links].map((link) => link.endOpenCalls()));
+  }
+
   /** Closes every connection and both listeners; the servers the proxy started are ended. */
   async close(): Promise<void> {
     if (this.#closed) return;

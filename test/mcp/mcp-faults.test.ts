@@ -119,9 +119,9 @@ describe('MCP servers behind the lab proxy, with real clients over both transpor
         const key = fault.is_error ? 'is_error' : (Object.keys(fault)[0] as string);
         kinds.add(key);
         if (fault.hang || (fault.delay_ms ?? 0) > 1000) {
-          // The client's own timer gave up and cancelled the call.
+          // The client's own timer gave up on the call: it was never answered.
           expect(step!.status, id).toBe('error');
-          expect(step!.error, id).toMatchObject({ class: 'McpCancelledError', name: 'TimeoutError' });
+          expect(step!.error, id).toMatchObject({ class: 'McpUnansweredError', name: 'TimeoutError' });
         } else {
           expect(step!.error?.class ?? null, id).toBe(STEP_ERROR[key]);
           if (fault.jsonrpc_error) expect(step!.error!.code, id).toBe(String(fault.jsonrpc_error.code));
