@@ -11,6 +11,7 @@ import { benchFrameworks } from './bench/frameworks.ts';
 import { benchIsolation } from './bench/isolation.ts';
 import { benchLateness } from './bench/lateness.ts';
 import { benchLedger } from './bench/ledger.ts';
+import { benchMcp } from './bench/mcp.ts';
 import { benchReport } from './bench/report.ts';
 import { benchScale } from './bench/scale.ts';
 import { benchStartup } from './bench/startup.ts';
@@ -30,6 +31,7 @@ const PARTS = {
   frameworks: benchFrameworks,
   command: benchCommand,
   dataset: benchDataset,
+  mcp: benchMcp,
 };
 
 const USAGE = `Usage: npm run bench [-- --quick] [-- --only PART[,PART]] [-- --json]

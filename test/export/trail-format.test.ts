@@ -110,6 +110,7 @@ function failedRun(): TraceRecord {
       declared: true,
       arguments: text('{"invoice_id":"INV-1"}', 'object'),
       result: text('{"amount_eur":120}', 'object'),
+      mcp: null,
     },
     {
       ...base,
@@ -151,7 +152,7 @@ function failedRun(): TraceRecord {
     error: error('InternalServerError', '503 down', 503),
   };
   return TraceRecord.parse({
-    schema_version: 3,
+    schema_version: 4,
     trace_id: failure.trace_id,
     build_id: null,
     attempt_id: null,
@@ -171,6 +172,7 @@ function failedRun(): TraceRecord {
     steps,
     otel: OTEL,
     replay: null,
+    injected_faults: [],
   });
 }
 

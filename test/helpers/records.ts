@@ -82,7 +82,7 @@ export function makeRecord({
                 },
               };
   return TraceRecord.parse({
-    schema_version: 3,
+    schema_version: 4,
     trace_id: traceId,
     build_id: buildId,
     attempt_id: buildId === null ? null : 'attempt-1',
@@ -118,14 +118,20 @@ export function makeRecord({
     ],
     otel,
     replay: null,
+    injected_faults: [],
   });
 }
 
-/** What a version 1 lab wrote for the same run: no build_id, replay, step agent, location or taxonomy. */
+/** What a version 1 lab wrote for the same run: no build_id, replay, injected_faults, step agent or mcp, location or taxonomy. */
 export function asVersion1(record: TraceRecord): Record<string, unknown> {
-  const { build_id: _b, attempt_id: _t, replay: _r, ...rest } = record;
+  const { build_id: _b, attempt_id: _t, replay: _r, injected_faults: _i, ...rest } = record;
   const failure = record.failure
     ? (({ location: _l, taxonomy: _t, ...f }) => ({ ...f, schema_version: 1 }))(record.failure)
     : null;
-  return { ...rest, schema_version: 1, failure, steps: record.steps.map(({ agent: _a, ...step }) => step) };
+  return { ...rest, schema_version: 1, failure, steps: record.steps.map(({ agent: _a, ...step }) => {
+      if (step.type !== 'tool_call') return step;
+      const { mcp: _m, ...v1 } = step;
+      return v1;
+    }),
+  };
 }

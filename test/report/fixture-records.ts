@@ -77,7 +77,7 @@ function run(spec: RunSpec): TraceRecord {
     otel,
   };
   return TraceRecord.parse({
-    schema_version: 3,
+    schema_version: 4,
     trace_id: traceId,
     build_id: spec.build,
     attempt_id: null,
@@ -98,6 +98,7 @@ function run(spec: RunSpec): TraceRecord {
     steps: spec.steps({ start: spec.start, span }),
     otel,
     replay: null,
+    injected_faults: [],
   });
 }
 
