@@ -33,7 +33,11 @@ function httpServer(): Promise<{ url: string; child: ChildProcess }> {
 }
 
 /** Calls get_forecast n times on each client in turn (interleaved rounds), each call's time in ms. */
-async function sideBySide(direct: Client, proxied: Client, n: number): Promise<{ direct: number[]; proxied: number[] }> {
+async function sideBySide(
+  direct: Client,
+  proxied: Client,
+  n: number,
+): Promise<{ direct: number[]; proxied: number[] }> {
   const call = (client: Client) => client.callTool({ name: 'get_forecast', arguments: { city: 'Paris' } });
   for (let i = 0; i < 200; i++) {
     await call(direct);

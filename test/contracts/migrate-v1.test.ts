@@ -43,9 +43,7 @@ describe('reading TraceRecords of schema_version 1', () => {
 
   it('is read, never written: a store refuses to write a version 1 record, naming the versions it knows', () => {
     const v1 = { schema_version: 1, trace_id: 'x' };
-    expect(() => readRecord(v1, 'k', 'write')).toThrow(
-      /schema_version 1; this lab writes version 4 and reads 1 to 4/,
-    );
+    expect(() => readRecord(v1, 'k', 'write')).toThrow(/schema_version 1; this lab writes version 4 and reads 1 to 4/);
     expect(() => readRecord({ ...v1, schema_version: 7 }, 'k')).toThrow(/schema_version 7/);
   });
 });

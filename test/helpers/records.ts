@@ -128,7 +128,11 @@ export function asVersion1(record: TraceRecord): Record<string, unknown> {
   const failure = record.failure
     ? (({ location: _l, taxonomy: _t, ...f }) => ({ ...f, schema_version: 1 }))(record.failure)
     : null;
-  return { ...rest, schema_version: 1, failure, steps: record.steps.map(({ agent: _a, ...step }) => {
+  return {
+    ...rest,
+    schema_version: 1,
+    failure,
+    steps: record.steps.map(({ agent: _a, ...step }) => {
       if (step.type !== 'tool_call') return step;
       const { mcp: _m, ...v1 } = step;
       return v1;

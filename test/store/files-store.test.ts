@@ -144,7 +144,7 @@ describe('FilesStore', () => {
   it('reports a record that breaks the contract as not stored, and stores the rest', async () => {
     const store = await FilesStore.open(await tempDir());
     const good = makeRecord();
-    const bad = { ...makeRecord({ kind: 'exception' }), schema_version: 4 } as never;
+    const bad = { ...makeRecord({ kind: 'exception' }), schema_version: 5 } as never;
     const outcomes = await store.putMany([good, bad]);
     expect(outcomes[0]).toEqual({ key: good.trace_id, stored: true });
     expect(outcomes[1]).toMatchObject({ stored: false, error: expect.stringContaining('schema_version') });
