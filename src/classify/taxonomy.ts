@@ -106,15 +106,16 @@ function exceptionRefs(
 const MCP_DEFINITION_CODES = new Set(['-32601', '-32602']);
 
 /**
- * An MCP server's failed tool call (docs/chaos-mcp.md), by how the first one failed: a call the
- * server refused as not fitting its tool's definition (a changed input schema, an unknown method)
- * is a tool definition issue; any other error answer, a tool error result, a reply that is not
- * JSON-RPC or a transport that closed is the service's error. Cancelled calls (timeouts) and
- * none at all: no rule here.
+ * A run whose first failed call is an MCP server's tool call (docs/chaos-mcp.md), by how it
+ * failed: a call the server refused as not fitting its tool's definition (a changed input schema,
+ * an unknown method) is a tool definition issue; any other error answer, a tool error result, a
+ * reply that is not JSON-RPC or a transport that closed is the service's error. A call never
+ * answered (a timeout), a first failure elsewhere, or none: no rule here.
  */
 function mcpRefs(steps: readonly TraceStep[]): Trail | null {
-  const failed = steps.find((s) => s.type === 'tool_call' && s.mcp !== null && s.status === 'error');
-  const error = failed?.error;
+  const failed = steps.find((s) => (s.type === 'tool_call' || s.type === 'model_call') && s.status === 'error');
+  if (failed?.type !== 'tool_call' || failed.mcp === null) return null;
+  const error = failed.error;
   if (!error) return null;
   if (error.class === 'McpJsonRpcError')
     return error.code && MCP_DEFINITION_CODES.has(error.code) ? TOOL_DEFINITION : SERVICE;
