@@ -12,6 +12,7 @@ import { benchIsolation } from './bench/isolation.ts';
 import { benchLateness } from './bench/lateness.ts';
 import { benchLedger } from './bench/ledger.ts';
 import { benchLive } from './bench/live.ts';
+import { benchMcp } from './bench/mcp.ts';
 import { benchReport } from './bench/report.ts';
 import { benchScale } from './bench/scale.ts';
 import { benchStartup } from './bench/startup.ts';
@@ -32,6 +33,7 @@ const PARTS = {
   command: benchCommand,
   dataset: benchDataset,
   live: benchLive,
+  mcp: benchMcp,
 };
 
 const USAGE = `Usage: npm run bench [-- --quick] [-- --only PART[,PART]] [-- --json]

@@ -106,6 +106,7 @@ export async function benchCapture({ quick, rows }: BenchContext, server: Script
               endpoint: { baseURL: session.baseURL, apiKey: session.apiKey, fetch },
               parseModelOutput: (schema, value) => schema.parse(value),
               setAgent: () => {},
+              mcp: {},
             }).catch(() => {});
             session.close();
           }

@@ -34,6 +34,7 @@ export async function benchWrapper({ quick, rows }: BenchContext, server: Script
       endpoint: undefined as never,
       parseModelOutput: undefined as never,
       setAgent: () => {},
+      mcp: {},
     } satisfies SubjectContext<unknown>;
     const n = quick ? 2_000 : 20_000;
     // Interleaved so drift (GC, frequency scaling) hits both sides alike.
@@ -97,6 +98,7 @@ export async function benchWrapper({ quick, rows }: BenchContext, server: Script
             endpoint: undefined as never,
             parseModelOutput: undefined as never,
             setAgent: () => {},
+            mcp: {},
           });
           session.close();
         })),

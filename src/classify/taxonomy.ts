@@ -86,6 +86,8 @@ function exceptionRefs(
   if (status === 404) return refs(NOT_FOUND);
   if (status !== null && status >= 500) return refs(SERVICE);
   if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') return refs(EXHAUSTION);
+  const mcp = mcpRefs(steps);
+  if (mcp) return refs(mcp);
   if (UNKNOWN_TOOL_CLASSES.has(error.class) || steps.some((s) => s.type === 'tool_call' && !s.declared))
     return refs(TOOL_SELECTION);
   if (GUARDRAIL_CLASSES.has(error.class)) return refs(NON_COMPLIANCE, DISOBEY_TASK);
@@ -98,6 +100,27 @@ function exceptionRefs(
   )
     return refs(SERVICE);
   return refs(null);
+}
+
+/** JSON-RPC codes of a call the server could not take as sent: Method not found, Invalid params. */
+const MCP_DEFINITION_CODES = new Set(['-32601', '-32602']);
+
+/**
+ * A run whose first failed call is an MCP server's tool call (docs/chaos-mcp.md), by how it
+ * failed: a call the server refused as not fitting its tool's definition (a changed input schema,
+ * an unknown method) is a tool definition issue; any other error answer, a tool error result, a
+ * reply that is not JSON-RPC or a transport that closed is the service's error. A call never
+ * answered (a timeout), a first failure elsewhere, or none: no rule here.
+ */
+function mcpRefs(steps: readonly TraceStep[]): Trail | null {
+  const failed = steps.find((s) => (s.type === 'tool_call' || s.type === 'model_call') && s.status === 'error');
+  if (failed?.type !== 'tool_call' || failed.mcp === null) return null;
+  const error = failed.error;
+  if (!error) return null;
+  if (error.class === 'McpJsonRpcError')
+    return error.code && MCP_DEFINITION_CODES.has(error.code) ? TOOL_DEFINITION : SERVICE;
+  if (['McpToolResultError', 'McpMalformedMessageError', 'McpDisconnectedError'].includes(error.class)) return SERVICE;
+  return null;
 }
 
 /** The HTTP status of the last model call that failed, when the error itself carries none. */

@@ -1,7 +1,8 @@
-// The one fault vocabulary (docs/live.md, "Faults on live traffic"): every transport that injects a
-// fault speaks of it with these shapes, so a scripted reply, a fault on a live call and the list
-// of faults a run met are the same values.
+// The one fault vocabulary of every transport (model, tools, live, MCP), and the record of a fault
+// the lab injected (docs/live.md, "Faults on live traffic"; docs/chaos-mcp.md): a scripted reply,
+// a fault on a live call, an MCP fault and the list of faults a run met are the same values.
 import { z } from 'zod';
+import { McpFault } from './mcp-fault.ts';
 import { ReplyFault, ToolFixture } from './scenario.ts';
 
 /** A fault of one model call: the scripted server's ReplyFault (kept exported under that name too). */
@@ -12,27 +13,37 @@ export type ModelFault = ReplyFault;
 export const ToolFault = ToolFixture.pick({ error: true, hang: true, delay_ms: true, busy_ms: true });
 export type ToolFault = z.infer<typeof ToolFault>;
 
-const turn = { turn: z.int().positive().optional().describe('The turn of a conversation, 1-based.') };
+export { McpFault };
 
-/** Where a fault is injected: the n-th model call, the n-th call of a tool, or of an MCP server's tool (1-based). */
+const call = z.int().positive().describe('Which call, 1-based.');
+const turn = z.int().positive().optional().describe('The conversation turn, 1-based (conversations only).');
+
+/** Where a fault is put: the n-th model call, the n-th call of a tool, or of an MCP server's tool (1-based). */
 export const FaultSite = z.union([
-  z.strictObject({ model_call: z.int().positive(), ...turn }),
-  z.strictObject({ tool: z.string().min(1), call: z.int().positive(), ...turn }),
-  z.strictObject({ mcp: z.string().min(1), tool: z.string().min(1), call: z.int().positive(), ...turn }),
+  z.strictObject({ model_call: call, turn }),
+  z.strictObject({ tool: z.string().min(1), call, turn }),
+  z.strictObject({
+    mcp: z.string().min(1).describe("The server's name in the subject's mcp_servers."),
+    tool: z.string().min(1),
+    call,
+    turn,
+  }),
 ]);
 export type FaultSite = z.infer<typeof FaultSite>;
 
-/** A fault a run met: what was applied, where, and the step that shows it. */
+/** One fault the lab injected into a run, known by construction (not by the detector). */
 export const InjectedFault = z.strictObject({
-  source: z.enum(['script', 'variant', 'fuzz', 'live']),
+  source: z
+    .enum(['script', 'variant', 'fuzz', 'live'])
+    .describe("Who asked for it: the scenario's script, a variant, fuzz, or a live fault."),
   site: FaultSite,
   step_index: z
     .int()
     .nonnegative()
     .nullable()
     .describe('The step of the faulted call; null when the run recorded no step for it.'),
-  step_type: z.enum(['model_call', 'tool_call']),
-  fault: z.union([ModelFault, ToolFault]),
+  step_type: z.enum(['model_call', 'tool_call']).nullable(),
+  fault: z.union([McpFault, ModelFault, ToolFault]),
 });
 export type InjectedFault = z.infer<typeof InjectedFault>;
 

@@ -1,9 +1,8 @@
 import type { Detection } from '../classify/detection.ts';
 import { locate } from '../classify/location.ts';
 import { taxonomyOf } from '../classify/taxonomy.ts';
-import { upgradeTraceRecordV3 } from './migrate-v3.ts';
+import { upgradeStepV3, upgradeTraceRecordV3 } from './migrate-v3.ts';
 import type { TraceRecord } from './trace-record.ts';
-import type { TraceStep } from './trace-step.ts';
 import type { FailureEventV1 } from './v1/failure-event.ts';
 import type { TraceRecordV1 } from './v1/trace-record.ts';
 import type { FailureEventV2, TraceRecordV3, TraceStepV3 } from './v3/trace-record.ts';
@@ -12,8 +11,8 @@ import type { FailureEventV2, TraceRecordV3, TraceStepV3 } from './v3/trace-reco
  * Upgrades a TraceRecord of schema_version 1 to the current version (the migration in the
  * README's "The contracts"): steps gain `agent` (null: version 1 knew single agents only), the
  * FailureEvent gains `location` and `taxonomy` (derived from the record by today's rules), and
- * the record gains `build_id`, `attempt_id` and `replay` (all null: version 1 kept none). Nothing
- * else changes.
+ * the record gains `build_id`, `attempt_id` and `replay` (all null: version 1 kept none); then
+ * migrate-v3.ts takes it from version 3 to 4. Nothing else changes.
  */
 export function upgradeTraceRecordV1(record: TraceRecordV1): TraceRecord {
   return upgradeTraceRecordV3(traceRecordV1ToV3(record));
@@ -49,7 +48,7 @@ function traceRecordV1ToV3(record: TraceRecordV1): TraceRecordV3 {
 function upgradeEvent(event: FailureEventV1, v3Steps: readonly TraceStepV3[]): FailureEventV2 {
   const detection = detectionOf(event);
   // Today's rules read today's steps; a version 1 run had no conversation, so no step has a turn.
-  const steps = v3Steps.map((step) => ({ ...step, turn: null })) as TraceStep[];
+  const steps = v3Steps.map(upgradeStepV3);
   const taxonomy = taxonomyOf(detection, steps);
   const { turn: _, ...location } = locate(detection, steps, {
     runSpanId: event.otel.span_id,

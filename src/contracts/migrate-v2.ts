@@ -4,8 +4,8 @@ import type { TraceRecordV2 } from './v2/trace-record.ts';
 import type { TraceRecordV3 } from './v3/trace-record.ts';
 
 /**
- * Upgrades a TraceRecord of schema_version 2 to version 3: the record gains `attempt_id`, null
- * (version 2 did not tell the attempts of a build apart). Nothing else changes.
+ * A TraceRecord of schema_version 2 as version 3: the record gains `attempt_id`, null (version 2
+ * did not tell the attempts of a build apart). Nothing else changes.
  */
 export function traceRecordV2ToV3(record: TraceRecordV2): TraceRecordV3 {
   const { schema_version: _, trace_id, build_id, ...rest } = record;

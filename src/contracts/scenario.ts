@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FAILURE_KINDS } from './failure-kind.ts';
+import { McpScript } from './mcp-fault.ts';
 import { ALL_SUBCATEGORIES, FAILURE_CATEGORIES, SEVERITIES, SUBCATEGORIES } from './failure-record.ts';
 
 /**
@@ -303,6 +304,9 @@ export const Scenario = z.strictObject({
     .describe(
       "A conversation: the subject's respond is called once per turn, in order, within one run (docs/chaos-conversations.md). With turns, the model script and tool fixtures go in each turn, not in model.replies and tools.",
     ),
+  mcp: McpScript.default({}).describe(
+    "Per MCP server of the subject, per tool, what the lab's MCP proxy does to its 1st, 2nd, ... tools/call (docs/chaos-mcp.md); calls past the list go to the real server.",
+  ),
   grounding: z.array(GroundingCheck).default([]),
   tags: z.array(z.string()).default([]),
   triage: Triage.optional().describe(

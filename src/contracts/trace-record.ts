@@ -1,14 +1,16 @@
 import { z } from 'zod';
 import { IsoTime, OtelRef, Preview, Uuid } from './common.ts';
 import { FailureEvent } from './failure-event.ts';
+import { InjectedFault } from './fault.ts';
 import { Outcome } from './failure-kind.ts';
 import { Replay } from './replay.ts';
 import { TraceStep } from './trace-step.ts';
 
 /**
  * The TraceRecord version this lab writes; versions 1, 2 and 3 are read and upgraded (see
- * migrate-v1.ts, migrate-v2.ts, migrate-v3.ts). Version 4 added conversations: turn steps, `turn`
- * on every step and on the failure location (FailureEvent version 3).
+ * migrate-v1.ts, migrate-v2.ts, migrate-v3.ts). Version 4 added conversations (turn steps, `turn`
+ * on every step and on the failure location: FailureEvent version 3), MCP servers' tools (`mcp` on
+ * tool_call steps) and `injected_faults`.
  */
 export const TRACE_RECORD_VERSION = 4;
 
@@ -57,6 +59,11 @@ export const TraceRecord = z.strictObject({
   replay: Replay.nullable().describe(
     "The run's model exchanges and tool results in full, with capture --record-replies; null otherwise.",
   ),
+  injected_faults: z
+    .array(InjectedFault)
+    .describe(
+      'Every fault the lab injected into the run, and the step it hit: ground truth by construction; [] for none.',
+    ),
 });
 export type TraceRecord = z.infer<typeof TraceRecord>;
 

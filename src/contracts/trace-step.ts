@@ -47,7 +47,22 @@ export const ModelCallStep = z.strictObject({
 });
 export type ModelCallStep = z.infer<typeof ModelCallStep>;
 
-/** One call of a subject's tool. */
+/** The MCP side of a tool call served by an MCP server through the lab's proxy (docs/chaos-mcp.md). */
+export const McpCall = z.strictObject({
+  server: z.string().describe("The server's name in the subject's mcp_servers."),
+  method: z.literal('tools/call').describe('mcp.method.name.'),
+  request_id: z.string().describe('jsonrpc.request.id: the JSON-RPC id the client gave the request, as a string.'),
+  session_id: z
+    .string()
+    .nullable()
+    .describe(
+      "mcp.session.id: the Streamable HTTP session (Mcp-Session-Id), or the proxy's own id of a stdio connection.",
+    ),
+  transport: z.enum(['stdio', 'streamable_http']).describe("The transport between the agent's client and the proxy."),
+});
+export type McpCall = z.infer<typeof McpCall>;
+
+/** One call of a subject's tool, or of an MCP server's tool (then `mcp` says which server). */
 export const ToolCallStep = z.strictObject({
   ...stepBase,
   type: z.literal('tool_call'),
@@ -56,6 +71,7 @@ export const ToolCallStep = z.strictObject({
   declared: z.boolean().describe('False when the subject called a tool it never declared.'),
   arguments: Preview,
   result: Preview.nullable(),
+  mcp: McpCall.nullable().describe("The MCP server and request of the call; null for the subject's own tools."),
 });
 export type ToolCallStep = z.infer<typeof ToolCallStep>;
 

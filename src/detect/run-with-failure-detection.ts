@@ -119,8 +119,10 @@ export async function runWithFailureDetection<I, O>(
   const redact = redactorFor(secrets);
   const tracer = options.tracer ?? localTracer();
   const deadlineMs = options.timeoutMs ?? scenario.deadline_ms;
-  // A command subject's process is isolated already (docs/command-subjects.md): it always runs inline.
-  const isolation = subject.runsAsProcess ? 'inline' : effectiveIsolation(scenario, options.isolation);
+  // A command subject's process is isolated already (docs/command-subjects.md), and a subject with
+  // MCP servers has its proxy in the lab's thread (docs/chaos-mcp.md): both always run inline.
+  const isolation =
+    subject.runsAsProcess || subject.mcp_servers ? 'inline' : effectiveIsolation(scenario, options.isolation);
 
   checkConverses(subject, scenario);
   const parsedInput = subject.inputSchema.safeParse(scenario.input);
@@ -226,6 +228,7 @@ export async function runWithFailureDetection<I, O>(
       steps: outcome.steps,
       otel: otelRef,
       replay: request.replay instanceof ReplayLog ? request.replay.toReplay(scenario, outcome.steps, redact) : null,
+      injected_faults: outcome.injectedFaults ?? [],
     };
     root.setAttribute(attr.LAB_EXPECTED, scenario.expected ?? 'pass');
     root.setAttribute(attr.LAB_DETECTED, event?.kind ?? 'pass');

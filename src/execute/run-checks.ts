@@ -24,6 +24,7 @@ export function runChecks(
     recorder,
     redact,
     replies = [],
+    mcpTools = [],
   }: {
     subject: Subject<any, any>;
     scenario: Scenario;
@@ -31,6 +32,8 @@ export function runChecks(
     redact: Redact;
     /** A conversation's replies, one per turn that replied (conversation.ts). */
     replies?: readonly TurnReply[];
+    /** The tools the subject's MCP servers listed during the run: declared too. */
+    mcpTools?: readonly string[];
   },
 ): CheckVerdicts {
   for (const { turn, reply } of replies.slice(0, -1)) {
@@ -53,7 +56,7 @@ export function runChecks(
       input: scenario.input,
       output: parsed.data,
       steps: recorder.steps,
-      declaredTools: (subject.tools ?? []).map((t) => t.name),
+      declaredTools: [...(subject.tools ?? []).map((t) => t.name), ...mcpTools],
       toolResults: recorder.toolResults,
     });
     recorder.check(

@@ -45,7 +45,25 @@ export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
   });
   const controller = new AbortController();
   const recovery = new RecoveryKit({ log: req.recordRecovery === false ? null : recorder, signal: controller.signal });
-  const ctx = makeSubjectContext({ ...req, recorder, recovery, signal: controller.signal });
+  // The MCP proxy (and the SDK it is built on) is loaded only for a subject that has MCP servers.
+  const mcp =
+    req.subject.mcp_servers && Object.keys(req.subject.mcp_servers).length > 0
+      ? await (await import('../mcp/mcp-proxy.ts')).McpRunProxy.open({
+          servers: req.subject.mcp_servers,
+          script: req.scenario.mcp,
+          recorder,
+          signal: controller.signal,
+          redact: req.redact,
+          scenarioId: req.scenario.id,
+        })
+      : null;
+  const ctx = makeSubjectContext({
+    ...req,
+    recorder,
+    recovery,
+    signal: controller.signal,
+    ...(mcp ? { mcp: mcp.endpoints } : {}),
+  });
   // An agent that builds its own client from process.env gets this run's endpoint (src/execute/run-env.ts).
   const env = req.subject.runsAsProcess ? null : await openRunEnv(ctx);
   const startMs = req.clock();
@@ -81,7 +99,14 @@ export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
   // A fault of the scenario (a command subject's tool call with nothing to answer it) is the lab's, not the run's.
   if (result !== CUT_OFF && 'error' in result && ToolScriptError.isInstance(result.error)) throw result.error;
   if (result === CUT_OFF) controller.abort(new RunDeadlineError(req.deadlineMs));
+  // An MCP call the run left open was never answered: recorded alike whether or not its client's cancel came first.
+  else await mcp?.endOpenCalls();
   recorder.finish(result === CUT_OFF);
+  if (mcp) {
+    await mcp.close();
+    // A server that could not start is a fault of the set-up, not of the run (docs/chaos-mcp.md).
+    if (mcp.startFailure) throw mcp.startFailure;
+  }
 
   const end: RunEnd = {
     deadlineMs: req.deadlineMs,
@@ -105,6 +130,7 @@ export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
       recorder,
       redact: req.redact,
       replies,
+      mcpTools: mcp?.listedTools ?? [],
     });
     end.degraded = degradedVerdict(recorder.steps, (episode) => recovery.triggerErrorOf(episode), req.redact);
   }
@@ -114,5 +140,6 @@ export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
     steps: [...recorder.steps],
     startMs,
     endMs,
+    injectedFaults: mcp ? [...mcp.injectedFaults] : [],
   };
 }

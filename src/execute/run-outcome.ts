@@ -1,4 +1,5 @@
 import type { Preview } from '../contracts/common.ts';
+import type { InjectedFault } from '../contracts/fault.ts';
 import type { Scenario } from '../contracts/scenario.ts';
 import type { TraceStep } from '../contracts/trace-step.ts';
 import type { Clock } from '../internal/clock.ts';
@@ -17,6 +18,8 @@ export interface RunOutcome {
   steps: TraceStep[];
   startMs: number;
   endMs: number;
+  /** The faults the lab injected into the run (its MCP proxy's, so far), each with the step it hit. */
+  injectedFaults?: InjectedFault[];
 }
 
 /** What an executor needs to run one scenario. */

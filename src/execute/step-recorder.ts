@@ -1,6 +1,7 @@
 import type { ErrorInfo } from '../contracts/common.ts';
 import type {
   CheckStep,
+  McpCall,
   ModelCallStep,
   RecoveryStep,
   ToolCallStep,
@@ -268,15 +269,19 @@ export class StepRecorder implements RecoveryLog {
     return { headers };
   }
 
-  /** Runs a tool call as a tool_call step. */
+  /**
+   * Runs a tool call as a tool_call step. An MCP server's tool call (`mcp`) is named as the MCP
+   * conventions name its span, "tools/call {tool}"; `onBegin` learns the step's index.
+   */
   async toolCall<T>(
-    call: { tool: string; callId: string | null; declared: boolean; args: unknown },
+    call: { tool: string; callId: string | null; declared: boolean; args: unknown; mcp?: McpCall },
     run: () => Promise<T> | T,
+    onBegin?: (stepIndex: number | null) => void,
   ): Promise<T> {
     const begun = this.#begin<ToolCallStep>((base) => ({
       ...base,
       type: 'tool_call',
-      name: `execute_tool ${call.tool}`,
+      name: call.mcp ? `${call.mcp.method} ${call.tool}` : `execute_tool ${call.tool}`,
       ended_at: null,
       duration_ms: null,
       status: 'unfinished',
@@ -286,7 +291,9 @@ export class StepRecorder implements RecoveryLog {
       declared: call.declared,
       arguments: preview(call.args, this.#redact),
       result: null,
+      mcp: call.mcp ?? null,
     }));
+    onBegin?.(begun ? begun.step.index : null);
     try {
       const result = await run();
       if (begun) {

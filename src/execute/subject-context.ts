@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import type { Scenario } from '../contracts/scenario.ts';
 import { markOrigin } from '../classify/error-origin.ts';
 import type { RecoveryKit } from '../recovery/recovery-kit.ts';
-import type { Subject, SubjectContext } from '../subject/subject.ts';
+import type { ProxiedMcpServer, Subject, SubjectContext } from '../subject/subject.ts';
 import type { StepRecorder } from './step-recorder.ts';
 import { ToolRunner } from './tool-runner.ts';
 
@@ -25,6 +25,7 @@ export function makeSubjectContext<I>({
   recorder,
   signal,
   recovery,
+  mcp = {},
 }: {
   subject: Subject<I, any>;
   scenario: Scenario;
@@ -34,6 +35,8 @@ export function makeSubjectContext<I>({
   recorder: StepRecorder;
   signal: AbortSignal;
   recovery: RecoveryKit;
+  /** Where the agent's MCP client reaches each of the subject's MCP servers (the run's proxy); none by default. */
+  mcp?: Readonly<Record<string, ProxiedMcpServer>>;
 }): SubjectContext<I> {
   const tools = new ToolRunner({
     specs: subject.tools ?? [],
@@ -71,5 +74,6 @@ export function makeSubjectContext<I>({
       }
     },
     setAgent: (name) => recorder.setAgent(name),
+    mcp,
   };
 }

@@ -44,6 +44,9 @@ const { generateTraceId, ModelBehaviorError, Runner, setTraceProcessors, tool } 
 
 /** The SDK's classes a subject builds its agents with. */
 export const Agent: typeof AgentsCore.Agent = core.Agent;
+/** The SDK's MCP clients, for an agent whose tools an MCP server serves (connect them to ctx.mcp: docs/chaos-mcp.md). */
+export const MCPServerStdio: typeof AgentsCore.MCPServerStdio = core.MCPServerStdio;
+export const MCPServerStreamableHttp: typeof AgentsCore.MCPServerStreamableHttp = core.MCPServerStreamableHttp;
 export type { InputGuardrail, OutputGuardrail } from '@openai/agents-core';
 
 /** The instrumentation scope of the spans made from the SDK's own trace. */

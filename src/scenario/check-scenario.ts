@@ -48,7 +48,11 @@ export function checkScenario(scenario: Scenario, subject: Subject<any, any>): S
         message: `${issue.message} (checked against ${subject.id}'s input schema)`,
       });
   }
-  problems.push(...checkConversation(scenario, subject), ...checkGrounding(scenario, subject));
+  problems.push(
+    ...checkConversation(scenario, subject),
+    ...checkMcp(scenario, subject),
+    ...checkGrounding(scenario, subject),
+  );
   if (scenario.turns)
     scenario.turns.forEach((turn, i) => {
       const script = { replies: turn.replies, tools: turn.tools, at: ['turns', i], name: `turns[${i}].replies` };
@@ -122,6 +126,37 @@ function checkTools(script: Script, subject: Subject<any, any>, scenario: Scenar
   return problems;
 }
 
+/** The scenario's `mcp` block names the subject's servers, and (model-driven) tools its replies call. */
+function checkMcp(scenario: Scenario, subject: Subject<any, any>): StaticProblem[] {
+  const problems: StaticProblem[] = [];
+  const servers = Object.keys(subject.mcp_servers ?? {});
+  const replies = expand(scenario.model.replies);
+  for (const [server, tools] of Object.entries(scenario.mcp)) {
+    if (!servers.includes(server)) {
+      problems.push({
+        path: ['mcp', server],
+        message: `${subject.id} has no MCP server ${quote(server)}. Its mcp_servers: ${servers.join(', ') || '(none)'}`,
+      });
+      continue;
+    }
+    if ((subject.toolsCalledBy ?? 'model') !== 'model') continue;
+    for (const [tool, faults] of Object.entries(tools)) {
+      const calls = replies.reduce((n, r) => n + (r.tool_calls ?? []).filter((c) => c.name === tool).length, 0);
+      if (calls === 0)
+        problems.push({
+          path: ['mcp', server, tool],
+          message: `no reply in model.replies asks for ${quote(tool)}, so ${subject.id} never calls it and these faults are never used: add a reply with "tool_calls": [{"name": "${tool}", ...}] or remove them`,
+        });
+      else if (faults.length > calls)
+        problems.push({
+          path: ['mcp', server, tool, calls],
+          message: `${faults.length} faults, but model.replies asks for ${quote(tool)} only ${calls} time${calls === 1 ? '' : 's'}: faults past the ${ordinal(calls)} are never used; remove them or add tool calls`,
+        });
+    }
+  }
+  return problems;
+}
+
 function checkGrounding(scenario: Scenario, subject: Subject<any, any>): StaticProblem[] {
   const problems: StaticProblem[] = [];
   scenario.grounding.forEach((check, i) => {
@@ -157,7 +192,8 @@ function checkGrounding(scenario: Scenario, subject: Subject<any, any>): StaticP
       check.check === 'numbers_in_sources' &&
       check.source_paths.length === 0 &&
       check.tool_results &&
-      (subject.tools ?? []).length === 0
+      (subject.tools ?? []).length === 0 &&
+      Object.keys(subject.mcp_servers ?? {}).length === 0
     ) {
       problems.push({
         path: at('tool_results'),

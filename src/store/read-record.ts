@@ -39,7 +39,7 @@ export function readRecord(value: unknown, key: string, action: 'read' | 'write'
   const current = type === 'trace_record' ? TRACE_RECORD_VERSION : 1;
   const hint =
     version !== current
-      ? ` (schema_version ${JSON.stringify(version)}; this lab writes version ${current}${type === 'trace_record' ? ' and reads 1, 2, 3 and 4' : ''})`
+      ? ` (schema_version ${JSON.stringify(version)}; this lab writes version ${current}${type === 'trace_record' ? ' and reads 1 to 4' : ''})`
       : '';
   throw refused(key, action, contract.name, parsed.error.issues, hint);
 }

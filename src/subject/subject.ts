@@ -14,6 +14,35 @@ export interface ToolBox {
   call(name: string, args: unknown, callId?: string, options?: { signal?: AbortSignal }): Promise<unknown>;
 }
 
+/**
+ * An MCP server a subject's agent uses (docs/chaos-mcp.md): a command the lab starts for each
+ * connection (stdio), or the URL of a Streamable HTTP server that runs already (loopback only).
+ */
+export type McpServerSpec =
+  | {
+      /** The program and its arguments, e.g. ['node', 'server.js']. */
+      readonly command: readonly string[];
+      /** Added to the server's environment (the lab passes only a minimal environment of its own). */
+      readonly env?: Readonly<Record<string, string>>;
+      /** Its working directory (default: the lab's). */
+      readonly cwd?: string;
+    }
+  | { readonly url: string };
+
+/**
+ * Where the agent's own MCP client connects for one server: the lab's proxy, which records every
+ * tools/call as a tool_call step and plays the scenario's `mcp` faults. Both transports are
+ * offered whatever the server's own is: spawn `command` with `args` (stdio), or connect to `url`
+ * (Streamable HTTP).
+ */
+export interface ProxiedMcpServer {
+  /** The server's name in the subject's mcp_servers. */
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly url: string;
+}
+
 /** What a subject's run function gets. */
 export interface SubjectContext<I> {
   /** The scenario's input, already checked against the subject's input schema. */
@@ -40,6 +69,8 @@ export interface SubjectContext<I> {
   parseModelOutput<T>(schema: z.ZodType<T>, value: unknown): T;
   /** Multi-agent subjects say which agent runs from now on; every step records it (null: the subject itself). */
   setAgent(name: string | null): void;
+  /** The subject's MCP servers (mcp_servers), by name, as the agent's client reaches them through the lab's proxy. */
+  readonly mcp: Readonly<Record<string, ProxiedMcpServer>>;
 }
 
 /**
@@ -73,6 +104,11 @@ export interface Subject<I = unknown, O = unknown> {
    * scripted reply ever calls for.
    */
   readonly toolsCalledBy?: 'model' | 'subject';
+  /**
+   * The MCP servers the subject's agent uses, by name (docs/chaos-mcp.md). The lab stands between
+   * the agent and each: ctx.mcp says where the agent's client connects. Such a subject runs inline.
+   */
+  readonly mcp_servers?: Readonly<Record<string, McpServerSpec>>;
   /** True for a command subject: its run is a process, isolated already, so it never runs in a worker thread. */
   readonly runsAsProcess?: boolean;
   /** One run: the scenario's input in, the output out (checked against outputSchema). */

@@ -26,6 +26,18 @@ export const SERVER_PORT = 'server.port';
 /** Stable: the class of error a span ended with. */
 export const ERROR_TYPE = 'error.type';
 
+// The MCP conventions (open-telemetry/semantic-conventions-genai, model/mcp: development status),
+// on the span of a tool call the lab's MCP proxy passed to a server (docs/chaos-mcp.md).
+export const MCP_METHOD_NAME = 'mcp.method.name';
+export const MCP_SESSION_ID = 'mcp.session.id';
+export const JSONRPC_REQUEST_ID = 'jsonrpc.request.id';
+/** The JSON-RPC error code of an answer that carried one, as a string. */
+export const RPC_RESPONSE_STATUS_CODE = 'rpc.response.status_code';
+/** "pipe" for stdio, "tcp" for Streamable HTTP. */
+export const NETWORK_TRANSPORT = 'network.transport';
+/** The lab's own: the server's name in the subject's mcp_servers. */
+export const LAB_MCP_SERVER = 'lab.mcp.server';
+
 // The lab's own attributes on the run span.
 export const LAB_SCENARIO_ID = 'lab.scenario.id';
 export const LAB_EXPECTED = 'lab.expected';

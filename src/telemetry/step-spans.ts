@@ -6,8 +6,9 @@ import * as attr from './gen-ai-attributes.ts';
 import { normalizeFinishReason, outputTypeOf } from './gen-ai-values.ts';
 
 /**
- * Turns steps into spans under a run span: "chat {model}" (CLIENT) for model calls and
- * "execute_tool {tool}" for tool calls and "recovery {action} {target}" for recovery actions, with
+ * Turns steps into spans under a run span: "chat {model}" (CLIENT) for model calls,
+ * "execute_tool {tool}" for tool calls ("tools/call {tool}", CLIENT, with the MCP conventions'
+ * attributes, for an MCP server's tool) and "recovery {action} {target}" for recovery actions, with
  * gen_ai.* (and lab.recovery.*) attributes taken from the step itself.
  * Checks get no span (they are recorded on the run span). A turn of a conversation is a "turn {n}"
  * span, and the spans of its steps are its children, each with lab.turn.
@@ -34,7 +35,9 @@ export class StepSpans implements StepObserver {
     const span = this.#tracer.startSpan(
       step.name,
       {
-        kind: step.type === 'model_call' ? SpanKind.CLIENT : SpanKind.INTERNAL,
+        // The MCP proxy is a client of the server it calls (the conventions' mcp.client span).
+        kind:
+          step.type === 'model_call' || (step.type === 'tool_call' && step.mcp) ? SpanKind.CLIENT : SpanKind.INTERNAL,
         startTime: startMs,
         attributes: {
           ...startAttributes(step),
@@ -66,6 +69,14 @@ export class StepSpans implements StepObserver {
     }
     if (step.type === 'recovery' && step.outcome) span.setAttribute(attr.LAB_RECOVERY_OUTCOME, step.outcome);
     if (step.status === 'ok') return endSpan(span, undefined, endMs);
+    if (step.type === 'tool_call' && step.mcp) {
+      // The MCP conventions' error.type: the JSON-RPC code of an error answer, "tool_error" for isError.
+      const jsonRpcCode = step.error?.class === 'McpJsonRpcError' ? step.error.code : null;
+      if (jsonRpcCode) span.setAttribute(attr.RPC_RESPONSE_STATUS_CODE, jsonRpcCode);
+      const errorType =
+        jsonRpcCode ?? (step.error?.class === 'McpToolResultError' ? 'tool_error' : (step.error?.class ?? step.status));
+      return endSpan(span, { errorType, error: step.error }, endMs);
+    }
     const httpStatus =
       step.type === 'model_call' && step.http_status !== null && step.http_status >= 400
         ? String(step.http_status)
@@ -100,6 +111,15 @@ function startAttributes(step: Exclude<TraceStep, { type: 'check' }>): Attribute
         [attr.GEN_AI_TOOL_NAME]: step.tool,
         [attr.GEN_AI_TOOL_TYPE]: 'function',
         ...(step.call_id ? { [attr.GEN_AI_TOOL_CALL_ID]: step.call_id } : {}),
+        ...(step.mcp
+          ? {
+              [attr.MCP_METHOD_NAME]: step.mcp.method,
+              [attr.JSONRPC_REQUEST_ID]: step.mcp.request_id,
+              ...(step.mcp.session_id ? { [attr.MCP_SESSION_ID]: step.mcp.session_id } : {}),
+              [attr.NETWORK_TRANSPORT]: step.mcp.transport === 'stdio' ? 'pipe' : 'tcp',
+              [attr.LAB_MCP_SERVER]: step.mcp.server,
+            }
+          : {}),
       };
     case 'recovery':
       return {

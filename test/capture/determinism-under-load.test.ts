@@ -19,10 +19,11 @@ const REPEAT = 15;
 describe('determinism under load', () => {
   it('--repeat 15 --concurrency 16 over every scenario: each run of a scenario has the same classification and record', async () => {
     const subjects = await loadSubjects(path.join(ROOT, 'subjects'));
-    // Command subjects start a process per run (and per tool command): 50 repetitions of each would
-    // cost minutes of process starts on a small machine; test/detect/determinism.test.ts covers them.
+    // Command subjects start a process per run (and per tool command), MCP subjects two (the relay
+    // and the server): 15 repetitions of each would cost minutes of process starts on a small
+    // machine; test/detect/determinism.test.ts covers them.
     const scenarios = (await loadScenarios(path.join(ROOT, 'scenarios'), subjects)).filter(
-      (l) => !l.scenario.tags.includes('command'),
+      (l) => !l.scenario.tags.includes('command') && !l.scenario.tags.includes('mcp'),
     );
     const server = await ScriptedModelServer.start();
     const store = new MemoryStore();

@@ -9,7 +9,8 @@ const REQUIRED = ['scenario', 'subject', 'expected', 'detected', 'failure_id', '
 
 describe('capture, end to end through the CLI', () => {
   it('--json: runs every scenario, stores and retrieves every trace, exits 0', async () => {
-    const { stdout, stderr, code } = await runCli(['capture', '--store', 'memory', '--json']);
+    // The MCP scenarios start two processes a run (the relay and the server): seconds on a busy machine.
+    const { stdout, stderr, code } = await runCli(['capture', '--store', 'memory', '--json'], { timeoutMs: 230_000 });
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const lines = stdout
@@ -32,18 +33,18 @@ describe('capture, end to end through the CLI', () => {
       retrieved: lines.length,
       exit_code: 0,
     });
-  });
+  }, 240_000);
 
   it('human output: a line per run and the summary table (golden file)', async () => {
-    // One run at a time: the command subjects' process starts (seconds each on a busy machine) add up.
+    // One run at a time: the command and MCP subjects' process starts (seconds each on a busy machine) add up.
     const { stdout, code } = await runCli(['capture', '--store', 'memory', '--concurrency', '1'], {
-      timeoutMs: 230_000,
+      timeoutMs: 590_000,
     });
     expect(code).toBe(0);
     await expect(runLinesSorted(normalizeText(stdout, ROOT))).toMatchFileSnapshot(
       '../fixtures/capture-memory.golden.txt',
     );
-  }, 240_000);
+  }, 600_000);
 
   it('--filter and --repeat select and repeat runs', async () => {
     const { stdout, code } = await runCli(['capture', '--json', '--filter', 'planner-', '--repeat', '3']);

@@ -9,7 +9,8 @@ import { runWithFailureDetection } from '../../src/detect/run-with-failure-detec
 import { ScriptedModelServer } from '../../src/model/scripted-server.ts';
 import { SubjectCatalog } from '../../src/scenario/load-subjects.ts';
 import { readRecord } from '../../src/store/read-record.ts';
-import { asVersion3 } from '../helpers/records.ts';
+import { TraceRecord } from '../../src/contracts/trace-record.ts';
+import { asVersion3, makeRecord } from '../helpers/records.ts';
 import { ROOT } from '../helpers/run-cli.ts';
 
 /** Runs of shipped scenarios: a pass, each failure kind, a recovery, and a conversation. */
@@ -64,5 +65,30 @@ describe('reading TraceRecords of schema_version 3', () => {
     const [conversation] = await traces(['conv-weather-503-in-turn-2']);
     expect(TraceRecordV3.safeParse({ ...conversation, schema_version: 3 }).success).toBe(false);
     expect(TraceRecordV3.safeParse(asVersion3(conversation!)).success).toBe(false); // its turn steps remain
+  });
+
+  it('a tool call: upgraded with mcp null, and the record with injected_faults []; a record with an MCP call is not version 3', () => {
+    const record = makeRecord({ kind: 'exception' });
+    const tool = {
+      ...record.steps[0]!,
+      index: 1,
+      type: 'tool_call' as const,
+      name: 'execute_tool calculate',
+      tool: 'calculate',
+      call_id: 'call_1',
+      declared: true,
+      arguments: { type: 'object' as const, text: '{}', bytes: 2, truncated: false, sha256: null },
+      result: null,
+      mcp: null,
+    };
+    const { check: _c, passed: _p, detail: _d, ...toolStep } = tool as Record<string, unknown>;
+    const current = TraceRecord.parse({ ...record, steps: [record.steps[0], toolStep] });
+    const v3 = asVersion3(current);
+    expect(TraceRecordV3.safeParse(v3).success).toBe(true);
+    expect(TraceRecord.safeParse(v3).success).toBe(false);
+    expect(upgradeTraceRecordV3(TraceRecordV3.parse(v3))).toEqual(current);
+    expect(readRecord(v3, 'k')).toEqual(current);
+    // A version 3 record never had an MCP call: one with mcp is not version 3.
+    expect(TraceRecordV3.safeParse({ ...v3, steps: current.steps }).success).toBe(false);
   });
 });

@@ -11,10 +11,14 @@ describe('the detector never reads the label', () => {
   it('every fast shipped scenario, relabelled with a wrong kind, is still detected as its true kind, and its record keeps the wrong label as expected', async () => {
     const subjects = await loadSubjects(path.join(ROOT, 'subjects'));
     const loaded = (await loadScenarios(path.join(ROOT, 'scenarios'), subjects)).filter(
-      // Command subjects start processes: a dozen at once would starve the 5 s deadlines of the rest
-      // on a small machine; the detector they go through is the same (test/subject/command-subject.test.ts).
+      // Command and MCP subjects start processes: a dozen at once would starve the 5 s deadlines of the
+      // rest on a small machine; the detector they go through is the same (test/subject/command-subject.test.ts,
+      // test/mcp/mcp-faults.test.ts).
       (l) =>
-        l.scenario.isolation !== 'worker' && l.scenario.deadline_ms >= 5000 && !l.scenario.tags.includes('command'),
+        l.scenario.isolation !== 'worker' &&
+        l.scenario.deadline_ms >= 5000 &&
+        !l.scenario.tags.includes('command') &&
+        !l.scenario.tags.includes('mcp'),
     );
     const server = await ScriptedModelServer.start();
     try {

@@ -119,12 +119,13 @@ export function makeRecord({
     ],
     otel,
     replay: null,
+    injected_faults: [],
   });
 }
 
-/** What a version 1 lab wrote for the same run: no build_id, replay, step agent, location or taxonomy. */
+/** What a version 1 lab wrote for the same run: no build_id, replay, injected_faults, step agent or mcp, location or taxonomy. */
 export function asVersion1(record: TraceRecord): Record<string, unknown> {
-  const { build_id: _b, attempt_id: _t, replay: _r, ...rest } = record;
+  const { build_id: _b, attempt_id: _t, replay: _r, injected_faults: _i, ...rest } = record;
   const failure = record.failure
     ? (({ location: _l, taxonomy: _t, ...f }) => ({ ...f, schema_version: 1 }))(record.failure)
     : null;
@@ -132,19 +133,27 @@ export function asVersion1(record: TraceRecord): Record<string, unknown> {
     ...rest,
     schema_version: 1,
     failure,
-    steps: record.steps.map(({ agent: _a, turn: _n, ...step }) => step),
+    steps: record.steps.map(({ agent: _a, turn: _n, ...step }) => withoutMcp(step)),
   };
 }
 
-/** What a version 3 lab wrote for the same run (a run outside a conversation): no turn on steps or on the failure location. */
+/** What a version 3 lab wrote for the same run (a run outside a conversation, with no MCP server): no turn on steps or on the failure location, no mcp on tool calls, no injected_faults. */
 export function asVersion3(record: TraceRecord): Record<string, unknown> {
   const failure = record.failure
     ? (({ location: { turn: _n, ...location }, ...f }) => ({ ...f, schema_version: 2, location }))(record.failure)
     : null;
+  const { injected_faults: _i, ...rest } = record;
   return {
-    ...record,
+    ...rest,
     schema_version: 3,
     failure,
-    steps: record.steps.map(({ turn: _n, ...step }) => step),
+    steps: record.steps.map(({ turn: _n, ...step }) => withoutMcp(step)),
   };
+}
+
+/** A step without the `mcp` field version 4 gave tool calls. */
+function withoutMcp<S extends { type: string }>(step: S): Omit<S, 'mcp'> {
+  if (step.type !== 'tool_call') return step;
+  const { mcp: _m, ...older } = step as S & { mcp?: unknown };
+  return older;
 }

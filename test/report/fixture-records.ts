@@ -98,6 +98,7 @@ function run(spec: RunSpec): TraceRecord {
     steps: spec.steps({ start: spec.start, span }),
     otel,
     replay: null,
+    injected_faults: [],
   });
 }
 
@@ -198,6 +199,7 @@ export function fixtureRuns(): TraceRecord[] {
           tool: 'calculate',
           call_id: 'call_1',
           declared: true,
+          mcp: null,
           arguments: preview({ expression: '(3 + 4) * 8' }),
           result: preview({ value: 56 }),
         },
@@ -224,6 +226,7 @@ export function fixtureRuns(): TraceRecord[] {
           tool: 'get_forecast',
           call_id: null,
           declared: true,
+          mcp: null,
           arguments: preview({ city: 'Oslo' }),
           result: null,
         },
@@ -246,6 +249,7 @@ export function fixtureRuns(): TraceRecord[] {
           tool: 'get_forecast',
           call_id: null,
           declared: true,
+          mcp: null,
           arguments: preview({ city: 'Oslo' }),
           result: null,
         },

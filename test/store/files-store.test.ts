@@ -77,7 +77,7 @@ describe('FilesStore', () => {
     expect(v2).toBeInstanceOf(ContractViolationError);
     expect((v2 as Error).message).toMatch(
       new RegExp(
-        `record ${future.failure_id}: stored record breaks the TraceRecord contract \\(schema_version 5; this lab writes version 4 and reads 1, 2, 3 and 4\\)`,
+        `record ${future.failure_id}: stored record breaks the TraceRecord contract \\(schema_version 5; this lab writes version 4 and reads 1 to 4\\)`,
       ),
     );
     expect(((await store.get(extra.failure_id!).catch((e: unknown) => e)) as Error).message).toContain('analyst_note');
@@ -111,6 +111,7 @@ describe('FilesStore', () => {
       build_id: null,
       attempt_id: null,
       replay: null,
+      injected_faults: [],
       failure: {
         schema_version: 3,
         location: { step_index: null, turn: null },

@@ -10,10 +10,13 @@ import {
 import { TraceRecord } from '../trace-record.ts';
 import { CheckStep, ModelCallStep, RecoveryStep, ToolCallStep } from '../trace-step.ts';
 
-/** A step of a version 3 record: no `turn` field, and no turn steps (see migrate-v3.ts). */
+/**
+ * A step of a version 3 record: no `turn` field, no turn steps, and tool calls without `mcp`
+ * (version 4 added conversations and MCP servers' tools; see migrate-v3.ts).
+ */
 export const TraceStepV3 = z.discriminatedUnion('type', [
   ModelCallStep.omit({ turn: true }),
-  ToolCallStep.omit({ turn: true }),
+  ToolCallStep.omit({ turn: true, mcp: true }),
   CheckStep.omit({ turn: true }),
   RecoveryStep.omit({ turn: true }),
 ]);
@@ -31,11 +34,11 @@ export const FailureEventV2 = z.discriminatedUnion('kind', [
 export type FailureEventV2 = z.infer<typeof FailureEventV2>;
 
 /**
- * A TraceRecord of schema_version 3, as stored before version 4 added conversations (see
- * migrate-v3.ts): steps without `turn`, no turn steps, and a failure location without `turn`.
- * Frozen: when version 4 changes, spell it out here.
+ * A TraceRecord of schema_version 3, as stored before version 4 added conversations, MCP servers'
+ * tools and `injected_faults` (see migrate-v3.ts): steps without `turn` or `mcp`, no turn steps, a
+ * failure location without `turn`, and no `injected_faults`. Frozen: when version 4 changes, spell it out here.
  */
-export const TraceRecordV3 = TraceRecord.extend({
+export const TraceRecordV3 = TraceRecord.omit({ injected_faults: true }).extend({
   schema_version: z.literal(3),
   failure: FailureEventV2.nullable(),
   steps: z.array(TraceStepV3),
