@@ -51,6 +51,7 @@ export {
 } from './contracts/lab-record.ts';
 export { upgradeTraceRecordV1 } from './contracts/migrate-v1.ts';
 export { upgradeTraceRecordV2 } from './contracts/migrate-v2.ts';
+export { upgradeTraceRecordV3 } from './contracts/migrate-v3.ts';
 export { Replay, ReplayExchange, ReplayToolResult } from './contracts/replay.ts';
 export { recordKey, TRACE_RECORD_VERSION, TraceRecord } from './contracts/trace-record.ts';
 export {

@@ -14,6 +14,7 @@ import { TraceRecord } from './trace-record.ts';
 import { FailureEventV1 } from './v1/failure-event.ts';
 import { TraceRecordV1 } from './v1/trace-record.ts';
 import { TraceRecordV2 } from './v2/trace-record.ts';
+import { TraceRecordV3 } from './v3/trace-record.ts';
 
 /** The contracts published as JSON Schema, by file stem in schemas/. */
 export const JSON_SCHEMAS = {
@@ -36,9 +37,10 @@ export const JSON_SCHEMAS = {
   'dataset-label': DatasetLabel,
   'dataset-prediction': DatasetPrediction,
   'dataset-manifest': DatasetManifest,
-  // Versions 1 and 2, still read (and upgraded) by every store: analyzers of older data validate against these.
+  // Versions 1 to 3, still read (and upgraded) by every store: analyzers of older data validate against these.
   'trace-record.v1': TraceRecordV1,
   'trace-record.v2': TraceRecordV2,
+  'trace-record.v3': TraceRecordV3,
   'failure-event.v1': FailureEventV1,
 } as const;
 

@@ -11,13 +11,14 @@ import type { TraceRecordV1 } from './v1/trace-record.ts';
  * Upgrades a TraceRecord of schema_version 1 to the current version (the migration in the
  * README's "The contracts"): steps gain `agent` (null: version 1 knew single agents only), the
  * FailureEvent gains `location` and `taxonomy` (derived from the record by today's rules), and
- * the record gains `build_id`, `attempt_id` and `replay` (all null: version 1 kept none). Nothing
+ * the record gains `build_id`, `attempt_id` and `replay` (all null: version 1 kept none) and
+ * `injected_faults` ([]). Nothing
  * else changes.
  */
 export function upgradeTraceRecordV1(record: TraceRecordV1): TraceRecord {
   const steps = record.steps.map((step) => ({ ...step, agent: null })) as TraceStep[];
   return {
-    schema_version: 3,
+    schema_version: 4,
     trace_id: record.trace_id,
     build_id: null,
     attempt_id: null,
@@ -35,6 +36,7 @@ export function upgradeTraceRecordV1(record: TraceRecordV1): TraceRecord {
     input: record.input,
     output: record.output,
     steps,
+    injected_faults: [],
     otel: record.otel,
     replay: null,
   };

@@ -1,12 +1,13 @@
 import { z } from 'zod';
 import { IsoTime, OtelRef, Preview, Uuid } from './common.ts';
 import { FailureEvent } from './failure-event.ts';
+import { InjectedFault } from './fault.ts';
 import { Outcome } from './failure-kind.ts';
 import { Replay } from './replay.ts';
 import { TraceStep } from './trace-step.ts';
 
-/** The TraceRecord version this lab writes; versions 1 and 2 are read and upgraded (see migrate-v1.ts, migrate-v2.ts). */
-export const TRACE_RECORD_VERSION = 3;
+/** The TraceRecord version this lab writes; versions 1 to 3 are read and upgraded (see migrate-v1.ts, migrate-v2.ts, migrate-v3.ts). */
+export const TRACE_RECORD_VERSION = 4;
 
 /** Everything the lab keeps of one run: ground truth, classification, steps and telemetry ids. */
 export const TraceRecord = z.strictObject({
@@ -49,6 +50,11 @@ export const TraceRecord = z.strictObject({
   input: Preview,
   output: Preview.nullable().describe('The returned value; null when the run threw or was cut off.'),
   steps: z.array(TraceStep),
+  injected_faults: z
+    .array(InjectedFault)
+    .describe(
+      'Every fault injected into the run (by its script, a variant, a fuzz trial or a live fault), with the step it hit: ground truth known by construction, independent of the detector (docs/chaos.md); [] for none.',
+    ),
   otel: OtelRef.describe('The run span (invoke_agent).'),
   replay: Replay.nullable().describe(
     "The run's model exchanges and tool results in full, with capture --record-replies; null otherwise.",

@@ -20,6 +20,8 @@ import * as attr from '../telemetry/gen-ai-attributes.ts';
 import { StepSpans } from '../telemetry/step-spans.ts';
 import { localTracer } from '../telemetry/id-tracer.ts';
 import { buildEvent } from './build-event.ts';
+import { injectedFaults } from '../chaos/injected-faults.ts';
+import { plannedFaults } from '../chaos/place-faults.ts';
 import { ReplayLog } from '../execute/replay-log.ts';
 import { runInline } from '../execute/run-inline.ts';
 import { withoutSubjectConsole } from '../execute/subject-console.ts';
@@ -196,6 +198,7 @@ export async function runWithFailureDetection<I, O>(
       input: inputPreview(scenario, redact),
       output: outcome.output,
       steps: outcome.steps,
+      injected_faults: injectedFaults(plannedFaults(scenario), outcome.steps, options.model.mode),
       otel: otelRef,
       replay: request.replay instanceof ReplayLog ? request.replay.toReplay(scenario, outcome.steps, redact) : null,
     };

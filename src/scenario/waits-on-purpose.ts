@@ -12,6 +12,6 @@ export function waitsOnPurpose(scenario: Scenario): boolean {
     scenario.model.replies.some(
       (r) => r.fault?.hang || r.fault?.delay_ms || r.fault?.endless || r.fault?.retry_after_ms !== undefined,
     ) ||
-    Object.values(scenario.tools).some((fixtures) => fixtures.some((f) => f.hang || f.delay_ms || f.busy_ms))
+    Object.values(scenario.tools).some((fixtures) => fixtures.some((f) => f?.hang || f?.delay_ms || f?.busy_ms))
   );
 }

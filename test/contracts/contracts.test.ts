@@ -38,11 +38,11 @@ describe('contracts are strict', () => {
     expect(extraFailure.success).toBe(false);
   });
 
-  it('pins schema_version to 3: a version 2 or 4 record is not a current TraceRecord', async () => {
+  it('pins schema_version to 4: a version 3 or 5 record is not a current TraceRecord', async () => {
     const trace = await sampleTrace('planner-valid-plan');
-    expect(trace.schema_version).toBe(3);
-    expect(TraceRecord.safeParse({ ...trace, schema_version: 2 }).success).toBe(false);
-    expect(TraceRecord.safeParse({ ...trace, schema_version: 4 }).success).toBe(false);
+    expect(trace.schema_version).toBe(4);
+    expect(TraceRecord.safeParse({ ...trace, schema_version: 3 }).success).toBe(false);
+    expect(TraceRecord.safeParse({ ...trace, schema_version: 5 }).success).toBe(false);
   });
 
   it('ties a failure to its kind: a timeout without timeout details is invalid', async () => {

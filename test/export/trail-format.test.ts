@@ -151,7 +151,7 @@ function failedRun(): TraceRecord {
     error: error('InternalServerError', '503 down', 503),
   };
   return TraceRecord.parse({
-    schema_version: 3,
+    schema_version: 4,
     trace_id: failure.trace_id,
     build_id: null,
     attempt_id: null,
@@ -169,6 +169,7 @@ function failedRun(): TraceRecord {
     input: text('{"message":"How much was INV-1?"}', 'object'),
     output: null,
     steps,
+    injected_faults: [],
     otel: OTEL,
     replay: null,
   });

@@ -82,7 +82,7 @@ export function makeRecord({
                 },
               };
   return TraceRecord.parse({
-    schema_version: 3,
+    schema_version: 4,
     trace_id: traceId,
     build_id: buildId,
     attempt_id: buildId === null ? null : 'attempt-1',
@@ -116,6 +116,7 @@ export function makeRecord({
         detail: null,
       },
     ],
+    injected_faults: [],
     otel,
     replay: null,
   });
@@ -123,7 +124,7 @@ export function makeRecord({
 
 /** What a version 1 lab wrote for the same run: no build_id, replay, step agent, location or taxonomy. */
 export function asVersion1(record: TraceRecord): Record<string, unknown> {
-  const { build_id: _b, attempt_id: _t, replay: _r, ...rest } = record;
+  const { build_id: _b, attempt_id: _t, replay: _r, injected_faults: _i, ...rest } = record;
   const failure = record.failure
     ? (({ location: _l, taxonomy: _t, ...f }) => ({ ...f, schema_version: 1 }))(record.failure)
     : null;

@@ -77,7 +77,7 @@ function run(spec: RunSpec): TraceRecord {
     otel,
   };
   return TraceRecord.parse({
-    schema_version: 3,
+    schema_version: 4,
     trace_id: traceId,
     build_id: spec.build,
     attempt_id: null,
@@ -96,6 +96,7 @@ function run(spec: RunSpec): TraceRecord {
     input: preview({ question: `input of ${spec.scenario}` }),
     output: spec.output === undefined ? null : preview(spec.output),
     steps: spec.steps({ start: spec.start, span }),
+    injected_faults: [],
     otel,
     replay: null,
   });

@@ -65,7 +65,7 @@ describe('FilesStore', () => {
   it('refuses on read a record of another schema_version or with unknown fields, naming it', async () => {
     const dir = await tempDir();
     const store = await FilesStore.open(dir);
-    const future = { ...makeRecord({ kind: 'exception' }), schema_version: 4 };
+    const future = { ...makeRecord({ kind: 'exception' }), schema_version: 5 };
     const extra = { ...makeRecord({ kind: 'exception' }), analyst_note: 'x' };
     await writeFile(path.join(dir, 'records', `${future.failure_id}.json`), JSON.stringify(future));
     await writeFile(path.join(dir, 'records', `${extra.failure_id}.json`), JSON.stringify(extra));
@@ -77,7 +77,7 @@ describe('FilesStore', () => {
     expect(v2).toBeInstanceOf(ContractViolationError);
     expect((v2 as Error).message).toMatch(
       new RegExp(
-        `record ${future.failure_id}: stored record breaks the TraceRecord contract \\(schema_version 4; this lab writes version 3 and reads 1, 2 and 3\\)`,
+        `record ${future.failure_id}: stored record breaks the TraceRecord contract \\(schema_version 5; this lab writes version 4 and reads 1 to 4\\)`,
       ),
     );
     expect(((await store.get(extra.failure_id!).catch((e: unknown) => e)) as Error).message).toContain('analyst_note');
@@ -87,15 +87,31 @@ describe('FilesStore', () => {
     await store.close();
   });
 
-  it('reads a record of schema_version 2, written before attempts were recorded, as version 3 with attempt_id null', async () => {
+  it('reads a record of schema_version 2, written before attempts were recorded, as the current version with attempt_id null', async () => {
     const dir = await tempDir();
     const record = makeRecord({ kind: 'timeout', buildId: 'b' });
-    const { attempt_id: _, ...v2 } = { ...record, schema_version: 2 };
+    const { attempt_id: _, injected_faults: _i, ...v2 } = { ...record, schema_version: 2 };
     await mkdir(path.join(dir, 'records'), { recursive: true });
     await writeFile(path.join(dir, 'records', `${record.failure_id}.json`), JSON.stringify(v2));
     const store = await FilesStore.open(dir);
     expect(await store.get(record.failure_id!)).toEqual({ ...record, attempt_id: null });
-    expect(() => readRecord(v2, 'k', 'write')).toThrow(/schema_version 2; this lab writes version 3/);
+    expect(() => readRecord(v2, 'k', 'write')).toThrow(/schema_version 2; this lab writes version 4/);
+    await store.close();
+  });
+
+  it('reads a record of schema_version 3, written before injected faults were recorded, as version 4 with injected_faults []', async () => {
+    const dir = await tempDir();
+    const record = makeRecord({ kind: 'exception', buildId: 'b' });
+    const { injected_faults: _, ...v3 } = { ...record, schema_version: 3 };
+    await mkdir(path.join(dir, 'records'), { recursive: true });
+    await writeFile(path.join(dir, 'records', `${record.failure_id}.json`), JSON.stringify(v3));
+    const store = await FilesStore.open(dir);
+    const back = await store.get(record.failure_id!);
+    expect(back).toEqual(record);
+    expect(Object.keys(back!)).toEqual(Object.keys(record));
+    expect(() => readRecord(v3, 'k', 'write')).toThrow(/schema_version 3; this lab writes version 4/);
+    // A version 3 record with the field is not version 3: refused, never coerced.
+    expect(() => readRecord({ ...v3, injected_faults: [] }, 'k')).toThrow(/injected_faults/);
     await store.close();
   });
 
@@ -107,7 +123,8 @@ describe('FilesStore', () => {
     const store = await FilesStore.open(dir);
     const back = await store.get(record.failure_id!);
     expect(back).toMatchObject({
-      schema_version: 3,
+      schema_version: 4,
+      injected_faults: [],
       build_id: null,
       attempt_id: null,
       replay: null,
@@ -143,7 +160,7 @@ describe('FilesStore', () => {
   it('reports a record that breaks the contract as not stored, and stores the rest', async () => {
     const store = await FilesStore.open(await tempDir());
     const good = makeRecord();
-    const bad = { ...makeRecord({ kind: 'exception' }), schema_version: 4 } as never;
+    const bad = { ...makeRecord({ kind: 'exception' }), schema_version: 5 } as never;
     const outcomes = await store.putMany([good, bad]);
     expect(outcomes[0]).toEqual({ key: good.trace_id, stored: true });
     expect(outcomes[1]).toMatchObject({ stored: false, error: expect.stringContaining('schema_version') });
