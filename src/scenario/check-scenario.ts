@@ -4,6 +4,7 @@ import { formatPath } from '../internal/format-path.ts';
 import { parsePath, type PathToken, pathInSchema, selectPath } from '../grounding/path.ts';
 import type { Subject } from '../subject/subject.ts';
 import { quote } from './terminal-text.ts';
+import { checkVariantTools } from '../chaos/expand-variants.ts';
 
 /** One problem found without running: where in the file, and what to do about it. */
 export interface StaticProblem {
@@ -35,7 +36,8 @@ function outputSchemaOf(subject: Subject<any, any>): Record<string, unknown> {
  * its input against the subject's input schema; tool fixtures for tools the subject does not
  * declare, or that no scripted reply ever calls for (model-driven subjects); grounding paths that
  * are malformed, that select nothing in the scenario's own input, or that no output of the
- * subject could hold; and a model script that is obviously too short.
+ * subject could hold; a model script that is obviously too short; and variants' tool faults on
+ * tools the subject lacks or calls the script never makes.
  */
 export function checkScenario(scenario: Scenario, subject: Subject<any, any>): StaticProblem[] {
   const problems: StaticProblem[] = [];
@@ -47,7 +49,12 @@ export function checkScenario(scenario: Scenario, subject: Subject<any, any>): S
         message: `${issue.message} (checked against ${subject.id}'s input schema)`,
       });
   }
-  problems.push(...checkTools(scenario, subject), ...checkGrounding(scenario, subject), ...checkScript(scenario));
+  problems.push(
+    ...checkTools(scenario, subject),
+    ...checkGrounding(scenario, subject),
+    ...checkScript(scenario),
+    ...checkVariantTools(scenario, subject),
+  );
   return problems;
 }
 
