@@ -8,6 +8,7 @@ import { benchCommand } from './bench/command.ts';
 import { benchDataset } from './bench/dataset.ts';
 import { type BenchContext, markdownTable } from './bench/common.ts';
 import { benchFrameworks } from './bench/frameworks.ts';
+import { benchFuzz } from './bench/fuzz.ts';
 import { benchIsolation } from './bench/isolation.ts';
 import { benchLateness } from './bench/lateness.ts';
 import { benchLedger } from './bench/ledger.ts';
@@ -30,6 +31,7 @@ const PARTS = {
   frameworks: benchFrameworks,
   command: benchCommand,
   dataset: benchDataset,
+  fuzz: benchFuzz,
 };
 
 const USAGE = `Usage: npm run bench [-- --quick] [-- --only PART[,PART]] [-- --json]
