@@ -69,13 +69,28 @@ export function scriptFaults(scenario: Scenario): PlannedFault[] {
   return planned;
 }
 
-/** The faults a scenario made by placeFaults carries, with their sources. */
-const plans = new WeakMap<Scenario, PlannedFault[]>();
+/**
+ * Where a scenario made by faultedScenario keeps its faults with their sources: a symbol key,
+ * which a copy made by spreading keeps (`{ ...scenario, expected }`) and which no file, record or
+ * schema ever sees (JSON and zod leave symbol keys out). It holds the script it was made for, so
+ * a copy whose script was changed falls back to reading its own script.
+ */
+const PLANNED = Symbol('agent-failure-lab.planned-faults');
+
+interface PlanNote {
+  replies: Scenario['model']['replies'];
+  tools: Scenario['tools'];
+  planned: PlannedFault[];
+}
+
+const scriptPlans = new WeakMap<Scenario, PlannedFault[]>();
 
 /** The faults a run of this scenario is meant to get: its script's, and those a variant or a fuzz trial placed. */
 export function plannedFaults(scenario: Scenario): PlannedFault[] {
-  let planned = plans.get(scenario);
-  if (!planned) plans.set(scenario, (planned = scriptFaults(scenario)));
+  const note = (scenario as Scenario & { [PLANNED]?: PlanNote })[PLANNED];
+  if (note && note.replies === scenario.model.replies && note.tools === scenario.tools) return note.planned;
+  let planned = scriptPlans.get(scenario);
+  if (!planned) scriptPlans.set(scenario, (planned = scriptFaults(scenario)));
   return planned;
 }
 
@@ -250,6 +265,10 @@ export function faultedScenario(
     model: { ...rest.model, replies: placed.replies },
     tools: placed.tools,
   };
-  plans.set(scenario, placed.planned);
+  (scenario as Scenario & { [PLANNED]?: PlanNote })[PLANNED] = {
+    replies: scenario.model.replies,
+    tools: scenario.tools,
+    planned: placed.planned,
+  };
   return scenario;
 }

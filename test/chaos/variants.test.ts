@@ -99,6 +99,16 @@ describe('variants', () => {
     const run = await runWithFailureDetection(subjects.get('forecast-agent')!, hangs.scenario, { model: server });
     expect(run.trace.injected_faults.map((f) => f.site)).toEqual([{ tool: 'get_forecast', call: 1 }]);
     expect(run.trace.steps.some((s) => s.type === 'model_call')).toBe(false);
+    // A copy of a variant with another label (as a test relabelling it makes) keeps its faults' sources.
+    const stale = loaded.find((l) => l.scenario.id === 'chaos-forecast-baseline/stale-replica')!;
+    const copy = await runWithFailureDetection(
+      subjects.get('forecast-agent')!,
+      { ...stale.scenario, expected: null },
+      { model: server },
+    );
+    expect(copy.trace.injected_faults.map((f) => [f.source, f.site])).toEqual([
+      ['variant', { tool: 'get_forecast', call: 1 }],
+    ]);
   });
 });
 
