@@ -8,6 +8,7 @@ import { benchCommand } from './bench/command.ts';
 import { benchDataset } from './bench/dataset.ts';
 import { type BenchContext, markdownTable } from './bench/common.ts';
 import { benchFrameworks } from './bench/frameworks.ts';
+import { benchFuzz } from './bench/fuzz.ts';
 import { benchIsolation } from './bench/isolation.ts';
 import { benchLateness } from './bench/lateness.ts';
 import { benchLedger } from './bench/ledger.ts';
@@ -34,6 +35,7 @@ const PARTS = {
   dataset: benchDataset,
   live: benchLive,
   mcp: benchMcp,
+  fuzz: benchFuzz,
 };
 
 const USAGE = `Usage: npm run bench [-- --quick] [-- --only PART[,PART]] [-- --json]

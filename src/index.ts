@@ -29,9 +29,26 @@ export {
   ValidationIssue,
 } from './contracts/failure-event.ts';
 export { FAILURE_KINDS, FailureKind, KIND_PRECEDENCE, Outcome } from './contracts/failure-kind.ts';
-export { FaultSite, InjectedFault, ModelFault, replacesCall, ToolFault } from './contracts/fault.ts';
 export { CascadeEntry, FailureTrace, FailureType } from './contracts/failure-trace.ts';
 export { FallbackRecord } from './contracts/fallback-record.ts';
+export {
+  FaultSite,
+  FaultSource,
+  McpFault,
+  McpSite,
+  McpVariantFault,
+  replacesCall,
+  FUZZ_FAULT_KINDS,
+  FuzzSpace,
+  InjectedFault,
+  ModelFault,
+  ModelSite,
+  ToolFault,
+  ToolSite,
+  Variant,
+  VariantFault,
+} from './contracts/fault.ts';
+export { type FuzzOptions, type FuzzResult, runFuzz } from './chaos/run-fuzz.ts';
 export { RecoveryAction, RecoveryTrace } from './contracts/recovery-trace.ts';
 export { JSON_SCHEMAS } from './contracts/json-schemas.ts';
 export {

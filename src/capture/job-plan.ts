@@ -76,7 +76,7 @@ export class JobPlan {
 export function blocksThread(scenario: Scenario, isolation: Isolation | undefined): boolean {
   return (
     effectiveIsolation(scenario, isolation) === 'inline' &&
-    Object.values(scenario.tools).some((fixtures) => fixtures.some((f) => (f.busy_ms ?? 0) > 0))
+    Object.values(scenario.tools).some((fixtures) => fixtures.some((f) => (f?.busy_ms ?? 0) > 0))
   );
 }
 

@@ -30,6 +30,10 @@ export const CommandsMap = {
     summary: 'check a sharded capture (capture --shard) and record it as one build',
     load: async () => (await import('./merge-command.ts')).mergeCommand,
   },
+  fuzz: {
+    summary: 'search the faults around a passing scenario; shrink each failure to the faults it needs',
+    load: async () => (await import('./fuzz-command.ts')).fuzzCommand,
+  },
   scenarios: {
     summary: 'check and list the scenario files',
     load: async () => (await import('./scenarios-command.ts')).scenariosCommand,
@@ -72,7 +76,7 @@ ${Object.entries(CommandsMap)
   .join('\n')}
 
 Run 'npm run lab -- <command> --help' for a command's options.
-Exit codes: 0 all as expected; 1 a mismatch or a trace lost; 2 bad input or configuration;
+Exit codes: 0 all as expected; 1 a mismatch or a trace lost (fuzz: a finding); 2 bad input or configuration;
             3 a failure record changed since it was read (failures update, resolve, prevent).`;
 
 /** Runs the CLI on argv and returns the exit code; never calls process.exit. */

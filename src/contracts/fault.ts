@@ -1,47 +1,151 @@
-// The one fault vocabulary of every transport (model, tools, live, MCP), and the record of a fault
-// the lab injected (docs/live.md, "Faults on live traffic"; docs/chaos-mcp.md): a scripted reply,
-// a fault on a live call, an MCP fault and the list of faults a run met are the same values.
 import { z } from 'zod';
+import { FAILURE_KINDS } from './failure-kind.ts';
 import { McpFault } from './mcp-fault.ts';
-import { ReplyFault, ToolFixture } from './scenario.ts';
-
-/** A fault of one model call: the scripted server's ReplyFault (kept exported under that name too). */
-export const ModelFault = ReplyFault;
-export type ModelFault = ReplyFault;
-
-/** The failure part of a tool fixture. */
-export const ToolFault = ToolFixture.pick({ error: true, hang: true, delay_ms: true, busy_ms: true });
-export type ToolFault = z.infer<typeof ToolFault>;
+import { bounded, ms, SCENARIO_BOUNDS } from './scenario-bounds.ts';
 
 export { McpFault };
 
-const call = z.int().positive().describe('Which call, 1-based.');
-const turn = z.int().positive().optional().describe('The conversation turn, 1-based (conversations only).');
+/**
+ * The one fault vocabulary (docs/chaos.md): a hand-written script, a variant, a fuzz trial, a
+ * live fault (docs/live.md) and an MCP fault (docs/chaos-mcp.md) all say what goes wrong with these shapes, at these sites, and a run's record lists
+ * exactly what was applied (InjectedFault).
+ */
 
-/** Where a fault is put: the n-th model call, the n-th call of a tool, or of an MCP server's tool (1-based). */
-export const FaultSite = z.union([
-  z.strictObject({ model_call: call, turn }),
-  z.strictObject({ tool: z.string().min(1), call, turn }),
-  z.strictObject({
-    mcp: z.string().min(1).describe("The server's name in the subject's mcp_servers."),
-    tool: z.string().min(1),
-    call,
-    turn,
-  }),
-]);
+/** A fault the scripted model server injects into one model call (a reply's `fault`). */
+export const ModelFault = z.strictObject({
+  delay_ms: ms(0).optional().describe('Wait this long before answering.'),
+  hang: z.literal(true).optional().describe('Never answer; the request stays open until the client gives up.'),
+  status: bounded(400, 599).optional().describe('Answer with this HTTP error status and an OpenAI-style error body.'),
+  retry_after_ms: ms(0).optional().describe('Send retry-after-ms (and retry-after) with the error status.'),
+  malformed: z.literal(true).optional().describe('Answer 200 with a body that is not JSON.'),
+  cut_after_chunks: bounded(0, SCENARIO_BOUNDS.chunks)
+    .optional()
+    .describe('Streaming only: send this many chunks, then destroy the connection.'),
+  endless: z.literal(true).optional().describe('Streaming only: keep sending chunks until the client goes away.'),
+});
+export type ModelFault = z.infer<typeof ModelFault>;
+
+/** A fault of one tool call: the failure part of a tool fixture. */
+export const ToolFault = z.strictObject({
+  error: z.string().optional().describe('Throw an Error with this message.'),
+  hang: z.literal(true).optional().describe('Never settle (until the run is aborted).'),
+  delay_ms: ms(0).optional().describe('Wait this long first.'),
+  busy_ms: ms(0).optional().describe('Block the thread synchronously for this long first (a CPU-bound tool).'),
+});
+export type ToolFault = z.infer<typeof ToolFault>;
+
+const call = bounded(1, SCENARIO_BOUNDS.requests).describe('1-based.');
+const turn = bounded(1, SCENARIO_BOUNDS.requests)
+  .optional()
+  .describe('The conversation turn (1-based), for a subject that converses.');
+
+/** The nth request to the model endpoint in the run (retries count: each is a request of its own). */
+export const ModelSite = z.strictObject({ model_call: call, turn });
+export type ModelSite = z.infer<typeof ModelSite>;
+
+/** The nth call of one tool in the run. */
+export const ToolSite = z.strictObject({ tool: z.string().min(1), call, turn });
+export type ToolSite = z.infer<typeof ToolSite>;
+
+/** The nth call of a tool served by an MCP server (docs/chaos-mcp.md): `mcp` is the server's name in the subject's mcp_servers. */
+export const McpSite = z.strictObject({ mcp: z.string().min(1), tool: z.string().min(1), call, turn });
+export type McpSite = z.infer<typeof McpSite>;
+
+/** Where a fault is placed. */
+export const FaultSite = z.union([ModelSite, ToolSite, McpSite]);
 export type FaultSite = z.infer<typeof FaultSite>;
 
-/** One fault the lab injected into a run, known by construction (not by the detector). */
+/** A model fault placed by a variant: `{ model_call: 2, fault: { status: 429 } }`. */
+export const ModelVariantFault = z.strictObject({ ...ModelSite.shape, fault: ModelFault });
+export type ModelVariantFault = z.infer<typeof ModelVariantFault>;
+
+/** A tool fault placed by a variant, written flat: `{ tool: get_weather, call: 1, error: "upstream down" }`. */
+export const ToolVariantFault = z.strictObject({ ...ToolSite.shape, ...ToolFault.shape });
+export type ToolVariantFault = z.infer<typeof ToolVariantFault>;
+
+/** An MCP fault placed by a variant: `{ mcp: weather, tool: get_forecast, call: 1, fault: { disconnect: true } }`. */
+export const McpVariantFault = z.strictObject({ ...McpSite.shape, fault: McpFault });
+export type McpVariantFault = z.infer<typeof McpVariantFault>;
+
+/** One fault of a variant (or of a fuzz trial). */
+export const VariantFault = z.union([ModelVariantFault, ToolVariantFault, McpVariantFault], {
+  error:
+    'a fault is { model_call: n, fault: { status | hang | malformed | delay_ms | ... } }, { tool: name, call: n, error | hang | delay_ms | busy_ms } or { mcp: server, tool: name, call: n, fault: { ... } } (see docs/chaos.md)',
+});
+export type VariantFault = z.infer<typeof VariantFault>;
+
+/** A variant of a scenario: faults on the baseline's own script, run as the scenario "<id>/<variant id>". */
+export const Variant = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes'),
+  description: z.string().min(1),
+  expected: z
+    .enum(FAILURE_KINDS, { error: `expected one of ${FAILURE_KINDS.join(', ')}, or null for a control that must pass` })
+    .nullable()
+    .describe('The kind this variant fails with, or null when the baseline survives its faults.'),
+  faults: z.array(VariantFault).default([]),
+});
+export type Variant = z.infer<typeof Variant>;
+
+/** The kinds of fault `lab fuzz` tries, by name (docs/chaos.md has what each applies). */
+export const FUZZ_FAULT_KINDS = [
+  'status_429',
+  'status_500',
+  'status_503',
+  'status_400',
+  'model_hang',
+  'malformed',
+  'model_delay',
+  'stream_cut',
+  'stream_endless',
+  'tool_error',
+  'tool_hang',
+  'tool_delay',
+  'tool_busy',
+] as const;
+export type FuzzFaultKind = (typeof FUZZ_FAULT_KINDS)[number];
+
+/** A scenario's say in the space `lab fuzz` searches: which calls and kinds, and which delays. */
+export const FuzzSpace = z.strictObject({
+  kinds: z
+    .array(z.enum(FUZZ_FAULT_KINDS))
+    .min(1)
+    .optional()
+    .describe(
+      'The fault kinds to try, where they fit (default: status_429, status_500, status_400, model_hang, malformed, model_delay, stream_cut on streamed calls, tool_error, tool_hang, tool_delay).',
+    ),
+  model_calls: z
+    .array(call)
+    .optional()
+    .describe('Only these model calls (default: every model call the baseline made; may name later ones).'),
+  tools: z.array(z.string().min(1)).optional().describe('Only these tools (default: every tool the baseline called).'),
+  delays_ms: z
+    .array(ms(1))
+    .min(1)
+    .optional()
+    .describe(
+      'The delays to try, smallest first; shrinking moves a delay down this list (default: a quarter of, and twice, the deadline).',
+    ),
+});
+export type FuzzSpace = z.infer<typeof FuzzSpace>;
+
+/** Who put a fault in a run. */
+export const FaultSource = z.enum(['script', 'variant', 'fuzz', 'live']);
+export type FaultSource = z.infer<typeof FaultSource>;
+
+/**
+ * A fault that was injected into a run, known by construction (not by the detector): where it
+ * was placed, the step it hit and the fault itself. TraceRecord.injected_faults lists them.
+ */
 export const InjectedFault = z.strictObject({
-  source: z
-    .enum(['script', 'variant', 'fuzz', 'live'])
-    .describe("Who asked for it: the scenario's script, a variant, fuzz, or a live fault."),
+  source: FaultSource.describe(
+    "script: the scenario's own script; variant: one of its variants; fuzz: a `lab fuzz` trial; live: a live fault.",
+  ),
   site: FaultSite,
   step_index: z
     .int()
     .nonnegative()
     .nullable()
-    .describe('The step of the faulted call; null when the run recorded no step for it.'),
+    .describe('The step the fault hit; null when the call was made but left no step the lab saw.'),
   step_type: z.enum(['model_call', 'tool_call']).nullable(),
   fault: z.union([McpFault, ModelFault, ToolFault]),
 });

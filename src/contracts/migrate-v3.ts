@@ -10,10 +10,11 @@ import type { TraceRecordV3, TraceStepV3 } from './v3/trace-record.ts';
  * FailureEvent becomes version 3, its location gaining `turn`, null. Nothing else changes.
  */
 export function upgradeTraceRecordV3(record: TraceRecordV3): TraceRecord {
-  const { schema_version: _, failure, steps, ...rest } = record;
+  const { failure, steps } = record;
+  // Spread first, so every key keeps its place (records are written with their keys in order).
   return {
+    ...record,
     schema_version: 4,
-    ...rest,
     failure: failure
       ? ({ ...failure, schema_version: 3, location: { ...failure.location, turn: null } } as FailureEvent)
       : null,

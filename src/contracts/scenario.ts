@@ -2,53 +2,14 @@ import { z } from 'zod';
 import { FAILURE_KINDS } from './failure-kind.ts';
 import { McpScript } from './mcp-fault.ts';
 import { ALL_SUBCATEGORIES, FAILURE_CATEGORIES, SEVERITIES, SUBCATEGORIES } from './failure-record.ts';
+import { FuzzSpace, ModelFault, ToolFault, Variant } from './fault.ts';
+import { bounded, ms, SCENARIO_BOUNDS } from './scenario-bounds.ts';
 
-/**
- * The bounds of a scenario's numbers (the table in docs/scenarios.md). Every number a scenario
- * holds is checked against one when the scenarios load, so none reaches a run it would break:
- * Node fires a timer of more than 2^31−1 ms at once, Array.from cannot unroll 2^32 replies, and
- * a value nested thousands deep overflows the stack of whatever serializes it.
- */
-export const SCENARIO_BOUNDS = {
-  /** Any wait, deadline or timeout, in ms: one hour, far below Node's timer limit (2^31−1 ms). */
-  ms: 3_600_000,
-  /** model.replies[].times. */
-  times: 1_000,
-  /** Requests in the whole script, `times` unrolled (each is held in memory for the run). */
-  requests: 10_000,
-  /** client.max_retries. */
-  retries: 10,
-  /** fault.cut_after_chunks. */
-  chunks: 1_000_000,
-  /** usage.input_tokens and usage.output_tokens. */
-  tokens: 1_000_000_000,
-  /** Levels of objects and arrays in the file, the scenario itself being level 1. */
-  depth: 64,
-} as const;
+export { SCENARIO_BOUNDS } from './scenario-bounds.ts';
 
-/** A whole number from min to max, whose error says the bound and where it is documented. */
-function bounded(min: number, max: number, unit = '') {
-  const range = `from ${min} to ${max.toLocaleString('en-US')}${unit}`;
-  return z
-    .int({ error: (issue) => (issue.input === undefined ? undefined : `expected a whole number ${range}`) })
-    .min(min, `must be ${range}; raise it (see the bounds in docs/scenarios.md)`)
-    .max(max, `must be ${range}; lower it (see the bounds in docs/scenarios.md)`);
-}
-const ms = (min: number) => bounded(min, SCENARIO_BOUNDS.ms, ' ms (one hour)');
-
-/** A fault the scripted model server injects into one reply. */
-export const ReplyFault = z.strictObject({
-  delay_ms: ms(0).optional().describe('Wait this long before answering.'),
-  hang: z.literal(true).optional().describe('Never answer; the request stays open until the client gives up.'),
-  status: bounded(400, 599).optional().describe('Answer with this HTTP error status and an OpenAI-style error body.'),
-  retry_after_ms: ms(0).optional().describe('Send retry-after-ms (and retry-after) with the error status.'),
-  malformed: z.literal(true).optional().describe('Answer 200 with a body that is not JSON.'),
-  cut_after_chunks: bounded(0, SCENARIO_BOUNDS.chunks)
-    .optional()
-    .describe('Streaming only: send this many chunks, then destroy the connection.'),
-  endless: z.literal(true).optional().describe('Streaming only: keep sending chunks until the client goes away.'),
-});
-export type ReplyFault = z.infer<typeof ReplyFault>;
+/** A fault the scripted model server injects into one reply: the model fault of docs/chaos.md, under its older name. */
+export const ReplyFault = ModelFault;
+export type ReplyFault = ModelFault;
 
 /** A tool call the scripted model asks for. */
 export const ScriptedToolCall = z.strictObject({
@@ -98,13 +59,14 @@ export const ScriptedReply = z
   });
 export type ScriptedReply = z.infer<typeof ScriptedReply>;
 
-/** What a scripted tool call returns instead of running the subject's implementation. */
+/**
+ * What a scripted tool call returns instead of running the subject's implementation: a result,
+ * with or without a tool fault. A fixture with a delay or busy time and nothing else (no result,
+ * error or hang) delays the real tool: it runs after the wait (docs/chaos.md).
+ */
 export const ToolFixture = z.strictObject({
   result: z.unknown().optional(),
-  error: z.string().optional().describe('Throw an Error with this message.'),
-  hang: z.literal(true).optional().describe('Never settle (until the run is aborted).'),
-  delay_ms: ms(0).optional(),
-  busy_ms: ms(0).optional().describe('Block the thread synchronously for this long (a CPU-bound tool).'),
+  ...ToolFault.shape,
 });
 export type ToolFixture = z.infer<typeof ToolFixture>;
 
@@ -284,9 +246,9 @@ export const Scenario = z.strictObject({
     })
     .default({ max_retries: 0 }),
   tools: z
-    .record(z.string(), z.array(ToolFixture))
+    .record(z.string(), z.array(ToolFixture.nullable()))
     .default({})
-    .describe('Per tool, fixtures for its 1st, 2nd, ... call; calls past the list run the real tool.'),
+    .describe('Per tool, fixtures for its 1st, 2nd, ... call; null, and calls past the list, run the real tool.'),
   turns: z
     .array(ConversationTurn)
     .min(1, 'give at least one turn, or remove turns for a single-shot scenario')
@@ -311,6 +273,15 @@ export const Scenario = z.strictObject({
   tags: z.array(z.string()).default([]),
   triage: Triage.optional().describe(
     "Override the failure ledger's category, subcategory, severity, owner and tags for this scenario's failures.",
+  ),
+  variants: z
+    .array(Variant)
+    .optional()
+    .describe(
+      'Faults placed on this scenario\'s own script; each variant runs as a scenario of its own, "<id>/<variant id>", with its own expected (docs/chaos.md).',
+    ),
+  fuzz: FuzzSpace.optional().describe(
+    'Narrows or widens the fault space `lab fuzz` searches around this scenario (docs/chaos.md).',
   ),
 });
 export type Scenario = z.infer<typeof Scenario>;

@@ -62,7 +62,7 @@ export const TraceRecord = z.strictObject({
   injected_faults: z
     .array(InjectedFault)
     .describe(
-      'Every fault the lab injected into the run, and the step it hit: ground truth by construction; [] for none.',
+      'Every fault injected into the run (by its script, a variant, a fuzz trial, a live fault or an MCP fault), with the step it hit: ground truth known by construction, independent of the detector (docs/chaos.md); [] for none.',
     ),
 });
 export type TraceRecord = z.infer<typeof TraceRecord>;

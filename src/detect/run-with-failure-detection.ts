@@ -22,6 +22,8 @@ import * as attr from '../telemetry/gen-ai-attributes.ts';
 import { StepSpans } from '../telemetry/step-spans.ts';
 import { localTracer } from '../telemetry/id-tracer.ts';
 import { buildEvent } from './build-event.ts';
+import { injectedFaults } from '../chaos/injected-faults.ts';
+import { plannedFaults } from '../chaos/place-faults.ts';
 import { ReplayLog } from '../execute/replay-log.ts';
 import { runInline } from '../execute/run-inline.ts';
 import { checkConverses } from '../execute/conversation.ts';
@@ -207,6 +209,7 @@ export async function runWithFailureDetection<I, O>(
         : null;
     // Built by typed code and not parsed again here (that was a third of the wrapper's cost);
     // stores check every record against the contract, and the tests check every shipped scenario's.
+    const liveFaults = injectedFaultsOf(session.injectedFaults?.() ?? [], outcome.steps);
     const record: TraceRecord = {
       schema_version: TRACE_RECORD_VERSION,
       trace_id: traceId,
@@ -228,7 +231,12 @@ export async function runWithFailureDetection<I, O>(
       steps: outcome.steps,
       otel: otelRef,
       replay: request.replay instanceof ReplayLog ? request.replay.toReplay(scenario, outcome.steps, redact) : null,
-      injected_faults: outcome.injectedFaults ?? [],
+      // By construction (docs/chaos.md): the script's, a variant's or fuzz's faults, the MCP proxy's, and the live endpoint's.
+      injected_faults: [
+        ...injectedFaults(plannedFaults(scenario), outcome.steps, options.model.mode),
+        ...(outcome.injectedFaults ?? []),
+        ...liveFaults,
+      ],
     };
     root.setAttribute(attr.LAB_EXPECTED, scenario.expected ?? 'pass');
     root.setAttribute(attr.LAB_DETECTED, event?.kind ?? 'pass');
@@ -248,7 +256,7 @@ export async function runWithFailureDetection<I, O>(
       event,
       trace: record,
       related: deriveRunRecords(record, newId),
-      injectedFaults: injectedFaultsOf(session.injectedFaults?.() ?? [], outcome.steps),
+      injectedFaults: liveFaults,
     };
   } catch (error) {
     if (root.isRecording()) endSpan(root, { errorType: 'lab_error', error: errorInfo(error, redact) });

@@ -12,8 +12,8 @@ import type { StepRecorder } from './step-recorder.ts';
 export class ToolRunner implements ToolBox {
   readonly definitions: OpenAI.Chat.Completions.ChatCompletionTool[];
   readonly #specs: Map<string, ToolSpec>;
-  readonly #fixtures: Record<string, ToolFixture[]>;
-  readonly #turnFixtures: readonly Record<string, ToolFixture[]>[];
+  readonly #fixtures: Record<string, (ToolFixture | null)[]>;
+  readonly #turnFixtures: readonly Record<string, (ToolFixture | null)[]>[];
   readonly #calls = new Map<string, number>();
   readonly #recorder: StepRecorder;
   readonly #signal: AbortSignal;
@@ -26,9 +26,9 @@ export class ToolRunner implements ToolBox {
     signal,
   }: {
     specs: readonly ToolSpec[];
-    fixtures: Record<string, ToolFixture[]>;
+    fixtures: Record<string, (ToolFixture | null)[]>;
     /** Each turn's fixtures, first turn first (a scenario's turns[].tools). */
-    turnFixtures?: readonly Record<string, ToolFixture[]>[];
+    turnFixtures?: readonly Record<string, (ToolFixture | null)[]>[];
     recorder: StepRecorder;
     signal: AbortSignal;
   }) {
@@ -54,13 +54,17 @@ export class ToolRunner implements ToolBox {
       this.#calls.set(key, n + 1);
       const fixtures = turn === null ? this.#fixtures : (this.#turnFixtures[turn - 1] ?? {});
       const fixture = fixtures[name]?.[n];
-      return fixture ? runFixture(fixture, signal) : spec.run(args, { signal });
+      return fixture ? runFixture(fixture, signal, () => spec.run(args, { signal })) : spec.run(args, { signal });
     });
   }
 }
 
-/** Plays a scripted tool result: wait, block, hang, throw or return, always honouring the abort signal. */
-async function runFixture(fixture: ToolFixture, signal: AbortSignal): Promise<unknown> {
+/**
+ * Plays a scripted tool result: wait, block, hang, throw or return, always honouring the abort
+ * signal. A fixture that only waits or blocks (no result, error or hang) is a late real tool: the
+ * tool runs after the wait (docs/chaos.md).
+ */
+async function runFixture(fixture: ToolFixture, signal: AbortSignal, real: () => unknown): Promise<unknown> {
   if (fixture.busy_ms) {
     const until = performance.now() + fixture.busy_ms;
     while (performance.now() < until) {
@@ -70,5 +74,5 @@ async function runFixture(fixture: ToolFixture, signal: AbortSignal): Promise<un
   if (fixture.hang) await abortable(signal, () => {});
   if (fixture.delay_ms) await abortable(signal, (resolve) => setTimeout(resolve, fixture.delay_ms));
   if (fixture.error !== undefined) throw new Error(fixture.error);
-  return fixture.result;
+  return 'result' in fixture ? fixture.result : real();
 }

@@ -65,7 +65,8 @@ export function reproduceScenario(
     replies: repliesByTurn.get(i + 1) ?? [],
     tools: toolsByTurn.get(i + 1) ?? {},
   }));
-  const id = `${original.id}-repro-${record.failure_id.slice(0, 8)}`;
+  // A variant runs as "<id>/<variant id>"; a scenario id has no slash.
+  const id = `${String(original.id).replace(/\//g, '-')}-repro-${record.failure_id.slice(0, 8)}`;
   return {
     $schema,
     id,

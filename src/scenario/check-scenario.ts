@@ -5,6 +5,7 @@ import { parsePath, type PathToken, pathInSchema, selectPath } from '../groundin
 import type { Subject } from '../subject/subject.ts';
 import { conversationMismatch } from '../execute/conversation.ts';
 import { quote } from './terminal-text.ts';
+import { checkVariantTools } from '../chaos/expand-variants.ts';
 
 /** One problem found without running: where in the file, and what to do about it. */
 export interface StaticProblem {
@@ -36,7 +37,8 @@ function outputSchemaOf(subject: Subject<any, any>): Record<string, unknown> {
  * its input against the subject's input schema; tool fixtures for tools the subject does not
  * declare, or that no scripted reply ever calls for (model-driven subjects); grounding paths that
  * are malformed, that select nothing in the scenario's own input, or that no output of the
- * subject could hold; and a model script that is obviously too short.
+ * subject could hold; a model script that is obviously too short; and variants' tool faults on
+ * tools the subject lacks or calls the script never makes.
  */
 export function checkScenario(scenario: Scenario, subject: Subject<any, any>): StaticProblem[] {
   const problems: StaticProblem[] = [];
@@ -52,6 +54,7 @@ export function checkScenario(scenario: Scenario, subject: Subject<any, any>): S
     ...checkConversation(scenario, subject),
     ...checkMcp(scenario, subject),
     ...checkGrounding(scenario, subject),
+    ...checkVariantTools(scenario, subject),
   );
   if (scenario.turns)
     scenario.turns.forEach((turn, i) => {

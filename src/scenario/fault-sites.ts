@@ -14,7 +14,7 @@ export type ScriptedFault =
 export function scriptOf(
   scenario: Scenario,
   turn: number | undefined,
-): { replies: ScriptedReply[]; tools: Record<string, ToolFixture[]> } | null {
+): { replies: ScriptedReply[]; tools: Record<string, (ToolFixture | null)[]> } | null {
   if (!scenario.turns) return turn === undefined ? { replies: scenario.model.replies, tools: scenario.tools } : null;
   if (turn === undefined) return null;
   return scenario.turns[turn - 1] ?? null;
@@ -40,6 +40,7 @@ export function scriptedFaults(scenario: Scenario): ScriptedFault[] {
       }
     for (const [tool, fixtures] of Object.entries(tools))
       fixtures.forEach((fixture, i) => {
+        if (!fixture) return; // null: the real tool runs.
         const { result: _, ...fault } = fixture;
         if (Object.keys(fault).length > 0) found.push({ site: { tool, call: i + 1, ...inTurn }, fault });
       });

@@ -6,6 +6,7 @@ import { type ScenarioProblem, ScenarioSetError } from '../errors/scenario-set-e
 import { formatPath } from '../internal/format-path.ts';
 import { errorText } from '../internal/to-error.ts';
 import type { Subject } from '../subject/subject.ts';
+import { variantScenarios } from '../chaos/expand-variants.ts';
 import { checkScenario } from './check-scenario.ts';
 import { SubjectCatalog } from './load-subjects.ts';
 import { knownKeysAt, nearestKey } from './nearest-key.ts';
@@ -86,6 +87,18 @@ export async function loadScenarios(
     }
     seen.set(one.scenario.id, file);
     read.push(one);
+    if (one.scenario.variants) {
+      // Each variant runs as a scenario of its own (docs/chaos.md); its problems are the baseline file's.
+      const variants = variantScenarios(one.scenario);
+      for (const problem of variants.problems)
+        problems.push({
+          file,
+          path: pathText(problem.path),
+          line: lineNear(one, problem.path),
+          message: problem.message,
+        });
+      for (const scenario of variants.scenarios) read.push({ ...one, scenario, baseline: one });
+    }
   }
   const selected = options.select ? read.filter((one) => options.select!(one.scenario)) : read;
   let loaded: ReadonlyMap<string, Subject> = subjects instanceof SubjectCatalog ? new Map() : subjects;
@@ -97,7 +110,8 @@ export async function loadScenarios(
       problems.push(...error.problems);
     }
   }
-  for (const one of selected) {
+  // A variant is checked as its baseline: the baseline's file is what the user fixes.
+  for (const one of new Set(selected.map((one) => one.baseline ?? one))) {
     const subject = loaded.get(one.scenario.subject);
     if (subject) checkAgainstSubject(one, subject, problems);
   }
@@ -124,6 +138,8 @@ interface ReadScenario {
   file: string;
   scenario: Scenario;
   lineOf: ScenarioFile['lineOf'];
+  /** For a variant: the scenario it varies. */
+  baseline?: ReadScenario;
 }
 
 /** Syntax, the contract and a known subject: what is checked without importing the subject. */
@@ -185,7 +201,7 @@ function pathText(at: readonly PropertyKey[]): string {
 }
 
 /** The line of a path, or of the nearest enclosing value in the file (a missing key is reported at its object). */
-function lineNear(parsedFile: ScenarioFile, at: readonly PropertyKey[]): number | null {
+function lineNear(parsedFile: Pick<ScenarioFile, 'lineOf'>, at: readonly PropertyKey[]): number | null {
   for (let n = at.length; n >= 0; n--) {
     const line = parsedFile.lineOf(at.slice(0, n));
     if (line !== null) return line;

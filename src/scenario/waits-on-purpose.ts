@@ -16,7 +16,7 @@ export function waitsOnPurpose(scenario: Scenario): boolean {
       ({ replies, tools }) =>
         replies.some(
           (r) => r.fault?.hang || r.fault?.delay_ms || r.fault?.endless || r.fault?.retry_after_ms !== undefined,
-        ) || Object.values(tools).some((fixtures) => fixtures.some((f) => f.hang || f.delay_ms || f.busy_ms)),
+        ) || Object.values(tools).some((fixtures) => fixtures.some((f) => f?.hang || f?.delay_ms || f?.busy_ms)),
     ) ||
     Object.values(scenario.mcp).some((tools) =>
       Object.values(tools).some((faults) => faults.some((f) => f.hang || f.delay_ms || f.malformed)),

@@ -100,7 +100,7 @@ describe('CLI input errors', () => {
     [['capture', '--store', 'floppy'], /unknown store "floppy". Available stores: memory/],
     [
       ['launch'],
-      /unknown command "launch". Available commands: init, capture, merge, scenarios, subjects, export, failures, analytics, dataset, score, report$/m,
+      /unknown command "launch". Available commands: init, capture, merge, fuzz, scenarios, subjects, export, failures, analytics, dataset, score, report$/m,
     ],
   ])('%j exits 2 with one clear line and the usage hint', async (args, message) => {
     const { stdout, stderr, code } = await runCli(args);

@@ -32,14 +32,18 @@ describe('reading TraceRecords of schema_version 1', () => {
           continue;
         }
         const v1 = TraceRecordV1.parse(asVersion1(trace));
-        expect(upgradeTraceRecordV1(v1), scenario.id).toEqual(trace);
-        expect(readRecord(JSON.parse(JSON.stringify(v1)), 'k'), scenario.id).toEqual(trace);
+        // Version 1 did not record the faults it injected: they come back as none.
+        const upgraded = { ...trace, injected_faults: [] };
+        expect(upgradeTraceRecordV1(v1), scenario.id).toEqual(upgraded);
+        expect(readRecord(JSON.parse(JSON.stringify(v1)), 'k'), scenario.id).toEqual(upgraded);
       }
       expect(new Set(multiAgent)).toEqual(new Set(['agents-support-desk']));
     } finally {
       await server.close();
     }
-  }, 60_000);
+    // One run at a time through the whole corpus, whose waiting scenarios (hangs cut at their
+    // deadline) take most of it: room for a loaded machine.
+  }, 180_000);
 
   it('is read, never written: a store refuses to write a version 1 record, naming the versions it knows', () => {
     const v1 = { schema_version: 1, trace_id: 'x' };

@@ -117,9 +117,9 @@ export function makeRecord({
         detail: null,
       },
     ],
+    injected_faults: [],
     otel,
     replay: null,
-    injected_faults: [],
   });
 }
 

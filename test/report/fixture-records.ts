@@ -96,9 +96,9 @@ function run(spec: RunSpec): TraceRecord {
     input: preview({ question: `input of ${spec.scenario}` }),
     output: spec.output === undefined ? null : preview(spec.output),
     steps: spec.steps({ start: spec.start, span }),
+    injected_faults: [],
     otel,
     replay: null,
-    injected_faults: [],
   });
 }
 

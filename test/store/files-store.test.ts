@@ -99,6 +99,22 @@ describe('FilesStore', () => {
     await store.close();
   });
 
+  it('reads a record of schema_version 3, written before injected faults were recorded, as version 4 with injected_faults []', async () => {
+    const dir = await tempDir();
+    const record = makeRecord({ kind: 'exception', buildId: 'b' });
+    const v3 = asVersion3(record);
+    await mkdir(path.join(dir, 'records'), { recursive: true });
+    await writeFile(path.join(dir, 'records', `${record.failure_id}.json`), JSON.stringify(v3));
+    const store = await FilesStore.open(dir);
+    const back = await store.get(record.failure_id!);
+    expect(back).toEqual(record);
+    expect(Object.keys(back!)).toEqual(Object.keys(record));
+    expect(() => readRecord(v3, 'k', 'write')).toThrow(/schema_version 3; this lab writes version 4/);
+    // A version 3 record with the field is not version 3: refused, never coerced.
+    expect(() => readRecord({ ...v3, injected_faults: [] }, 'k')).toThrow(/injected_faults/);
+    await store.close();
+  });
+
   it('reads a record of schema_version 1, written by an earlier lab, as the current version (and queries find it)', async () => {
     const dir = await tempDir();
     const record = makeRecord({ kind: 'timeout' });

@@ -1,0 +1,203 @@
+import fc from 'fast-check';
+import type { FuzzFaultKind, ModelFault, ModelSite, ToolFault, ToolSite, VariantFault } from '../contracts/fault.ts';
+import type { Scenario } from '../contracts/scenario.ts';
+import type { TraceRecord } from '../contracts/trace-record.ts';
+import { placeFaults } from './place-faults.ts';
+
+/** The kinds tried when the scenario's fuzz block names none (docs/chaos.md). */
+export const DEFAULT_FUZZ_KINDS: readonly FuzzFaultKind[] = [
+  'status_429',
+  'status_500',
+  'status_400',
+  'model_hang',
+  'malformed',
+  'model_delay',
+  'stream_cut',
+  'tool_error',
+  'tool_hang',
+  'tool_delay',
+];
+
+/** One kind of fault at one call: the values it may take, the mildest first (shrinking moves down the list). */
+export interface SpaceKind {
+  kind: FuzzFaultKind;
+  values: VariantFault[];
+}
+
+/** A call the baseline made, and the kinds of fault that fit it. */
+export interface SpaceSite {
+  site: ModelSite | ToolSite;
+  /** "model_call 2", "get_weather call 1". */
+  label: string;
+  kinds: SpaceKind[];
+}
+
+/** The fault space around a baseline run. */
+export interface FuzzSpace {
+  sites: SpaceSite[];
+}
+
+/** A site as people read it: "model_call 2", "get_weather call 1". */
+export function siteLabel(site: ModelSite | ToolSite): string {
+  return 'model_call' in site ? `model_call ${site.model_call}` : `${site.tool} call ${site.call}`;
+}
+
+/** A fault as people read it: "model_call 2: status 429", "get_weather call 1: error". */
+export function faultLabel(fault: VariantFault): string {
+  if ('model_call' in fault) {
+    const f = fault.fault;
+    const what = [
+      f.status !== undefined ? `status ${f.status}` : '',
+      f.hang ? 'hang' : '',
+      f.malformed ? 'malformed' : '',
+      f.delay_ms !== undefined ? `delay ${f.delay_ms} ms` : '',
+      f.cut_after_chunks !== undefined ? `cut after ${f.cut_after_chunks} chunks` : '',
+      f.endless ? 'endless stream' : '',
+    ].filter(Boolean);
+    return `model_call ${fault.model_call}: ${what.join(', ')}`;
+  }
+  if ('mcp' in fault) return `${fault.mcp} ${fault.tool} call ${fault.call}: ${Object.keys(fault.fault).join(', ')}`;
+  const what = [
+    fault.error !== undefined ? 'error' : '',
+    fault.hang ? 'hang' : '',
+    fault.delay_ms !== undefined ? `delay ${fault.delay_ms} ms` : '',
+    fault.busy_ms !== undefined ? `busy ${fault.busy_ms} ms` : '',
+  ].filter(Boolean);
+  return `${fault.tool} call ${fault.call}: ${what.join(', ')}`;
+}
+
+/**
+ * The fault space `lab fuzz` searches, derived from what the baseline run did: every model call
+ * and every call of a declared tool it made, times every fault kind that fits that call (a stream
+ * fault only on a streamed call), narrowed or widened by the scenario's `fuzz` block. Delays come
+ * from a short ladder far from the thresholds that decide a label (a tenth of the deadline or of
+ * the client's timeout, and twice the deadline), so the same trial gets the same label on a busy
+ * machine; a model delay is never as long as the client's timeout, since the client would give
+ * up and its retry would take the next reply of the script.
+ */
+export function fuzzSpace(baseline: Scenario, run: TraceRecord): FuzzSpace {
+  const block = baseline.fuzz ?? {};
+  const kinds = new Set(block.kinds ?? DEFAULT_FUZZ_KINDS);
+  const deadline = baseline.deadline_ms;
+  const clientTimeout = baseline.client.timeout_ms;
+  const tenth = (ms: number) => Math.max(1, Math.round(ms / 10));
+  const toolDelays = block.delays_ms ?? [tenth(deadline), deadline * 2];
+  const modelDelays = (block.delays_ms ?? [tenth(Math.min(deadline, clientTimeout ?? deadline)), deadline * 2]).filter(
+    (d) => clientTimeout === undefined || d < clientTimeout,
+  );
+  const sites: SpaceSite[] = [];
+  const modelCalls = run.steps.filter((s) => s.type === 'model_call');
+  modelCalls.forEach((step, i) => {
+    const n = i + 1;
+    if (block.model_calls && !block.model_calls.includes(n)) return;
+    const site: ModelSite = { model_call: n };
+    const model = (fault: ModelFault): VariantFault => ({ model_call: n, fault });
+    const options: SpaceKind[] = [];
+    const add = (kind: FuzzFaultKind, values: VariantFault[]) => {
+      if (kinds.has(kind) && values.length > 0) options.push({ kind, values });
+    };
+    // A retry-after keeps the client's backoff short and fixed: the same trial takes the same time.
+    add('status_429', [model({ status: 429, retry_after_ms: 10 })]);
+    add('status_500', [model({ status: 500, retry_after_ms: 10 })]);
+    add('status_503', [model({ status: 503, retry_after_ms: 10 })]);
+    add('status_400', [model({ status: 400 })]);
+    add('model_hang', [model({ hang: true })]);
+    add('malformed', [model({ malformed: true })]);
+    add(
+      'model_delay',
+      modelDelays.map((delay_ms) => model({ delay_ms })),
+    );
+    if (step.type === 'model_call' && step.stream) {
+      add('stream_cut', [model({ cut_after_chunks: 0 }), model({ cut_after_chunks: 1 })]);
+      add('stream_endless', [model({ endless: true })]);
+    }
+    if (options.length > 0) sites.push({ site, label: siteLabel(site), kinds: options });
+  });
+  const counts = new Map<string, number>();
+  for (const step of run.steps) {
+    if (step.type !== 'tool_call' || !step.declared) continue;
+    const n = (counts.get(step.tool) ?? 0) + 1;
+    counts.set(step.tool, n);
+    if (block.tools && !block.tools.includes(step.tool)) continue;
+    const site: ToolSite = { tool: step.tool, call: n };
+    const tool = (fault: ToolFault): VariantFault => ({ tool: step.tool, call: n, ...fault });
+    const options: SpaceKind[] = [];
+    const add = (kind: FuzzFaultKind, values: VariantFault[]) => {
+      if (kinds.has(kind) && values.length > 0) options.push({ kind, values });
+    };
+    add('tool_error', [tool({ error: `${step.tool} failed (lab fuzz)` })]);
+    add('tool_hang', [tool({ hang: true })]);
+    add(
+      'tool_delay',
+      toolDelays.map((delay_ms) => tool({ delay_ms })),
+    );
+    add(
+      'tool_busy',
+      toolDelays.map((busy_ms) => tool({ busy_ms })),
+    );
+    if (options.length > 0) sites.push({ site, label: siteLabel(site), kinds: options });
+  }
+  return { sites };
+}
+
+/** The faults of a set in one order, whatever order they were listed in: model calls, then tools by name and call. */
+export function canonicalFaults(faults: readonly VariantFault[]): VariantFault[] {
+  const key = (f: VariantFault) =>
+    'model_call' in f ? `0 ${String(f.model_call).padStart(6, '0')}` : `1 ${f.tool} ${String(f.call).padStart(6, '0')}`;
+  return [...faults].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+}
+
+/**
+ * The arbitrary of fault sets (fast-check): at each site, no fault or one of its kinds; from one
+ * to `maxFaults` faults; only sets that can be placed on the script. Built so fast-check's own
+ * shrinking gives minimal sets: each site shrinks to "no fault" (so every fault it keeps is
+ * needed), and a delay shrinks down its ladder (so it is as small as still fails).
+ */
+export function faultSetArbitrary(
+  baseline: Scenario,
+  space: FuzzSpace,
+  maxFaults: number,
+): fc.Arbitrary<VariantFault[]> {
+  const sites = space.sites;
+  // fc.option shrinks to "no fault" even from a value given as an example (no generation
+  // context), and is "no fault" half the time; nested, three quarters, and so on: deep enough
+  // that a set holds about two faults however many sites there are.
+  const depth = Math.max(1, Math.round(Math.log2(sites.length / 2)));
+  const perSite = sites.map((site) => {
+    let arbitrary: fc.Arbitrary<VariantFault | null> = fc.oneof(
+      ...site.kinds.map((k) =>
+        k.values.length === 1
+          ? fc.constant(k.values[0]!)
+          : fc.integer({ min: 0, max: k.values.length - 1 }).map(
+              (i) => k.values[i]!,
+              (v) => {
+                const i = k.values.indexOf(v as VariantFault);
+                if (i < 0) throw new Error('not a value of this kind');
+                return i;
+              },
+            ),
+      ),
+    );
+    for (let i = 0; i < depth; i++) arbitrary = fc.option(arbitrary, { nil: null, freq: 2 });
+    return arbitrary;
+  });
+  return fc
+    .tuple(...perSite)
+    .map(
+      (chosen) => chosen.filter((f): f is VariantFault => f !== null),
+      (value) => {
+        const faults = value as VariantFault[];
+        return sites.map((s) => faults.find((f) => sameSite(f, s.site)) ?? null);
+      },
+    )
+    .filter(
+      (faults) =>
+        faults.length >= 1 && faults.length <= maxFaults && placeFaults(baseline, faults, 'fuzz').problems.length === 0,
+    );
+}
+
+function sameSite(fault: VariantFault, site: ModelSite | ToolSite): boolean {
+  return 'model_call' in fault
+    ? 'model_call' in site && site.model_call === fault.model_call
+    : 'tool' in site && site.tool === fault.tool && site.call === fault.call;
+}

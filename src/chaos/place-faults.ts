@@ -1,0 +1,290 @@
+import type { FaultSource, ModelFault, ModelSite, ToolFault, ToolSite, VariantFault } from '../contracts/fault.ts';
+import type { Scenario, ScriptedReply, ToolFixture } from '../contracts/scenario.ts';
+import { ScenarioSetError } from '../errors/scenario-set-error.ts';
+
+/** A fault a run is meant to get: where, what, and who put it there. */
+export interface PlannedFault {
+  source: FaultSource;
+  site: ModelSite | ToolSite;
+  fault: ModelFault | ToolFault;
+}
+
+/** A fault that cannot be placed: which of the faults (its index in the list), which key, and why. */
+export interface PlacementProblem {
+  fault: number;
+  key: string;
+  message: string;
+}
+
+/** The keys of a tool fault, in the order a fixture holds them. */
+const TOOL_FAULT_KEYS = ['error', 'hang', 'delay_ms', 'busy_ms'] as const;
+
+/** The fault part of a tool fixture, or null when the fixture only returns a result. */
+export function toolFaultOf(fixture: ToolFixture | null | undefined): ToolFault | null {
+  if (!fixture) return null;
+  const fault: ToolFault = {};
+  for (const key of TOOL_FAULT_KEYS)
+    if (fixture[key] !== undefined) (fault as Record<string, unknown>)[key] = fixture[key];
+  return Object.keys(fault).length > 0 ? fault : null;
+}
+
+/**
+ * True for a model fault that answers a call in the model's place (an error status, a hang, a
+ * body that is not JSON): placed at call n it is a request of its own, and the reply the script
+ * had for call n moves to call n+1, where a retry finds it. Other faults (a delay, a cut or
+ * endless stream) shape the reply of call n itself.
+ */
+export function answersInPlace(fault: ModelFault): boolean {
+  return fault.status !== undefined || fault.hang === true || fault.malformed === true;
+}
+
+/** The script with `times` unrolled, one entry per request. */
+export function unrollReplies(replies: readonly ScriptedReply[]): ScriptedReply[] {
+  return replies.flatMap((reply) => {
+    const { times, ...one } = reply;
+    return Array.from({ length: times ?? 1 }, () => one);
+  });
+}
+
+/** How many times the script asks for each tool (what a model-driven subject calls). */
+export function scriptedToolCalls(replies: readonly ScriptedReply[]): Map<string, number> {
+  const calls = new Map<string, number>();
+  for (const reply of unrollReplies(replies))
+    for (const call of reply.tool_calls ?? []) calls.set(call.name, (calls.get(call.name) ?? 0) + 1);
+  return calls;
+}
+
+/** Every fault a scenario's own script holds, as the sites it hits. */
+export function scriptFaults(scenario: Scenario): PlannedFault[] {
+  const planned: PlannedFault[] = [];
+  unrollReplies(scenario.model.replies).forEach((reply, i) => {
+    if (reply.fault && Object.keys(reply.fault).length > 0)
+      planned.push({ source: 'script', site: { model_call: i + 1 }, fault: reply.fault });
+  });
+  for (const [tool, fixtures] of Object.entries(scenario.tools))
+    fixtures.forEach((fixture, i) => {
+      const fault = toolFaultOf(fixture);
+      if (fault) planned.push({ source: 'script', site: { tool, call: i + 1 }, fault });
+    });
+  return planned;
+}
+
+/**
+ * Where a scenario made by faultedScenario keeps its faults with their sources: a symbol key,
+ * which a copy made by spreading keeps (`{ ...scenario, expected }`) and which no file, record or
+ * schema ever sees (JSON and zod leave symbol keys out). It holds the script it was made for, so
+ * a copy whose script was changed falls back to reading its own script.
+ */
+const PLANNED = Symbol('agent-failure-lab.planned-faults');
+
+interface PlanNote {
+  replies: Scenario['model']['replies'];
+  tools: Scenario['tools'];
+  planned: PlannedFault[];
+}
+
+const scriptPlans = new WeakMap<Scenario, PlannedFault[]>();
+
+/** The faults a run of this scenario is meant to get: its script's, and those a variant or a fuzz trial placed. */
+export function plannedFaults(scenario: Scenario): PlannedFault[] {
+  const note = (scenario as Scenario & { [PLANNED]?: PlanNote })[PLANNED];
+  if (note && note.replies === scenario.model.replies && note.tools === scenario.tools) return note.planned;
+  let planned = scriptPlans.get(scenario);
+  if (!planned) scriptPlans.set(scenario, (planned = scriptFaults(scenario)));
+  return planned;
+}
+
+/** What placeFaults gives: the baseline's script with the faults in it, or why they cannot be placed. */
+export interface Placement {
+  replies: ScriptedReply[];
+  tools: Record<string, (ToolFixture | null)[]>;
+  planned: PlannedFault[];
+  problems: PlacementProblem[];
+}
+
+/**
+ * Places faults on a baseline's own script (docs/chaos.md, "Where a fault lands"). `model_call: n`
+ * is the nth request of the faulted run: a fault that answers in the model's place is inserted
+ * there, and the baseline's reply moves one call on; a delay or a stream fault shapes the reply
+ * the baseline gives at that call. `tool: t, call: n` is the nth call of t: its fixture (or the
+ * real tool) gets the fault. Two faults on one call, and a call the script never reaches, are
+ * problems, not guesses.
+ */
+export function placeFaults(
+  baseline: Scenario,
+  faults: readonly VariantFault[],
+  source: FaultSource,
+  { toolCalls }: { toolCalls?: ReadonlyMap<string, number> | null } = {},
+): Placement {
+  const problems: PlacementProblem[] = [];
+  // Not placed by variants and fuzz yet: said, never guessed (docs/chaos.md, "Where a fault lands").
+  faults.forEach((fault, index) => {
+    if ('mcp' in fault)
+      problems.push({
+        fault: index,
+        key: 'mcp',
+        message: `a variant cannot place an MCP fault yet: script it in the scenario's own mcp block (mcp.${fault.mcp}.${fault.tool}[${fault.call - 1}], docs/chaos-mcp.md) and make that scenario a variant's baseline`,
+      });
+    else if (fault.turn !== undefined)
+      problems.push({
+        fault: index,
+        key: 'turn',
+        message: `a variant cannot place a fault in a conversation's turn yet: put it in turns[${fault.turn - 1}] of the scenario itself (docs/chaos-conversations.md)`,
+      });
+  });
+  if (problems.length > 0) return { replies: [], tools: {}, planned: [], problems };
+  const replies: { reply: ScriptedReply; source: FaultSource | null; inserted: boolean }[] = unrollReplies(
+    baseline.model.replies,
+  ).map((reply) => ({ reply, source: reply.fault ? 'script' : null, inserted: false }));
+  const baselineCalls = replies.length;
+  const modelFaults = faults
+    .map((fault, index) => ({ fault, index }))
+    .filter(
+      (f): f is { fault: Extract<VariantFault, { model_call: number }>; index: number } => 'model_call' in f.fault,
+    )
+    .sort((a, b) => a.fault.model_call - b.fault.model_call || a.index - b.index);
+  const seen = new Map<string, number>();
+  const twice = (key: string, index: number, what: string): boolean => {
+    const first = seen.get(key);
+    if (first === undefined) {
+      seen.set(key, index);
+      return false;
+    }
+    problems.push({
+      fault: Math.max(first, index),
+      key: 'model_call' in faults[index]! ? 'model_call' : 'call',
+      message: `two faults on one call (${what}, also faults[${Math.min(first, index)}]): one call gets one fault; merge them into one or move one to another call`,
+    });
+    return true;
+  };
+  for (const { fault, index } of modelFaults) {
+    const n = fault.model_call;
+    if (twice(`model ${n}`, index, `model_call ${n}`)) continue;
+    if (Object.keys(fault.fault).length === 0) {
+      problems.push({
+        fault: index,
+        key: 'fault',
+        message: 'an empty fault: give status, hang, malformed, delay_ms, cut_after_chunks or endless',
+      });
+      continue;
+    }
+    const at = replies[n - 1];
+    if (!at) {
+      problems.push({
+        fault: index,
+        key: 'model_call',
+        message: `model_call ${n} is never made: the baseline's script answers ${baselineCalls} model call${baselineCalls === 1 ? '' : 's'}${replies.length > baselineCalls ? ` (${replies.length} with the faults before it)` : ''}, and the run ends after the last; use a call from 1 to ${replies.length}`,
+      });
+      continue;
+    }
+    if (at.inserted || at.reply.fault) {
+      problems.push({
+        fault: index,
+        key: 'model_call',
+        message: `two faults on one call: model_call ${n} already gets a fault (${at.inserted ? 'another of these faults' : "the baseline's own script"}); move this one to another call`,
+      });
+      continue;
+    }
+    if (answersInPlace(fault.fault))
+      replies.splice(n - 1, 0, { reply: { fault: fault.fault }, source, inserted: true });
+    else replies[n - 1] = { reply: { ...at.reply, fault: fault.fault }, source, inserted: false };
+  }
+
+  const tools: Record<string, (ToolFixture | null)[]> = {};
+  const toolSources = new Map<string, (FaultSource | null)[]>();
+  for (const [tool, fixtures] of Object.entries(baseline.tools)) {
+    tools[tool] = [...fixtures];
+    toolSources.set(
+      tool,
+      fixtures.map((f) => (toolFaultOf(f) ? 'script' : null)),
+    );
+  }
+  faults.forEach((fault, index) => {
+    if ('model_call' in fault || 'mcp' in fault) return;
+    const { tool, call: n, turn: _turn, ...rest } = fault;
+    const toolFault = toolFaultOf(rest as ToolFixture);
+    if (twice(`tool ${tool} ${n}`, index, `${tool} call ${n}`)) return;
+    if (!toolFault) {
+      problems.push({
+        fault: index,
+        key: 'tool',
+        message: `no fault for ${tool} call ${n}: give error, hang, delay_ms or busy_ms`,
+      });
+      return;
+    }
+    const calls = toolCalls?.get(tool) ?? (toolCalls ? 0 : null);
+    if (calls !== null && n > calls) {
+      problems.push({
+        fault: index,
+        key: 'call',
+        message: `${tool} call ${n} is never made: the baseline's script asks for ${tool} ${calls === 0 ? 'never' : `${calls} time${calls === 1 ? '' : 's'}`}; use a call from 1 to ${calls}${calls === 0 ? ' after adding a tool call to model.replies' : ''}`,
+      });
+      return;
+    }
+    const list = (tools[tool] ??= []);
+    const sources = toolSources.get(tool) ?? [];
+    toolSources.set(tool, sources);
+    while (list.length < n) {
+      list.push(null);
+      sources.push(null);
+    }
+    const existing = list[n - 1];
+    if (toolFaultOf(existing)) {
+      problems.push({
+        fault: index,
+        key: 'call',
+        message: `two faults on one call: ${tool} call ${n} already gets a fault from the baseline's own fixture; move this one to another call`,
+      });
+      return;
+    }
+    list[n - 1] = { ...(existing ?? {}), ...toolFault };
+    sources[n - 1] = source;
+  });
+
+  const planned: PlannedFault[] = [];
+  replies.forEach((entry, i) => {
+    if (entry.source && entry.reply.fault)
+      planned.push({ source: entry.source, site: { model_call: i + 1 }, fault: entry.reply.fault });
+  });
+  for (const [tool, list] of Object.entries(tools))
+    list.forEach((fixture, i) => {
+      const fault = toolFaultOf(fixture);
+      const from = toolSources.get(tool)?.[i];
+      if (fault && from) planned.push({ source: from, site: { tool, call: i + 1 }, fault });
+    });
+  return { replies: replies.map((r) => r.reply), tools, planned, problems };
+}
+
+/** The scenario a variant or a fuzz trial runs: the baseline with its faults placed, under its own id and label. */
+export function faultedScenario(
+  baseline: Scenario,
+  faults: readonly VariantFault[],
+  source: FaultSource,
+  own: { id: string; description: string; expected: Scenario['expected']; tags?: string[] },
+): Scenario {
+  const placed = placeFaults(baseline, faults, source);
+  if (placed.problems.length > 0)
+    throw new ScenarioSetError({
+      problems: placed.problems.map((p) => ({
+        file: `scenario ${own.id}`,
+        path: `faults[${p.fault}].${p.key}`,
+        message: p.message,
+      })),
+    });
+  const { variants: _v, fuzz: _f, ...rest } = baseline;
+  const scenario: Scenario = {
+    ...rest,
+    id: own.id,
+    description: own.description,
+    expected: own.expected,
+    tags: own.tags ?? rest.tags,
+    model: { ...rest.model, replies: placed.replies },
+    tools: placed.tools,
+  };
+  (scenario as Scenario & { [PLANNED]?: PlanNote })[PLANNED] = {
+    replies: scenario.model.replies,
+    tools: scenario.tools,
+    planned: placed.planned,
+  };
+  return scenario;
+}
