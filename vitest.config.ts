@@ -19,22 +19,35 @@ const ALONE = [
   'test/cli/capture.test.ts',
   'test/cli/hostile.test.ts',
   'test/detect/determinism.test.ts',
+  'test/detect/label-blind.test.ts',
   'test/detect/worker-isolation.test.ts',
   'test/execute/overrun.test.ts',
   'test/execute/worker-late.test.ts',
+  'test/frameworks/determinism.test.ts',
+  'test/ledger/fingerprint.test.ts',
 ];
 
 /**
- * The slowest of the other files, slowest first (CI seconds, 2026-12-06): started first, so the
+ * The slowest of the other files, slowest first (measured 2026-12-06): started first, so the
  * two workers are not left with one long file each at the end while the other sits idle. Without
  * it vitest orders a clean clone's files by size (it has no timings yet).
  */
 const SLOW_FIRST = [
-  'test/cli/stores.test.ts',
   'test/ledger/build-kills.test.ts',
+  'test/cli/stores.test.ts',
   'test/package/install.test.ts',
   'test/report/report-browser.test.ts',
   'test/cli/shard.test.ts',
+  'test/cli/newcomer.test.ts',
+  'test/cli/ledger.test.ts',
+  'test/analytics/memory.test.ts',
+  'test/config/project-config.test.ts',
+  'test/cli/secrets.test.ts',
+  'test/cli/flags.test.ts',
+  'test/store/cosmos-faults.test.ts',
+  'test/contracts/migrate-v1.test.ts',
+  'test/merge/merge-build.test.ts',
+  'test/report/report-cli.test.ts',
 ];
 
 /** vitest's order, with SLOW_FIRST's files moved to the front of their project. */

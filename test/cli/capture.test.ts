@@ -3,41 +3,12 @@ import { mkdtemp, writeFile, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { EVERY_ENDING, scenarioFolder } from '../helpers/in-process-scenarios.ts';
 import { normalizeText } from '../helpers/normalize.ts';
 import { ROOT, runMain } from '../helpers/run-cli.ts';
 import { expectWithin, watchLoop } from '../helpers/timing.ts';
 
 const REQUIRED = ['scenario', 'subject', 'expected', 'detected', 'failure_id', 'trace_id', 'retrieved', 'duration_ms'];
-
-/**
- * Shipped scenarios that between them end every way (pass, timeout, exception, validation error,
- * hallucination flag), recover, run in a worker, and run a command subject: the --json test's
- * lines and summary in every form. The golden file's capture covers the whole corpus.
- */
-const EVERY_ENDING = [
-  'calculator-correct',
-  'calculator-division-by-zero',
-  'calculator-misreports-result',
-  'extractor-429-then-success',
-  'extractor-missing-field',
-  'extractor-rate-limited',
-  'qa-citation-exists',
-  'qa-cites-missing-doc',
-  'qa-model-hangs',
-  'planner-valid-plan',
-  'planner-wrong-shape',
-  'recovery-three-level-cascade',
-  'hostile-process-exit',
-  'py-calc-control',
-  'py-calc-invented-number',
-  'rule-forecast-tool-timeout',
-];
-
-async function scenarioFolder(ids: string[]): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'capture-scenarios-'));
-  for (const id of ids) await cp(path.join(ROOT, 'scenarios', `${id}.json`), path.join(dir, `${id}.json`));
-  return dir;
-}
 
 describe('capture, end to end through the CLI', () => {
   it('--json: runs every scenario, stores and retrieves every trace, exits 0', async () => {

@@ -39,7 +39,8 @@ describe('reading TraceRecords of schema_version 1', () => {
     } finally {
       await server.close();
     }
-  }, 60_000);
+    // Runs one at a time, hangs and command subjects among them: the limit is for a hang, not a speed check.
+  }, 180_000);
 
   it('is read, never written: a store refuses to write a version 1 record, naming the versions it knows', () => {
     const v1 = { schema_version: 1, trace_id: 'x' };
