@@ -45,7 +45,7 @@ describe('capture, end to end through the CLI', () => {
       retrieved: lines.length,
       exit_code: 0,
     });
-  });
+  }, 120_000);
 
   it('human output: a line per run and the summary table (golden file); the process exits by itself within seconds of its summary, hangs, workers and all', async () => {
     // A real process: whether capture ends by itself is the point (test/cli/hostile.test.ts, the

@@ -219,5 +219,6 @@ describe('cosmos over HTTPS with a generated certificate', () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
-  });
+    // A key, a certificate and two capture processes: the limit is for a hang, not a speed check.
+  }, 120_000);
 });
