@@ -21,6 +21,7 @@ const ALONE = [
   'test/detect/determinism.test.ts',
   'test/detect/label-blind.test.ts',
   'test/detect/worker-isolation.test.ts',
+  'test/execute/deadline-cut.test.ts',
   'test/execute/overrun.test.ts',
   'test/execute/worker-late.test.ts',
   'test/frameworks/determinism.test.ts',
