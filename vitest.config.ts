@@ -26,6 +26,7 @@ const ALONE = [
   'test/execute/worker-late.test.ts',
   'test/frameworks/determinism.test.ts',
   'test/ledger/fingerprint.test.ts',
+  'test/merge/merge-build.test.ts',
 ];
 
 /**
@@ -47,7 +48,6 @@ const SLOW_FIRST = [
   'test/cli/flags.test.ts',
   'test/store/cosmos-faults.test.ts',
   'test/contracts/migrate-v1.test.ts',
-  'test/merge/merge-build.test.ts',
   'test/report/report-cli.test.ts',
 ];
 
