@@ -48,7 +48,7 @@ export default {
   incrementalFile: 'reports/stryker-incremental.json',
 
   // Two cores, two test-runner processes; each runs its test files one at a time (fileParallelism:
-  // false in vitest.config.ts, and the runner forces one vitest worker).
+  // false in vitest.mutate.config.ts, and the runner forces one vitest worker).
   concurrency: 2,
   // A mutant times out after timeoutFactor × (net time of its tests in the initial run) + timeoutMS.
   // Generous: tests wait on scenario deadlines (100 ms to 20 s) and two runners share two cores.

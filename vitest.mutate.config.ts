@@ -1,8 +1,8 @@
-import { configDefaults, defineConfig, mergeConfig } from 'vitest/config';
-import base from './vitest.config.ts';
+import { configDefaults, defineConfig } from 'vitest/config';
+import { sharedTest, TEST_FILES } from './vitest.config.ts';
 
 // The tests StrykerJS runs against each mutant (stryker.config.mjs points here; see TESTING.md).
-// vitest.config.ts minus the files that cannot kill a mutant, or that are too slow or too
+// The tests of vitest.config.ts minus the files that cannot kill a mutant, or that are too slow or too
 // timing-sensitive to run hundreds of times on a busy two-core machine. `npm test` still runs them.
 //
 // Why "cannot kill": the vitest runner switches a mutant on through a global inside the vitest
@@ -34,11 +34,13 @@ export const MUTATION_EXCLUDE = [
   'test/chaos/fuzz.test.ts',
 ];
 
-export default mergeConfig(
-  base,
-  defineConfig({
-    test: {
-      exclude: [...configDefaults.exclude, ...MUTATION_EXCLUDE],
-    },
-  }),
-);
+// One project, one file at a time (the runner forces one vitest worker anyway): npm test's split
+// into files that run side by side and files that run alone is about the suite's wall time.
+export default defineConfig({
+  test: {
+    ...sharedTest,
+    include: TEST_FILES,
+    fileParallelism: false,
+    exclude: [...configDefaults.exclude, ...MUTATION_EXCLUDE],
+  },
+});

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TraceRecord } from '../../src/contracts/trace-record.ts';
-import { ROOT, runCli } from '../helpers/run-cli.ts';
+import { ROOT, runCli, runMain } from '../helpers/run-cli.ts';
 
 const jsonLines = (text: string) =>
   text
@@ -25,7 +25,7 @@ async function scenarioFolder(ids: string[], extra: Record<string, object> = {})
 
 /** Everything a files store holds, through the export command. */
 async function exported(dir: string, ...filters: string[]): Promise<{ records: any[]; stderr: string }> {
-  const run = await runCli(['export', '--store', 'files', '--dir', dir, ...filters]);
+  const run = await runMain(['export', '--store', 'files', '--dir', dir, ...filters]);
   expect(run.code, run.stderr).toBe(0);
   return { records: jsonLines(run.stdout), stderr: run.stderr };
 }
@@ -33,7 +33,7 @@ async function exported(dir: string, ...filters: string[]): Promise<{ records: a
 describe('every documented capture flag and variable, through the CLI', () => {
   it('--timeout-ms overrides every deadline: a 2 s hang is cut at 200 ms and recorded with that deadline', async () => {
     const store = await tempDir('flags-store-');
-    const run = await runCli([
+    const run = await runMain([
       'capture',
       '--store',
       'files',
@@ -63,7 +63,7 @@ describe('every documented capture flag and variable, through the CLI', () => {
     const dir = await scenarioFolder([], { 'slow-1.json': slow(1), 'slow-2.json': slow(2), 'slow-3.json': slow(3) });
     const intervals = async (workers: string) => {
       const store = await tempDir('flags-store-');
-      const run = await runCli(
+      const run = await runMain(
         ['capture', '--store', 'files', '--dir', store, '--scenarios', dir, '--workers', workers, '--json'],
         { env: { LAB_ISOLATION: 'worker', LAB_CONCURRENCY: '3' } },
       );
@@ -80,11 +80,12 @@ describe('every documented capture flag and variable, through the CLI', () => {
     const three = await intervals('3');
     const overlaps = three.some((a, i) => three.slice(i + 1).some((b) => b[0] < a[1]));
     expect(overlaps, 'with --workers 3 (and concurrency 3) worker runs of 1.2 s each overlap').toBe(true);
-  });
+    // Six worker runs of 1.2 s, three of them one at a time: the limit is for a hang, not a speed check.
+  }, 120_000);
 
   it('LAB_SCENARIOS chooses the scenario folder, LAB_BUILD_ID the build id (on every run and in the summary)', async () => {
     const store = await tempDir('flags-store-');
-    const run = await runCli(['capture', '--store', 'files', '--dir', store, '--json'], {
+    const run = await runMain(['capture', '--store', 'files', '--dir', store, '--json'], {
       env: {
         LAB_SCENARIOS: await scenarioFolder(['qa-cites-missing-doc', 'qa-citation-exists']),
         LAB_BUILD_ID: 'build-from-env',
@@ -96,7 +97,7 @@ describe('every documented capture flag and variable, through the CLI', () => {
     expect(((await exported(store, '--type', 'trace_record')).records as TraceRecord[]).map((t) => t.build_id)).toEqual(
       ['build-from-env', 'build-from-env'],
     );
-    const bad = await runCli(['capture', '--store', 'memory', '--build-id', 'no spaces/allowed']);
+    const bad = await runMain(['capture', '--store', 'memory', '--build-id', 'no spaces/allowed']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--build-id must be letters, digits/);
   });
@@ -105,7 +106,7 @@ describe('every documented capture flag and variable, through the CLI', () => {
     const store = await tempDir('flags-store-');
     const dir = await scenarioFolder(['qa-cites-missing-doc']);
     const capture = (now: string, days: string) =>
-      runCli(['capture', '--store', 'files', '--dir', store, '--scenarios', dir, '--json'], {
+      runMain(['capture', '--store', 'files', '--dir', store, '--scenarios', dir, '--json'], {
         env: { LAB_NOW: now, LAB_REPEAT_WINDOW_DAYS: days },
       });
     await capture('2026-01-01T00:00:00Z', '90');
@@ -113,7 +114,7 @@ describe('every documented capture flag and variable, through the CLI', () => {
     expect(outside.ledger).toMatchObject({ recorded: 1, repeats: 0 });
     const inside = jsonLines((await capture('2026-01-12T00:00:00Z', '30')).stdout).at(-1).summary;
     expect(inside.ledger).toMatchObject({ recorded: 1, repeats: 1 });
-    const bad = await runCli(['capture', '--store', 'memory', '--scenarios', dir], {
+    const bad = await runMain(['capture', '--store', 'memory', '--scenarios', dir], {
       env: { LAB_REPEAT_WINDOW_DAYS: 'ninety' },
     });
     expect(bad.code).toBe(2);
@@ -122,7 +123,7 @@ describe('every documented capture flag and variable, through the CLI', () => {
 
   it('--record-replies keeps every exchange whole, and --no-ledger records no failure', async () => {
     const store = await tempDir('flags-store-');
-    const run = await runCli([
+    const run = await runMain([
       'capture',
       '--store',
       'files',
@@ -143,14 +144,14 @@ describe('every documented capture flag and variable, through the CLI', () => {
         .filter((s) => s.type === 'tool_call')
         .map((s) => [s.type === 'tool_call' && s.tool, s.status === 'ok']),
     );
-    const list = await runCli(['failures', 'list', '--store', 'files', '--dir', store]);
+    const list = await runMain(['failures', 'list', '--store', 'files', '--dir', store]);
     expect(list.stdout).toContain('0 failure records');
   });
 });
 
 describe('the other commands', () => {
   it('scenarios: exit 0 and a line per scenario when all are valid, exit 2 naming the file when one is not', async () => {
-    const good = await runCli([
+    const good = await runMain([
       'scenarios',
       '--scenarios',
       await scenarioFolder(['qa-cites-missing-doc', 'planner-valid-plan']),
@@ -162,7 +163,7 @@ describe('the other commands', () => {
         .map((l) => l.id)
         .sort(),
     ).toEqual(['planner-valid-plan', 'qa-cites-missing-doc']);
-    const bad = await runCli([
+    const bad = await runMain([
       'scenarios',
       '--scenarios',
       await scenarioFolder(['planner-valid-plan'], {
@@ -175,7 +176,7 @@ describe('the other commands', () => {
 
   it('export: --failure-id gives everything about one failure, --subject and --scenario select runs', async () => {
     const store = await tempDir('flags-store-');
-    const run = await runCli([
+    const run = await runMain([
       'capture',
       '--store',
       'files',
@@ -235,6 +236,7 @@ describe('--live, against a second OpenAI-compatible server started here (not th
   it('talks only to OPENAI_BASE_URL with OPENAI_API_KEY and OPENAI_MODEL, reports mismatches without failing, and never writes the key', async () => {
     const key = 'sk-live-test-key-1234567890';
     const store = await tempDir('flags-live-');
+    // A process of its own: everything it prints, the CLI's output or not, is searched for the key.
     const run = await runCli(
       [
         'capture',
@@ -265,7 +267,7 @@ describe('--live, against a second OpenAI-compatible server started here (not th
     expect(traces.every((t) => t.run.mode === 'live' && t.model.name === 'live-model-x')).toBe(true);
     const written = `${run.stdout}${run.stderr}${JSON.stringify(traces)}${await readFile(path.join(store, 'records', `${traces[0]!.trace_id}.json`), 'utf8').catch(() => '')}`;
     expect(written).not.toContain(key);
-    const ledger = await runCli(['failures', 'list', '--store', 'files', '--dir', store, '--json']);
+    const ledger = await runMain(['failures', 'list', '--store', 'files', '--dir', store, '--json']);
     expect(jsonLines(ledger.stdout).filter((r) => r.lab.source === 'capture')).toEqual([]);
   });
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TraceRecord } from '../../src/contracts/trace-record.ts';
 import { openStore } from '../../src/store/stores.ts';
 import { cosmosEnv, startCosmos } from '../helpers/cosmos-server.ts';
-import { ROOT, runCli } from '../helpers/run-cli.ts';
+import { ROOT, runCli, runMain } from '../helpers/run-cli.ts';
 import { queryAll } from '../store/trace-store-contract.ts';
 
 /** Scenarios that between them end every way, a worker-isolated one among them. */
@@ -47,17 +47,38 @@ describe.each(['files', 'cosmos'] as const)('a capture in four shard processes (
     });
     const wholeAt = { env: envOf('whole'), dir: path.join(work, 'whole') };
     const shardedAt = { env: envOf('sharded'), dir: path.join(work, 'sharded') };
+    // In this process, but for the shards: processes at once, as CI runs them (and captures in one
+    // process would wait on each other's synchronous SQLite locks of the files store).
     const lab = (args: string[], at = shardedAt) =>
-      runCli([...args, '--store', store, '--dir', at.dir], { env: at.env, cwd: work, timeoutMs: 120_000 });
-    const capture = (build: string, ...more: string[]) =>
-      lab(['capture', '--scenarios', scenarios, '--repeat', '2', '--build-id', build, '--json', ...more]);
+      runMain([...args, '--store', store, '--dir', at.dir], { env: at.env, cwd: work });
+    // None of these scenarios waits on purpose; a generous deadline keeps a busy machine (four
+    // captures at once) from turning a run into a timeout in one capture only.
+    const captureArgs = (build: string, ...more: string[]) => [
+      'capture',
+      '--scenarios',
+      scenarios,
+      '--repeat',
+      '2',
+      '--timeout-ms',
+      '120000',
+      '--build-id',
+      build,
+      '--json',
+      ...more,
+      '--store',
+      store,
+      '--dir',
+      shardedAt.dir,
+    ];
+    const shardProcess = (build: string, ...more: string[]) =>
+      runCli(captureArgs(build, ...more), { env: shardedAt.env, cwd: work, timeoutMs: 120_000 });
 
     const whole = await lab(
-      ['capture', '--scenarios', scenarios, '--repeat', '2', '--build-id', 'whole', '--json'],
+      ['capture', '--scenarios', scenarios, '--repeat', '2', '--timeout-ms', '120000', '--build-id', 'whole', '--json'],
       wholeAt,
     );
     expect(whole.code, whole.stderr).toBe(0);
-    const shards = await Promise.all([1, 2, 3, 4].map((i) => capture('sharded', '--shard', `${i}/4`)));
+    const shards = await Promise.all([1, 2, 3, 4].map((i) => shardProcess('sharded', '--shard', `${i}/4`)));
     for (const s of shards) expect(s.code, s.stderr).toBe(0);
     const dealt = shards.map((s) => lastJson(s.stdout).shard.runs as number);
     expect(dealt.reduce((a, b) => a + b)).toBe(SCENARIOS.length * 2);
@@ -87,7 +108,7 @@ describe.each(['files', 'cosmos'] as const)('a capture in four shard processes (
 
     // Shard 3 never ran and shard 2 ran twice: merge names both and exits 1.
     for (const code of await Promise.all(
-      ['1/4', '2/4', '2/4', '4/4'].map(async (s) => (await capture('broken', '--shard', s)).code),
+      ['1/4', '2/4', '2/4', '4/4'].map(async (s) => (await shardProcess('broken', '--shard', s)).code),
     ))
       expect(code).toBe(0);
     const broken = await lab(['merge', '--build-id', 'broken']);
@@ -109,11 +130,11 @@ describe('capture --shard and merge refuse what cannot work', () => {
     ];
     const work = await mkdtemp(path.join(tmpdir(), 'shard-usage-'));
     for (const [args, message] of cases) {
-      const run = await runCli([...args, '--dir', path.join(work, 'traces')], { cwd: work });
+      const run = await runMain([...args, '--dir', path.join(work, 'traces')], { cwd: work });
       expect(run.code, args.join(' ')).toBe(2);
       expect(run.stderr, args.join(' ')).toMatch(message);
     }
-    const none = await runCli(
+    const none = await runMain(
       ['merge', '--store', 'files', '--dir', path.join(work, 'traces'), '--build-id', 'never-ran'],
       { cwd: work },
     );

@@ -7,8 +7,8 @@ import { createHttpsServer as createCosmosHttpsServer } from '@vercel/cosmosdb-s
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cosmosEnv, startCosmos } from '../helpers/cosmos-server.ts';
 import { startFaultProxy } from '../helpers/fault-proxy.ts';
-import { runCli } from '../helpers/run-cli.ts';
-import { inProcessScenarios } from '../helpers/in-process-scenarios.ts';
+import { runCli, runMain } from '../helpers/run-cli.ts';
+import { EVERY_ENDING, inProcessScenarios, scenarioFolder } from '../helpers/in-process-scenarios.ts';
 import { committedSchemaValidator } from '../helpers/schema-validator.ts';
 
 const jsonLines = (stdout: string) =>
@@ -47,7 +47,7 @@ describe('capture --store files', () => {
     const keys = runs.map((r) => r.failure_id ?? r.trace_id);
     expect(new Set(keys).size).toBe(keys.length);
 
-    const exported = await runCli(['export', '--store', 'files', '--dir', dir]);
+    const exported = await runMain(['export', '--store', 'files', '--dir', dir]);
     expect(exported.code).toBe(0);
     const related = relatedOf(runs);
     expect(related).toBeGreaterThan(runs.length / 2);
@@ -68,22 +68,22 @@ describe('capture --store files', () => {
     expect([...types].sort()).toEqual(['failure_trace', 'fallback', 'recovery_trace', 'trace_record']);
 
     const timeouts = jsonLines(
-      (await runCli(['export', '--store', 'files', '--dir', dir, '--kind', 'timeout'])).stdout,
+      (await runMain(['export', '--store', 'files', '--dir', dir, '--kind', 'timeout'])).stdout,
     );
     expect(timeouts.length).toBe(runs.filter((r) => r.detected === 'timeout').length);
     expect(timeouts.every((r) => r.detected === 'timeout')).toBe(true);
-    const future = await runCli(['export', '--store', 'files', '--dir', dir, '--since', '2999-01-01T00:00:00Z']);
+    const future = await runMain(['export', '--store', 'files', '--dir', dir, '--since', '2999-01-01T00:00:00Z']);
     expect(future.stdout).toBe('');
   }, 240_000);
 
   it('LAB_STORE=files with LAB_DIR chooses the store', async () => {
     const dir = await tempDir('files-env-');
-    const run = await runCli(['capture', '--filter', 'planner-', '--json'], {
+    const run = await runMain(['capture', '--filter', 'planner-', '--json'], {
       env: { LAB_STORE: 'files', LAB_DIR: dir },
     });
     expect(run.code).toBe(0);
     expect(
-      jsonLines((await runCli(['export', '--store', 'files', '--dir', dir, '--type', 'trace_record'])).stdout),
+      jsonLines((await runMain(['export', '--store', 'files', '--dir', dir, '--type', 'trace_record'])).stdout),
     ).toHaveLength(3);
   });
 });
@@ -91,12 +91,22 @@ describe('capture --store files', () => {
 describe('capture --store cosmos', () => {
   it('works end to end like memory, and export reads it back', async () => {
     const env = cosmosEnv(cosmos.endpoint);
-    const run = await runCli(['capture', '--store', 'cosmos', '--json'], { env });
+    const run = await runMain(
+      ['capture', '--store', 'cosmos', '--json', '--scenarios', await scenarioFolder(EVERY_ENDING)],
+      {
+        env,
+      },
+    );
     expect(run.code, run.stderr).toBe(0);
     const lines = jsonLines(run.stdout);
     const summary = lines.pop().summary;
-    expect(summary).toMatchObject({ stored: lines.length, retrieved: lines.length, exit_code: 0 });
-    const exported = jsonLines((await runCli(['export', '--store', 'cosmos'], { env })).stdout);
+    expect(summary).toMatchObject({
+      runs: EVERY_ENDING.length,
+      stored: lines.length,
+      retrieved: lines.length,
+      exit_code: 0,
+    });
+    const exported = jsonLines((await runMain(['export', '--store', 'cosmos'], { env })).stdout);
     expect(
       runsOf(exported)
         .map((r) => r.trace_id)
@@ -104,11 +114,17 @@ describe('capture --store cosmos', () => {
     ).toEqual(lines.map((l) => l.trace_id).sort());
     expect(exported.length).toBe(lines.length + relatedOf(lines));
     const validate = await committedSchemaValidator();
-    for (const record of exported) expect(validate(record).errors).toBeNull();
+    const types = new Set<string>();
+    for (const record of exported) {
+      const { type, errors } = validate(record);
+      types.add(type);
+      expect(errors).toBeNull();
+    }
+    expect([...types].sort()).toEqual(['failure_trace', 'fallback', 'recovery_trace', 'trace_record']);
   });
 
   it('without its configuration exits 2 naming the missing variables, before running anything', async () => {
-    const run = await runCli(['capture', '--store', 'cosmos'], { env: { COSMOS_ENDPOINT: cosmos.endpoint } });
+    const run = await runMain(['capture', '--store', 'cosmos'], { env: { COSMOS_ENDPOINT: cosmos.endpoint } });
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain('--store cosmos needs COSMOS_DATABASE, COSMOS_CONTAINER_TRACES');
@@ -123,7 +139,7 @@ describe('capture --store cosmos', () => {
     );
     proxy.state.enabled = true;
     try {
-      const run = await runCli(['capture', '--store', 'cosmos', '--filter', 'planner-', '--json'], {
+      const run = await runMain(['capture', '--store', 'cosmos', '--filter', 'planner-', '--json'], {
         env: cosmosEnv(proxy.endpoint),
       });
       expect(run.code, run.stderr).toBe(1);
@@ -138,7 +154,7 @@ describe('capture --store cosmos', () => {
           name: 'NotStored',
           message: expect.stringContaining(line.failure_id ?? line.trace_id),
         });
-      const human = await runCli(['capture', '--store', 'cosmos', '--filter', 'planner-'], {
+      const human = await runMain(['capture', '--store', 'cosmos', '--filter', 'planner-'], {
         env: cosmosEnv(proxy.endpoint),
       });
       expect(human.code).toBe(1);
@@ -149,6 +165,7 @@ describe('capture --store cosmos', () => {
   });
 
   it('never prints the Cosmos key, even when the endpoint fails', async () => {
+    // A process of its own: everything it prints, the CLI's output or not, is searched.
     const key = 'c2VjcmV0LWNvc21vcy1rZXktY2FuYXJ5LTAxMjM0NTY3ODk=';
     const run = await runCli(['capture', '--store', 'cosmos', '--filter', 'planner-'], {
       env: cosmosEnv('http://127.0.0.1:9', { COSMOS_KEY: key, COSMOS_MAX_RETRIES: '0' }),
@@ -202,5 +219,6 @@ describe('cosmos over HTTPS with a generated certificate', () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
-  });
+    // A key, a certificate and two capture processes: the limit is for a hang, not a speed check.
+  }, 120_000);
 });

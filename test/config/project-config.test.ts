@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { configEnv, findConfigFile, readProjectConfig } from '../../src/config/project-config.ts';
-import { ROOT, runCli } from '../helpers/run-cli.ts';
+import { ROOT, runMain } from '../helpers/run-cli.ts';
 
 /** A project of its own outside the repository: lab.config.json, a subject in agents/, scenarios in cases/. */
 async function project(config: object): Promise<string> {
@@ -48,24 +48,24 @@ describe('the project config', () => {
 
   it("capture, scenarios, subjects and failures use the project's subjects, scenarios and store from a subfolder", async () => {
     const cwd = path.join(dir, 'deep', 'er');
-    const capture = await runCli(['capture'], { cwd });
+    const capture = await runMain(['capture'], { cwd });
     expect(capture.code, capture.stderr).toBe(0);
     expect(capture.stdout).toMatch(/3\/3/);
     expect(await runsIn(path.join(dir, 'traces'))).toBeGreaterThan(0);
-    const scenarios = await runCli(['scenarios', '--json'], { cwd });
+    const scenarios = await runMain(['scenarios', '--json'], { cwd });
     expect(scenarios.code, scenarios.stderr).toBe(0);
     expect(scenarios.stdout.trim().split('\n')).toHaveLength(3);
-    const subjects = await runCli(['subjects', '--json'], { cwd });
+    const subjects = await runMain(['subjects', '--json'], { cwd });
     expect(
       subjects.stdout
         .trim()
         .split('\n')
         .map((l) => JSON.parse(l).id),
     ).toEqual(['calculator-agent']);
-    const failures = await runCli(['failures', 'list', '--json'], { cwd });
+    const failures = await runMain(['failures', 'list', '--json'], { cwd });
     expect(failures.code, failures.stderr).toBe(0);
     expect(failures.stdout).toMatch(/calculator-division-by-zero/);
-    const exported = await runCli(['export'], { cwd });
+    const exported = await runMain(['export'], { cwd });
     expect(exported.code, exported.stderr).toBe(0);
     expect(exported.stdout).toMatch(/calculator-correct/);
   });
@@ -73,10 +73,10 @@ describe('the project config', () => {
   it('flags win over the environment, which wins over the config', async () => {
     const fromEnv = path.join(dir, 'env-traces');
     const fromFlag = path.join(dir, 'flag-traces');
-    const env = await runCli(['capture', '--filter', 'correct'], { cwd: dir, env: { LAB_DIR: fromEnv } });
+    const env = await runMain(['capture', '--filter', 'correct'], { cwd: dir, env: { LAB_DIR: fromEnv } });
     expect(env.code, env.stderr).toBe(0);
     expect(await runsIn(fromEnv)).toBeGreaterThan(0);
-    const flag = await runCli(['capture', '--filter', 'correct', '--dir', fromFlag], {
+    const flag = await runMain(['capture', '--filter', 'correct', '--dir', fromFlag], {
       cwd: dir,
       env: { LAB_DIR: fromEnv },
     });
@@ -86,12 +86,12 @@ describe('the project config', () => {
 
   it('--config FILE names a config elsewhere; --subjects DIR overrides its subjects', async () => {
     const elsewhere = await mkdtemp(path.join(tmpdir(), 'lab-config-cwd-'));
-    const run = await runCli(['scenarios', '--config', path.join(dir, 'lab.config.json')], { cwd: elsewhere });
+    const run = await runMain(['scenarios', '--config', path.join(dir, 'lab.config.json')], { cwd: elsewhere });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/3 scenarios, 1 subjects/);
     const empty = path.join(elsewhere, 'no-subjects');
     await mkdir(empty);
-    const missing = await runCli(['scenarios', '--config', path.join(dir, 'lab.config.json'), '--subjects', empty], {
+    const missing = await runMain(['scenarios', '--config', path.join(dir, 'lab.config.json'), '--subjects', empty], {
       cwd: elsewhere,
     });
     expect(missing.code).toBe(2);
@@ -100,11 +100,11 @@ describe('the project config', () => {
 
   it('a config with an unknown key or a bad value is exit 2, naming the file and the key', async () => {
     const bad = await project({ subjects: 'agents', stor: 'files' });
-    const run = await runCli(['capture'], { cwd: bad });
+    const run = await runMain(['capture'], { cwd: bad });
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(path.join(bad, 'lab.config.json'));
     expect(run.stderr).toMatch(/stor/);
-    const missing = await runCli(['capture', '--config', path.join(bad, 'nope.json')], { cwd: bad });
+    const missing = await runMain(['capture', '--config', path.join(bad, 'nope.json')], { cwd: bad });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/nope\.json does not exist/);
   });
@@ -118,11 +118,11 @@ describe('the project config', () => {
       recordReplies: true,
       ledger: { enabled: false },
     });
-    const run = await runCli(['capture'], { cwd: withLedger });
+    const run = await runMain(['capture'], { cwd: withLedger });
     expect(run.code, run.stderr).toBe(0);
-    const failures = await runCli(['failures', 'list', '--json'], { cwd: withLedger });
+    const failures = await runMain(['failures', 'list', '--json'], { cwd: withLedger });
     expect(failures.stdout.trim()).toBe('');
-    const exported = await runCli(['export', '--type', 'trace_record'], { cwd: withLedger });
+    const exported = await runMain(['export', '--type', 'trace_record'], { cwd: withLedger });
     const records = exported.stdout
       .trim()
       .split('\n')
@@ -138,14 +138,14 @@ describe('the project config', () => {
       dir: 'traces',
       recordReplies: true,
     });
-    expect((await runCli(['capture'], { cwd: repro })).code).toBe(0);
+    expect((await runMain(['capture'], { cwd: repro })).code).toBe(0);
     // (A tool's error is replayed as a plain Error, so the division by zero would not keep its fingerprint.)
-    const failure = (await runCli(['failures', 'list', '--json'], { cwd: repro })).stdout
+    const failure = (await runMain(['failures', 'list', '--json'], { cwd: repro })).stdout
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l))
       .find((f) => f.failure_description.summary.includes('misreports'));
-    const run = await runCli(['failures', 'reproduce', failure.failure_id, '--json'], {
+    const run = await runMain(['failures', 'reproduce', failure.failure_id, '--json'], {
       cwd: path.join(repro, 'deep'),
     });
     expect(run.code, run.stderr).toBe(0);
@@ -154,11 +154,11 @@ describe('the project config', () => {
     const written = JSON.parse(await readFile(file, 'utf8'));
     expect(path.resolve(path.dirname(file), written.$schema)).toBe(path.join(ROOT, 'schemas', 'scenario.schema.json'));
     const id = failure.failure_id;
-    expect((await runCli(['failures', 'update', id, '--status', 'INVESTIGATING'], { cwd: repro })).code).toBe(0);
+    expect((await runMain(['failures', 'update', id, '--status', 'INVESTIGATING'], { cwd: repro })).code).toBe(0);
     expect(
-      (await runCli(['failures', 'resolve', id, '--type', 'FIX', '--description', 'guarded'], { cwd: repro })).code,
+      (await runMain(['failures', 'resolve', id, '--type', 'FIX', '--description', 'guarded'], { cwd: repro })).code,
     ).toBe(0);
-    const prevent = await runCli(
+    const prevent = await runMain(
       [
         'failures',
         'prevent',

@@ -41,8 +41,7 @@ describe('reading TraceRecords of schema_version 1', () => {
     } finally {
       await server.close();
     }
-    // One run at a time through the whole corpus, whose waiting scenarios (hangs cut at their
-    // deadline) take most of it: room for a loaded machine.
+    // Runs one at a time, hangs and command subjects among them: the limit is for a hang, not a speed check.
   }, 180_000);
 
   it('is read, never written: a store refuses to write a version 1 record, naming the versions it knows', () => {

@@ -11,7 +11,7 @@ import { TraceRecord } from '../../src/contracts/trace-record.ts';
 import type { TrailAnnotation, TrailTrace } from '../../src/dataset/trail-layout.ts';
 import { inProcessScenarios } from '../helpers/in-process-scenarios.ts';
 import { readTree } from '../helpers/secret-canary.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runMain } from '../helpers/run-cli.ts';
 
 // One capture of the whole shipped corpus into a files store, read by every test here.
 let store: string;
@@ -21,12 +21,16 @@ beforeAll(async () => {
   store = await mkdtemp(path.join(tmpdir(), 'dataset-store-'));
   // The in-process subjects' scenarios: a command subject's process starts add time and nothing here.
   const scenarios = await inProcessScenarios();
-  const capture = await runCli(
-    ['capture', '--store', 'files', '--dir', store, '--scenarios', scenarios, '--no-ledger'],
-    {
-      timeoutMs: 280_000,
-    },
-  );
+  const capture = await runMain([
+    'capture',
+    '--store',
+    'files',
+    '--dir',
+    store,
+    '--scenarios',
+    scenarios,
+    '--no-ledger',
+  ]);
   expect(capture.code, capture.stdout.slice(-2000) + capture.stderr).toBe(0);
   const dir = path.join(store, 'records');
   records = [];
@@ -38,7 +42,7 @@ beforeAll(async () => {
 
 async function dataset(args: string[]): Promise<string> {
   const out = await mkdtemp(path.join(tmpdir(), 'dataset-'));
-  const run = await runCli(['dataset', '--store', 'files', '--dir', store, '--out', out, ...args]);
+  const run = await runMain(['dataset', '--store', 'files', '--dir', store, '--out', out, ...args]);
   expect(run.code, run.stderr).toBe(0);
   return out;
 }
@@ -114,13 +118,13 @@ describe('lab dataset --format lab', () => {
 
   it('refuses a bad --split or --format with exit 2, naming the fix', async () => {
     const out = await mkdtemp(path.join(tmpdir(), 'dataset-bad-'));
-    const sum = await runCli(['dataset', '--store', 'files', '--dir', store, '--out', out, '--split', 'a=0.5,b=0.4']);
+    const sum = await runMain(['dataset', '--store', 'files', '--dir', store, '--out', out, '--split', 'a=0.5,b=0.4']);
     expect(sum.code).toBe(2);
     expect(sum.stderr).toContain('must add up to 1');
-    const shape = await runCli(['dataset', '--store', 'files', '--dir', store, '--out', out, '--split', 'a:1']);
+    const shape = await runMain(['dataset', '--store', 'files', '--dir', store, '--out', out, '--split', 'a:1']);
     expect(shape.code).toBe(2);
     expect(shape.stderr).toContain('NAME=FRACTION');
-    const noOut = await runCli(['dataset', '--store', 'files', '--dir', store]);
+    const noOut = await runMain(['dataset', '--store', 'files', '--dir', store]);
     expect(noOut.code).toBe(2);
     expect(noOut.stderr).toContain('--out DIR');
   }, 60_000);
@@ -130,7 +134,7 @@ describe('lab score', () => {
   it('gives 1 everywhere for the gold labels, and lower figures for the rule-based baseline', async () => {
     const out = await dataset([]);
     const labels = path.join(out, 'test', 'labels.ndjson');
-    const gold = await runCli(['score', '--labels', labels, '--predictions', labels, '--json']);
+    const gold = await runMain(['score', '--labels', labels, '--predictions', labels, '--json']);
     expect(gold.code, gold.stderr).toBe(0);
     const report = JSON.parse(gold.stdout) as { overall: Record<string, { value: number | null; count: number }> };
     for (const [name, score] of Object.entries(report.overall)) {
@@ -142,7 +146,7 @@ describe('lab score', () => {
     const traces = (await ndjson(path.join(out, 'test', 'traces.ndjson'))).map((t) => BlindTrace.parse(t));
     const predictions = path.join(out, 'baseline.ndjson');
     await writeFile(predictions, traces.map((t) => `${JSON.stringify(analyze(t))}\n`).join(''));
-    const baseline = await runCli(['score', '--labels', labels, '--predictions', predictions, '--json']);
+    const baseline = await runMain(['score', '--labels', labels, '--predictions', predictions, '--json']);
     expect(baseline.code, baseline.stderr).toBe(0);
     const weak = JSON.parse(baseline.stdout) as typeof report & { by_kind: Record<string, unknown> };
     expect(weak.overall.kind_accuracy!.value).toBeLessThan(0.9);
@@ -158,7 +162,7 @@ describe('lab score', () => {
     const partial = path.join(out, 'partial.ndjson');
     const stranger = { trace_id: 'f'.repeat(32), kind: null };
     await writeFile(partial, `${lines.slice(1).join('\n')}\n${JSON.stringify(stranger)}\n`);
-    const run = await runCli(['score', '--labels', labels, '--predictions', partial, '--json']);
+    const run = await runMain(['score', '--labels', labels, '--predictions', partial, '--json']);
     expect(run.code, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as { missing: string[]; unknown: string[]; scored: number };
     expect(report.missing).toEqual([(JSON.parse(lines[0]!) as DatasetLabel).trace_id]);
@@ -167,11 +171,11 @@ describe('lab score', () => {
 
     const bad = path.join(out, 'bad.ndjson');
     await writeFile(bad, `${lines[0]}\n{"trace_id": "${'a'.repeat(32)}", "kind": "crash"}\n`);
-    const refused = await runCli(['score', '--labels', labels, '--predictions', bad]);
+    const refused = await runMain(['score', '--labels', labels, '--predictions', bad]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain(`${bad}:2: kind`);
     await writeFile(bad, 'not json\n');
-    const notJson = await runCli(['score', '--labels', labels, '--predictions', bad]);
+    const notJson = await runMain(['score', '--labels', labels, '--predictions', bad]);
     expect(notJson.code).toBe(2);
     expect(notJson.stderr).toContain(`${bad}:1: not JSON`);
   }, 120_000);

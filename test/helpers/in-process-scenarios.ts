@@ -27,3 +27,36 @@ export async function inProcessScenarios(): Promise<string> {
   }
   return dir;
 }
+
+/**
+ * Shipped scenarios that between them end every way (pass, timeout, exception, validation error,
+ * hallucination flag), recover, fall back, run in a worker and run a command subject: for tests
+ * that check what a capture prints or stores in every form, not each scenario's label (the whole
+ * corpus's labels are checked by the golden file of test/cli/capture.test.ts and the determinism tests).
+ */
+export const EVERY_ENDING = [
+  'calculator-correct',
+  'calculator-division-by-zero',
+  'calculator-misreports-result',
+  'extractor-429-then-success',
+  'extractor-missing-field',
+  'extractor-rate-limited',
+  'qa-citation-exists',
+  'qa-cites-missing-doc',
+  'qa-model-hangs',
+  'planner-valid-plan',
+  'planner-wrong-shape',
+  'recovery-three-level-cascade',
+  'recovery-default-fallback-wrong',
+  'hostile-process-exit',
+  'py-calc-control',
+  'py-calc-invented-number',
+  'rule-forecast-tool-timeout',
+];
+
+/** A folder with copies of the given shipped scenarios. */
+export async function scenarioFolder(ids: readonly string[]): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'scenarios-'));
+  for (const id of ids) await copyFile(path.join(ROOT, 'scenarios', `${id}.json`), path.join(dir, `${id}.json`));
+  return dir;
+}

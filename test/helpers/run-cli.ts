@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { parseEnv } from 'node:util';
 
 /** The project root. */
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -41,4 +44,31 @@ export function runCli(
       resolve({ stdout, stderr, code, ms: performance.now() - started });
     });
   });
+}
+
+/**
+ * Runs the CLI's `main(argv, io)` in this process, with the environment and working folder a
+ * `runCli` child would get (PATH, HOME, `env`, and the folder's `.env` under them), and its output
+ * captured. For tests that check what a command prints and its exit code: the same code runs without
+ * a process start (a second or more each on a busy machine). Keep `runCli` where the process is the
+ * point: signals, exit without a hang, piping, kills, output that bypasses the CLI's io
+ * (a store's repair warnings on standard error), process-wide state (process.env).
+ */
+export async function runMain(
+  args: string[],
+  { env = {}, cwd = ROOT }: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<CliRun> {
+  const { main } = await import('../../src/cli/main.ts');
+  const dotEnv = existsSync(path.join(cwd, '.env')) ? parseEnv(await readFile(path.join(cwd, '.env'), 'utf8')) : {};
+  let stdout = '';
+  let stderr = '';
+  const started = performance.now();
+  const code = await main(args, {
+    out: (text) => void (stdout += `${text}\n`),
+    err: (text) => void (stderr += `${text}\n`),
+    // As in the child: a variable already set wins over the .env file's (process.loadEnvFile).
+    env: { ...dotEnv, PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+    cwd,
+  });
+  return { stdout, stderr, code, ms: performance.now() - started };
 }
