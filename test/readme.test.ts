@@ -62,6 +62,9 @@ const NUMBER_WORDS = [
   'eighteen',
   'nineteen',
   'twenty',
+  'twenty-one',
+  'twenty-two',
+  'twenty-three',
 ];
 
 describe('the README cannot drift from the code', () => {
