@@ -1,6 +1,7 @@
 import type { Scenario } from '../contracts/scenario.ts';
 import type { StaticProblem } from '../scenario/check-scenario.ts';
 import { quote } from '../scenario/terminal-text.ts';
+import { scriptOf } from '../scenario/fault-sites.ts';
 import type { Subject } from '../subject/subject.ts';
 import { faultedScenario, placeFaults, scriptedToolCalls } from './place-faults.ts';
 
@@ -48,16 +49,26 @@ export function variantScenarios(baseline: Scenario): { scenarios: Scenario[]; p
 }
 
 /**
- * What the subject tells about a baseline's variants: a tool it does not declare, and (for a
- * subject whose tools the model calls) a call of a tool the baseline's script never asks for.
+ * What the subject tells about a baseline's variants: a tool it does not declare, an MCP server it
+ * does not have, and (for a subject whose tools the model calls) a call of a tool the baseline's
+ * script (the turn's, for a fault in a turn) never asks for.
  */
 export function checkVariantTools(baseline: Scenario, subject: Subject<any, any>): StaticProblem[] {
   const problems: StaticProblem[] = [];
   const declared = (subject.tools ?? []).map((t) => t.name);
-  const counted = (subject.toolsCalledBy ?? 'model') === 'model' ? scriptedToolCalls(baseline.model.replies) : null;
+  const servers = Object.keys(subject.mcp_servers ?? {});
+  const byModel = (subject.toolsCalledBy ?? 'model') === 'model';
   (baseline.variants ?? []).forEach((variant, i) =>
     variant.faults.forEach((fault, j) => {
       if ('model_call' in fault) return;
+      if ('mcp' in fault) {
+        if (!servers.includes(fault.mcp))
+          problems.push({
+            path: ['variants', i, 'faults', j, 'mcp'],
+            message: `${subject.id} has no MCP server ${quote(fault.mcp)}. Its mcp_servers: ${servers.join(', ') || '(none)'}`,
+          });
+        return;
+      }
       if (!declared.includes(fault.tool)) {
         problems.push({
           path: ['variants', i, 'faults', j, 'tool'],
@@ -65,11 +76,14 @@ export function checkVariantTools(baseline: Scenario, subject: Subject<any, any>
         });
         return;
       }
-      const calls = counted?.get(fault.tool) ?? 0;
-      if (counted && fault.call > calls)
+      const script = scriptOf(baseline, fault.turn);
+      if (!byModel || !script) return; // A turn that does not fit is placeFaults' problem.
+      const calls = scriptedToolCalls(script.replies).get(fault.tool) ?? 0;
+      const where = fault.turn === undefined ? 'model.replies' : `turns[${fault.turn - 1}].replies`;
+      if (fault.call > calls)
         problems.push({
           path: ['variants', i, 'faults', j, 'call'],
-          message: `${fault.tool} call ${fault.call} is never made: the baseline's script asks for ${quote(fault.tool)} ${calls === 0 ? 'nowhere' : `${calls} time${calls === 1 ? '' : 's'}`}; use a call from 1 to ${calls}, or add tool calls to model.replies`,
+          message: `${fault.tool} call ${fault.call} is never made: the baseline's script${fault.turn === undefined ? '' : ` for turn ${fault.turn}`} asks for ${quote(fault.tool)} ${calls === 0 ? 'nowhere' : `${calls} time${calls === 1 ? '' : 's'}`}; use a call from 1 to ${calls}, or add tool calls to ${where}`,
         });
     }),
   );

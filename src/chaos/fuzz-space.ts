@@ -27,7 +27,7 @@ export interface SpaceKind {
 /** A call the baseline made, and the kinds of fault that fit it. */
 export interface SpaceSite {
   site: ModelSite | ToolSite;
-  /** "model_call 2", "get_weather call 1". */
+  /** "model_call 2", "get_weather call 1"; in a conversation "turn 2 model_call 1". */
   label: string;
   kinds: SpaceKind[];
 }
@@ -37,10 +37,14 @@ export interface FuzzSpace {
   sites: SpaceSite[];
 }
 
-/** A site as people read it: "model_call 2", "get_weather call 1". */
+/** A site as people read it: "model_call 2", "get_weather call 1", "turn 2 model_call 1". */
 export function siteLabel(site: ModelSite | ToolSite): string {
-  return 'model_call' in site ? `model_call ${site.model_call}` : `${site.tool} call ${site.call}`;
+  const where = 'model_call' in site ? `model_call ${site.model_call}` : `${site.tool} call ${site.call}`;
+  return site.turn === undefined ? where : `turn ${site.turn} ${where}`;
 }
+
+/** "turn 2 " for a fault placed in a turn, else "". */
+const inTurn = (fault: VariantFault) => (fault.turn === undefined ? '' : `turn ${fault.turn} `);
 
 /** A fault as people read it: "model_call 2: status 429", "get_weather call 1: error". */
 export function faultLabel(fault: VariantFault): string {
@@ -54,7 +58,7 @@ export function faultLabel(fault: VariantFault): string {
       f.cut_after_chunks !== undefined ? `cut after ${f.cut_after_chunks} chunks` : '',
       f.endless ? 'endless stream' : '',
     ].filter(Boolean);
-    return `model_call ${fault.model_call}: ${what.join(', ')}`;
+    return `${inTurn(fault)}model_call ${fault.model_call}: ${what.join(', ')}`;
   }
   if ('mcp' in fault) return `${fault.mcp} ${fault.tool} call ${fault.call}: ${Object.keys(fault.fault).join(', ')}`;
   const what = [
@@ -63,7 +67,7 @@ export function faultLabel(fault: VariantFault): string {
     fault.delay_ms !== undefined ? `delay ${fault.delay_ms} ms` : '',
     fault.busy_ms !== undefined ? `busy ${fault.busy_ms} ms` : '',
   ].filter(Boolean);
-  return `${fault.tool} call ${fault.call}: ${what.join(', ')}`;
+  return `${inTurn(fault)}${fault.tool} call ${fault.call}: ${what.join(', ')}`;
 }
 
 /**
@@ -73,7 +77,9 @@ export function faultLabel(fault: VariantFault): string {
  * from a short ladder far from the thresholds that decide a label (a tenth of the deadline or of
  * the client's timeout, and twice the deadline), so the same trial gets the same label on a busy
  * machine; a model delay is never as long as the client's timeout, since the client would give
- * up and its retry would take the next reply of the script.
+ * up and its retry would take the next reply of the script. In a conversation each site is in a
+ * turn (a step's `turn`) and calls are counted within it, as variants place them (docs/chaos.md);
+ * `model_calls` in the fuzz block then names calls within a turn. MCP calls are not searched.
  */
 export function fuzzSpace(baseline: Scenario, run: TraceRecord): FuzzSpace {
   const block = baseline.fuzz ?? {};
@@ -86,12 +92,19 @@ export function fuzzSpace(baseline: Scenario, run: TraceRecord): FuzzSpace {
     (d) => clientTimeout === undefined || d < clientTimeout,
   );
   const sites: SpaceSite[] = [];
-  const modelCalls = run.steps.filter((s) => s.type === 'model_call');
-  modelCalls.forEach((step, i) => {
-    const n = i + 1;
-    if (block.model_calls && !block.model_calls.includes(n)) return;
-    const site: ModelSite = { model_call: n };
-    const model = (fault: ModelFault): VariantFault => ({ model_call: n, fault });
+  const counts = new Map<string, number>();
+  const count = (key: string) => {
+    const n = (counts.get(key) ?? 0) + 1;
+    counts.set(key, n);
+    return n;
+  };
+  for (const step of run.steps) {
+    if (step.type !== 'model_call') continue;
+    const turn = step.turn === null || step.turn === undefined ? {} : { turn: step.turn };
+    const n = count(`model\u0000${turn.turn ?? ''}`);
+    if (block.model_calls && !block.model_calls.includes(n)) continue;
+    const site: ModelSite = { model_call: n, ...turn };
+    const model = (fault: ModelFault): VariantFault => ({ model_call: n, ...turn, fault });
     const options: SpaceKind[] = [];
     const add = (kind: FuzzFaultKind, values: VariantFault[]) => {
       if (kinds.has(kind) && values.length > 0) options.push({ kind, values });
@@ -112,15 +125,15 @@ export function fuzzSpace(baseline: Scenario, run: TraceRecord): FuzzSpace {
       add('stream_endless', [model({ endless: true })]);
     }
     if (options.length > 0) sites.push({ site, label: siteLabel(site), kinds: options });
-  });
-  const counts = new Map<string, number>();
+  }
   for (const step of run.steps) {
-    if (step.type !== 'tool_call' || !step.declared) continue;
-    const n = (counts.get(step.tool) ?? 0) + 1;
-    counts.set(step.tool, n);
+    // A call to an MCP server's tool is not the subject's own tool: its faults are MCP faults.
+    if (step.type !== 'tool_call' || !step.declared || step.mcp) continue;
+    const turn = step.turn === null || step.turn === undefined ? {} : { turn: step.turn };
+    const n = count(`tool\u0000${turn.turn ?? ''}\u0000${step.tool}`);
     if (block.tools && !block.tools.includes(step.tool)) continue;
-    const site: ToolSite = { tool: step.tool, call: n };
-    const tool = (fault: ToolFault): VariantFault => ({ tool: step.tool, call: n, ...fault });
+    const site: ToolSite = { tool: step.tool, call: n, ...turn };
+    const tool = (fault: ToolFault): VariantFault => ({ tool: step.tool, call: n, ...turn, ...fault });
     const options: SpaceKind[] = [];
     const add = (kind: FuzzFaultKind, values: VariantFault[]) => {
       if (kinds.has(kind) && values.length > 0) options.push({ kind, values });
@@ -140,10 +153,10 @@ export function fuzzSpace(baseline: Scenario, run: TraceRecord): FuzzSpace {
   return { sites };
 }
 
-/** The faults of a set in one order, whatever order they were listed in: model calls, then tools by name and call. */
+/** The faults of a set in one order, whatever order they were listed in: by turn, then model calls, then tools by name and call. */
 export function canonicalFaults(faults: readonly VariantFault[]): VariantFault[] {
   const key = (f: VariantFault) =>
-    'model_call' in f ? `0 ${String(f.model_call).padStart(6, '0')}` : `1 ${f.tool} ${String(f.call).padStart(6, '0')}`;
+    `${String(f.turn ?? 0).padStart(6, '0')} ${'model_call' in f ? `0 ${String(f.model_call).padStart(6, '0')}` : `1 ${f.tool} ${String(f.call).padStart(6, '0')}`}`;
   return [...faults].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
@@ -197,6 +210,7 @@ export function faultSetArbitrary(
 }
 
 function sameSite(fault: VariantFault, site: ModelSite | ToolSite): boolean {
+  if (fault.turn !== site.turn) return false;
   return 'model_call' in fault
     ? 'model_call' in site && site.model_call === fault.model_call
     : 'tool' in site && site.tool === fault.tool && site.call === fault.call;

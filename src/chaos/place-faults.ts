@@ -1,12 +1,26 @@
-import type { FaultSource, ModelFault, ModelSite, ToolFault, ToolSite, VariantFault } from '../contracts/fault.ts';
-import type { Scenario, ScriptedReply, ToolFixture } from '../contracts/scenario.ts';
+import type {
+  FaultSource,
+  McpFault,
+  McpSite,
+  McpVariantFault,
+  ModelFault,
+  ModelSite,
+  ModelVariantFault,
+  ToolFault,
+  ToolSite,
+  ToolVariantFault,
+  VariantFault,
+} from '../contracts/fault.ts';
+import type { McpScript } from '../contracts/mcp-fault.ts';
+import type { ConversationTurn, Scenario, ScriptedReply, ToolFixture } from '../contracts/scenario.ts';
 import { ScenarioSetError } from '../errors/scenario-set-error.ts';
+import { scriptedFaults } from '../scenario/fault-sites.ts';
 
 /** A fault a run is meant to get: where, what, and who put it there. */
 export interface PlannedFault {
   source: FaultSource;
-  site: ModelSite | ToolSite;
-  fault: ModelFault | ToolFault;
+  site: ModelSite | ToolSite | McpSite;
+  fault: ModelFault | ToolFault | McpFault;
 }
 
 /** A fault that cannot be placed: which of the faults (its index in the list), which key, and why. */
@@ -54,19 +68,15 @@ export function scriptedToolCalls(replies: readonly ScriptedReply[]): Map<string
   return calls;
 }
 
-/** Every fault a scenario's own script holds, as the sites it hits. */
+/**
+ * Every fault a scenario's own model script and tool fixtures hold, as the sites they hit (in a
+ * conversation with their turn, calls counted within it). Its `mcp` block is left out: the MCP
+ * proxy lists the faults it applies itself.
+ */
 export function scriptFaults(scenario: Scenario): PlannedFault[] {
-  const planned: PlannedFault[] = [];
-  unrollReplies(scenario.model.replies).forEach((reply, i) => {
-    if (reply.fault && Object.keys(reply.fault).length > 0)
-      planned.push({ source: 'script', site: { model_call: i + 1 }, fault: reply.fault });
-  });
-  for (const [tool, fixtures] of Object.entries(scenario.tools))
-    fixtures.forEach((fixture, i) => {
-      const fault = toolFaultOf(fixture);
-      if (fault) planned.push({ source: 'script', site: { tool, call: i + 1 }, fault });
-    });
-  return planned;
+  return scriptedFaults(scenario)
+    .filter((f) => Object.keys(f.fault).length > 0)
+    .map(({ site, fault }) => ({ source: 'script', site, fault }));
 }
 
 /**
@@ -80,6 +90,8 @@ const PLANNED = Symbol('agent-failure-lab.planned-faults');
 interface PlanNote {
   replies: Scenario['model']['replies'];
   tools: Scenario['tools'];
+  turns: Scenario['turns'];
+  mcp: Scenario['mcp'];
   planned: PlannedFault[];
 }
 
@@ -88,7 +100,14 @@ const scriptPlans = new WeakMap<Scenario, PlannedFault[]>();
 /** The faults a run of this scenario is meant to get: its script's, and those a variant or a fuzz trial placed. */
 export function plannedFaults(scenario: Scenario): PlannedFault[] {
   const note = (scenario as Scenario & { [PLANNED]?: PlanNote })[PLANNED];
-  if (note && note.replies === scenario.model.replies && note.tools === scenario.tools) return note.planned;
+  if (
+    note &&
+    note.replies === scenario.model.replies &&
+    note.tools === scenario.tools &&
+    note.turns === scenario.turns &&
+    note.mcp === scenario.mcp
+  )
+    return note.planned;
   let planned = scriptPlans.get(scenario);
   if (!planned) scriptPlans.set(scenario, (planned = scriptFaults(scenario)));
   return planned;
@@ -98,17 +117,25 @@ export function plannedFaults(scenario: Scenario): PlannedFault[] {
 export interface Placement {
   replies: ScriptedReply[];
   tools: Record<string, (ToolFixture | null)[]>;
+  /** A conversation's turns with the faults in them; undefined for a single-shot scenario. */
+  turns: ConversationTurn[] | undefined;
+  mcp: McpScript;
   planned: PlannedFault[];
   problems: PlacementProblem[];
 }
 
+type Indexed<F> = { fault: F; index: number };
+type ScriptFault = ModelVariantFault | ToolVariantFault;
+
 /**
  * Places faults on a baseline's own script (docs/chaos.md, "Where a fault lands"). `model_call: n`
- * is the nth request of the faulted run: a fault that answers in the model's place is inserted
- * there, and the baseline's reply moves one call on; a delay or a stream fault shapes the reply
- * the baseline gives at that call. `tool: t, call: n` is the nth call of t: its fixture (or the
- * real tool) gets the fault. Two faults on one call, and a call the script never reaches, are
- * problems, not guesses.
+ * is the nth request of the faulted run (of its turn, with `turn`): a fault that answers in the
+ * model's place is inserted there, and the baseline's reply moves one call on; a delay or a stream
+ * fault shapes the reply the baseline gives at that call. `tool: t, call: n` is the nth call of t
+ * (in its turn): its fixture (or the real tool) gets the fault. `mcp: s, tool: t, call: n` is the
+ * nth call of t on MCP server s across the run: it goes into the scenario's `mcp` block. Two faults
+ * on one call, a call the script never reaches, a conversation's fault without its turn and a
+ * single-shot scenario's fault with one are problems, not guesses.
  */
 export function placeFaults(
   baseline: Scenario,
@@ -117,31 +144,136 @@ export function placeFaults(
   { toolCalls }: { toolCalls?: ReadonlyMap<string, number> | null } = {},
 ): Placement {
   const problems: PlacementProblem[] = [];
-  // Not placed by variants and fuzz yet: said, never guessed (docs/chaos.md, "Where a fault lands").
+  const turns = baseline.turns;
+  const byScript = new Map<number | undefined, Indexed<ScriptFault>[]>();
+  const mcpFaults: Indexed<McpVariantFault>[] = [];
   faults.forEach((fault, index) => {
-    if ('mcp' in fault)
-      problems.push({
-        fault: index,
-        key: 'mcp',
-        message: `a variant cannot place an MCP fault yet: script it in the scenario's own mcp block (mcp.${fault.mcp}.${fault.tool}[${fault.call - 1}], docs/chaos-mcp.md) and make that scenario a variant's baseline`,
-      });
-    else if (fault.turn !== undefined)
+    if ('mcp' in fault) {
+      if (fault.turn !== undefined)
+        problems.push({
+          fault: index,
+          key: 'turn',
+          message: `an MCP call is counted across the run, not within a turn: remove turn and give call as the nth call of ${fault.tool} on ${fault.mcp} in the whole run (docs/chaos-mcp.md)`,
+        });
+      else mcpFaults.push({ fault, index });
+      return;
+    }
+    if (turns && fault.turn === undefined) {
       problems.push({
         fault: index,
         key: 'turn',
-        message: `a variant cannot place a fault in a conversation's turn yet: put it in turns[${fault.turn - 1}] of the scenario itself (docs/chaos-conversations.md)`,
+        message: `the baseline is a conversation (${turns.length} turn${turns.length === 1 ? '' : 's'}): give the fault its turn (turn: 1 to ${turns.length}); calls are counted within the turn (docs/chaos-conversations.md)`,
       });
+      return;
+    }
+    if (!turns && fault.turn !== undefined) {
+      problems.push({
+        fault: index,
+        key: 'turn',
+        message: 'turn is for a conversation (a scenario with turns), and the baseline is single-shot: remove turn',
+      });
+      return;
+    }
+    if (turns && fault.turn! > turns.length) {
+      problems.push({
+        fault: index,
+        key: 'turn',
+        message: `turn ${fault.turn} is never reached: the conversation has ${turns.length} turn${turns.length === 1 ? '' : 's'}; use a turn from 1 to ${turns.length}`,
+      });
+      return;
+    }
+    const list = byScript.get(fault.turn) ?? [];
+    byScript.set(fault.turn, list);
+    list.push({ fault, index });
   });
-  if (problems.length > 0) return { replies: [], tools: {}, planned: [], problems };
+
+  const planned: PlannedFault[] = [];
+  const place = (
+    script: { replies: ScriptedReply[]; tools: Record<string, (ToolFixture | null)[]> },
+    turn: number | undefined,
+    calls: ReadonlyMap<string, number> | null | undefined,
+  ) => {
+    const placed = placeOnScript(script, faults, byScript.get(turn) ?? [], source, calls, problems);
+    for (const p of placed.planned)
+      planned.push(turn === undefined ? p : { ...p, site: { ...p.site, turn } as ModelSite | ToolSite });
+    return placed;
+  };
+  let replies: ScriptedReply[] = baseline.model.replies;
+  let tools: Record<string, (ToolFixture | null)[]> = baseline.tools;
+  let placedTurns: ConversationTurn[] | undefined;
+  if (turns)
+    placedTurns = turns.map((t, i) => {
+      const placed = place(t, i + 1, undefined);
+      // A turn's fixtures hold no null: {} runs the real tool just the same.
+      const tools = Object.fromEntries(
+        Object.entries(placed.tools).map(([tool, list]) => [tool, list.map((f) => f ?? {})]),
+      );
+      return { ...t, replies: placed.replies, tools };
+    });
+  else ({ replies, tools } = place({ replies, tools }, undefined, toolCalls));
+
+  const mcp: McpScript = Object.fromEntries(
+    Object.entries(baseline.mcp ?? {}).map(([server, byTool]) => [
+      server,
+      Object.fromEntries(Object.entries(byTool).map(([tool, list]) => [tool, [...list]])),
+    ]),
+  );
+  const seen = new Map<string, number>();
+  for (const { fault, index } of mcpFaults) {
+    const { mcp: server, tool, call: n } = fault;
+    const key = `${server}\u0000${tool}\u0000${n}`;
+    const first = seen.get(key);
+    if (first !== undefined) {
+      problems.push({
+        fault: index,
+        key: 'call',
+        message: `two faults on one call (${server} ${tool} call ${n}, also faults[${first}]): one call gets one fault; merge them into one or move one to another call`,
+      });
+      continue;
+    }
+    seen.set(key, index);
+    if (Object.keys(fault.fault).length === 0) {
+      problems.push({
+        fault: index,
+        key: 'fault',
+        message:
+          'an empty fault: give result, is_error, jsonrpc_error, delay_ms, hang, malformed, disconnect or tools_changed',
+      });
+      continue;
+    }
+    const list = ((mcp[server] ??= {})[tool] ??= []);
+    const existing = list[n - 1];
+    if (existing && Object.keys(existing).length > 0) {
+      problems.push({
+        fault: index,
+        key: 'call',
+        message: `two faults on one call: ${server} ${tool} call ${n} already gets a fault from the baseline's own mcp block (mcp.${server}.${tool}[${n - 1}]); move this one to another call`,
+      });
+      continue;
+    }
+    // An empty fault passes a call on to the real server (docs/chaos-mcp.md): the calls before n keep theirs.
+    while (list.length < n) list.push({});
+    list[n - 1] = fault.fault;
+    planned.push({ source, site: { mcp: server, tool, call: n }, fault: fault.fault });
+  }
+  return { replies, tools, turns: placedTurns, mcp, planned, problems };
+}
+
+/** Places one script's model and tool faults (the scenario's own, or a turn's); problems go to `problems`. */
+function placeOnScript(
+  script: { replies: readonly ScriptedReply[]; tools: Record<string, (ToolFixture | null)[]> },
+  faults: readonly VariantFault[],
+  mine: readonly Indexed<ScriptFault>[],
+  source: FaultSource,
+  toolCalls: ReadonlyMap<string, number> | null | undefined,
+  problems: PlacementProblem[],
+): { replies: ScriptedReply[]; tools: Record<string, (ToolFixture | null)[]>; planned: PlannedFault[] } {
   const replies: { reply: ScriptedReply; source: FaultSource | null; inserted: boolean }[] = unrollReplies(
-    baseline.model.replies,
+    script.replies,
   ).map((reply) => ({ reply, source: reply.fault ? 'script' : null, inserted: false }));
   const baselineCalls = replies.length;
-  const modelFaults = faults
-    .map((fault, index) => ({ fault, index }))
-    .filter(
-      (f): f is { fault: Extract<VariantFault, { model_call: number }>; index: number } => 'model_call' in f.fault,
-    )
+  const modelFaults = mine
+    .filter((f): f is Indexed<ModelVariantFault> => 'model_call' in f.fault)
     .sort((a, b) => a.fault.model_call - b.fault.model_call || a.index - b.index);
   const seen = new Map<string, number>();
   const twice = (key: string, index: number, what: string): boolean => {
@@ -173,7 +305,7 @@ export function placeFaults(
       problems.push({
         fault: index,
         key: 'model_call',
-        message: `model_call ${n} is never made: the baseline's script answers ${baselineCalls} model call${baselineCalls === 1 ? '' : 's'}${replies.length > baselineCalls ? ` (${replies.length} with the faults before it)` : ''}, and the run ends after the last; use a call from 1 to ${replies.length}`,
+        message: `model_call ${n} is never made: the baseline's script${fault.turn === undefined ? '' : ` for turn ${fault.turn}`} answers ${baselineCalls} model call${baselineCalls === 1 ? '' : 's'}${replies.length > baselineCalls ? ` (${replies.length} with the faults before it)` : ''}, and the run ends after the last; use a call from 1 to ${replies.length}`,
       });
       continue;
     }
@@ -192,15 +324,15 @@ export function placeFaults(
 
   const tools: Record<string, (ToolFixture | null)[]> = {};
   const toolSources = new Map<string, (FaultSource | null)[]>();
-  for (const [tool, fixtures] of Object.entries(baseline.tools)) {
+  for (const [tool, fixtures] of Object.entries(script.tools)) {
     tools[tool] = [...fixtures];
     toolSources.set(
       tool,
       fixtures.map((f) => (toolFaultOf(f) ? 'script' : null)),
     );
   }
-  faults.forEach((fault, index) => {
-    if ('model_call' in fault || 'mcp' in fault) return;
+  mine.forEach(({ fault, index }) => {
+    if ('model_call' in fault) return;
     const { tool, call: n, turn: _turn, ...rest } = fault;
     const toolFault = toolFaultOf(rest as ToolFixture);
     if (twice(`tool ${tool} ${n}`, index, `${tool} call ${n}`)) return;
@@ -217,7 +349,7 @@ export function placeFaults(
       problems.push({
         fault: index,
         key: 'call',
-        message: `${tool} call ${n} is never made: the baseline's script asks for ${tool} ${calls === 0 ? 'never' : `${calls} time${calls === 1 ? '' : 's'}`}; use a call from 1 to ${calls}${calls === 0 ? ' after adding a tool call to model.replies' : ''}`,
+        message: `${tool} call ${n} is never made: the baseline's script${fault.turn === undefined ? '' : ` for turn ${fault.turn}`} asks for ${tool} ${calls === 0 ? 'never' : `${calls} time${calls === 1 ? '' : 's'}`}; use a call from 1 to ${calls}${calls === 0 ? ' after adding a tool call to model.replies' : ''}`,
       });
       return;
     }
@@ -252,7 +384,7 @@ export function placeFaults(
       const from = toolSources.get(tool)?.[i];
       if (fault && from) planned.push({ source: from, site: { tool, call: i + 1 }, fault });
     });
-  return { replies: replies.map((r) => r.reply), tools, planned, problems };
+  return { replies: replies.map((r) => r.reply), tools, planned };
 }
 
 /** The scenario a variant or a fuzz trial runs: the baseline with its faults placed, under its own id and label. */
@@ -280,10 +412,14 @@ export function faultedScenario(
     tags: own.tags ?? rest.tags,
     model: { ...rest.model, replies: placed.replies },
     tools: placed.tools,
+    ...(placed.turns ? { turns: placed.turns } : {}),
+    mcp: placed.mcp,
   };
   (scenario as Scenario & { [PLANNED]?: PlanNote })[PLANNED] = {
     replies: scenario.model.replies,
     tools: scenario.tools,
+    turns: scenario.turns,
+    mcp: scenario.mcp,
     planned: placed.planned,
   };
   return scenario;

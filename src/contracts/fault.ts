@@ -116,7 +116,9 @@ export const FuzzSpace = z.strictObject({
   model_calls: z
     .array(call)
     .optional()
-    .describe('Only these model calls (default: every model call the baseline made; may name later ones).'),
+    .describe(
+      'Only these model calls (default: every model call the baseline made; may name later ones); in a conversation, the calls of each turn, counted within it.',
+    ),
   tools: z.array(z.string().min(1)).optional().describe('Only these tools (default: every tool the baseline called).'),
   delays_ms: z
     .array(ms(1))

@@ -22,7 +22,7 @@ import * as attr from '../telemetry/gen-ai-attributes.ts';
 import { StepSpans } from '../telemetry/step-spans.ts';
 import { localTracer } from '../telemetry/id-tracer.ts';
 import { buildEvent } from './build-event.ts';
-import { injectedFaults } from '../chaos/injected-faults.ts';
+import { injectedFaults, mcpFaultSources } from '../chaos/injected-faults.ts';
 import { plannedFaults } from '../chaos/place-faults.ts';
 import { ReplayLog } from '../execute/replay-log.ts';
 import { runInline } from '../execute/run-inline.ts';
@@ -234,7 +234,7 @@ export async function runWithFailureDetection<I, O>(
       // By construction (docs/chaos.md): the script's, a variant's or fuzz's faults, the MCP proxy's, and the live endpoint's.
       injected_faults: [
         ...injectedFaults(plannedFaults(scenario), outcome.steps, options.model.mode),
-        ...(outcome.injectedFaults ?? []),
+        ...mcpFaultSources(outcome.injectedFaults ?? [], plannedFaults(scenario)),
         ...liveFaults,
       ],
     };

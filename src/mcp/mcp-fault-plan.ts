@@ -32,6 +32,7 @@ export class McpFaultPlan {
 
   /** Records a fault as injected into the step that recorded its call. */
   injected(server: string, tool: string, call: number, fault: McpFault, stepIndex: number | null): void {
+    if (Object.keys(fault).length === 0) return; // {} passes the call on: nothing was injected.
     this.injectedFaults.push({
       source: 'script',
       site: { mcp: server, tool, call },

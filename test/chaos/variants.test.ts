@@ -154,5 +154,15 @@ describe('lab scenarios checks variants before anything runs', () => {
         `${esc(file)}:38 at variants\\[3\\]\\.faults\\[0\\]\\.call: get_weather call 2 is never made: the baseline's script asks for "get_weather" 1 time`,
       ),
     );
+    // An MCP server the subject does not have.
+    expect(text).toMatch(
+      new RegExp(`${esc(file)}:44 at variants\\[4\\]\\.faults\\[0\\]\\.mcp: weather-agent has no MCP server "weather"`),
+    );
+    // A turn on a single-shot scenario.
+    expect(text).toMatch(
+      new RegExp(
+        `${esc(file)}:53 at variants\\[5\\]\\.faults\\[0\\]\\.turn: turn is for a conversation .*the baseline is single-shot: remove turn`,
+      ),
+    );
   });
 });

@@ -124,7 +124,8 @@ describe('MCP servers behind the lab proxy, with real clients over both transpor
       else {
         expect(record.injected_faults, id).toEqual([
           {
-            source: 'script',
+            // A variant of the control places its fault in the same block (docs/chaos.md).
+            source: scenario.tags.includes('variant') ? 'variant' : 'script',
             site: { mcp: 'weather', tool: 'get_forecast', call: 1 },
             step_index: step!.index,
             step_type: 'tool_call',
