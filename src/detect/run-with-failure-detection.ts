@@ -11,7 +11,7 @@ import { ModelScriptError } from '../errors/model-script-error.ts';
 import { ScenarioSetError } from '../errors/scenario-set-error.ts';
 import { type Clock, isoTime, systemClock } from '../internal/clock.ts';
 import { preview } from '../internal/preview.ts';
-import { createRedactor, type Redact } from '../internal/redact.ts';
+import { createRedactor, type Redact, redactedCopy } from '../internal/redact.ts';
 import { errorInfo } from '../internal/to-error.ts';
 import type { ModelEndpoint } from '../model/model-endpoint.ts';
 import { deriveRunRecords, type RunRecords } from '../derive/derive-run-records.ts';
@@ -209,7 +209,7 @@ export async function runWithFailureDetection<I, O>(
         : null;
     // Built by typed code and not parsed again here (that was a third of the wrapper's cost);
     // stores check every record against the contract, and the tests check every shipped scenario's.
-    const liveFaults = injectedFaultsOf(session.injectedFaults?.() ?? [], outcome.steps);
+    const liveFaults = redactedFaults(injectedFaultsOf(session.injectedFaults?.() ?? [], outcome.steps), redact);
     const record: TraceRecord = {
       schema_version: TRACE_RECORD_VERSION,
       trace_id: traceId,
@@ -232,11 +232,15 @@ export async function runWithFailureDetection<I, O>(
       otel: otelRef,
       replay: request.replay instanceof ReplayLog ? request.replay.toReplay(scenario, outcome.steps, redact) : null,
       // By construction (docs/chaos.md): the script's, a variant's or fuzz's faults, the MCP proxy's, and the live endpoint's.
-      injected_faults: [
-        ...injectedFaults(plannedFaults(scenario), outcome.steps, options.model.mode),
-        ...mcpFaultSources(outcome.injectedFaults ?? [], plannedFaults(scenario)),
-        ...liveFaults,
-      ],
+      // A fault's text (a tool error's message, an MCP result) is redacted like everything else in a record.
+      injected_faults: redactedFaults(
+        [
+          ...injectedFaults(plannedFaults(scenario), outcome.steps, options.model.mode),
+          ...mcpFaultSources(outcome.injectedFaults ?? [], plannedFaults(scenario)),
+          ...liveFaults,
+        ],
+        redact,
+      ),
     };
     root.setAttribute(attr.LAB_EXPECTED, scenario.expected ?? 'pass');
     root.setAttribute(attr.LAB_DETECTED, event?.kind ?? 'pass');
@@ -294,4 +298,10 @@ function inputPreview(scenario: Scenario, redact: Redact): TraceRecord['input'] 
   let cached = byRedact.get(redact);
   if (!cached) byRedact.set(redact, (cached = preview(scenario.input, redact)));
   return { ...cached };
+}
+
+/** The faults with every secret in their text redacted (a tool error's message may quote one). */
+function redactedFaults(faults: InjectedFault[], redact: Redact): InjectedFault[] {
+  if (!redact.active) return faults;
+  return faults.map((f) => ({ ...f, fault: redactedCopy(f.fault, redact) as InjectedFault['fault'] }));
 }

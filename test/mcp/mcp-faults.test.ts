@@ -90,10 +90,20 @@ describe('MCP servers behind the lab proxy, with real clients over both transpor
     const runs = both.slice(0, scenarios.length);
     // jsonrpc.request.id is the client's own numbering, an id like the trace's: the Agents SDK's
     // client may send one more request (a tools/list) before the call, which no step records.
+    // The frames of an error's stack below the SDK's own are Node's event plumbing: which of a
+    // closed server's child-process events (exit, or its pipe's close) came first, which the lab
+    // does not decide. The class, message and the SDK's frames are compared; Node's are not.
+    const sdkFrames = (stack: string) =>
+      stack
+        .split('\n')
+        .filter((line) => !/\(node:|at (Socket|Pipe|ChildProcess)\.(emit|<anonymous>)/.test(line))
+        .join('\n');
+    const withoutNodeFrames = (value: unknown): unknown =>
+      JSON.parse(JSON.stringify(value, (key, v) => (key === 'stack' && typeof v === 'string' ? sdkFrames(v) : v)));
     const same = (record: TraceRecord) =>
       normalizeRecord({
-        ...record,
-        steps: record.steps.map((s) =>
+        ...(withoutNodeFrames(record) as TraceRecord),
+        steps: (withoutNodeFrames(record.steps) as TraceRecord['steps']).map((s) =>
           s.type === 'tool_call' && s.mcp ? { ...s, mcp: { ...s.mcp, request_id: '<id>' } } : s,
         ),
       });
