@@ -2,6 +2,8 @@
 // some parts start), each row a side-by-side comparison made in the same run.
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+import { surviveSubjects } from '../src/cli/survive-subjects.ts';
+import { createRedactor, secretsFromEnv } from '../src/internal/redact.ts';
 import { ScriptedModelServer } from '../src/model/scripted-server.ts';
 import { benchCapture } from './bench/capture.ts';
 import { benchCommand } from './bench/command.ts';
@@ -79,6 +81,8 @@ if (flags.help) {
       process.stderr.write(`[${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${message}\n`),
   };
   const server = await ScriptedModelServer.start();
+  // As in a capture, a rejection an inline subject leaves unhandled is a warning, not the end of the process.
+  const stopSurviving = surviveSubjects(ctx.progress, createRedactor(secretsFromEnv(process.env)));
   try {
     for (const [name, run] of Object.entries(PARTS)) {
       if (only && !only.includes(name)) continue;
@@ -93,6 +97,7 @@ if (flags.help) {
         );
     }
   } finally {
+    stopSurviving();
     await server.close();
   }
   if (!flags.json)

@@ -5,8 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { createOpenAI } from '@ai-sdk/openai';
-import { Agent, type InputGuardrail, type OutputGuardrail, Runner, tool as agentsTool } from '@openai/agents-core';
-import { OpenAIProvider } from '@openai/agents-openai';
+import type { InputGuardrail, OutputGuardrail } from '@openai/agents-core';
 import { generateText, jsonSchema, Output, stepCountIs, tool as aiTool } from 'ai';
 import OpenAI from 'openai';
 import { z } from 'zod';
@@ -23,6 +22,11 @@ const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const ms = (v: number) => `${v.toFixed(2)} ms`;
 
 export async function benchFrameworks({ quick, rows }: BenchContext, server: ScriptedModelServer): Promise<void> {
+  // The SDK is loaded after the lab's wrapper has loaded it, which takes off the process listeners
+  // its trace provider adds (an unhandled rejection would otherwise end the bench).
+  await import('../../src/frameworks/openai-agents.ts');
+  const { Agent, Runner, tool: agentsTool } = await import('@openai/agents-core');
+  const { OpenAIProvider } = await import('@openai/agents-openai');
   const subjects = await loadSubjects(path.join(ROOT, 'subjects'));
   const scenarios = new Map(
     (await loadScenarios(path.join(ROOT, 'scenarios'), subjects)).map((l) => [l.scenario.id, l.scenario]),

@@ -1,4 +1,4 @@
-import { AsyncLocalStorage, createHook } from 'node:async_hooks';
+import { AsyncLocalStorage, createHook, executionAsyncResource } from 'node:async_hooks';
 import type { HeldAtDeadline } from '../classify/run-end.ts';
 
 /** The inline run whose code the thread is running (the async context its callbacks were created in). */
@@ -34,7 +34,9 @@ let nextDeadlineAt = Number.POSITIVE_INFINITY;
 // and before any callback runs, the runs whose deadline has passed are told (OwnWork.cutDue).
 const hook = createHook({
   before() {
-    if (performance.now() >= nextDeadlineAt) OwnWork.cutDue();
+    // A promise job is about to run: the one before it has ended, as a plain JS function call would.
+    // Any other callback is one Node calls from native code, with state it set up for that call.
+    if (performance.now() >= nextDeadlineAt) OwnWork.cutDue(executionAsyncResource() instanceof Promise);
     current.getStore()?.enter();
   },
   after() {
@@ -59,7 +61,7 @@ const hook = createHook({
 export class OwnWork {
   /** The run's deadline on performance.now()'s clock. */
   readonly #deadlineAt: number;
-  readonly #onDeadline: () => void;
+  readonly #onDeadline: (betweenJobs: boolean) => void;
   #timer: NodeJS.Timeout | undefined;
   #depth = 0;
   #startAt = 0;
@@ -68,8 +70,16 @@ export class OwnWork {
   /** Set once a slice of the run that began before the deadline ended after it (the longest in CPU time). */
   held: HeldAtDeadline | null = null;
 
-  /** onDeadline is called once the deadline has passed, inside the hook: it must only resolve a promise. */
-  constructor(deadlineMs: number, onDeadline: () => void) {
+  /**
+   * onDeadline is called once the deadline has passed, inside the hook, before the callback about
+   * to run, and in its async context, not the run's; what it does must not throw. `betweenJobs`
+   * says the callback is a promise job (or the run's own timer): code may run there as it would at
+   * the end of the job before. Otherwise the callback is one Node calls from native code (a socket's
+   * read, say) with state it set up for it, which other code must not touch first (destroying that
+   * very socket makes Node misread its read): only resolve a promise or queue a microtask then,
+   * which runs as soon as that callback ends (Node empties the microtask queue after each).
+   */
+  constructor(deadlineMs: number, onDeadline: (betweenJobs: boolean) => void) {
     this.#deadlineAt = performance.now() + deadlineMs;
     this.#onDeadline = onDeadline;
     if (tracked++ === 0) hook.enable();
@@ -80,13 +90,13 @@ export class OwnWork {
   }
 
   /** Tells every waiting run whose deadline has passed (called by the hook, and by a run's timer). */
-  static cutDue(): void {
+  static cutDue(betweenJobs: boolean): void {
     const now = performance.now();
     nextDeadlineAt = Number.POSITIVE_INFINITY;
     for (const work of waiting) {
       if (work.#deadlineAt <= now) {
         waiting.delete(work);
-        work.#onDeadline();
+        work.#onDeadline(betweenJobs);
       } else nextDeadlineAt = Math.min(nextDeadlineAt, work.#deadlineAt);
     }
   }
@@ -98,7 +108,12 @@ export class OwnWork {
     // up to a millisecond before the deadline: then it waits for the rest.
     const left = this.#deadlineAt - performance.now();
     if (left > 0) this.#timer = setTimeout(() => this.#onTimer(), Math.ceil(left));
-    else OwnWork.cutDue();
+    else OwnWork.cutDue(true);
+  }
+
+  /** True while a slice of the run is running (the deadline came in the middle of the run's own work). */
+  get inSlice(): boolean {
+    return this.#depth > 0;
   }
 
   /** Runs fn as the run's first slice, in the run's async context, so everything it starts is the run's too. */

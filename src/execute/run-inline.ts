@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import { classifyRun } from '../classify/classify-run.ts';
 import { classifyThrown } from '../classify/classify-thrown.ts';
 import { ownParseOfModelReply } from '../classify/own-parse.ts';
@@ -70,7 +71,25 @@ export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
   // Whichever comes first: the run's result, or its deadline, which OwnWork notices at the first
   // callback boundary after it (only a resolve there: it runs inside an async hook).
   const first = Promise.withResolvers<Settled | typeof CUT_OFF>();
-  const work = new OwnWork(req.deadlineMs, () => first.resolve(CUT_OFF));
+  // The cut is made where it is noticed, between two callbacks: the code after `await first.promise`
+  // runs only once every callback queued before it has run, which with many runs in flight takes
+  // milliseconds. So, unless the run's own work held the thread at its deadline (then it may still
+  // keep a result settled in that slice, below), the run's record is closed right there, and its
+  // signal aborted there too, in the run's own async context, or, when the callback about to run is
+  // one Node calls from native code, as soon as that callback ends (docs/timeouts.md, "How late a
+  // cut comes").
+  let cutAtMs: number | null = null;
+  const abortAtCut = AsyncResource.bind(() => controller.abort(new RunDeadlineError(req.deadlineMs)));
+  const work = new OwnWork(req.deadlineMs, (betweenJobs) => {
+    if (!work.held && !work.inSlice) {
+      cutAtMs = req.clock();
+      recorder.cutAt(cutAtMs);
+      // An abort listener that throws is reported by the signal, not here (EventTarget's rule).
+      if (betweenJobs) abortAtCut();
+      else queueMicrotask(abortAtCut);
+    }
+    first.resolve(CUT_OFF);
+  });
   // Promise.resolve().then turns a synchronous throw into a rejection like any other. Both are
   // handled here, so a rejection after a cut-off is never unhandled.
   const replies: TurnReply[] = [];
@@ -94,7 +113,7 @@ export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
     result = (settled as Settled | null) ?? CUT_OFF;
   }
   env?.close();
-  const endMs = req.clock();
+  const endMs = result === CUT_OFF && cutAtMs !== null ? cutAtMs : req.clock();
   work.stop();
   // A fault of the scenario (a command subject's tool call with nothing to answer it) is the lab's, not the run's.
   if (result !== CUT_OFF && 'error' in result && ToolScriptError.isInstance(result.error)) throw result.error;

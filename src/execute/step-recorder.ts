@@ -46,6 +46,8 @@ export class StepRecorder implements RecoveryLog {
   /** Where whole exchanges and tool results go, when the run keeps them for replay. */
   readonly #replay: ReplaySink | null;
   #frozen = false;
+  /** When the run was cut off at its deadline (set at the cut, before finish): nothing after it is the run's. */
+  #cutAtMs: number | null = null;
   #agent: string | null = null;
   #turn: number | null = null;
 
@@ -91,7 +93,7 @@ export class StepRecorder implements RecoveryLog {
     }));
     try {
       const reply = await respond();
-      if (begun) {
+      if (begun && !this.#closed) {
         begun.step.reply = preview(reply, this.#redact);
         this.#end(begun.draft, 'ok', null);
       }
@@ -112,7 +114,7 @@ export class StepRecorder implements RecoveryLog {
   #begin<S extends TraceStep>(
     make: (base: Pick<TraceStep, 'index' | 'started_at' | 'span_id' | 'agent' | 'turn'>) => S,
   ): { step: S; draft: Draft } | null {
-    if (this.#frozen) return null;
+    if (this.#closed) return null;
     const startMs = this.#clock();
     const step = make({
       index: this.#drafts.length,
@@ -127,10 +129,21 @@ export class StepRecorder implements RecoveryLog {
     return { step, draft };
   }
 
-  #end(draft: Draft, status: TraceStep['status'], error: ErrorInfo | null, response?: ResponseIdentity): void {
-    if (!draft.open || this.#frozen) return;
+  /** True once the run has ended: at its cut-off, or when it is finished. */
+  get #closed(): boolean {
+    return this.#frozen || this.#cutAtMs !== null;
+  }
+
+  #end(
+    draft: Draft,
+    status: TraceStep['status'],
+    error: ErrorInfo | null,
+    response?: ResponseIdentity,
+    closing = false,
+  ): void {
+    if (!draft.open || this.#frozen || (this.#cutAtMs !== null && !closing)) return;
     draft.open = false;
-    const endMs = this.#clock();
+    const endMs = closing && this.#cutAtMs !== null ? this.#cutAtMs : this.#clock();
     closeStep(draft.step, status, error, draft.startMs, endMs, isoTime);
     this.#observer.end(draft.step, endMs, response);
   }
@@ -181,12 +194,14 @@ export class StepRecorder implements RecoveryLog {
         }
         throw error;
       }
-      if (!begun) return res;
+      // After a cut-off the response is not the run's: the step stays as it was at the cut.
+      if (!begun || this.#closed) return res;
       const { step, draft } = begun;
       step.http_status = res.status;
       const contentType = res.headers.get('content-type') ?? '';
       const isStream = contentType.includes('text/event-stream');
       const finish = (text: string, complete: boolean, failure?: unknown) => {
+        if (this.#closed) return;
         this.#keepExchange(
           step.index,
           res.status,
@@ -296,10 +311,10 @@ export class StepRecorder implements RecoveryLog {
     onBegin?.(begun ? begun.step.index : null);
     try {
       const result = await run();
-      if (begun) {
+      if (begun && !this.#closed) {
         this.toolResults.push(result);
         begun.step.result = preview(result, this.#redact);
-        if (this.#replay && !this.#frozen)
+        if (this.#replay && !this.#closed)
           this.#replay.toolResult({
             step_index: begun.step.index,
             tool: call.tool,
@@ -315,7 +330,7 @@ export class StepRecorder implements RecoveryLog {
       markOrigin(error, { from: 'tool', tool: call.tool });
       if (begun) {
         const info = errorInfo(error, this.#redact);
-        if (this.#replay && !this.#frozen)
+        if (this.#replay && !this.#closed)
           this.#replay.toolResult({
             step_index: begun.step.index,
             tool: call.tool,
@@ -374,7 +389,7 @@ export class StepRecorder implements RecoveryLog {
     if (!begun) return null;
     return {
       end: (outcome, error) => {
-        if (!begun.draft.open || this.#frozen) return;
+        if (!begun.draft.open || this.#closed) return;
         begun.step.outcome = outcome;
         for (let i = begun.step.index + 1; i < this.#drafts.length; i++) begun.step.inner_steps.push(i);
         this.#end(
@@ -419,9 +434,20 @@ export class StepRecorder implements RecoveryLog {
     return index;
   }
 
+  /**
+   * The run was cut off at its deadline, at atMs: from now on nothing is added to its record, and
+   * finish closes what is still open as of that moment. The lab's own code after a cut (the abort,
+   * the records) runs only when the callbacks queued before it have run, so without this the
+   * record would take in whatever the subject did meanwhile (docs/timeouts.md, "How late a cut comes").
+   */
+  cutAt(atMs: number): void {
+    if (!this.#closed) this.#cutAtMs = atMs;
+  }
+
   /** Closes what is still open (aborted if the run was cut off) and freezes the record. */
   finish(aborted: boolean): TraceStep[] {
-    for (const draft of this.#drafts) if (draft.open) this.#end(draft, aborted ? 'aborted' : 'unfinished', null);
+    for (const draft of this.#drafts)
+      if (draft.open) this.#end(draft, aborted ? 'aborted' : 'unfinished', null, undefined, true);
     this.#frozen = true;
     return this.#drafts.map((d) => d.step);
   }
@@ -434,7 +460,7 @@ export class StepRecorder implements RecoveryLog {
     body: string | null,
     complete: boolean,
   ): void {
-    if (!this.#replay || this.#frozen) return;
+    if (!this.#replay || this.#closed) return;
     this.#replay.exchange({
       step_index: stepIndex,
       status,

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { runWithFailureDetection } from '../../src/detect/run-with-failure-detection.ts';
 import { ScriptedModelServer } from '../../src/model/scripted-server.ts';
-import { defineSubject, type Subject } from '../../src/subject/subject.ts';
+import { defineSubject, type Subject, type SubjectContext } from '../../src/subject/subject.ts';
+import { defineTool } from '../../src/subject/tool.ts';
 import { scenario } from '../helpers/scenario.ts';
 
 let server: ScriptedModelServer;
@@ -59,6 +60,53 @@ describe('inline: a deadline is noticed between callbacks, not only when the eve
     expect(waiting.event).toMatchObject({ kind: 'timeout', timeout: { source: 'deadline', deadline_ms: DEADLINE_MS } });
     expect(waiting.event?.kind === 'timeout' && waiting.event.timeout.elapsed_ms).toBeLessThan(GIVE_UP_MS);
     // The busy run never held the thread: it passes, and its turns were short slices of its own.
+    expect(other.event).toBeNull();
+  });
+
+  it('a cut run is aborted, and its record closed, at the first callback after its deadline, not after the callbacks queued before it', async () => {
+    // Another run holds the thread across the waiting run's deadline, then leaves FLOOD callbacks
+    // queued. The lab's own code after the cut waits behind all of them; the cut itself must not.
+    const FLOOD = 10_000;
+    let ran = 0;
+    let ranAtAbort: number | null = null;
+    let waitingCtx: SubjectContext<unknown> | undefined;
+    const started = Promise.withResolvers<number>();
+    const note = defineTool({
+      name: 'note',
+      description: 'notes a call',
+      parameters: { type: 'object' },
+      run: () => 'noted',
+    });
+    const waits: Subject = {
+      ...subject('waits-for-ever', (ctx) => {
+        waitingCtx = ctx;
+        ctx.signal.addEventListener('abort', () => {
+          ranAtAbort = ran;
+        });
+        started.resolve(performance.now());
+        return new Promise(() => {});
+      }),
+      tools: [note],
+      toolsCalledBy: 'subject',
+    };
+    const holds = subject('holds-then-floods', async () => {
+      const waitingStartedAt = await started.promise;
+      // Its deadline is at most DEADLINE_MS after its run began: spin past it, in one slice.
+      while (performance.now() < waitingStartedAt + DEADLINE_MS + 20);
+      for (let i = 0; i < FLOOD; i++)
+        queueMicrotask(() => {
+          ran++;
+          // Half-way through, the waiting run's tool is called: after its cut, so not its step.
+          if (ran === FLOOD / 2) void waitingCtx!.tools.call('note', {}).catch(() => {});
+        });
+      return 'done';
+    });
+    const [waiting, other] = await Promise.all([detect(waits, DEADLINE_MS), detect(holds, GIVE_UP_MS)]);
+    expect(waiting.event).toMatchObject({ kind: 'timeout', timeout: { source: 'deadline' } });
+    // Aborted before the flood had run (a handful of callbacks were queued ahead of it at most).
+    expect(ranAtAbort).not.toBeNull();
+    expect(ranAtAbort!).toBeLessThan(FLOOD / 100);
+    expect(waiting.trace.steps.filter((step) => step.type === 'tool_call')).toEqual([]);
     expect(other.event).toBeNull();
   });
 });
