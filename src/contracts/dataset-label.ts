@@ -85,7 +85,7 @@ export const DatasetLabel = z.strictObject({
   injected_faults: z
     .array(InjectedFaultLabel)
     .describe(
-      'Every fault the lab injected into the run, in step order: where it was broken on purpose, known by construction, whether or not the run failed there (or at all). [] for a run with no fault (a control, or a failure scripted as content: a reply that invents a number, a reply of the wrong shape), and for lines upgraded from version 1.',
+      'Every fault the lab injected into the run, in step order (one whose call left no step last): where it was broken on purpose, known by construction, whether or not the run failed there (or at all). [] for a run with no fault (a control, or a failure scripted as content: a reply that invents a number, a reply of the wrong shape), and for lines upgraded from version 1.',
     ),
 });
 export type DatasetLabel = z.infer<typeof DatasetLabel>;

@@ -124,7 +124,8 @@ export function blindTraceOf(record: TraceRecord, seed: string): BlindPair {
 /**
  * The run's injected faults (TraceRecord.injected_faults, by construction) as localization ground
  * truth in the blind trace's terms: the step renumbered without the checks, its span and kind, and
- * the agent that owns it (the framework's agent the step names, else the subject). A fault whose
+ * the agent that owns it (the framework's agent the step names, else the subject), in step order
+ * (a fault whose call left no step last). A fault whose
  * step is not in the record, or is not of its step_type, is a record at odds with itself: refused.
  */
 function injectedFaultLabels(
@@ -133,7 +134,7 @@ function injectedFaultLabels(
   blind: (index: number) => { index: number; span: BlindSpan } | undefined,
 ): InjectedFaultLabel[] {
   const byIndex = new Map(steps.map((s) => [s.index, s]));
-  return record.injected_faults.map((f, i): InjectedFaultLabel => {
+  const labels = record.injected_faults.map((f, i): InjectedFaultLabel => {
     if (f.step_index === null)
       return {
         source: f.source,
@@ -163,6 +164,8 @@ function injectedFaultLabels(
       fault: f.fault,
     };
   });
+  // In step order (the record lists the script's faults, then the MCP proxy's, then the live endpoint's); no step last.
+  return labels.sort((a, b) => (a.step_index ?? Number.MAX_SAFE_INTEGER) - (b.step_index ?? Number.MAX_SAFE_INTEGER));
 }
 
 /** What the run ended with, as its own code met it. */

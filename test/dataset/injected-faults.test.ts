@@ -168,6 +168,9 @@ describe('lab dataset: injected faults as localization labels', () => {
       before.map((f) => f.step_index),
     );
     expect(before.map((f) => f.step_index)).toEqual([0, 3]);
+    // Listed in step order whatever the record's order (it lists the script's, the MCP proxy's, then the live faults).
+    const reversed = { ...record, injected_faults: [...record.injected_faults].reverse() };
+    expect(blindTraceOf(reversed, 's').label.injected_faults).toEqual(before);
     // A fault said to be on a model call whose step is a tool call: no label is better than a wrong one.
     const wrong: TraceRecord = {
       ...record,
