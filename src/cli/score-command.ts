@@ -10,7 +10,7 @@ import { type CommandSpec, helpText, parseCommand } from './options.ts';
 export const scoreSpec: CommandSpec = {
   name: 'score',
   summary:
-    "Scores an analyzer's predictions against a dataset's labels (lab dataset): kind accuracy, macro-F1 and the confusion matrix, failure detection, location by span and by step, agent and step attribution (Who&When), TRAIL's category weighted F1 and joint accuracy, MAST mode accuracy; each with its count, overall and by subject and kind.",
+    "Scores an analyzer's predictions against a dataset's labels (lab dataset): kind accuracy, macro-F1 and the confusion matrix, failure detection, location by span and by step, agent and step attribution (Who&When) against the detector's location and against the injected faults, TRAIL's category weighted F1 and joint accuracy, MAST mode accuracy; each with its count, overall and by subject and kind.",
   options: {
     labels: { type: 'string', value: 'FILE', help: "the dataset's labels.ndjson (required)" },
     predictions: {
@@ -32,6 +32,8 @@ const ROWS: [keyof Scores, string][] = [
   ['location_step_accuracy', 'location accuracy (step)'],
   ['agent_attribution', 'agent attribution (Who&When)'],
   ['step_attribution', 'step attribution (Who&When)'],
+  ['injected_step_attribution', 'step attribution (injected)'],
+  ['injected_agent_attribution', 'agent attribution (injected)'],
   ['trail_weighted_f1', 'TRAIL category weighted F1'],
   ['trail_location_accuracy', 'TRAIL location accuracy'],
   ['trail_joint_accuracy', 'TRAIL joint accuracy'],

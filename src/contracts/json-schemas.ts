@@ -11,6 +11,7 @@ import { RecoveryTrace } from './recovery-trace.ts';
 import { Scenario } from './scenario.ts';
 import { ShardManifest } from './shard-manifest.ts';
 import { TraceRecord } from './trace-record.ts';
+import { DatasetLabelV1 } from './v1/dataset-label.ts';
 import { FailureEventV1 } from './v1/failure-event.ts';
 import { TraceRecordV1 } from './v1/trace-record.ts';
 import { TraceRecordV2 } from './v2/trace-record.ts';
@@ -43,6 +44,8 @@ export const JSON_SCHEMAS = {
   'trace-record.v3': TraceRecordV3,
   'failure-event.v1': FailureEventV1,
   'failure-event.v2': FailureEventV2,
+  // Labels files written before version 2 (no schema_version, no injected_faults), still read by `lab score`.
+  'dataset-label.v1': DatasetLabelV1,
 } as const;
 
 /** The JSON Schema (draft 2020-12) of a contract, as committed in schemas/<name>.schema.json. */

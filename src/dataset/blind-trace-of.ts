@@ -2,9 +2,10 @@ import { createHmac } from 'node:crypto';
 import type { BlindError, BlindSpan, BlindTrace } from '../contracts/blind-trace.ts';
 import { BLIND_TRACE_VERSION } from '../contracts/blind-trace.ts';
 import type { ErrorInfo } from '../contracts/common.ts';
-import type { DatasetLabel } from '../contracts/dataset-label.ts';
+import { DATASET_LABEL_VERSION, type DatasetLabel, type InjectedFaultLabel } from '../contracts/dataset-label.ts';
 import type { TraceRecord } from '../contracts/trace-record.ts';
 import type { TraceStep } from '../contracts/trace-step.ts';
+import { ContractViolationError } from '../errors/contract-violation-error.ts';
 import { evidenceOf } from './evidence.ts';
 import { mastCategory, mastCode } from './mast.ts';
 
@@ -98,6 +99,7 @@ export function blindTraceOf(record: TraceRecord, seed: string): BlindPair {
   const located = failure?.location.step_index ?? null;
   const at = located === null ? undefined : blindIndex.get(located);
   const label: DatasetLabel = {
+    schema_version: DATASET_LABEL_VERSION,
     trace_id: traceId,
     subject: record.subject_id,
     kind: record.expected,
@@ -111,8 +113,59 @@ export function blindTraceOf(record: TraceRecord, seed: string): BlindPair {
     mast_mode: failure?.taxonomy.mast ? mastCode(failure.taxonomy.mast.id) : null,
     mast_category: failure?.taxonomy.mast ? mastCategory(failure.taxonomy.mast.id) : null,
     evidence: failure ? evidenceOf(failure) : null,
+    injected_faults: injectedFaultLabels(record, steps, (index) => {
+      const i = blindIndex.get(index);
+      return i === undefined ? undefined : { index: i, span: spans[i + 1]! };
+    }),
   };
   return { trace, label };
+}
+
+/**
+ * The run's injected faults (TraceRecord.injected_faults, by construction) as localization ground
+ * truth in the blind trace's terms: the step renumbered without the checks, its span and kind, and
+ * the agent that owns it (the framework's agent the step names, else the subject), in step order
+ * (a fault whose call left no step last). A fault whose
+ * step is not in the record, or is not of its step_type, is a record at odds with itself: refused.
+ */
+function injectedFaultLabels(
+  record: TraceRecord,
+  steps: readonly Exclude<TraceStep, { type: 'check' }>[],
+  blind: (index: number) => { index: number; span: BlindSpan } | undefined,
+): InjectedFaultLabel[] {
+  const byIndex = new Map(steps.map((s) => [s.index, s]));
+  const labels = record.injected_faults.map((f, i): InjectedFaultLabel => {
+    if (f.step_index === null)
+      return {
+        source: f.source,
+        site: f.site,
+        step_index: null,
+        span_id: null,
+        step_kind: null,
+        agent: record.subject_id,
+        turn: f.site.turn ?? null,
+        fault: f.fault,
+      };
+    const step = byIndex.get(f.step_index);
+    const at = blind(f.step_index);
+    if (!step || !at || step.type !== f.step_type)
+      throw new ContractViolationError({
+        recordKey: record.trace_id,
+        message: `injected_faults[${i}] names step ${f.step_index} as a ${f.step_type}, but the record's step ${f.step_index} is ${step ? `a ${step.type}` : 'missing'}; the record cannot be labelled`,
+      });
+    return {
+      source: f.source,
+      site: f.site,
+      step_index: at.index,
+      span_id: at.span.span_id,
+      step_kind: step.type === 'model_call' ? 'llm' : 'tool',
+      agent: step.agent ?? record.subject_id,
+      turn: step.turn ?? f.site.turn ?? null,
+      fault: f.fault,
+    };
+  });
+  // In step order (the record lists the script's faults, then the MCP proxy's, then the live endpoint's); no step last.
+  return labels.sort((a, b) => (a.step_index ?? Number.MAX_SAFE_INTEGER) - (b.step_index ?? Number.MAX_SAFE_INTEGER));
 }
 
 /** What the run ended with, as its own code met it. */

@@ -1,9 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { DatasetLabel, DatasetPrediction } from '../contracts/dataset-label.ts';
+import { upgradeDatasetLabelV1 } from '../contracts/migrate-dataset-label-v1.ts';
+import { DatasetLabelV1 } from '../contracts/v1/dataset-label.ts';
 import { DatasetInputError } from '../errors/dataset-input-error.ts';
 
-/** Reads an NDJSON file of labels or predictions; a line that is not JSON or breaks the shape names its line and field. */
+/**
+ * Reads an NDJSON file of labels or predictions; a line that is not JSON or breaks the shape names
+ * its line and field. A label line without `schema_version` is version 1, read and upgraded.
+ */
 export async function readLines<S extends typeof DatasetLabel | typeof DatasetPrediction>(
   file: string,
   schema: S,
@@ -34,7 +39,8 @@ export async function readLines<S extends typeof DatasetLabel | typeof DatasetPr
         message: `not JSON (${(error as Error).message}); each line must be one JSON object of the ${what}' shape`,
       });
     }
-    const parsed = schema.safeParse(json);
+    const v1 = schema === DatasetLabel && isObject(json) && !('schema_version' in json);
+    const parsed = v1 ? DatasetLabelV1.transform(upgradeDatasetLabelV1).safeParse(json) : schema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       throw new DatasetInputError({
@@ -50,4 +56,8 @@ export async function readLines<S extends typeof DatasetLabel | typeof DatasetPr
     out.push(parsed.data as z.infer<S>);
   });
   return out;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -18,6 +18,10 @@ export interface Scores {
   location_step_accuracy: Score;
   agent_attribution: Score;
   step_attribution: Score;
+  /** Who&When's step-level accuracy against the injected faults (where the lab broke the run), not the detector's location. */
+  injected_step_attribution: Score;
+  /** Who&When's agent-level accuracy against the agents that own the injected faults' steps. */
+  injected_agent_attribution: Score;
   trail_weighted_f1: Score;
   trail_location_accuracy: Score;
   trail_joint_accuracy: Score;
@@ -89,6 +93,9 @@ function scoresOf(pairs: readonly Pair[]): Scores {
   // A prediction of a pass (kind null, or location null) locates nothing: it misses every failure.
   const spanOf = (p: Pair) => (p.pred.kind === null ? null : loc(p) === null ? null : loc(p)?.span_id);
   const stepOf = (p: Pair) => (p.pred.kind === null ? null : loc(p) === null ? null : loc(p)?.step_index);
+  // Injected faults that hit a step: where the lab broke the run, known by construction (docs/analyzers.md).
+  const injected = (p: Pair) => p.gold.injected_faults.filter((f) => f.step_index !== null);
+  const injectedFailure = (p: Pair) => failed(p) && injected(p).length > 0;
 
   const confusion: Record<string, Record<string, number>> = {};
   for (const p of withKind) {
@@ -134,6 +141,18 @@ function scoresOf(pairs: readonly Pair[]): Scores {
       pairs,
       (p) => failed(p) && stepOf(p) !== undefined,
       (p) => stepOf(p) === p.gold.location?.step_index,
+    ),
+    // Over gold failures with an injected fault on a step (a run that survived its faults has nothing to attribute).
+    // Several faults (a fuzz finding needs each of them): naming the step (the agent) of any one is a hit.
+    injected_step_attribution: accuracy(
+      pairs,
+      (p) => injectedFailure(p) && stepOf(p) !== undefined,
+      (p) => stepOf(p) !== null && injected(p).some((f) => f.step_index === stepOf(p)),
+    ),
+    injected_agent_attribution: accuracy(
+      pairs,
+      (p) => injectedFailure(p) && p.pred.agent !== undefined,
+      (p) => p.pred.kind !== null && p.pred.agent !== null && injected(p).some((f) => f.agent === p.pred.agent),
     ),
     trail_weighted_f1: {
       value: trailScored.length ? weightedF1(trailScored.map((p) => [p.gold.trail_category!, trailCategory(p)])) : null,

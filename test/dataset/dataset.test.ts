@@ -91,6 +91,11 @@ describe('lab dataset --format lab', () => {
       'check output',
       'check grounding',
       '"lab.',
+      // Nothing of the injected faults (they are in the labels only): no fault, site or source.
+      'injected',
+      '"fault"',
+      '"site"',
+      'retry_after_ms',
       ...storedIds,
     ]);
     for (const needle of needles) if (text.includes(needle)) leaks.push(needle);
@@ -137,11 +142,43 @@ describe('lab score', () => {
     const gold = await runMain(['score', '--labels', labels, '--predictions', labels, '--json']);
     expect(gold.code, gold.stderr).toBe(0);
     const report = JSON.parse(gold.stdout) as { overall: Record<string, { value: number | null; count: number }> };
+    const injected = ['injected_step_attribution', 'injected_agent_attribution'];
     for (const [name, score] of Object.entries(report.overall)) {
-      if (name === 'confusion') continue;
+      if (name === 'confusion' || injected.includes(name)) continue;
       expect(score.count, name).toBeGreaterThan(0);
       expect(score.value, name).toBe(1);
     }
+    // Against the injected faults the gold labels score how often the detector's location is an
+    // injected fault's step (agent): another ground truth, which a failure need not show where it was injected.
+    const golds = (await ndjson(labels)).map((l) => DatasetLabel.parse(l));
+    const scored = golds.filter((l) => l.kind !== null && l.injected_faults.some((f) => f.step_index !== null));
+    const agree = (hit: (l: DatasetLabel, f: DatasetLabel['injected_faults'][number]) => boolean) =>
+      scored.filter((l) => l.injected_faults.some((f) => f.step_index !== null && hit(l, f))).length / scored.length;
+    expect(scored.length).toBeGreaterThan(10);
+    expect(report.overall.injected_step_attribution).toEqual({
+      value: agree((l, f) => f.step_index === l.location!.step_index),
+      count: scored.length,
+    });
+    expect(report.overall.injected_agent_attribution).toEqual({
+      value: agree((l, f) => f.agent === l.agent),
+      count: scored.length,
+    });
+    expect(report.overall.injected_step_attribution!.value).toBeLessThan(1); // e.g. a tool error, then a hallucinated reply
+    // An analyzer that names the first injected fault's step and agent scores 1 against them.
+    const byFault = path.join(out, 'by-fault.ndjson');
+    await writeFile(
+      byFault,
+      golds
+        .map((l) => {
+          const f = l.injected_faults.find((x) => x.step_index !== null);
+          return `${JSON.stringify(f ? { trace_id: l.trace_id, kind: l.kind, location: { step_index: f.step_index }, agent: f.agent } : { trace_id: l.trace_id })}\n`;
+        })
+        .join(''),
+    );
+    const perfect = await runMain(['score', '--labels', labels, '--predictions', byFault, '--json']);
+    const perfectReport = JSON.parse(perfect.stdout) as typeof report;
+    expect(perfectReport.overall.injected_step_attribution).toEqual({ value: 1, count: scored.length });
+    expect(perfectReport.overall.injected_agent_attribution).toEqual({ value: 1, count: scored.length });
 
     const traces = (await ndjson(path.join(out, 'test', 'traces.ndjson'))).map((t) => BlindTrace.parse(t));
     const predictions = path.join(out, 'baseline.ndjson');
