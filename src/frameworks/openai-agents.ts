@@ -298,8 +298,8 @@ export function agentsLab(
  * be gone by then (after a disconnect fault: "Not connected" instead of the tool error the model
  * would have been told). Each server that caches lists its tools here, before the run, into the
  * cache of its own object, which no other run empties: every turn then finds a list, whatever the
- * other runs do (docs/chaos-mcp.md, "One run's tool list"). A listing that fails here is left to
- * the SDK's own, in the run, to fail as it would.
+ * other runs do (docs/chaos-mcp.md, "One run's tool list (Agents SDK)"). A listing that fails here
+ * is left to the SDK's own, in the run, to fail as it would.
  */
 async function listOwnMcpTools(agent: Agent): Promise<void> {
   const agents = new Set<Agent>();

@@ -96,7 +96,7 @@ describe('MCP servers behind the lab proxy, with real clients over both transpor
     const runs = both.slice(0, scenarios.length);
     // The tools/call's JSON-RPC id is compared too: each run's client numbers its own requests, and
     // an Agents SDK run lists its tools once, before the call, whatever the other runs in the
-    // process do (docs/chaos-mcp.md, "One run's tool list").
+    // process do (docs/chaos-mcp.md, "One run's tool list (Agents SDK)").
     // The frames of an error's stack below the SDK's own are Node's event plumbing: which of a
     // closed server's child-process events (exit, or its pipe's close) came first, which the lab
     // does not decide. The class, message and the SDK's frames are compared; Node's are not.
