@@ -260,6 +260,7 @@ export function agentsLab(
         ),
     async run(agent, input, { maxTurns, stream = false } = {}) {
       multiAgent = agent.handoffs.length > 0;
+      await listOwnMcpTools(agent);
       enter(agent);
       try {
         const options = { maxTurns, signal: ctx.signal };
@@ -286,6 +287,30 @@ export function agentsLab(
       }
     },
   };
+}
+
+/**
+ * The SDK keeps the MCP tool lists it caches (`cacheToolsList: true`) in one cache for the whole
+ * process, keyed by the server's name, and any server of that name that connects or closes empties
+ * it (agents-core, mcp.mjs getMcpToolsFromServer and mcpToolCache.mjs). Runs at once in one process
+ * whose servers share a name then share that cache: a run may take another run's list and never
+ * list its own, and when that run closes, list again in its next turn, through a server that may
+ * be gone by then (after a disconnect fault: "Not connected" instead of the tool error the model
+ * would have been told). Each server that caches lists its tools here, before the run, into the
+ * cache of its own object, which no other run empties: every turn then finds a list, whatever the
+ * other runs do (docs/chaos-mcp.md, "One run's tool list (Agents SDK)"). A listing that fails here
+ * is left to the SDK's own, in the run, to fail as it would.
+ */
+async function listOwnMcpTools(agent: Agent): Promise<void> {
+  const agents = new Set<Agent>();
+  const visit = (a: Agent) => {
+    if (agents.has(a)) return;
+    agents.add(a);
+    for (const h of a.handoffs) visit(h instanceof core.Agent ? h : h.agent);
+  };
+  visit(agent);
+  const servers = new Set([...agents].flatMap((a) => a.mcpServers).filter((s) => s.cacheToolsList));
+  for (const server of servers) await server.listTools().catch(() => {});
 }
 
 /**

@@ -28,6 +28,12 @@ import { ROOT } from '../helpers/run-cli.ts';
 const SERVER = path.join(ROOT, 'examples/mcp-weather-server/server.ts');
 const CANARY = 'sk-canary-7f3a9c2e1b';
 
+/**
+ * The fault kinds that make a tools/call fail, each shipped for both clients over both transports
+ * (docs/chaos-mcp.md, "How each failure is classified").
+ */
+const FAILING_KINDS = ['disconnect', 'hang', 'is_error', 'jsonrpc_error', 'malformed', 'tools_changed'];
+
 /** How the tools/call step of each fault kind ends (docs/chaos-mcp.md), whatever the client. */
 const STEP_ERROR: Record<string, string | null> = {
   result: null,
@@ -88,8 +94,9 @@ describe('MCP servers behind the lab proxy, with real clients over both transpor
       ),
     );
     const runs = both.slice(0, scenarios.length);
-    // jsonrpc.request.id is the client's own numbering, an id like the trace's: the Agents SDK's
-    // client may send one more request (a tools/list) before the call, which no step records.
+    // The tools/call's JSON-RPC id is compared too: each run's client numbers its own requests, and
+    // an Agents SDK run lists its tools once, before the call, whatever the other runs in the
+    // process do (docs/chaos-mcp.md, "One run's tool list (Agents SDK)").
     // The frames of an error's stack below the SDK's own are Node's event plumbing: which of a
     // closed server's child-process events (exit, or its pipe's close) came first, which the lab
     // does not decide. The class, message and the SDK's frames are compared; Node's are not.
@@ -100,19 +107,15 @@ describe('MCP servers behind the lab proxy, with real clients over both transpor
         .join('\n');
     const withoutNodeFrames = (value: unknown): unknown =>
       JSON.parse(JSON.stringify(value, (key, v) => (key === 'stack' && typeof v === 'string' ? sdkFrames(v) : v)));
-    const same = (record: TraceRecord) =>
-      normalizeRecord({
-        ...(withoutNodeFrames(record) as TraceRecord),
-        steps: (withoutNodeFrames(record.steps) as TraceRecord['steps']).map((s) =>
-          s.type === 'tool_call' && s.mcp ? { ...s, mcp: { ...s.mcp, request_id: '<id>' } } : s,
-        ),
-      });
+    const same = (record: TraceRecord) => normalizeRecord(withoutNodeFrames(record) as TraceRecord);
     both
       .slice(scenarios.length)
       .forEach(({ scenario, record }, i) => expect(same(record), scenario.id).toEqual(same(runs[i]!.record)));
     const spans = exporter.getFinishedSpans();
     const transports = new Set<string>();
     const kinds = new Set<string>();
+    /** The fault kinds shipped, by client (subject) and transport. */
+    const kindsBy = new Map<string, Set<string>>();
     for (const { scenario, record } of runs) {
       const id = scenario.id;
       expect(
@@ -144,6 +147,8 @@ describe('MCP servers behind the lab proxy, with real clients over both transpor
         ]);
         const key = fault.is_error ? 'is_error' : (Object.keys(fault)[0] as string);
         kinds.add(key);
+        const pair = `${scenario.subject} ${transport}`;
+        kindsBy.set(pair, (kindsBy.get(pair) ?? new Set()).add(key));
         if (fault.hang || (fault.delay_ms ?? 0) > 1000) {
           // The client's own timer gave up on the call: it was never answered.
           expect(step!.status, id).toBe('error');
@@ -188,6 +193,14 @@ describe('MCP servers behind the lab proxy, with real clients over both transpor
     expect([...kinds].sort()).toEqual(
       ['delay_ms', 'disconnect', 'hang', 'is_error', 'jsonrpc_error', 'malformed', 'result', 'tools_changed'].sort(),
     );
+    // Every failing kind with each real client over each transport (issue 26, item 4).
+    for (const subject of ['agents-mcp-forecast', 'mcp-client-forecast'])
+      for (const transport of ['stdio', 'streamable_http']) {
+        const shipped = [...(kindsBy.get(`${subject} ${transport}`) ?? [])];
+        expect(shipped.filter((k) => FAILING_KINDS.includes(k)).sort(), `${subject} ${transport}`).toEqual(
+          FAILING_KINDS,
+        );
+      }
     // Nothing the runs opened left the machine (the clients and the proxy in this process; the relay
     // connects to 127.0.0.1 by construction).
     expect(remotes.length).toBeGreaterThan(0);
