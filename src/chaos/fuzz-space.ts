@@ -48,7 +48,7 @@ export interface SpaceKind {
 /** A call the baseline made, and the kinds of fault that fit it. */
 export interface SpaceSite {
   site: SearchSite;
-  /** "model_call 2", "get_weather call 1", "mcp weather get_forecast call 1", "mcp weather start"; in a conversation "turn 2 model_call 1". */
+  /** "model_call 2", "get_weather call 1", "mcp weather get_forecast call 1", "mcp weather start"; in a conversation "turn 2 model_call 1", "mcp weather get_forecast call 3 (turn 2)". */
   label: string;
   kinds: SpaceKind[];
 }
@@ -223,7 +223,10 @@ export function fuzzSpace(baseline: Scenario, run: TraceRecord): FuzzSpace {
     add('mcp_malformed', [mcp({ malformed: true })]);
     add('mcp_disconnect', [mcp({ disconnect: true })]);
     add('mcp_tools_changed', [mcp({ tools_changed: true })]);
-    if (options.length > 0) sites.push({ site, label: siteLabel(site), kinds: options });
+    // In a conversation the label names the turn the baseline made the call in; the site counts across the run.
+    const label =
+      step.turn === null || step.turn === undefined ? siteLabel(site) : `${siteLabel(site)} (turn ${step.turn})`;
+    if (options.length > 0) sites.push({ site, label, kinds: options });
   }
   if (kinds.has('mcp_start_fail'))
     for (const server of servers) {

@@ -6,13 +6,19 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { fuzzSpace } from '../../src/chaos/fuzz-space.ts';
+import { faultedScenario } from '../../src/chaos/place-faults.ts';
 import { main } from '../../src/cli/main.ts';
+import { Scenario } from '../../src/contracts/scenario.ts';
 import { runWithFailureDetection } from '../../src/detect/run-with-failure-detection.ts';
 import { ScriptedModelServer } from '../../src/model/scripted-server.ts';
 import { loadScenarios } from '../../src/scenario/load-scenarios.ts';
 import { SubjectCatalog } from '../../src/scenario/load-subjects.ts';
-import type { Subject } from '../../src/subject/subject.ts';
+import { defineSubject, type Subject } from '../../src/subject/subject.ts';
 import { ROOT } from '../helpers/run-cli.ts';
 
 interface FuzzJson {
@@ -110,6 +116,71 @@ describe('lab fuzz over MCP calls', () => {
       const sites = runs.flatMap((r) => r.trace.injected_faults.filter((f) => 'mcp' in f.site));
       expect(sites.length).toBe(mcp.length);
       for (const f of sites) expect(f.source).toBe('script');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('in a conversation, an MCP call is a site counted across the run, labelled with its turn, and its fault is located there', {
+    timeout: 60_000,
+  }, async () => {
+    // Each turn asks the weather server for the city the user names, over a connection of its own.
+    const chat = defineSubject({
+      id: 'mcp-chat',
+      description: 'A conversation that asks the MCP weather server for each city the user names.',
+      inputSchema: z.object({}),
+      outputSchema: z.object({ forecast: z.string() }),
+      toolsCalledBy: 'subject',
+      mcp_servers: {
+        weather: { command: [process.execPath, path.join(ROOT, 'examples/mcp-weather-server/server.ts')] },
+      },
+      async respond(message, _history, ctx) {
+        const proxied = ctx.mcp.weather!;
+        const client = new Client({ name: 'mcp-chat', version: '1.0.0' });
+        await client.connect(new StdioClientTransport({ command: proxied.command, args: [...proxied.args] }));
+        try {
+          const result = await client.callTool({ name: 'get_forecast', arguments: { city: message } });
+          const text = (result.content as { text?: string }[]).map((c) => c.text ?? '').join('');
+          if (result.isError) throw new Error(`get_forecast failed: ${text}`);
+          return { forecast: text };
+        } finally {
+          await client.close();
+        }
+      },
+    });
+    const baseline = Scenario.parse({
+      id: 'mcp-chat',
+      subject: 'mcp-chat',
+      description: 'd',
+      expected: null,
+      deadline_ms: 30000,
+      input: {},
+      turns: [{ user: 'Paris' }, { user: 'Oslo' }],
+    });
+    const server = await ScriptedModelServer.start();
+    try {
+      const { trace } = await runWithFailureDetection(chat, baseline, { model: server });
+      expect(trace.detected, trace.failure?.message).toBeNull();
+      const space = fuzzSpace(baseline, trace);
+      expect(space.sites.map((s) => s.label)).toEqual([
+        'mcp weather get_forecast call 1 (turn 1)',
+        'mcp weather get_forecast call 2 (turn 2)',
+        'mcp weather start',
+      ]);
+      const fault = space.sites[1]!.kinds.find((k) => k.kind === 'mcp_is_error')!.values[0]!;
+      const trial = faultedScenario(baseline, [fault], 'fuzz', {
+        id: 'mcp-chat/fuzz',
+        description: 'd',
+        expected: null,
+      });
+      const run = await runWithFailureDetection(chat, trial, { model: server });
+      expect(run.trace.detected).toBe('exception');
+      expect(run.trace.failure!.location.turn).toBe(2);
+      expect(run.trace.injected_faults).toMatchObject([
+        { source: 'fuzz', site: { mcp: 'weather', tool: 'get_forecast', call: 2 }, step_type: 'tool_call' },
+      ]);
+      const step = run.trace.steps[run.trace.injected_faults[0]!.step_index!]!;
+      expect(step).toMatchObject({ type: 'tool_call', turn: 2, status: 'error' });
     } finally {
       await server.close();
     }
