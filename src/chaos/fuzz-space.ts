@@ -1,5 +1,15 @@
 import fc from 'fast-check';
-import type { FuzzFaultKind, ModelFault, ModelSite, ToolFault, ToolSite, VariantFault } from '../contracts/fault.ts';
+import type {
+  FuzzFaultKind,
+  McpFault,
+  McpServerSite,
+  McpSite,
+  ModelFault,
+  ModelSite,
+  ToolFault,
+  ToolSite,
+  VariantFault,
+} from '../contracts/fault.ts';
 import type { Scenario } from '../contracts/scenario.ts';
 import type { TraceRecord } from '../contracts/trace-record.ts';
 import { placeFaults } from './place-faults.ts';
@@ -16,7 +26,18 @@ export const DEFAULT_FUZZ_KINDS: readonly FuzzFaultKind[] = [
   'tool_error',
   'tool_hang',
   'tool_delay',
+  'mcp_is_error',
+  'mcp_jsonrpc_error',
+  'mcp_hang',
+  'mcp_delay',
+  'mcp_malformed',
+  'mcp_disconnect',
+  'mcp_tools_changed',
+  'mcp_start_fail',
 ];
+
+/** A place `lab fuzz` can put a fault: a model call, a call of a tool (the subject's or an MCP server's), or an MCP server's start. */
+export type SearchSite = ModelSite | ToolSite | McpSite | McpServerSite;
 
 /** One kind of fault at one call: the values it may take, the mildest first (shrinking moves down the list). */
 export interface SpaceKind {
@@ -26,8 +47,8 @@ export interface SpaceKind {
 
 /** A call the baseline made, and the kinds of fault that fit it. */
 export interface SpaceSite {
-  site: ModelSite | ToolSite;
-  /** "model_call 2", "get_weather call 1"; in a conversation "turn 2 model_call 1". */
+  site: SearchSite;
+  /** "model_call 2", "get_weather call 1", "mcp weather get_forecast call 1", "mcp weather start"; in a conversation "turn 2 model_call 1", "mcp weather get_forecast call 3 (turn 2)". */
   label: string;
   kinds: SpaceKind[];
 }
@@ -37,16 +58,37 @@ export interface FuzzSpace {
   sites: SpaceSite[];
 }
 
-/** A site as people read it: "model_call 2", "get_weather call 1", "turn 2 model_call 1". */
-export function siteLabel(site: ModelSite | ToolSite): string {
+/** A site as people read it: "model_call 2", "get_weather call 1", "turn 2 model_call 1", "mcp weather get_forecast call 1", "mcp weather start". */
+export function siteLabel(site: SearchSite): string {
+  if ('mcp' in site) return 'tool' in site ? `mcp ${site.mcp} ${site.tool} call ${site.call}` : `mcp ${site.mcp} start`;
   const where = 'model_call' in site ? `model_call ${site.model_call}` : `${site.tool} call ${site.call}`;
   return site.turn === undefined ? where : `turn ${site.turn} ${where}`;
 }
 
-/** "turn 2 " for a fault placed in a turn, else "". */
-const inTurn = (fault: VariantFault) => (fault.turn === undefined ? '' : `turn ${fault.turn} `);
+/** A fault's turn, if it was placed in one (an MCP fault never is: the proxy counts a server's calls across the run). */
+function turnOf(fault: VariantFault): number | undefined {
+  return 'start' in fault ? undefined : fault.turn;
+}
 
-/** A fault as people read it: "model_call 2: status 429", "get_weather call 1: error". */
+/** "turn 2 " for a fault placed in a turn, else "". */
+const inTurn = (fault: VariantFault) => (turnOf(fault) === undefined ? '' : `turn ${turnOf(fault)} `);
+
+/** What an MCP fault does, as people read it: "is_error", "jsonrpc_error -32603", "delay 3000 ms", "tools_changed, hang". */
+function mcpFaultText(f: McpFault): string {
+  return [
+    f.is_error ? 'is_error' : f.result !== undefined ? 'result' : '',
+    f.jsonrpc_error ? `jsonrpc_error ${f.jsonrpc_error.code}` : '',
+    f.tools_changed ? 'tools_changed' : '',
+    f.delay_ms !== undefined ? `delay ${f.delay_ms} ms` : '',
+    f.hang ? 'hang' : '',
+    f.malformed ? 'malformed' : '',
+    f.disconnect ? 'disconnect' : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
+
+/** A fault as people read it: "model_call 2: status 429", "get_weather call 1: error", "mcp weather get_forecast call 1: hang". */
 export function faultLabel(fault: VariantFault): string {
   if ('model_call' in fault) {
     const f = fault.fault;
@@ -60,7 +102,8 @@ export function faultLabel(fault: VariantFault): string {
     ].filter(Boolean);
     return `${inTurn(fault)}model_call ${fault.model_call}: ${what.join(', ')}`;
   }
-  if ('mcp' in fault) return `${fault.mcp} ${fault.tool} call ${fault.call}: ${Object.keys(fault.fault).join(', ')}`;
+  if ('start' in fault) return `mcp ${fault.mcp} start: ${fault.start}`;
+  if ('mcp' in fault) return `mcp ${fault.mcp} ${fault.tool} call ${fault.call}: ${mcpFaultText(fault.fault)}`;
   const what = [
     fault.error !== undefined ? 'error' : '',
     fault.hang ? 'hang' : '',
@@ -79,7 +122,9 @@ export function faultLabel(fault: VariantFault): string {
  * machine; a model delay is never as long as the client's timeout, since the client would give
  * up and its retry would take the next reply of the script. In a conversation each site is in a
  * turn (a step's `turn`) and calls are counted within it, as variants place them (docs/chaos.md);
- * `model_calls` in the fuzz block then names calls within a turn. MCP calls are not searched.
+ * `model_calls` in the fuzz block then names calls within a turn. Each `tools/call` of an MCP
+ * server's tool is a site counted across the run, as the proxy counts it (docs/chaos-mcp.md), and
+ * each server the run called is a site of its own, for a start that fails.
  */
 export function fuzzSpace(baseline: Scenario, run: TraceRecord): FuzzSpace {
   const block = baseline.fuzz ?? {};
@@ -150,13 +195,67 @@ export function fuzzSpace(baseline: Scenario, run: TraceRecord): FuzzSpace {
     );
     if (options.length > 0) sites.push({ site, label: siteLabel(site), kinds: options });
   }
+  const servers: string[] = [];
+  for (const step of run.steps) {
+    if (step.type !== 'tool_call' || !step.mcp) continue;
+    const server = step.mcp.server;
+    // Counted across the run, whichever turn or connection the call came in, as the proxy counts it.
+    const n = count(`mcp\u0000${server}\u0000${step.tool}`);
+    if (block.mcp_servers && !block.mcp_servers.includes(server)) continue;
+    if (!servers.includes(server)) servers.push(server);
+    if (block.tools && !block.tools.includes(step.tool)) continue;
+    // A call the baseline's own mcp block already faults (a control's delay) takes no second fault.
+    if (Object.keys(baseline.mcp[server]?.[step.tool]?.[n - 1] ?? {}).length > 0) continue;
+    const site: McpSite = { mcp: server, tool: step.tool, call: n };
+    const mcp = (fault: McpFault): VariantFault => ({ ...site, fault });
+    const options: SpaceKind[] = [];
+    const add = (kind: FuzzFaultKind, values: VariantFault[]) => {
+      if (kinds.has(kind) && values.length > 0) options.push({ kind, values });
+    };
+    const failed = `${step.tool} failed (lab fuzz)`;
+    add('mcp_is_error', [mcp({ is_error: true, result: failed })]);
+    add('mcp_jsonrpc_error', [mcp({ jsonrpc_error: { code: -32603, message: failed } })]);
+    add('mcp_hang', [mcp({ hang: true })]);
+    add(
+      'mcp_delay',
+      toolDelays.map((delay_ms) => mcp({ delay_ms })),
+    );
+    add('mcp_malformed', [mcp({ malformed: true })]);
+    add('mcp_disconnect', [mcp({ disconnect: true })]);
+    add('mcp_tools_changed', [mcp({ tools_changed: true })]);
+    // In a conversation the label names the turn the baseline made the call in; the site counts across the run.
+    const label =
+      step.turn === null || step.turn === undefined ? siteLabel(site) : `${siteLabel(site)} (turn ${step.turn})`;
+    if (options.length > 0) sites.push({ site, label, kinds: options });
+  }
+  if (kinds.has('mcp_start_fail'))
+    for (const server of servers) {
+      const site: McpServerSite = { mcp: server };
+      sites.push({
+        site,
+        label: siteLabel(site),
+        kinds: [{ kind: 'mcp_start_fail', values: [{ ...site, start: 'fail' }] }],
+      });
+    }
   return { sites };
 }
 
-/** The faults of a set in one order, whatever order they were listed in: by turn, then model calls, then tools by name and call. */
+/**
+ * The faults of a set in one order, whatever order they were listed in: by turn, then model calls,
+ * then tools by name and call, then MCP calls by server, tool and call, then MCP servers' starts.
+ */
 export function canonicalFaults(faults: readonly VariantFault[]): VariantFault[] {
+  const pad = (n: number) => String(n).padStart(6, '0');
   const key = (f: VariantFault) =>
-    `${String(f.turn ?? 0).padStart(6, '0')} ${'model_call' in f ? `0 ${String(f.model_call).padStart(6, '0')}` : `1 ${f.tool} ${String(f.call).padStart(6, '0')}`}`;
+    `${pad(turnOf(f) ?? 0)} ${
+      'model_call' in f
+        ? `0 ${pad(f.model_call)}`
+        : 'start' in f
+          ? `3 ${f.mcp}`
+          : 'mcp' in f
+            ? `2 ${f.mcp}\u0000${f.tool}\u0000${pad(f.call)}`
+            : `1 ${f.tool} ${pad(f.call)}`
+    }`;
   return [...faults].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
 }
 
@@ -209,7 +308,12 @@ export function faultSetArbitrary(
     );
 }
 
-function sameSite(fault: VariantFault, site: ModelSite | ToolSite): boolean {
+function sameSite(fault: VariantFault, site: SearchSite): boolean {
+  if ('mcp' in site || 'mcp' in fault) {
+    if (!('mcp' in site && 'mcp' in fault) || site.mcp !== fault.mcp) return false;
+    if ('start' in fault) return !('tool' in site);
+    return 'tool' in site && site.tool === fault.tool && site.call === fault.call;
+  }
   if (fault.turn !== site.turn) return false;
   return 'model_call' in fault
     ? 'model_call' in site && site.model_call === fault.model_call

@@ -52,12 +52,10 @@ export function injectedFaults(
  * (a planned fault on the same site) gets that source; the others are the script's.
  */
 export function mcpFaultSources(applied: readonly InjectedFault[], planned: readonly PlannedFault[]): InjectedFault[] {
+  // A call's site is server, tool and call; a server's own (a start fault) is its name alone.
+  const key = (site: { mcp: string; tool?: string; call?: number }) =>
+    site.tool === undefined ? site.mcp : `${site.mcp}\u0000${site.tool}\u0000${site.call}`;
   const sources = new Map<string, InjectedFault['source']>();
-  for (const { source, site } of planned)
-    if ('mcp' in site) sources.set(`${site.mcp}\u0000${site.tool}\u0000${site.call}`, source);
-  return applied.map((f) =>
-    'mcp' in f.site
-      ? { ...f, source: sources.get(`${f.site.mcp}\u0000${f.site.tool}\u0000${f.site.call}`) ?? f.source }
-      : f,
-  );
+  for (const { source, site } of planned) if ('mcp' in site) sources.set(key(site), source);
+  return applied.map((f) => ('mcp' in f.site ? { ...f, source: sources.get(key(f.site)) ?? f.source } : f));
 }

@@ -1,7 +1,10 @@
 import type {
   FaultSource,
   McpFault,
+  McpServerSite,
   McpSite,
+  McpStartFault,
+  McpStartVariantFault,
   McpVariantFault,
   ModelFault,
   ModelSite,
@@ -19,8 +22,8 @@ import { scriptedFaults } from '../scenario/fault-sites.ts';
 /** A fault a run is meant to get: where, what, and who put it there. */
 export interface PlannedFault {
   source: FaultSource;
-  site: ModelSite | ToolSite | McpSite;
-  fault: ModelFault | ToolFault | McpFault;
+  site: ModelSite | ToolSite | McpSite | McpServerSite;
+  fault: ModelFault | ToolFault | McpFault | McpStartFault;
 }
 
 /** A fault that cannot be placed: which of the faults (its index in the list), which key, and why. */
@@ -92,6 +95,7 @@ interface PlanNote {
   tools: Scenario['tools'];
   turns: Scenario['turns'];
   mcp: Scenario['mcp'];
+  mcp_start: Scenario['mcp_start'];
   planned: PlannedFault[];
 }
 
@@ -105,7 +109,8 @@ export function plannedFaults(scenario: Scenario): PlannedFault[] {
     note.replies === scenario.model.replies &&
     note.tools === scenario.tools &&
     note.turns === scenario.turns &&
-    note.mcp === scenario.mcp
+    note.mcp === scenario.mcp &&
+    note.mcp_start === scenario.mcp_start
   )
     return note.planned;
   let planned = scriptPlans.get(scenario);
@@ -120,6 +125,8 @@ export interface Placement {
   /** A conversation's turns with the faults in them; undefined for a single-shot scenario. */
   turns: ConversationTurn[] | undefined;
   mcp: McpScript;
+  /** The MCP servers asked not to start (the baseline's and the faults'); undefined for none. */
+  mcp_start: Scenario['mcp_start'];
   planned: PlannedFault[];
   problems: PlacementProblem[];
 }
@@ -147,7 +154,12 @@ export function placeFaults(
   const turns = baseline.turns;
   const byScript = new Map<number | undefined, Indexed<ScriptFault>[]>();
   const mcpFaults: Indexed<McpVariantFault>[] = [];
+  const startFaults: Indexed<McpStartVariantFault>[] = [];
   faults.forEach((fault, index) => {
+    if ('start' in fault) {
+      startFaults.push({ fault, index });
+      return;
+    }
     if ('mcp' in fault) {
       if (fault.turn !== undefined)
         problems.push({
@@ -218,9 +230,46 @@ export function placeFaults(
       Object.fromEntries(Object.entries(byTool).map(([tool, list]) => [tool, [...list]])),
     ]),
   );
+  // A server asked not to start (by the baseline or a fault here) gets no call: a call's fault on it never applies.
+  const mcpStart: Record<string, 'fail'> = { ...baseline.mcp_start };
+  const starts = new Map<string, number>();
+  for (const { fault, index } of startFaults) {
+    const first = starts.get(fault.mcp);
+    if (first !== undefined || baseline.mcp_start?.[fault.mcp] !== undefined) {
+      problems.push({
+        fault: index,
+        key: 'start',
+        message: `two start faults on MCP server ${fault.mcp} (${first === undefined ? `the baseline's own mcp_start.${fault.mcp}` : `also faults[${first}]`}): a server fails to start once; remove one`,
+      });
+      continue;
+    }
+    const scripted = Object.entries(baseline.mcp[fault.mcp] ?? {}).find(([, list]) =>
+      list.some((f) => Object.keys(f).length > 0),
+    );
+    if (scripted) {
+      problems.push({
+        fault: index,
+        key: 'start',
+        message: `the baseline's own mcp block faults calls of ${fault.mcp} (mcp.${fault.mcp}.${scripted[0]}), and a server that does not start gets no call: put the start fault on a baseline without them`,
+      });
+      continue;
+    }
+    starts.set(fault.mcp, index);
+    mcpStart[fault.mcp] = fault.start;
+    planned.push({ source, site: { mcp: fault.mcp }, fault: { start: fault.start } });
+  }
   const seen = new Map<string, number>();
   for (const { fault, index } of mcpFaults) {
     const { mcp: server, tool, call: n } = fault;
+    if (mcpStart[server] !== undefined) {
+      const by = starts.get(server);
+      problems.push({
+        fault: index,
+        key: 'mcp',
+        message: `MCP server ${server} is asked not to start (${by === undefined ? `the baseline's mcp_start.${server}` : `faults[${by}]`}), so no call reaches it and this fault never applies: remove one of the two`,
+      });
+      continue;
+    }
     const key = `${server}\u0000${tool}\u0000${n}`;
     const first = seen.get(key);
     if (first !== undefined) {
@@ -256,7 +305,15 @@ export function placeFaults(
     list[n - 1] = fault.fault;
     planned.push({ source, site: { mcp: server, tool, call: n }, fault: fault.fault });
   }
-  return { replies, tools, turns: placedTurns, mcp, planned, problems };
+  return {
+    replies,
+    tools,
+    turns: placedTurns,
+    mcp,
+    mcp_start: Object.keys(mcpStart).length > 0 ? mcpStart : undefined,
+    planned,
+    problems,
+  };
 }
 
 /** Places one script's model and tool faults (the scenario's own, or a turn's); problems go to `problems`. */
@@ -414,12 +471,14 @@ export function faultedScenario(
     tools: placed.tools,
     ...(placed.turns ? { turns: placed.turns } : {}),
     mcp: placed.mcp,
+    ...(placed.mcp_start ? { mcp_start: placed.mcp_start } : {}),
   };
   (scenario as Scenario & { [PLANNED]?: PlanNote })[PLANNED] = {
     replies: scenario.model.replies,
     tools: scenario.tools,
     turns: scenario.turns,
     mcp: scenario.mcp,
+    mcp_start: scenario.mcp_start,
     planned: placed.planned,
   };
   return scenario;

@@ -88,6 +88,7 @@ function exceptionRefs(
   if (error.code === 'ERR_WORKER_OUT_OF_MEMORY') return refs(EXHAUSTION);
   const mcp = mcpRefs(steps);
   if (mcp) return refs(mcp);
+  if (mcpServerLost(error)) return refs(SERVICE);
   if (UNKNOWN_TOOL_CLASSES.has(error.class) || steps.some((s) => s.type === 'tool_call' && !s.declared))
     return refs(TOOL_SELECTION);
   if (GUARDRAIL_CLASSES.has(error.class)) return refs(NON_COMPLIANCE, DISOBEY_TASK);
@@ -121,6 +122,20 @@ function mcpRefs(steps: readonly TraceStep[]): Trail | null {
     return error.code && MCP_DEFINITION_CODES.has(error.code) ? TOOL_DEFINITION : SERVICE;
   if (['McpToolResultError', 'McpMalformedMessageError', 'McpDisconnectedError'].includes(error.class)) return SERVICE;
   return null;
+}
+
+/**
+ * An MCP client's error for a server it lost, or never had, before any of its calls failed
+ * (docs/chaos-mcp.md): the connection closed (a server that did not start, or exited), or its
+ * Streamable HTTP endpoint answered a 5xx. The MCP SDK's v1 client says McpError -32000, its v2
+ * client SdkError CONNECTION_CLOSED, and its HTTP transport StreamableHTTPError with the status as
+ * its code. A status the error carries itself is the 5xx row's already.
+ */
+function mcpServerLost(error: ErrorInfo): boolean {
+  if (error.class === 'McpError') return error.code === '-32000';
+  if (error.class === 'SdkError') return error.code === 'CONNECTION_CLOSED';
+  if (error.class === 'StreamableHTTPError') return Number(error.code) >= 500 && Number(error.code) <= 599;
+  return false;
 }
 
 /** The HTTP status of the last model call that failed, when the error itself carries none. */

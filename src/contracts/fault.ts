@@ -51,8 +51,12 @@ export type ToolSite = z.infer<typeof ToolSite>;
 export const McpSite = z.strictObject({ mcp: z.string().min(1), tool: z.string().min(1), call, turn });
 export type McpSite = z.infer<typeof McpSite>;
 
+/** An MCP server itself, at connect (docs/chaos-mcp.md): `mcp` is the server's name in the subject's mcp_servers. */
+export const McpServerSite = z.strictObject({ mcp: z.string().min(1) });
+export type McpServerSite = z.infer<typeof McpServerSite>;
+
 /** Where a fault is placed. */
-export const FaultSite = z.union([ModelSite, ToolSite, McpSite]);
+export const FaultSite = z.union([ModelSite, ToolSite, McpSite, McpServerSite]);
 export type FaultSite = z.infer<typeof FaultSite>;
 
 /** A model fault placed by a variant: `{ model_call: 2, fault: { status: 429 } }`. */
@@ -67,10 +71,26 @@ export type ToolVariantFault = z.infer<typeof ToolVariantFault>;
 export const McpVariantFault = z.strictObject({ ...McpSite.shape, fault: McpFault });
 export type McpVariantFault = z.infer<typeof McpVariantFault>;
 
+/**
+ * What an MCP server does at connect when a scenario asks it not to start (docs/chaos-mcp.md):
+ * `fail`, as a server whose process exits at once (stdio) or whose endpoint refuses `initialize`
+ * (Streamable HTTP). A scenario asks for it in `mcp_start`, a variant or fuzz as `{ mcp, start }`.
+ */
+export const McpStartFault = z.strictObject({
+  start: z
+    .literal('fail', { error: 'the one start fault is "fail" (the server does not start)' })
+    .describe('fail: the server does not start; the agent sees it fail at connect.'),
+});
+export type McpStartFault = z.infer<typeof McpStartFault>;
+
+/** A start fault placed by a variant or fuzz, written flat: `{ mcp: weather, start: fail }`. */
+export const McpStartVariantFault = z.strictObject({ ...McpServerSite.shape, ...McpStartFault.shape });
+export type McpStartVariantFault = z.infer<typeof McpStartVariantFault>;
+
 /** One fault of a variant (or of a fuzz trial). */
-export const VariantFault = z.union([ModelVariantFault, ToolVariantFault, McpVariantFault], {
+export const VariantFault = z.union([ModelVariantFault, ToolVariantFault, McpVariantFault, McpStartVariantFault], {
   error:
-    'a fault is { model_call: n, fault: { status | hang | malformed | delay_ms | ... } }, { tool: name, call: n, error | hang | delay_ms | busy_ms } or { mcp: server, tool: name, call: n, fault: { ... } } (see docs/chaos.md)',
+    'a fault is { model_call: n, fault: { status | hang | malformed | delay_ms | ... } }, { tool: name, call: n, error | hang | delay_ms | busy_ms }, { mcp: server, tool: name, call: n, fault: { ... } } or { mcp: server, start: fail } (see docs/chaos.md)',
 });
 export type VariantFault = z.infer<typeof VariantFault>;
 
@@ -101,6 +121,14 @@ export const FUZZ_FAULT_KINDS = [
   'tool_hang',
   'tool_delay',
   'tool_busy',
+  'mcp_is_error',
+  'mcp_jsonrpc_error',
+  'mcp_hang',
+  'mcp_delay',
+  'mcp_malformed',
+  'mcp_disconnect',
+  'mcp_tools_changed',
+  'mcp_start_fail',
 ] as const;
 export type FuzzFaultKind = (typeof FUZZ_FAULT_KINDS)[number];
 
@@ -111,7 +139,7 @@ export const FuzzSpace = z.strictObject({
     .min(1)
     .optional()
     .describe(
-      'The fault kinds to try, where they fit (default: status_429, status_500, status_400, model_hang, malformed, model_delay, stream_cut on streamed calls, tool_error, tool_hang, tool_delay).',
+      'The fault kinds to try, where they fit (default: status_429, status_500, status_400, model_hang, malformed, model_delay, stream_cut on streamed calls, tool_error, tool_hang, tool_delay, and on MCP calls mcp_is_error, mcp_jsonrpc_error, mcp_hang, mcp_delay, mcp_malformed, mcp_disconnect, mcp_tools_changed, and mcp_start_fail on each MCP server called).',
     ),
   model_calls: z
     .array(call)
@@ -119,7 +147,16 @@ export const FuzzSpace = z.strictObject({
     .describe(
       'Only these model calls (default: every model call the baseline made; may name later ones); in a conversation, the calls of each turn, counted within it.',
     ),
-  tools: z.array(z.string().min(1)).optional().describe('Only these tools (default: every tool the baseline called).'),
+  tools: z
+    .array(z.string().min(1))
+    .optional()
+    .describe("Only these tools, the subject's own or an MCP server's (default: every tool the baseline called)."),
+  mcp_servers: z
+    .array(z.string().min(1))
+    .optional()
+    .describe(
+      "Only these MCP servers' calls, and their start (default: every server the baseline called; [] for none).",
+    ),
   delays_ms: z
     .array(ms(1))
     .min(1)
@@ -149,7 +186,7 @@ export const InjectedFault = z.strictObject({
     .nullable()
     .describe('The step the fault hit; null when the call was made but left no step the lab saw.'),
   step_type: z.enum(['model_call', 'tool_call']).nullable(),
-  fault: z.union([McpFault, ModelFault, ToolFault]),
+  fault: z.union([McpFault, ModelFault, ToolFault, McpStartFault]),
 });
 export type InjectedFault = z.infer<typeof InjectedFault>;
 

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { FAILURE_KINDS } from './failure-kind.ts';
 import { McpScript } from './mcp-fault.ts';
 import { ALL_SUBCATEGORIES, FAILURE_CATEGORIES, SEVERITIES, SUBCATEGORIES } from './failure-record.ts';
-import { FuzzSpace, ModelFault, ToolFault, Variant } from './fault.ts';
+import { FuzzSpace, McpStartFault, ModelFault, ToolFault, Variant } from './fault.ts';
 import { bounded, ms, SCENARIO_BOUNDS } from './scenario-bounds.ts';
 
 export { SCENARIO_BOUNDS } from './scenario-bounds.ts';
@@ -269,6 +269,12 @@ export const Scenario = z.strictObject({
   mcp: McpScript.default({}).describe(
     "Per MCP server of the subject, per tool, what the lab's MCP proxy does to its 1st, 2nd, ... tools/call (docs/chaos-mcp.md); calls past the list go to the real server.",
   ),
+  mcp_start: z
+    .record(z.string().min(1), McpStartFault.shape.start)
+    .optional()
+    .describe(
+      'Per MCP server of the subject, "fail" to ask that it not start: the agent sees it fail at connect, and the run is labelled as usual, not stopped as a fault of the set-up (docs/chaos-mcp.md).',
+    ),
   grounding: z.array(GroundingCheck).default([]),
   tags: z.array(z.string()).default([]),
   triage: Triage.optional().describe(

@@ -52,6 +52,7 @@ export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
       ? await (await import('../mcp/mcp-proxy.ts')).McpRunProxy.open({
           servers: req.subject.mcp_servers,
           script: req.scenario.mcp,
+          start: req.scenario.mcp_start,
           recorder,
           signal: controller.signal,
           redact: req.redact,

@@ -42,6 +42,18 @@ export class McpFaultPlan {
     });
   }
 
+  /** Records that a server asked not to start (the scenario's mcp_start) failed an agent's connect: once per server. */
+  startFailed(server: string): void {
+    if (this.injectedFaults.some((f) => 'mcp' in f.site && f.site.mcp === server && !('tool' in f.site))) return;
+    this.injectedFaults.push({
+      source: 'script',
+      site: { mcp: server },
+      step_index: null,
+      step_type: null,
+      fault: { start: 'fail' },
+    });
+  }
+
   changeSchema(server: string, tool: string): void {
     let tools = this.#changed.get(server);
     if (!tools) this.#changed.set(server, (tools = new Set()));

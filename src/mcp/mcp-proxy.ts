@@ -21,6 +21,8 @@ import { McpFaultPlan } from './mcp-fault-plan.ts';
 const RELAY_FILE = fileURLToPath(
   new URL(`./stdio-relay.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url),
 );
+/** The relay's last argument for a server the scenario asked not to start (src/mcp/stdio-relay.ts). */
+const FAIL_START_ARG = 'fail-start';
 /** How long a server the proxy starts before the run may take to answer its first ping. */
 const START_TIMEOUT_MS = 60_000;
 /** The JSON-RPC id of the proxy's own ping to a server it started. */
@@ -49,6 +51,8 @@ export class McpRunProxy {
   readonly endpoints: Readonly<Record<string, ProxiedMcpServer>>;
   readonly #specs: Readonly<Record<string, McpServerSpec>>;
   readonly #plan: McpFaultPlan;
+  /** The servers the scenario asked not to start (mcp_start): never started, and every connect to them fails. */
+  readonly #failStart: ReadonlySet<string>;
   readonly #recorder: StepRecorder;
   readonly #signal: AbortSignal;
   readonly #redact: Redact;
@@ -67,6 +71,7 @@ export class McpRunProxy {
   private constructor(options: {
     specs: Readonly<Record<string, McpServerSpec>>;
     script: McpScript;
+    start: Readonly<Record<string, 'fail'>>;
     recorder: StepRecorder;
     signal: AbortSignal;
     redact: Redact;
@@ -77,6 +82,7 @@ export class McpRunProxy {
   }) {
     this.#specs = options.specs;
     this.#plan = new McpFaultPlan(options.script);
+    this.#failStart = new Set(Object.keys(options.start).filter((name) => name in options.specs));
     this.#recorder = options.recorder;
     this.#signal = options.signal;
     this.#redact = options.redact;
@@ -92,7 +98,14 @@ export class McpRunProxy {
         {
           name,
           command: process.execPath,
-          args: [RELAY_FILE, String(relayPort), options.token, name],
+          args: [
+            RELAY_FILE,
+            String(relayPort),
+            options.token,
+            name,
+            // The relay then plays a server that exits at once, with a line on stderr.
+            ...(this.#failStart.has(name) ? [FAIL_START_ARG] : []),
+          ],
           url: `http://127.0.0.1:${httpPort}/mcp/${encodeURIComponent(name)}`,
         },
       ]),
@@ -105,6 +118,8 @@ export class McpRunProxy {
   static async open(options: {
     servers: Readonly<Record<string, McpServerSpec>>;
     script: McpScript;
+    /** The scenario's mcp_start: the servers asked not to start. */
+    start?: Readonly<Record<string, 'fail'>> | undefined;
     recorder: StepRecorder;
     signal: AbortSignal;
     redact: Redact;
@@ -116,6 +131,7 @@ export class McpRunProxy {
     await Promise.all([listen(relay), listen(http)]);
     const proxy = new McpRunProxy({
       ...options,
+      start: options.start ?? {},
       specs: options.servers,
       relay,
       http,
@@ -138,7 +154,7 @@ export class McpRunProxy {
   async #startServers(): Promise<void> {
     await Promise.all(
       Object.entries(this.#specs).map(async ([name, spec]) => {
-        if (!('command' in spec)) return;
+        if (!('command' in spec) || this.#failStart.has(name)) return;
         const upstream = this.#upstream(spec);
         try {
           await answersPing(upstream.transport);
@@ -213,6 +229,11 @@ export class McpRunProxy {
       const [token, name] = head.subarray(0, end).toString('utf8').split(' ');
       const spec = name === undefined ? undefined : this.#specs[name];
       if (token !== this.#token || !spec || name === undefined) return void socket.destroy();
+      if (this.#failStart.has(name)) {
+        // Recorded before the relay learns it, so the record never depends on when the run ends.
+        this.#plan.startFailed(name);
+        return void socket.end();
+      }
       const rest = head.subarray(end + 1);
       if (rest.length > 0) socket.unshift(rest);
       const sessionId = randomUUID();
@@ -230,6 +251,14 @@ export class McpRunProxy {
     const spec = this.#specs[name];
     if (this.#closed || !spec || !(req.url ?? '').startsWith('/mcp/')) {
       res.writeHead(404).end();
+      return;
+    }
+    if (this.#failStart.has(name)) {
+      // A server that did not start, behind the lab's proxy: every request, initialize first, gets a 502.
+      this.#plan.startFailed(name);
+      res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end(`Bad Gateway: the MCP server ${name} did not start\n`);
+      req.resume();
       return;
     }
     const sessionId = header(req, 'mcp-session-id');

@@ -129,17 +129,32 @@ function checkTools(script: Script, subject: Subject<any, any>, scenario: Scenar
   return problems;
 }
 
-/** The scenario's `mcp` block names the subject's servers, and (model-driven) tools its replies call. */
+/**
+ * The scenario's `mcp` block and `mcp_start` name the subject's servers; (model-driven) the `mcp`
+ * block faults tools its replies call, counted across the run as the proxy counts them (in a
+ * conversation, over every turn's replies); and a server asked not to start has no call faults.
+ */
 function checkMcp(scenario: Scenario, subject: Subject<any, any>): StaticProblem[] {
   const problems: StaticProblem[] = [];
   const servers = Object.keys(subject.mcp_servers ?? {});
-  const replies = expand(scenario.model.replies);
+  const replies = expand(scenario.turns ? scenario.turns.flatMap((t) => t.replies) : scenario.model.replies);
+  const script = scenario.turns ? "the turns' replies" : 'model.replies';
+  const noServer = (server: string) =>
+    `${subject.id} has no MCP server ${quote(server)}. Its mcp_servers: ${servers.join(', ') || '(none)'}`;
+  for (const server of Object.keys(scenario.mcp_start ?? {}))
+    if (!servers.includes(server)) problems.push({ path: ['mcp_start', server], message: noServer(server) });
   for (const [server, tools] of Object.entries(scenario.mcp)) {
     if (!servers.includes(server)) {
-      problems.push({
-        path: ['mcp', server],
-        message: `${subject.id} has no MCP server ${quote(server)}. Its mcp_servers: ${servers.join(', ') || '(none)'}`,
-      });
+      problems.push({ path: ['mcp', server], message: noServer(server) });
+      continue;
+    }
+    if (scenario.mcp_start?.[server] !== undefined) {
+      const faulted = Object.entries(tools).find(([, faults]) => faults.some((f) => Object.keys(f).length > 0));
+      if (faulted)
+        problems.push({
+          path: ['mcp', server, faulted[0]],
+          message: `${quote(server)} is asked not to start (mcp_start.${server}), so no call reaches it and these faults never apply: remove them, or remove mcp_start.${server}`,
+        });
       continue;
     }
     if ((subject.toolsCalledBy ?? 'model') !== 'model') continue;
@@ -148,12 +163,12 @@ function checkMcp(scenario: Scenario, subject: Subject<any, any>): StaticProblem
       if (calls === 0)
         problems.push({
           path: ['mcp', server, tool],
-          message: `no reply in model.replies asks for ${quote(tool)}, so ${subject.id} never calls it and these faults are never used: add a reply with "tool_calls": [{"name": "${tool}", ...}] or remove them`,
+          message: `no reply in ${script} asks for ${quote(tool)}, so ${subject.id} never calls it and these faults are never used: add a reply with "tool_calls": [{"name": "${tool}", ...}] or remove them`,
         });
       else if (faults.length > calls)
         problems.push({
           path: ['mcp', server, tool, calls],
-          message: `${faults.length} faults, but model.replies asks for ${quote(tool)} only ${calls} time${calls === 1 ? '' : 's'}: faults past the ${ordinal(calls)} are never used; remove them or add tool calls`,
+          message: `${faults.length} faults, but ${script} ask${scenario.turns ? '' : 's'} for ${quote(tool)} only ${calls} time${calls === 1 ? '' : 's'} in the run: faults past the ${ordinal(calls)} are never used; remove them or add tool calls`,
         });
     }
   }

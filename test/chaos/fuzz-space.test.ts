@@ -57,7 +57,7 @@ describe('lab fuzz over a conversation', () => {
     // The sets fuzz draws place too, and their canonical order is by turn first.
     const sets = fc.sample(faultSetArbitrary(baseline, space, 3), { numRuns: 20, seed: 1 });
     for (const set of sets) {
-      const turns = canonicalFaults(set).map((f) => f.turn!);
+      const turns = canonicalFaults(set).map((f) => (f as { turn?: number }).turn!);
       expect(turns).toEqual([...turns].sort((a, b) => a - b));
     }
 

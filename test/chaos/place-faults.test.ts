@@ -109,6 +109,35 @@ describe('a variant places an MCP fault', () => {
     );
     expect(twice[2]!.message).toMatch(/two faults on one call \(weather get_forecast call 2, also faults\[1\]\)/);
   });
+
+  it('puts a start fault in mcp_start, and refuses it twice on one server or beside a call fault on that server', () => {
+    const baseline = Scenario.parse({ ...scenario('mcp-client-forecast-control'), variants: [] });
+    const placed = placeFaults(baseline, [{ mcp: 'weather', start: 'fail' }], 'fuzz');
+    expect(placed.problems).toEqual([]);
+    expect(placed.mcp_start).toEqual({ weather: 'fail' });
+    expect(placed.planned).toEqual([{ source: 'fuzz', site: { mcp: 'weather' }, fault: { start: 'fail' } }]);
+    const problems = placeFaults(
+      baseline,
+      [
+        { mcp: 'weather', start: 'fail' },
+        { mcp: 'weather', start: 'fail' },
+        { mcp: 'weather', tool: 'get_forecast', call: 1, fault: { hang: true } },
+      ],
+      'variant',
+    ).problems;
+    expect(problems.map((p) => [p.fault, p.key])).toEqual([
+      [1, 'start'],
+      [2, 'mcp'],
+    ]);
+    expect(problems[0]!.message).toMatch(/two start faults on MCP server weather \(also faults\[0\]\)/);
+    expect(problems[1]!.message).toMatch(
+      /MCP server weather is asked not to start \(faults\[0\]\), so no call reaches it/,
+    );
+    const asked = Scenario.parse({ ...baseline, mcp_start: { weather: 'fail' } });
+    expect(placeFaults(asked, [{ mcp: 'weather', start: 'fail' }], 'variant').problems[0]!.message).toMatch(
+      /the baseline's own mcp_start\.weather/,
+    );
+  });
 });
 
 describe("a variant places a fault in a conversation's turn", () => {

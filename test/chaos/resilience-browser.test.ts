@@ -56,6 +56,26 @@ const RESULT: FuzzResult = {
       shrink_trials: 0,
       found_with: 1,
     },
+    {
+      fingerprint: 'fp1:dddd',
+      kind: 'exception',
+      faults: [{ mcp: 'weather', tool: 'get_forecast', call: 1, fault: { is_error: true, result: 'x' } }],
+      trials: 4,
+      message: 'McpToolFailedError: the MCP tool get_forecast failed: x',
+      shrink_runs: 0,
+      shrink_trials: 0,
+      found_with: 1,
+    },
+    {
+      fingerprint: 'fp1:eeee',
+      kind: 'exception',
+      faults: [{ mcp: 'weather', start: 'fail' }],
+      trials: 2,
+      message: 'McpError: MCP error -32000: Connection closed',
+      shrink_runs: 0,
+      shrink_trials: 0,
+      found_with: 1,
+    },
   ],
   table: [
     {
@@ -85,6 +105,27 @@ const RESULT: FuzzResult = {
       fault: { tool: 'get_weather', call: 1, error: 'x' },
       outcome: 'hallucination_flag',
       finding: 2,
+    },
+    {
+      site: 'mcp weather get_forecast call 1',
+      kind: 'mcp_is_error',
+      fault: { mcp: 'weather', tool: 'get_forecast', call: 1, fault: { is_error: true, result: 'x' } },
+      outcome: 'exception',
+      finding: 3,
+    },
+    {
+      site: 'mcp weather get_forecast call 1',
+      kind: 'mcp_delay',
+      fault: { mcp: 'weather', tool: 'get_forecast', call: 1, fault: { delay_ms: 100 } },
+      outcome: null,
+      finding: null,
+    },
+    {
+      site: 'mcp weather start',
+      kind: 'mcp_start_fail',
+      fault: { mcp: 'weather', start: 'fail' },
+      outcome: 'exception',
+      finding: 4,
     },
   ],
 };
@@ -139,7 +180,8 @@ describe.skipIf(!CHROMIUM)('the resilience matrix in Chromium', { timeout: 120_0
       const flagged = await colour('td.o-hallucination_flag');
       expect(new Set([survived, exception, timeout, flagged]).size).toBe(4);
       // A cell a fault kind does not fit is marked, not left blank.
-      expect(await page.locator('td.o-none').count()).toBe(4);
+      // 4 call sites (a model call, a tool, an MCP call, an MCP server's start) by 7 kinds, 7 of them filled.
+      expect(await page.locator('td.o-none').count()).toBe(21);
       // The message is text, never markup.
       expect(await page.locator('script').count()).toBe(0);
       await expect(page.locator('#finding-1 .note').textContent()).resolves.toContain('<script>');
@@ -148,6 +190,15 @@ describe.skipIf(!CHROMIUM)('the resilience matrix in Chromium', { timeout: 120_0
       expect(new URL(page.url()).hash).toBe('#finding-2');
       await expect(page.locator('#finding-2').isVisible()).resolves.toBe(true);
       await expect(page.locator('#finding-2').textContent()).resolves.toContain('get_weather call 1: hang');
+      // An MCP call's cell and an MCP server's start link to their findings too.
+      await page.locator('tr:has(th:text-is("mcp weather get_forecast call 1")) td.o-exception a').click();
+      expect(new URL(page.url()).hash).toBe('#finding-4');
+      await expect(page.locator('#finding-4').textContent()).resolves.toContain(
+        'mcp weather get_forecast call 1: is_error',
+      );
+      await page.locator('tr:has(th:text-is("mcp weather start")) td.o-exception a').click();
+      expect(new URL(page.url()).hash).toBe('#finding-5');
+      await expect(page.locator('#finding-5').textContent()).resolves.toContain('mcp weather start: fail');
       await page.screenshot({ path: path.join(SHOTS, `matrix-${colorScheme}.png`), fullPage: true });
       await context.close();
     });

@@ -54,4 +54,16 @@ describe('TRAIL labels of an exception whose first failed call is an MCP call', 
     expect(leaf([toolStep(0, { ...error('McpUnansweredError'), name: 'TimeoutError' }, true)])).toBeNull();
     expect(leaf([toolStep(0, null, true)])).toBeNull();
   });
+
+  it("an MCP client's error for a server it lost, or never had, before any call failed is a service error", () => {
+    const lost = (cls: string, code: string | null) =>
+      taxonomyOf({ kind: 'exception', error: error(cls, code) }, []).refs.trail?.path.at(-1) ?? null;
+    expect(lost('McpError', '-32000')).toBe('Service Errors');
+    expect(lost('SdkError', 'CONNECTION_CLOSED')).toBe('Service Errors');
+    expect(lost('StreamableHTTPError', '502')).toBe('Service Errors');
+    expect(lost('StreamableHTTPError', '404')).toBeNull();
+    expect(lost('McpError', '-32602')).toBeNull();
+    expect(lost('SdkError', 'REQUEST_TIMEOUT')).toBeNull();
+    expect(lost('Error', '-32000')).toBeNull();
+  });
 });
