@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Outcome } from './failure-kind.ts';
-import { FaultSite, FaultSource, McpFault, ModelFault, ToolFault } from './fault.ts';
+import { FaultSite, FaultSource, McpFault, McpStartFault, ModelFault, ToolFault } from './fault.ts';
 
 /** The DatasetLabel version `lab dataset` writes: 2 added `schema_version` and `injected_faults`. */
 export const DATASET_LABEL_VERSION = 2;
@@ -25,7 +25,7 @@ export const InjectedFaultLabel = z.strictObject({
     "Who placed it: script (the scenario's own script), variant, fuzz (a `lab fuzz` trial) or live.",
   ),
   site: FaultSite.describe(
-    'Where it was placed: the nth model call, or the nth call of a tool (of an MCP server), 1-based.',
+    'Where it was placed: the nth model call, or the nth call of a tool (of an MCP server), 1-based; or an MCP server asked not to start.',
   ),
   step_index: z
     .int()
@@ -48,7 +48,7 @@ export const InjectedFaultLabel = z.strictObject({
     .nullable()
     .describe('The conversation turn it hit (1 for the first); null outside a conversation.'),
   fault: z
-    .union([McpFault, ModelFault, ToolFault])
+    .union([McpFault, ModelFault, ToolFault, McpStartFault])
     .describe('The fault itself, as the scenario spelled it (redacted as the record is).'),
 });
 export type InjectedFaultLabel = z.infer<typeof InjectedFaultLabel>;

@@ -3,6 +3,7 @@ import type { BlindError, BlindSpan, BlindTrace } from '../contracts/blind-trace
 import { BLIND_TRACE_VERSION } from '../contracts/blind-trace.ts';
 import type { ErrorInfo } from '../contracts/common.ts';
 import { DATASET_LABEL_VERSION, type DatasetLabel, type InjectedFaultLabel } from '../contracts/dataset-label.ts';
+import type { FaultSite } from '../contracts/fault.ts';
 import type { TraceRecord } from '../contracts/trace-record.ts';
 import type { TraceStep } from '../contracts/trace-step.ts';
 import { ContractViolationError } from '../errors/contract-violation-error.ts';
@@ -143,7 +144,7 @@ function injectedFaultLabels(
         span_id: null,
         step_kind: null,
         agent: record.subject_id,
-        turn: f.site.turn ?? null,
+        turn: siteTurn(f.site),
         fault: f.fault,
       };
     const step = byIndex.get(f.step_index);
@@ -160,13 +161,16 @@ function injectedFaultLabels(
       span_id: at.span.span_id,
       step_kind: step.type === 'model_call' ? 'llm' : 'tool',
       agent: step.agent ?? record.subject_id,
-      turn: step.turn ?? f.site.turn ?? null,
+      turn: step.turn ?? siteTurn(f.site),
       fault: f.fault,
     };
   });
   // In step order (the record lists the script's faults, then the MCP proxy's, then the live endpoint's); no step last.
   return labels.sort((a, b) => (a.step_index ?? Number.MAX_SAFE_INTEGER) - (b.step_index ?? Number.MAX_SAFE_INTEGER));
 }
+
+/** The turn a fault was placed in (an MCP server's start has none). */
+const siteTurn = (site: FaultSite): number | null => ('turn' in site ? (site.turn ?? null) : null);
 
 /** What the run ended with, as its own code met it. */
 function runError(record: TraceRecord): BlindError | null {
