@@ -3,8 +3,12 @@ import type { TaxonomyRefs } from '../contracts/failure-event.ts';
 import type { TraceStep } from '../contracts/trace-step.ts';
 import type { Detection } from './detection.ts';
 
-/** The rule table's name; a change of rules is a new version, so stored labels never shift. */
-export const TAXONOMY_VERSION = 'lab-taxonomy/1';
+/**
+ * The rule table's name; a change of rules is a new version, so stored labels never shift.
+ * 2 added the row for an MCP client that lost its server before any call failed (README,
+ * "Taxonomy labels"): an McpError -32000 of a user's own MCP client was unlabelled under 1.
+ */
+export const TAXONOMY_VERSION = 'lab-taxonomy/2';
 
 type Trail = readonly [string, string, string];
 type Mast = { id: string; name: string };

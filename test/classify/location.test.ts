@@ -38,7 +38,7 @@ describe('where a failure first shows', () => {
     const t = await trace('qa-cites-missing-doc');
     expect(stepOf(t)).toMatchObject({ type: 'model_call', status: 'ok' });
     expect(t.failure!.taxonomy).toEqual({
-      version: 'lab-taxonomy/1',
+      version: 'lab-taxonomy/2',
       trail: { path: ['Reasoning Errors', 'Hallucinations', 'Language-only'] },
       mast: null,
     });
