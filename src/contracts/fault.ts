@@ -162,7 +162,7 @@ export const FuzzSpace = z.strictObject({
     .min(1)
     .optional()
     .describe(
-      'The delays to try, smallest first; shrinking moves a delay down this list (default: a quarter of, and twice, the deadline).',
+      'The delays to try, smallest first; shrinking moves a delay down this list (default: a tenth of the deadline (of the client timeout for a model call, if shorter) and twice the deadline).',
     ),
 });
 export type FuzzSpace = z.infer<typeof FuzzSpace>;
