@@ -103,7 +103,7 @@ export class McpRunProxy {
             String(relayPort),
             options.token,
             name,
-            // The relay then plays a server that exits at once, with a line on stderr.
+            // The relay then plays a server that exits at once (code 1).
             ...(this.#failStart.has(name) ? [FAIL_START_ARG] : []),
           ],
           url: `http://127.0.0.1:${httpPort}/mcp/${encodeURIComponent(name)}`,

@@ -3,8 +3,9 @@
 // message goes through the proxy (docs/chaos-mcp.md). Plain Node, no imports of the lab: it starts
 // in the time Node takes to start. Arguments: <port> <token> <server name> [fail-start].
 // With fail-start (the scenario asked that the server not start, docs/chaos-mcp.md) it tells the
-// proxy it was started, waits until the proxy has noted it, and exits 1 with a line on stderr, as a
-// server that cannot start does; it reads nothing and writes nothing on stdout.
+// proxy it was started, waits until the proxy has noted it, and exits 1, as a server that cannot
+// start does; it reads nothing and writes nothing. It never writes to stderr once started: a client
+// that spawns it may pass its stderr through (the Agents SDK's does), and inline that is the lab's.
 import { connect } from 'node:net';
 
 const [port, token, server, mode] = process.argv.slice(2);
@@ -15,10 +16,7 @@ if (!port || !token || !server) {
 const socket = connect({ host: '127.0.0.1', port: Number(port), noDelay: true });
 socket.write(`${token} ${server}\n`);
 if (mode === 'fail-start') {
-  const fail = () => {
-    process.stderr.write(`MCP server ${server} failed to start (the lab's scenario asked for it: mcp_start)\n`);
-    process.exit(1);
-  };
+  const fail = () => process.exit(1);
   socket.on('error', fail);
   socket.on('close', fail);
   socket.resume();
@@ -29,10 +27,8 @@ if (mode === 'fail-start') {
 function relay() {
   process.stdin.pipe(socket);
   socket.pipe(process.stdout);
-  socket.on('error', (error) => {
-    process.stderr.write(`lab MCP relay: ${error.message}\n`);
-    process.exit(1);
-  });
+  // The proxy is gone (the run ended): the "server" fails, as one whose pipe broke does.
+  socket.on('error', () => process.exit(1));
   // The proxy closed the connection (the server went away, or a disconnect fault): the "server" exits.
   socket.on('close', () => process.exit(0));
   process.stdin.on('end', () => socket.end());
