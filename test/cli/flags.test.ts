@@ -280,7 +280,7 @@ describe('--live, against a second OpenAI-compatible server started here (not th
         model: { replies: [{ fault: { status: 429 } }, { live: true }] },
       },
     });
-    const run = await runCli(['capture', '--scenarios', folder]);
+    const run = await runMain(['capture', '--scenarios', folder]);
     expect(run.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toContain('qa-live-429.json at model.replies[1].live');
@@ -291,7 +291,7 @@ describe('--live, against a second OpenAI-compatible server started here (not th
 describe('failures reproduce --out', () => {
   it('failures reproduce --out into a folder that does not exist is bad input (exit 2), before anything is read', async () => {
     const out = path.join(await tempDir('flags-out-'), 'missing', 'repro.json');
-    const run = await runCli(['failures', 'reproduce', '00000000-0000-4000-8000-000000000000', '--out', out]);
+    const run = await runMain(['failures', 'reproduce', '00000000-0000-4000-8000-000000000000', '--out', out]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`--out: the folder ${path.dirname(out)} does not exist`);
     expect(run.stderr).not.toContain('a bug in the lab');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FailureRecord } from '../../src/contracts/failure-record.ts';
 import { cosmosEnv, startCosmos } from '../helpers/cosmos-server.ts';
-import { ROOT, runCli } from '../helpers/run-cli.ts';
+import { ROOT, runMain } from '../helpers/run-cli.ts';
 import { schemaValidator } from '../helpers/schema-validator.ts';
 
 /** Three failing scenarios and a control: a hallucination, a 429 not retried, a structured output that breaks its schema. */
@@ -54,7 +54,9 @@ describe.each(['files', 'cosmos'] as const)('the failure ledger end to end throu
       LAB_ACTOR: 'test',
     };
     const lab = async (args: string[], hours: number, expectCode = 0) => {
-      const run = await runCli([...args, '--store', store, '--dir', path.join(work, 'traces')], {
+      // The CLI's main in this process, with the environment and folder a child would get: what the
+      // commands print and record is the point, not their process.
+      const run = await runMain([...args, '--store', store, '--dir', path.join(work, 'traces')], {
         env: { ...env, LAB_NOW: at(hours) },
         cwd: work,
       });

@@ -4,10 +4,12 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliRun, ROOT, runCli } from '../helpers/run-cli.ts';
+import { type CliRun, ROOT, runCli, runMain } from '../helpers/run-cli.ts';
 
 // What a new user trips over on a fresh clone (issue 23), and the exit codes of bad reading
-// commands (issue 24): each through the real CLI, in real processes.
+// commands (issue 24): each through the real CLI. What it prints and its exit codes are checked on
+// its main() in this process (runMain); real processes where the process is the point: the hints
+// as a user pastes them into a shell, two shards writing to one folder at once, and .env loading.
 
 /** Runs a hint the CLI printed (`npm run lab -- ...`) through a POSIX shell, as a user would paste it. */
 function runHint(hint: string, cwd: string): Promise<CliRun> {
@@ -60,15 +62,15 @@ describe('what a newcomer trips over', { timeout: 180_000 }, () => {
       [['failures', 'reproduce', id], 2],
     ];
     for (const [args, code] of cases) {
-      const r = await runCli(args, { cwd: work });
+      const r = await runMain(args, { cwd: work });
       expect(r.code, `${args.join(' ')}\n${r.stderr}`).toBe(code);
       expect(r.stderr, args.join(' ')).toMatch(NOTE);
     }
     // A persistent store gets no such note.
-    await runCli(['capture', '--scenarios', scenarios, '--store', 'files', '--dir', 'kept', '--no-ledger'], {
+    await runMain(['capture', '--scenarios', scenarios, '--store', 'files', '--dir', 'kept', '--no-ledger'], {
       cwd: work,
     });
-    const files = await runCli(['failures', 'list', '--store', 'files', '--dir', 'kept'], { cwd: work });
+    const files = await runMain(['failures', 'list', '--store', 'files', '--dir', 'kept'], { cwd: work });
     expect(files.code).toBe(0);
     expect(files.stderr).not.toMatch(/memory store/);
   });
@@ -84,7 +86,7 @@ describe('what a newcomer trips over', { timeout: 180_000 }, () => {
         .replace('"expected": "exception"', '"expected": "timeout"'),
     );
     const dir = ['--store', 'files', '--dir', 'my traces'];
-    const capture = await runCli(['capture', '--scenarios', mismatched, ...dir, '--build-id', 'm1'], { cwd: work });
+    const capture = await runMain(['capture', '--scenarios', mismatched, ...dir, '--build-id', 'm1'], { cwd: work });
     expect(capture.code, capture.stderr).toBe(1);
     const lines = capture.stdout.split('\n');
     const at = lines.findIndex((l) => l.startsWith('✗'));
@@ -113,15 +115,15 @@ describe('what a newcomer trips over', { timeout: 180_000 }, () => {
   it('a second capture summarizes its escalations in one line per recipient', async () => {
     const env = { LAB_BUILD_OWNER: 'owner@example.com' };
     const args = ['capture', '--scenarios', scenarios, '--store', 'files', '--dir', 'escalations'];
-    await runCli([...args, '--build-id', 'e1'], { cwd: work, env });
-    const second = await runCli([...args, '--build-id', 'e2'], { cwd: work });
+    await runMain([...args, '--build-id', 'e1'], { cwd: work, env });
+    const second = await runMain([...args, '--build-id', 'e2'], { cwd: work });
     expect(second.code, second.stderr).toBe(0);
     const escalated = second.stdout.split('\n').filter((l) => /escalat|occurrence/.test(l));
     expect(escalated).toEqual([
       'escalated: 1 failure to the build owner (not configured: set LAB_BUILD_OWNER); each is in --json, failures list and the report',
     ]);
     // The details stay in --json.
-    const json = await runCli([...args, '--build-id', 'e3', '--json'], {
+    const json = await runMain([...args, '--build-id', 'e3', '--json'], {
       cwd: work,
       env: { LAB_ESCALATION_CONTACT: 'lead@example.com' },
     });
@@ -147,7 +149,7 @@ describe('what a newcomer trips over', { timeout: 180_000 }, () => {
   });
 
   it('exits 2 for bad input to reading commands, before any work, and never creates a store', async () => {
-    await runCli(['capture', '--scenarios', scenarios, '--store', 'files', '--dir', 'read'], { cwd: work });
+    await runMain(['capture', '--scenarios', scenarios, '--store', 'files', '--dir', 'read'], { cwd: work });
     const file = path.join(work, 'a-file');
     await writeFile(file, 'x');
     const typo = path.join(work, 'raed');
@@ -170,7 +172,7 @@ describe('what a newcomer trips over', { timeout: 180_000 }, () => {
       [['export', '--build-id', 'a b'], /--build-id must be letters/],
     ];
     for (const [args, message] of cases) {
-      const r = await runCli(args, { cwd: work });
+      const r = await runMain(args, { cwd: work });
       expect(r.code, `${args.join(' ')}\n${r.stderr}`).toBe(2);
       expect(r.stderr, args.join(' ')).toMatch(message);
       expect(r.stderr).not.toMatch(/internal error/);
@@ -179,15 +181,15 @@ describe('what a newcomer trips over', { timeout: 180_000 }, () => {
     // analytics --out onto an existing folder replaces its files.
     const out = path.join(work, 'analytics-out');
     for (let i = 0; i < 2; i++)
-      expect((await runCli(['analytics', '--store', 'files', '--dir', 'read', '--out', out], { cwd: work })).code).toBe(
-        0,
-      );
+      expect(
+        (await runMain(['analytics', '--store', 'files', '--dir', 'read', '--out', out], { cwd: work })).code,
+      ).toBe(0);
   });
 
   it('export --build-id selects one build', async () => {
     const args = ['capture', '--scenarios', scenarios, '--store', 'files', '--dir', 'builds', '--no-ledger'];
-    for (const build of ['x1', 'x2']) await runCli([...args, '--build-id', build], { cwd: work });
-    const r = await runCli(['export', '--store', 'files', '--dir', 'builds', '--build-id', 'x2'], { cwd: work });
+    for (const build of ['x1', 'x2']) await runMain([...args, '--build-id', build], { cwd: work });
+    const r = await runMain(['export', '--store', 'files', '--dir', 'builds', '--build-id', 'x2'], { cwd: work });
     expect(r.code, r.stderr).toBe(0);
     const builds = r.stdout
       .trim()

@@ -9,7 +9,7 @@ import { FilesLedger } from '../../src/ledger-store/files-ledger.ts';
 import { FilesStore } from '../../src/store/files-store.ts';
 import { makeFailureRecord } from '../helpers/failure-records.ts';
 import { makeRecord } from '../helpers/records.ts';
-import { type CliRun, ROOT, runCli } from '../helpers/run-cli.ts';
+import { type CliRun, ROOT, runMain } from '../helpers/run-cli.ts';
 
 /** The four shapes of a bad record file the audit found: truncated, garbled, empty, of a future schema_version. */
 function badFiles(good: object): Record<string, string> {
@@ -90,7 +90,7 @@ describe('readers skip a bad record, name it and count it, and exit 1', () => {
   it('runs: export writes every good record, report writes its page, and both name the 4 bad files', async () => {
     const { dir, keys } = await storeWith(30, 0);
     const bad = await addBad(path.join(dir, 'records'), makeRecord());
-    const exported = await runCli(['export', '--store', 'files', '--dir', dir]);
+    const exported = await runMain(['export', '--store', 'files', '--dir', dir]);
     expect(
       exported.stdout
         .trim()
@@ -101,12 +101,12 @@ describe('readers skip a bad record, name it and count it, and exit 1', () => {
     expect(exported.stderr).toContain('exported 30 records');
     expectNamed(exported, bad);
     const out = path.join(dir, 'report.html');
-    const report = await runCli(['report', '--format', 'html', '--store', 'files', '--dir', dir, '--out', out]);
+    const report = await runMain(['report', '--format', 'html', '--store', 'files', '--dir', dir, '--out', out]);
     expectNamed(report, bad);
     expect(report.stderr).toContain('wrote the HTML report of 30 runs');
     // A bad record that was good when indexed is named the same way.
     await writeFile(path.join(dir, 'records', `${keys[0]}.json`), '{"schema_version": 2, "tra');
-    const again = await runCli(['export', '--store', 'files', '--dir', dir]);
+    const again = await runMain(['export', '--store', 'files', '--dir', dir]);
     expect(again.stdout.trim().split('\n')).toHaveLength(29);
     expect(again.stderr).toContain(`skipped ${path.join(dir, 'records', `${keys[0]}.json`)}: `);
     expect(again.stderr).toMatch(/skipped 5 stored records/);
@@ -117,7 +117,7 @@ describe('readers skip a bad record, name it and count it, and exit 1', () => {
     const { dir, ids } = await storeWith(0, 8);
     const bad = await addBad(path.join(dir, 'failures'), makeFailureRecord());
     const env = { LAB_NOW: '2026-11-25T00:00:00Z' };
-    const list = await runCli(['failures', 'list', '--store', 'files', '--dir', dir, '--json'], { env });
+    const list = await runMain(['failures', 'list', '--store', 'files', '--dir', dir, '--json'], { env });
     expect(
       list.stdout
         .trim()
@@ -126,7 +126,7 @@ describe('readers skip a bad record, name it and count it, and exit 1', () => {
         .sort(),
     ).toEqual([...ids].sort());
     expectNamed(list, bad);
-    const analytics = await runCli(
+    const analytics = await runMain(
       ['analytics', '--store', 'files', '--dir', dir, '--out', path.join(dir, 'analytics'), '--json'],
       { env },
     );
@@ -134,7 +134,7 @@ describe('readers skip a bad record, name it and count it, and exit 1', () => {
     // The totals count the good records, and the 4 skipped are named, not silently dropped.
     const trends = JSON.parse(await readFile(path.join(dir, 'analytics', 'failure-trends.json'), 'utf8'));
     expect(trends.totals.recorded).toBe(8);
-    const weekly = await runCli(['report', '--store', 'files', '--dir', dir], { env });
+    const weekly = await runMain(['report', '--store', 'files', '--dir', dir], { env });
     expectNamed(weekly, bad);
   });
 });
@@ -148,7 +148,7 @@ describe('a reading command never creates a store', () => {
       ['failures', 'list', '--store', 'files', '--dir', typo],
       ['report', '--format', 'html', '--store', 'files', '--dir', typo],
     ]) {
-      const run = await runCli(args);
+      const run = await runMain(args);
       expect(run.code, run.stderr).toBe(2);
       expect(run.stderr).toContain(`--dir ${typo}: no such folder`);
     }

@@ -7,7 +7,7 @@ import { TraceRecord } from '../../src/contracts/trace-record.ts';
 import { TraceRecordV3 } from '../../src/contracts/v3/trace-record.ts';
 import type { TrailAnnotation, TrailSpan, TrailTrace } from '../../src/dataset/trail-layout.ts';
 import { toTrailRow, type TrailRow } from '../../src/export/trail-format.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runMain } from '../helpers/run-cli.ts';
 
 /** TRAIL's leaf categories, as its taxonomy and benchmark prompt name them. */
 const TRAIL_CATEGORIES = [
@@ -357,7 +357,7 @@ describe("TRAIL's shape", () => {
 
   it('export --format trail writes one {trace, labels} row per failed run, both JSON strings, the counts to stderr', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'trail-export-'));
-    const capture = await runCli([
+    const capture = await runMain([
       'capture',
       '--store',
       'files',
@@ -368,7 +368,7 @@ describe("TRAIL's shape", () => {
       '--no-ledger',
     ]);
     expect(capture.code, capture.stderr).toBe(0);
-    const exported = await runCli(['export', '--store', 'files', '--dir', dir, '--format', 'trail']);
+    const exported = await runMain(['export', '--store', 'files', '--dir', dir, '--format', 'trail']);
     expect(exported.code, exported.stderr).toBe(0);
     const rows = exported.stdout
       .trim()
@@ -385,10 +385,10 @@ describe("TRAIL's shape", () => {
     });
     expect(exported.stderr).toContain("exported 1 failed run in TRAIL's shape");
     expect(exported.stderr).toContain('left out 1 passing');
-    const bad = await runCli(['export', '--store', 'files', '--dir', dir, '--format', 'csv']);
+    const bad = await runMain(['export', '--store', 'files', '--dir', dir, '--format', 'csv']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--format must be one of ndjson, trail');
-    const wrongType = await runCli([
+    const wrongType = await runMain([
       'export',
       '--store',
       'files',

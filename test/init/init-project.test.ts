@@ -5,14 +5,14 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Scenario } from '../../src/contracts/scenario.ts';
 import { initProject } from '../../src/init/init-project.ts';
-import { ROOT, runCli } from '../helpers/run-cli.ts';
+import { ROOT, runMain } from '../helpers/run-cli.ts';
 
 const tempDir = () => mkdtemp(path.join(tmpdir(), 'lab-init-'));
 
 describe('lab init', () => {
   it('writes a config, a subject, three scenarios (one control) and a .gitignore entry, and prints the next commands', async () => {
     const dir = await tempDir();
-    const run = await runCli(['init'], { cwd: dir });
+    const run = await runMain(['init'], { cwd: dir });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/npx lab capture/);
     for (const file of ['lab.config.ts', 'lab/subjects/example-agent.ts', '.gitignore'])

@@ -18,7 +18,7 @@ import { updateFailure } from '../../src/ledger-store/update-failure.ts';
 import { gatherReportData } from '../../src/report/gather-report-data.ts';
 import { openStore } from '../../src/store/stores.ts';
 import { cosmosEnv, startCosmos } from '../helpers/cosmos-server.ts';
-import { ROOT, runCli } from '../helpers/run-cli.ts';
+import { ROOT, runMain } from '../helpers/run-cli.ts';
 
 /** Twelve failing scenarios (twelve fingerprints, each run twice) and two controls. */
 const SCENARIOS = [
@@ -176,9 +176,32 @@ async function reportedRuns(target: Target, allAttempts = false) {
   }
 }
 
-/** Build b1 (one failure), then that failure resolved, as every ledger of the test starts. */
+/**
+ * Build b1 (one failure), then that failure resolved, as every ledger of the test starts. Set-up,
+ * not under test: its capture runs the CLI's main in this process, with the child's arguments and
+ * environment (the processes that matter are build b2's).
+ */
 async function prepare(target: Target): Promise<void> {
-  await capture(target, 'b1', 'earlier', T1);
+  const run = await runMain(
+    [
+      'capture',
+      '--store',
+      target.backend,
+      '--dir',
+      target.dir,
+      '--scenarios',
+      path.join(work, 'earlier'),
+      '--repeat',
+      '2',
+      '--timeout-ms',
+      '120000',
+      '--build-id',
+      'b1',
+      '--json',
+    ],
+    { cwd: work, env: { ...target.env, LAB_NOW: T1, LAB_BUILD_OWNER: 'alice' } },
+  );
+  expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
   await withLedger(target, async (ledger) => {
     const [record] = (await ledger.query({ build_id: 'b1' })).records;
     await updateFailure(ledger, record!.failure_id, (r) => ({ ...r, status: 'RESOLVED' }));
@@ -312,7 +335,7 @@ describe.each(['files', 'cosmos'] as const)('recording one build again (--store 
       // Its report shows the runs of one attempt; the other attempt's are there to be seen.
       expect(await reportedRuns(clean)).toEqual({ runs: 28, attempts: 1 });
       expect(await reportedRuns(clean, true)).toEqual({ runs: 56, attempts: 2 });
-      const report = await runCli(
+      const report = await runMain(
         [
           'report',
           '--format',

@@ -57,6 +57,10 @@ async function outcomes(store: MemoryStore, buildId: string): Promise<string[]> 
     .sort();
 }
 
+/**
+ * One shard's capture of the build. The tests run a build's shards at once, as shards on several
+ * machines do: the merge reads what they stored, whatever order they finished in.
+ */
 const shardOf = (
   store: MemoryStore,
   buildId: string,
@@ -130,7 +134,7 @@ describe('merge of a sharded build', () => {
   it('names a shard that did not report, exits 1 and leaves the ledger alone', async () => {
     const store = new MemoryStore();
     const ledger = new MemoryLedger();
-    for (const i of [1, 2, 4]) await shardOf(store, 'b', i);
+    await Promise.all([1, 2, 4].map((i) => shardOf(store, 'b', i)));
     const merged = await mergeBuild({ store, buildId: 'b', ledger: { store: ledger, settings: SETTINGS } });
     expect(merged.problems.map((p) => [p.kind, p.shard])).toEqual([['missing_shard', '3/4']]);
     expect(merged.problems[0]!.message).toContain('capture --shard 3/4 --build-id b');
@@ -142,7 +146,7 @@ describe('merge of a sharded build', () => {
 
   it('names a shard that ran twice, and the runs it stored twice', async () => {
     const store = new MemoryStore();
-    for (const i of [1, 2, 2, 3, 4]) await shardOf(store, 'c', i);
+    await Promise.all([1, 2, 2, 3, 4].map((i) => shardOf(store, 'c', i)));
     const merged = await mergeBuild({ store, buildId: 'c' });
     expect(merged.problems.map((p) => [p.kind, p.shard])).toEqual([['duplicate_shard', '2/4']]);
     expect(merged.problems[0]!.message).toMatch(/shard 2\/4 reported 2 times .*new --build-id/);
@@ -151,7 +155,7 @@ describe('merge of a sharded build', () => {
 
   it('names a run missing from a shard that reported, and runs stored twice without a second manifest', async () => {
     const store = new ForgetfulStore();
-    for (const i of [1, 2, 3, 4]) await shardOf(store, 'd', i);
+    await Promise.all([1, 2, 3, 4].map((i) => shardOf(store, 'd', i)));
     const runs = await queryAll<TraceRecord>(store, { build_id: 'd', limit: 1000 });
     // One run lost after its shard read it back; another stored again by some other process.
     const victim = runs[0]!;
@@ -178,7 +182,7 @@ describe('merge of a sharded build', () => {
   it('counts the lab errors a shard reported instead of calling their runs missing', async () => {
     const store = new MemoryStore();
     // Shard 2 runs without the subjects of its scenarios: every run of it is a lab error.
-    for (const i of [1, 2, 3, 4]) await shardOf(store, 'e', i, i === 2 ? { subjects: new Map() } : {});
+    await Promise.all([1, 2, 3, 4].map((i) => shardOf(store, 'e', i, i === 2 ? { subjects: new Map() } : {})));
     const merged = await mergeBuild({ store, buildId: 'e' });
     expect(merged.problems).toEqual([]);
     const shard2 = merged.shards.find((s) => s.shard === '2/4')!;
@@ -190,8 +194,7 @@ describe('merge of a sharded build', () => {
 
   it('names a shard that ran another plan', async () => {
     const store = new MemoryStore();
-    for (const i of [1, 2, 3]) await shardOf(store, 'f', i);
-    await shardOf(store, 'f', 4, { repeat: 1 });
+    await Promise.all([1, 2, 3, 4].map((i) => shardOf(store, 'f', i, i === 4 ? { repeat: 1 } : {})));
     const merged = await mergeBuild({ store, buildId: 'f' });
     expect(merged.problems.map((p) => [p.kind, p.shard])).toEqual([
       ['missing_shard', '4/4'],

@@ -11,7 +11,7 @@ import { MemoryLedger } from '../../src/ledger-store/memory-ledger.ts';
 import { writeHtmlReport } from '../../src/report/write-report.ts';
 import { FilesStore } from '../../src/store/files-store.ts';
 import { MemoryStore } from '../../src/store/memory-store.ts';
-import { ROOT, runCli } from '../helpers/run-cli.ts';
+import { ROOT, runMain } from '../helpers/run-cli.ts';
 import { chromiumPath, INSTALL_HINT, launchChromium } from './chromium.ts';
 import { cloneRuns } from './clone-runs.ts';
 
@@ -73,18 +73,18 @@ describe.skipIf(!CHROMIUM)('the HTML report in Chromium', { timeout: 120_000 }, 
     calc.model.replies[1].json = { result: 57, explanation: '(3 + 4) * 8 = 57' };
     await writeFile(path.join(b, 'calculator-correct.json'), JSON.stringify(calc));
     const env = { LAB_STORE: 'files', LAB_DIR: store };
-    const captureA = await runCli(['capture', '--scenarios', a, '--build-id', 'build-a'], { env, timeoutMs: 120_000 });
+    const captureA = await runMain(['capture', '--scenarios', a, '--build-id', 'build-a'], { env });
     expect(captureA.code, captureA.stderr).toBe(0);
-    const captureB = await runCli(
+    const captureB = await runMain(
       ['capture', '--scenarios', b, '--build-id', 'build-b', '--report', path.join(dir, 'capture-report.html')],
-      { env, timeoutMs: 120_000 },
+      { env },
     );
     expect(captureB.code, captureB.stdout).toBe(1); // calculator-correct is a mismatch now
     expect(captureB.stderr).toMatch(/wrote the HTML report of build build-b \(12 runs/);
     report = path.join(dir, 'report.html');
-    const written = await runCli(
+    const written = await runMain(
       ['report', '--format', 'html', '--build-id', 'build-b', '--baseline', 'build-a', '--out', report],
-      { env, timeoutMs: 120_000 },
+      { env },
     );
     expect(written.code, written.stderr).toBe(0);
 

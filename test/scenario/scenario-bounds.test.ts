@@ -6,7 +6,7 @@ import { SCENARIO_BOUNDS } from '../../src/contracts/scenario.ts';
 import type { ScenarioSetError } from '../../src/errors/scenario-set-error.ts';
 import { loadScenarios } from '../../src/scenario/load-scenarios.ts';
 import { loadSubjects } from '../../src/scenario/load-subjects.ts';
-import { ROOT, runCli } from '../helpers/run-cli.ts';
+import { ROOT, runMain } from '../helpers/run-cli.ts';
 
 const subjects = await loadSubjects(path.join(ROOT, 'subjects'));
 
@@ -159,7 +159,7 @@ describe('every number in a scenario has a bound, checked when the scenarios loa
   it('scenarios exits 2 naming the file, the line, the field and the fix', async () => {
     const text = weather('deadline', { deadline_ms: 2 ** 31 });
     const dir = await folder({ 'deadline.json': text });
-    const run = await runCli(['scenarios', '--scenarios', dir]);
+    const run = await runMain(['scenarios', '--scenarios', dir]);
     expect(run.code).toBe(2);
     const line = text.split('\n').findIndex((l) => l.includes('"deadline_ms":')) + 1;
     expect(run.stderr).toContain(

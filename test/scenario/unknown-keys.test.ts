@@ -6,7 +6,7 @@ import type { ScenarioSetError } from '../../src/errors/scenario-set-error.ts';
 import { loadScenarios } from '../../src/scenario/load-scenarios.ts';
 import { loadSubjects } from '../../src/scenario/load-subjects.ts';
 import { editDistance, nearestKey } from '../../src/scenario/nearest-key.ts';
-import { ROOT, runCli } from '../helpers/run-cli.ts';
+import { ROOT, runMain } from '../helpers/run-cli.ts';
 
 const subjects = await loadSubjects(path.join(ROOT, 'subjects'));
 
@@ -77,7 +77,7 @@ describe('an unknown key is reported at its own line, with the nearest known key
 
   it('through the CLI, with the file and line', async () => {
     const dir = await folder({ 'typo.yaml': yaml });
-    const run = await runCli(['scenarios', '--scenarios', dir]);
+    const run = await runMain(['scenarios', '--scenarios', dir]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(
       `${path.join(dir, 'typo.yaml')}:8 at modle: unknown key "modle" (did you mean "model"?)`,

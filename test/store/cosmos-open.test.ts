@@ -8,7 +8,7 @@ import { cosmosEnv, startCosmos } from '../helpers/cosmos-server.ts';
 import { startFaultProxy } from '../helpers/fault-proxy.ts';
 import { makeFailureRecord } from '../helpers/failure-records.ts';
 import { makeRecord } from '../helpers/records.ts';
-import { runCli } from '../helpers/run-cli.ts';
+import { runMain } from '../helpers/run-cli.ts';
 
 let cosmos: Awaited<ReturnType<typeof startCosmos>>;
 beforeAll(async () => {
@@ -68,7 +68,7 @@ describe('opening Cosmos is retried (README, "cosmos": 503s are retried)', () =>
     const proxy = await unavailableAtFirst(2);
     try {
       const env = cosmosEnv(proxy.endpoint, { COSMOS_CONTAINER_FAILURES: `failures-${randomUUID().slice(0, 8)}` });
-      const run = await runCli(['failures', 'list', '--store', 'cosmos', '--json'], { env });
+      const run = await runMain(['failures', 'list', '--store', 'cosmos', '--json'], { env });
       expect(run.code, run.stderr).toBe(0);
       expect(proxy.counts.unavailable).toBe(2);
     } finally {
