@@ -13,7 +13,7 @@ import { type Clock, isoTime, systemClock } from '../internal/clock.ts';
 import { preview } from '../internal/preview.ts';
 import { createRedactor, type Redact, redactedCopy } from '../internal/redact.ts';
 import { errorInfo } from '../internal/to-error.ts';
-import type { ModelEndpoint } from '../model/model-endpoint.ts';
+import type { ModelEndpoint, ModelSession } from '../model/model-endpoint.ts';
 import { deriveRunRecords, type RunRecords } from '../derive/derive-run-records.ts';
 import { subjectFile } from '../scenario/load-subjects.ts';
 import type { Subject } from '../subject/subject.ts';
@@ -158,7 +158,14 @@ export async function runWithFailureDetection<I, O>(
   });
   const otelRef: OtelRef = { trace_id: root.spanContext().traceId, span_id: root.spanContext().spanId };
   const runContext = otel.setSpan(ROOT_CONTEXT, root);
-  const session = options.model.open(scenario, traceId, { closeConnections: isolation === 'worker' });
+  let session: ModelSession;
+  try {
+    session = options.model.open(scenario, traceId, { closeConnections: isolation === 'worker' });
+  } catch (error) {
+    // A script the endpoint refuses is the lab's failure: the run span still ends, and says so.
+    endSpan(root, { errorType: 'lab_error', error: errorInfo(error, redact) });
+    throw error;
+  }
   try {
     const request: RunRequest<I> = {
       subject,

@@ -424,6 +424,30 @@ describe('faults of the lab are thrown, never classified', () => {
 });
 
 describe('telemetry', () => {
+  it('a script the endpoint refuses (a live reply without --live) still ends the run span, as a lab error', async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+    const subject = defineSubject({
+      id: 'refused',
+      description: 'd',
+      inputSchema: anyInput,
+      outputSchema: z.unknown(),
+      run: async () => 'never runs',
+    });
+    const error = await run(
+      subject,
+      { id: 'live-reply', subject: 'refused', model: { replies: [{ live: true }] } },
+      { tracer: provider.getTracer('test') },
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ModelScriptError);
+    await provider.forceFlush();
+    const [root, ...others] = exporter.getFinishedSpans();
+    expect(others).toEqual([]);
+    expect(root?.name).toBe('invoke_agent refused');
+    expect(root?.attributes['error.type']).toBe('lab_error');
+    expect(root?.status.code).toBe(SpanStatusCode.ERROR);
+  });
+
   it('emits invoke_agent, chat and execute_tool spans with gen_ai attributes, and ERROR status on failure', async () => {
     const exporter = new InMemorySpanExporter();
     const provider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
