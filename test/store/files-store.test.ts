@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { TAXONOMY_VERSION } from '../../src/classify/taxonomy.ts';
 import { ContractViolationError } from '../../src/errors/contract-violation-error.ts';
 import { StoreError } from '../../src/errors/store-error.ts';
 import { FilesStore } from '../../src/store/files-store.ts';
@@ -131,7 +132,8 @@ describe('FilesStore', () => {
       failure: {
         schema_version: 3,
         location: { step_index: null, turn: null },
-        taxonomy: { version: 'lab-taxonomy/1' },
+        // Labelled on the way up by the rule table of today (src/contracts/migrate-v1.ts).
+        taxonomy: { version: TAXONOMY_VERSION },
       },
     });
     expect(await queryAll(store, { kind: 'timeout' })).toEqual([back]);
