@@ -2,7 +2,6 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type ScenarioProblem, ScenarioSetError } from '../errors/scenario-set-error.ts';
-import { loadCommandSubject } from '../subject/command-subject.ts';
 import { loadOutsideRuns } from '../execute/run-env.ts';
 import { commandSubjectId } from '../subject/command-subject-file.ts';
 import type { Subject } from '../subject/subject.ts';
@@ -66,6 +65,8 @@ export class SubjectCatalog {
       const commandFile = this.#commandFiles.get(id);
       if (commandFile !== undefined) {
         // A process is isolated already: command subjects are never loaded again in a worker.
+        // Loaded with the first command subject (it brings a JSON Schema validator).
+        const { loadCommandSubject } = await import('../subject/command-subject.ts');
         subjects.set(id, await loadCommandSubject(path.join(this.dir, commandFile)));
         continue;
       }
