@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
 import { LabError } from '../errors/lab-error.ts';
+import { forwardedHeaders } from '../internal/forwarded-headers.ts';
 
 /** Request headers that belong to one hop (or that fetch sets itself), never forwarded. */
 const HOP_REQUEST = new Set([
@@ -20,8 +21,6 @@ const HOP_REQUEST = new Set([
   'proxy-authorization',
   'proxy-connection',
 ]);
-/** Response headers not passed back: fetch has already decoded and de-chunked the body. */
-const HOP_RESPONSE = new Set(['connection', 'keep-alive', 'content-length', 'content-encoding', 'transfer-encoding']);
 
 interface Route {
   /** The run's endpoint's base URL, without a trailing slash. */
@@ -149,10 +148,7 @@ export class ModelRelay {
       res.destroy();
       return;
     }
-    const out: Record<string, string> = { connection: 'close' };
-    upstream.headers.forEach((value, name) => {
-      if (!HOP_RESPONSE.has(name)) out[name] = value;
-    });
+    const out = { ...forwardedHeaders(upstream.headers), connection: 'close' };
     res.writeHead(upstream.status, upstream.statusText, out);
     if (!upstream.body) return void res.end();
     const stream = Readable.fromWeb(upstream.body as ReadableStream);

@@ -10,6 +10,7 @@ import { ConfigError } from '../errors/config-error.ts';
 import { sleep } from '../internal/abortable.ts';
 import type { ModelEndpoint, ModelSession, SessionOptions } from './model-endpoint.ts';
 import { expandedReplies, ScriptedHttp } from './scripted-http.ts';
+import { forwardedHeaders } from '../internal/forwarded-headers.ts';
 
 /** The api key a run's client is given: the lab's endpoint adds the real one upstream, so no subject ever holds it. */
 export const LIVE_PROXY_API_KEY = 'lab-live-endpoint-no-key';
@@ -28,8 +29,6 @@ const REQUEST_HOP = new Set([
   'te',
   'trailer',
 ]);
-/** Response headers not passed back: the connection's own, and what fetch already undid (compression). */
-const RESPONSE_HOP = new Set(['connection', 'keep-alive', 'content-length', 'transfer-encoding', 'content-encoding']);
 
 /** One run's state: its live script, where it stands, its faults and what is still open. */
 interface LiveRun {
@@ -287,10 +286,7 @@ function upstreamOf(env: NodeJS.ProcessEnv): Upstream {
  * is destroyed, never ended cleanly); with cutAfter, an event stream is cut after that many events.
  */
 function relay(answer: Response, res: ServerResponse, cutAfter?: number): void {
-  const headers: Record<string, string> = {};
-  answer.headers.forEach((value, key) => {
-    if (!RESPONSE_HOP.has(key)) headers[key] = value;
-  });
+  const headers = forwardedHeaders(answer.headers);
   if (res.destroyed) return void answer.body?.cancel().catch(() => {});
   res.writeHead(answer.status, headers);
   if (!answer.body) return void res.end();

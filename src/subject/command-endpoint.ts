@@ -4,15 +4,7 @@ import { Readable } from 'node:stream';
 import { ToolScriptError } from '../errors/tool-script-error.ts';
 import type { SubjectContext } from './subject.ts';
 import { UnknownToolError } from './tool.ts';
-
-/** Response headers not passed on: the connection's own, and what fetch already undid. */
-const UNDONE_BY_FETCH = new Set([
-  'connection',
-  'keep-alive',
-  'content-length',
-  'content-encoding',
-  'transfer-encoding',
-]);
+import { forwardedHeaders } from '../internal/forwarded-headers.ts';
 
 /** What the endpoint last sent the agent for a model call that failed over HTTP (see docs/command-subjects.md). */
 export interface EndpointHttpError {
@@ -88,11 +80,7 @@ export class CommandEndpoint {
       body: req.method === 'GET' || req.method === 'HEAD' ? undefined : body,
       signal,
     });
-    // fetch has already decoded and de-chunked the body: its encoding and length are not the body sent on.
-    const out: Record<string, string> = {};
-    upstream.headers.forEach((value, key) => {
-      if (!UNDONE_BY_FETCH.has(key)) out[key] = value;
-    });
+    const out = forwardedHeaders(upstream.headers);
     if (upstream.status >= 400) {
       const text = await upstream.text();
       this.lastHttpError = { status: upstream.status, headers: upstream.headers, body: parseJson(text) };
