@@ -70,7 +70,7 @@ export async function runInline<I>(req: RunRequest<I>): Promise<RunOutcome> {
   const env = req.subject.runsAsProcess ? null : await openRunEnv(ctx);
   const startMs = req.clock();
   // Whichever comes first: the run's result, or its deadline, which OwnWork notices at the first
-  // callback boundary after it (only a resolve there: it runs inside an async hook).
+  // callback boundary after it, inside an async hook.
   const first = Promise.withResolvers<Settled | typeof CUT_OFF>();
   // The cut is made where it is noticed, between two callbacks: the code after `await first.promise`
   // runs only once every callback queued before it has run, which with many runs in flight takes
