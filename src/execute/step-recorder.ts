@@ -139,11 +139,11 @@ export class StepRecorder implements RecoveryLog {
     status: TraceStep['status'],
     error: ErrorInfo | null,
     response?: ResponseIdentity,
-    closing = false,
+    atMs?: number,
   ): void {
-    if (!draft.open || this.#frozen || (this.#cutAtMs !== null && !closing)) return;
+    if (!draft.open || this.#closed) return;
     draft.open = false;
-    const endMs = closing && this.#cutAtMs !== null ? this.#cutAtMs : this.#clock();
+    const endMs = atMs ?? this.#clock();
     closeStep(draft.step, status, error, draft.startMs, endMs, isoTime);
     this.#observer.end(draft.step, endMs, response);
   }
@@ -446,8 +446,11 @@ export class StepRecorder implements RecoveryLog {
 
   /** Closes what is still open (aborted if the run was cut off) and freezes the record. */
   finish(aborted: boolean): TraceStep[] {
+    // Closed as of the cut, when there was one.
+    const atMs = this.#cutAtMs ?? undefined;
+    this.#cutAtMs = null;
     for (const draft of this.#drafts)
-      if (draft.open) this.#end(draft, aborted ? 'aborted' : 'unfinished', null, undefined, true);
+      if (draft.open) this.#end(draft, aborted ? 'aborted' : 'unfinished', null, undefined, atMs);
     this.#frozen = true;
     return this.#drafts.map((d) => d.step);
   }
