@@ -13,7 +13,8 @@ if (major < 22 || (major === 22 && minor < 18)) {
   process.exit(2);
 }
 import('../dist/cli/main.js').then(
-  async ({ main }) => {
+  async ({ main, prepareProcess }) => {
+    prepareProcess(process.argv.slice(2));
     process.exitCode = await main(process.argv.slice(2));
   },
   (error) => {

@@ -3,6 +3,7 @@
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import { surviveSubjects } from '../src/cli/survive-subjects.ts';
+import { restartWithLabYoungGeneration } from '../src/cli/young-generation.ts';
 import { createRedactor, secretsFromEnv } from '../src/internal/redact.ts';
 import { ScriptedModelServer } from '../src/model/scripted-server.ts';
 import { benchCapture } from './bench/capture.ts';
@@ -21,6 +22,7 @@ import { benchScale } from './bench/scale.ts';
 import { benchStartup } from './bench/startup.ts';
 import { benchStores } from './bench/stores.ts';
 import { benchWrapper } from './bench/wrapper.ts';
+import { benchYoungGeneration } from './bench/young-generation.ts';
 
 const PARTS = {
   wrapper: benchWrapper,
@@ -29,6 +31,7 @@ const PARTS = {
   startup: benchStartup,
   isolation: benchIsolation,
   lateness: benchLateness,
+  'young-generation': benchYoungGeneration,
   stores: benchStores,
   scale: benchScale,
   report: benchReport,
@@ -48,6 +51,10 @@ const USAGE = `Usage: npm run bench [-- --quick] [-- --only PART[,PART]] [-- --j
                 instead of the Markdown table; \`npm run bench:md -- FILE\` writes BENCHMARKS.md from it
 
 Progress goes to stderr. Exit code 0 when every row with a target met it, 1 otherwise, 2 on bad flags.`;
+
+// The parts that run subjects in this process (the lateness part above all) run them as a capture
+// does: with the lab's young generation, unless NODE_OPTIONS chose another.
+restartWithLabYoungGeneration();
 
 let flags;
 try {

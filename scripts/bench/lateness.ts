@@ -3,6 +3,7 @@
 // deadline timer waits only behind the runs' own work).
 import path from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
+import { youngGenerationInEffect } from '../../src/cli/young-generation.ts';
 import { Scenario } from '../../src/contracts/scenario.ts';
 import { runWithFailureDetection } from '../../src/detect/run-with-failure-detection.ts';
 import type { ScriptedModelServer } from '../../src/model/scripted-server.ts';
@@ -95,7 +96,7 @@ export async function benchLateness({ quick, rows }: BenchContext, server: Scrip
         unit: 'ms',
         lab: percentile(inlineLate, 99),
         ...(targeted ? { target: { on: 'lab' as const, op: '<=' as const, value: 5, unit: 'ms' } } : {}),
-        note: `from the deadline to the cut (the abort and the record's end), as recorded, after a warm-up (as many runs as there are scenarios); p50 ${percentile(inlineLate, 50).toFixed(2)} ms, p90 ${percentile(inlineLate, 90).toFixed(2)} ms. ${n - outside.length} of ${n} cuts waited for a garbage collection (collections held the thread ${(gcShare * 100).toFixed(1)}% of the time, the longest ${longest.toFixed(1)} ms); the other ${outside.length}: p99 ${outside.length > 0 ? percentile(outside, 99).toFixed(2) : '-'} ms. The whole call past the deadline: p50 ${percentile(wholeLate, 50).toFixed(1)} ms, p99 ${percentile(wholeLate, 99).toFixed(1)} ms`,
+        note: `young generation: ${youngGenerationInEffect()}; from the deadline to the cut (the abort and the record's end), as recorded, after a warm-up (as many runs as there are scenarios); p50 ${percentile(inlineLate, 50).toFixed(2)} ms, p90 ${percentile(inlineLate, 90).toFixed(2)} ms. ${n - outside.length} of ${n} cuts waited for a garbage collection (collections held the thread ${(gcShare * 100).toFixed(1)}% of the time, the longest ${longest.toFixed(1)} ms); the other ${outside.length}: p99 ${outside.length > 0 ? percentile(outside, 99).toFixed(2) : '-'} ms. The whole call past the deadline: p50 ${percentile(wholeLate, 50).toFixed(1)} ms, p99 ${percentile(wholeLate, 99).toFixed(1)} ms`,
       }),
     );
   }

@@ -7,12 +7,15 @@ import { UsageError } from '../errors/usage-error.ts';
 import { projectEnv } from '../config/project-config.ts';
 import { createRedactor, secretsFromEnv } from '../internal/redact.ts';
 import { type CliIo, processIo } from './io.ts';
+import { restartWithLabYoungGeneration } from './young-generation.ts';
 
 enableCompileCache();
 
 /** A command: what it does, and its module, loaded only when it runs (so each command loads only what it uses). */
 interface Command {
   summary: string;
+  /** Runs subjects against deadlines, so it starts Node with the lab's young generation (young-generation.ts). */
+  runsSubjects?: true;
   load: () => Promise<(argv: string[], io: CliIo) => Promise<number>>;
 }
 
@@ -24,6 +27,7 @@ export const CommandsMap = {
   },
   capture: {
     summary: 'run every scenario, detect, store, retrieve and print summaries',
+    runsSubjects: true,
     load: async () => (await import('./capture-command.ts')).captureCommand,
   },
   merge: {
@@ -32,6 +36,7 @@ export const CommandsMap = {
   },
   fuzz: {
     summary: 'search the faults around a passing scenario; shrink each failure to the faults it needs',
+    runsSubjects: true,
     load: async () => (await import('./fuzz-command.ts')).fuzzCommand,
   },
   scenarios: {
@@ -123,7 +128,22 @@ export function loadDotEnv(cwd: string): void {
   if (existsSync(file)) process.loadEnvFile(file);
 }
 
+/**
+ * What the `lab` command does before `main` (bin/lab.js, and `node src/cli/main.ts`), never `main`
+ * itself, which runs inside other programs too: a command that runs subjects starts Node again with
+ * the lab's young generation (docs/timeouts.md, "Garbage collection").
+ */
+export function prepareProcess(argv: readonly string[]): void {
+  const command = argv[0];
+  const entry: Command | undefined =
+    command !== undefined && Object.hasOwn(CommandsMap, command)
+      ? CommandsMap[command as keyof typeof CommandsMap]
+      : undefined;
+  if (entry?.runsSubjects === true) restartWithLabYoungGeneration();
+}
+
 if (import.meta.main) {
+  prepareProcess(process.argv.slice(2));
   loadDotEnv(process.cwd());
   process.exitCode = await main(process.argv.slice(2));
 }

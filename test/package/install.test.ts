@@ -226,6 +226,33 @@ describe('the package, installed from its tarball into a project of its own', ()
     expect(again.stdout).not.toMatch(/^wrote /m);
   }, 300_000);
 
+  it('the installed lab command starts a capture again, in place, with the lab young generation', () => {
+    // A preload noting each program the process runs (NODE_OPTIONS survives execve); see
+    // test/cli/young-generation.test.ts.
+    const probe = path.join(work, 'probe.mjs');
+    const out = path.join(work, 'programs.jsonl');
+    writeFileSync(
+      probe,
+      "import { appendFileSync } from 'node:fs';\nimport { isMainThread } from 'node:worker_threads';\nif (isMainThread) appendFileSync(process.env.PROBE_OUT, JSON.stringify({ pid: process.pid, execArgv: process.execArgv }) + '\\n');\n",
+    );
+    writeFileSync(out, '');
+    const result = spawnSync('npx', ['--no-install', 'lab', 'capture', '--no-ledger'], {
+      cwd: project,
+      env: { ...env, PROBE_OUT: out, NODE_OPTIONS: `--import ${probe}` },
+      encoding: 'utf8',
+    });
+    expect(result.status, `${result.stdout}\n${result.stderr}`).toBe(0);
+    const programs = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { pid: number; execArgv: string[] });
+    // npx itself is a Node program too: the lab is the last two, one pid.
+    const [before, after] = programs.slice(-2);
+    expect(after!.execArgv).toContain('--max-semi-space-size=6');
+    expect(before!.execArgv).not.toContain('--max-semi-space-size=6');
+    expect(after!.pid).toBe(before!.pid);
+  }, 300_000);
+
   it('captures agents of its own through the config, in the three shapes; failures reproduce and prevent work', () => {
     mkdirSync(path.join(project, 'src'));
     writeFileSync(path.join(project, 'src', 'order-agent.ts'), ORDER_AGENT);
