@@ -3,10 +3,10 @@
 // V8 stops the thread while it collects young objects, for as long as copying the ones that
 // survive takes. With 16 runs in flight about 8 MB survive each collection. With Node's default
 // young generation (V8 sizes it from the heap limit: a 32 MB semi-space on the 23 GB machine the
-// figures come from), one collection held the thread 17 to 40 ms, and a deadline that fell in it was cut that late. A 6 MB semi-space gives
-// shorter, more frequent collections: the cut's p99 fell from 14 to 18 ms to 3 to 4 ms, for 2 to 4 %
-// fewer runs a second with the thread saturated (BENCHMARKS.md, "Issue 18: the young generation").
-// Labels do not depend on it either way.
+// figures come from), one collection held the thread 17 to 40 ms, and a deadline that fell in it
+// was cut that late. A 6 MB semi-space gives shorter, more frequent collections: the cut's p99 fell
+// from 14 to 18 ms to 3 to 4 ms, for 2 to 4 % fewer runs a second with the thread saturated
+// (BENCHMARKS.md, "Issue 18: the young generation"). Labels do not depend on it either way.
 
 /** The flag the lab's commands that run subjects start Node with. */
 export const LAB_YOUNG_GENERATION_FLAG = '--max-semi-space-size=6';
@@ -29,10 +29,16 @@ export function youngGenerationInEffect(): string {
  * start-up, so a flag cannot take effect later. `process.execve` replaces the program of this very
  * process: the same pid, stdio, environment and arguments, and no second process to forward
  * signals to. It costs one more start of Node (about 30 ms). Nothing happens when the young
- * generation was chosen, or where there is no execve (Windows): the lab then runs with what it has.
+ * generation was chosen, where there is no execve (Windows), or under a debugger (`--inspect`,
+ * which would stop at the first program's first line too): the lab then runs with what it has.
  */
 export function restartWithLabYoungGeneration(): void {
-  if (typeof process.execve !== 'function' || youngGenerationChosen(process.execArgv, process.env.NODE_OPTIONS)) return;
+  if (
+    typeof process.execve !== 'function' ||
+    youngGenerationChosen(process.execArgv, process.env.NODE_OPTIONS) ||
+    [...process.execArgv, process.env.NODE_OPTIONS ?? ''].some((a) => a.includes('--inspect'))
+  )
+    return;
   try {
     process.execve(
       process.execPath,
