@@ -5,7 +5,7 @@
 // young generation (V8 sizes it from the heap limit: a 32 MB semi-space on the 23 GB machine the
 // figures come from), one collection held the thread 17 to 40 ms, and a deadline that fell in it
 // was cut that late. A 6 MB semi-space gives shorter, more frequent collections: the cut's p99 fell
-// from 14 to 18 ms to 3 to 4 ms, for 2 to 4 % fewer runs a second with the thread saturated
+// from 14 to 18 ms to 2.9 to 4.2 ms, for 2 to 4 % fewer runs a second with the thread saturated
 // (BENCHMARKS.md, "Issue 18: the young generation"). Labels do not depend on it either way.
 
 /** The flag the lab's commands that run subjects start Node with. */
